@@ -1,0 +1,12 @@
+package io.metalprompt.trainer;
+
+import io.quarkus.picocli.runtime.annotations.TopCommand;
+import picocli.CommandLine.Command;
+
+/** The project's command line: {@code metal <command>}. */
+@TopCommand
+@Command(name = "metal", mixinStandardHelpOptions = true, version = "MetaL-Prompt 0.1.0",
+        description = "MetaL-Prompt command line: LM checks, training, meta-training and evaluation.",
+        subcommands = {})
+public class MetalCommand {
+}
