@@ -1,0 +1,103 @@
+package io.metalprompt.e2e;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import io.metalprompt.testing.ProjectPaths;
+
+/**
+ * One packaged service ({@code <module>/target/quarkus-app/quarkus-run.jar}) running in its own JVM, as
+ * in production: the black box the end-to-end tests talk to over HTTP, Kafka and Redis.
+ */
+public final class ServiceProcess implements AutoCloseable {
+
+    private final String module;
+    private final int port;
+    private final Process process;
+    private final Path log;
+
+    private ServiceProcess(String module, int port, Process process, Path log) {
+        this.module = module;
+        this.port = port;
+        this.process = process;
+        this.log = log;
+    }
+
+    /** Starts {@code module}'s packaged app on {@code port} with the given extra environment. */
+    public static ServiceProcess start(String module, int port, Map<String, String> env) throws IOException {
+        Path jar = ProjectPaths.root().resolve(module).resolve("target/quarkus-app/quarkus-run.jar");
+        if (!Files.exists(jar)) {
+            throw new IllegalStateException(jar + " is missing: package the services first (the README's test "
+                    + "command runs 'verify', which packages them before the end-to-end tests)");
+        }
+        Path logDir = ProjectPaths.root().resolve("e2e-tests/target/service-logs");
+        Files.createDirectories(logDir);
+        Path log = logDir.resolve(module + "-" + port + ".log");
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g", "-jar", jar.toString()));
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        builder.environment().putAll(Map.of(
+                "QUARKUS_HTTP_PORT", Integer.toString(port),
+                "QUARKUS_HTTP_HOST", "127.0.0.1",
+                "OPT_OUT_TRACKING", "true",
+                "DJL_OFFLINE", "true",
+                "OMP_WAIT_POLICY", "PASSIVE"));
+        builder.environment().putAll(env);
+        return new ServiceProcess(module, port, builder.start(), log);
+    }
+
+    public String baseUrl() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    public Path log() {
+        return log;
+    }
+
+    /** Waits until {@code /q/health/ready} answers 200; fails with the log's tail otherwise. */
+    public void awaitReady(Duration timeout) throws IOException, InterruptedException {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        HttpRequest ready = HttpRequest.newBuilder(URI.create(baseUrl() + "/q/health/ready"))
+                .timeout(Duration.ofSeconds(2)).build();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException(module + " exited with " + process.exitValue() + "; log:\n" + tail());
+            }
+            try {
+                if (http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // not listening yet
+            }
+            Thread.sleep(250);
+        }
+        throw new IllegalStateException(module + " not ready within " + timeout + "; log:\n" + tail());
+    }
+
+    private String tail() throws IOException {
+        List<String> lines = Files.readAllLines(log);
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor();
+        }
+    }
+}
