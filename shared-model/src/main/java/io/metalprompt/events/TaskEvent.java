@@ -1,0 +1,17 @@
+package io.metalprompt.events;
+
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+
+/** A record on {@link Topics#TASK_REGISTRATIONS}, keyed by task id: a task registered or deleted. */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+@JsonSubTypes({
+        @JsonSubTypes.Type(value = TaskRegistered.class, name = "TaskRegistered"),
+        @JsonSubTypes.Type(value = TaskDeleted.class, name = "TaskDeleted")})
+public sealed interface TaskEvent permits TaskRegistered, TaskDeleted {
+    int schemaVersion();
+
+    String taskId();
+
+    String tenant();
+}
