@@ -127,9 +127,10 @@ public final class LanguageModel implements AutoCloseable {
         Djl.ensureOffline();
         NDManager manager = NDManager.newBaseManager(settings.djlDevice());
         try {
-            Map<String, NDArray> raw = Safetensors.read(dir, manager);
-            Map<String, NDArray> params = new LinkedHashMap<>();
             Map<String, Shape> expected = expectedShapes(config);
+            Map<String, NDArray> raw = Safetensors.read(dir, manager,
+                    name -> expected.containsKey(canonicalName(config, name)));
+            Map<String, NDArray> params = new LinkedHashMap<>();
             Map<String, NDArray> byName = new LinkedHashMap<>();
             for (Map.Entry<String, NDArray> e : raw.entrySet()) {
                 byName.put(canonicalName(config, e.getKey()), e.getValue());
@@ -153,8 +154,6 @@ public final class LanguageModel implements AutoCloseable {
                 a.setName(e.getKey());
                 params.put(e.getKey(), a);
             }
-            // buffers (attn.bias masks), a tied lm_head copy, anything unused
-            byName.values().forEach(NDArray::close);
             return new LanguageModel(config, settings, manager, params);
         } catch (RuntimeException e) {
             manager.close();

@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * Reads and writes the Hugging Face safetensors format: an 8-byte little-endian header length, a JSON
@@ -46,6 +47,14 @@ public final class Safetensors {
      * @return name -> array, in file order, all owned by {@code manager}
      */
     public static Map<String, NDArray> read(Path path, NDManager manager) {
+        return read(path, manager, name -> true);
+    }
+
+    /**
+     * As {@link #read(Path, NDManager)}, decoding only tensors whose name passes {@code wanted}: others (e.g. the
+     * causal-mask buffers old GPT-2 files carry) are neither decoded nor checked beyond the header.
+     */
+    public static Map<String, NDArray> read(Path path, NDManager manager, Predicate<String> wanted) {
         Path target = path;
         if (Files.isDirectory(path)) {
             Path single = path.resolve(SINGLE_FILE);
@@ -63,12 +72,12 @@ public final class Safetensors {
             throw new ModelLoadException("weights file not found: " + target.toAbsolutePath());
         }
         if (target.getFileName().toString().endsWith(".json")) {
-            return readSharded(target, manager);
+            return readSharded(target, manager, wanted);
         }
-        return readFile(target, manager);
+        return readFile(target, manager, wanted);
     }
 
-    private static Map<String, NDArray> readSharded(Path index, NDManager manager) {
+    private static Map<String, NDArray> readSharded(Path index, NDManager manager, Predicate<String> wanted) {
         JsonNode weightMap;
         try {
             weightMap = JSON.readTree(index.toFile()).get("weight_map");
@@ -87,11 +96,11 @@ public final class Safetensors {
                 throw new ModelLoadException("shard " + file.toAbsolutePath() + " listed in " + index.getFileName()
                         + " not found");
             }
-            all.putAll(readFile(file, manager));
+            all.putAll(readFile(file, manager, wanted));
         }
         for (Iterator<String> it = weightMap.fieldNames(); it.hasNext(); ) {
             String name = it.next();
-            if (!all.containsKey(name)) {
+            if (wanted.test(name) && !all.containsKey(name)) {
                 throw new ModelLoadException("tensor " + name + " is listed in " + index.toAbsolutePath()
                         + " but missing from shard " + weightMap.get(name).asText());
             }
@@ -99,7 +108,7 @@ public final class Safetensors {
         return all;
     }
 
-    private static Map<String, NDArray> readFile(Path file, NDManager manager) {
+    private static Map<String, NDArray> readFile(Path file, NDManager manager, Predicate<String> wanted) {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size < 8) {
@@ -125,7 +134,7 @@ public final class Safetensors {
             Map<String, NDArray> out = new LinkedHashMap<>();
             for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
-                if (e.getKey().equals("__metadata__")) {
+                if (e.getKey().equals("__metadata__") || !wanted.test(e.getKey())) {
                     continue;
                 }
                 out.put(e.getKey(), readTensor(file, ch, e.getKey(), e.getValue(), dataStart, dataSize, manager));

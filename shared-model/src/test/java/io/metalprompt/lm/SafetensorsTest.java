@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -120,6 +121,23 @@ class SafetensorsTest {
         Path f = handWritten(tmp.resolve("f8.safetensors"), "x", "F8_E4M3", new long[] {2}, new byte[2]);
         ModelLoadException e = assertThrows(ModelLoadException.class, () -> Safetensors.read(f, manager));
         assertTrue(e.getMessage().contains("F8_E4M3") && e.getMessage().contains("x"), e.getMessage());
+    }
+
+    @Test
+    void unwantedTensorsAreNotDecoded() throws IOException {
+        // a BOOL mask buffer (as old GPT-2 files carry) next to a real weight: only the weight is decoded
+        String header = "{\"h.0.attn.bias\":{\"dtype\":\"BOOL\",\"shape\":[2,2],\"data_offsets\":[0,4]},"
+                + "\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}";
+        byte[] h = header.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer b = ByteBuffer.allocate(8 + h.length + 8).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(h.length).put(h).put(new byte[] {1, 0, 1, 1}).putFloat(2.5f);
+        Path f = tmp.resolve("mixed.safetensors");
+        Files.write(f, b.array());
+        Map<String, NDArray> got = Safetensors.read(f, manager, name -> !name.endsWith("attn.bias"));
+        assertEquals(Set.of("w"), got.keySet());
+        assertEquals(2.5f, got.get("w").getFloat(0), 0f);
+        ModelLoadException e = assertThrows(ModelLoadException.class, () -> Safetensors.read(f, manager));
+        assertTrue(e.getMessage().contains("BOOL") && e.getMessage().contains("h.0.attn.bias"), e.getMessage());
     }
 
     @Test
