@@ -187,14 +187,13 @@ public final class CorpusSampler {
     }
 
     private Map<String, String> labelMapping(List<String> labels, boolean real) {
-        double u = random.nextDouble();
         Map<String, String> mapping = new HashMap<>();
-        if (u < remapFraction) {
+        if (random.nextDouble() < remapFraction) {
             List<String> fresh = SyntheticTasks.sample(remapPool, labels.size(), random);
             for (int i = 0; i < labels.size(); i++) {
                 mapping.put(labels.get(i), fresh.get(i));
             }
-        } else if (real && u < remapFraction + shuffleFraction) {
+        } else if (real && random.nextDouble() < shuffleFraction) {
             List<String> shuffled = SyntheticTasks.sample(labels, labels.size(), random);
             for (int i = 0; i < labels.size(); i++) {
                 mapping.put(labels.get(i), shuffled.get(i));
@@ -265,7 +264,7 @@ public final class CorpusSampler {
             return this;
         }
 
-        /** Share of real-task sequences whose label words are permuted among themselves [0.2]. */
+        /** Share of the real-task sequences not remapped whose label words are permuted among themselves [0.2]. */
         public Builder optShuffleFraction(double f) {
             this.shuffleFraction = fraction("shuffleFraction", f);
             return this;
@@ -314,9 +313,6 @@ public final class CorpusSampler {
             if (minClasses < 2 || maxClasses < minClasses) {
                 throw new IllegalArgumentException("need 2 <= minClasses <= maxClasses, got "
                         + minClasses + ", " + maxClasses);
-            }
-            if (remapFraction + shuffleFraction > 1) {
-                throw new IllegalArgumentException("remapFraction + shuffleFraction exceeds 1");
             }
             List<String> pool = remapPool != null ? remapPool : lexicon.labels();
             if (pool.size() < maxClasses) {

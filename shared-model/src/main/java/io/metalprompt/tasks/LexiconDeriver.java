@@ -160,7 +160,8 @@ public final class LexiconDeriver {
             Map<String, Set<String>> common = new TreeMap<>();
             for (TaskExample e : examples.get(t.name())) {
                 Set<String> ws = new HashSet<>(words(e.input()));
-                boolean explained = ws.stream().anyMatch(w -> t.categories().contains(category.get(w)));
+                boolean explained = ws.stream()
+                        .anyMatch(w -> category.containsKey(w) && t.categories().contains(category.get(w)));
                 if (explained) {
                     continue;
                 }

@@ -13,8 +13,8 @@ import java.util.random.RandomGenerator;
  * assigned at random, and sentences built like the data's (2 to 5 fillers in random places around the content
  * and emotion words). Everything is drawn from the caller's random generator: the same seed gives the same tasks.
  *
- * <p>Sentences are unambiguous: a homograph filler (such as "saw") is used as a filler only in a task where its
- * category plays no part.
+ * <p>Sentences are unambiguous: a homograph (such as "saw", a tool and a filler) is never the deciding content
+ * word, and serves as a filler or distractor only in a task where its category plays no part.
  */
 public final class SyntheticTasks {
 
@@ -93,7 +93,7 @@ public final class SyntheticTasks {
         List<String> free = new ArrayList<>(); // words whose position does not matter
         switch (task.family()) {
             case TOPIC -> {
-                content.add(pick(lexicon.words(task.categories().get(label)), random));
+                content.add(pick(contentWords(task.categories().get(label)), random));
                 List<String> others = outside(task.categories());
                 if (!others.isEmpty() && random.nextDouble() < TOPIC_DISTRACTOR) {
                     free.add(pick(lexicon.words(pick(others, random)), random));
@@ -103,16 +103,16 @@ public final class SyntheticTasks {
                 }
             }
             case FIRST -> {
-                content.add(pick(lexicon.words(task.categories().get(label)), random));
+                content.add(pick(contentWords(task.categories().get(label)), random));
                 int more = 1 + random.nextInt(2);
                 for (int i = 0; i < more; i++) {
-                    content.add(pick(lexicon.words(pick(task.categories(), random)), random));
+                    content.add(pick(contentWords(pick(task.categories(), random)), random));
                 }
             }
             case PRESENCE -> {
                 String target = task.categories().get(0);
                 if (label == 0) {
-                    free.add(pick(lexicon.words(target), random));
+                    free.add(pick(contentWords(target), random));
                 }
                 int distractors = 1 + random.nextInt(2);
                 List<String> others = outside(task.categories());
@@ -156,6 +156,11 @@ public final class SyntheticTasks {
         return lexicon.fillers().stream()
                 .filter(w -> lexicon.categoryOf(w).map(c -> !relevant.contains(c)).orElse(true))
                 .toList();
+    }
+
+    /** The words of a category that are not also fillers, so the rule reads them one way only. */
+    private List<String> contentWords(String category) {
+        return lexicon.words(category).stream().filter(w -> !lexicon.isFiller(w)).toList();
     }
 
     private List<String> outside(List<String> categories) {
