@@ -35,6 +35,18 @@ public final class LexiconDeriver {
     private LexiconDeriver() {
     }
 
+    /** CLI: {@code LexiconDeriver <tasks dir or zip> <out lexicon.json>}. */
+    public static void main(String[] args) {
+        if (args.length != 2) {
+            System.err.println("usage: LexiconDeriver <tasks dir or zip> <out lexicon.json>");
+            System.exit(2);
+        }
+        Lexicon lexicon = fromTree(Path.of(args[0]));
+        lexicon.write(Path.of(args[1]));
+        System.out.println("wrote " + args[1] + ": " + lexicon.allWords().size() + " words in "
+                + lexicon.categoryNames().size() + " categories");
+    }
+
     /** Derives the lexicon of a task tree: {@code specs.json} section "train" and the files under {@code train/}. */
     public static Lexicon fromTree(Path tasksLocation) {
         try (TaskRoot root = TaskRoot.open(tasksLocation)) {

@@ -10,8 +10,8 @@ import java.util.random.RandomGenerator;
 /**
  * Generates new tasks of the four known families from the {@link Lexicon}, without limit: random category
  * subsets (2 to 4 classes; presence and sentiment have 2), random label words from the training label pool
- * assigned at random, and sentences built like the data's (2 to 5 fillers in random places around the content
- * and emotion words). Everything is drawn from the caller's random generator: the same seed gives the same tasks.
+ * assigned at random, and sentences built like the data's (2 to 5 fillers, 2 to 7 for first, in random places around
+ * the content and emotion words). Everything is drawn from the caller's random generator: the same seed gives the same tasks.
  *
  * <p>Sentences are unambiguous: a homograph (such as "saw", a tool and a filler) is never the deciding content
  * word, and serves as a filler or distractor only in a task where its category plays no part.
@@ -134,7 +134,9 @@ public final class SyntheticTasks {
             }
         }
         List<String> fillers = fillersFor(task);
-        int n = MIN_FILLERS + random.nextInt(MAX_FILLERS - MIN_FILLERS + 1);
+        int n = task.family() == Family.FIRST
+                ? 1 + random.nextInt(3) + 1 + random.nextInt(4) // 2..7, peaked at 4-5 as in the data
+                : MIN_FILLERS + random.nextInt(MAX_FILLERS - MIN_FILLERS + 1);
         for (int i = 0; i < n; i++) {
             free.add(pick(fillers, random));
         }

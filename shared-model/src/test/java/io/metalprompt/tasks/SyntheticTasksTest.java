@@ -66,6 +66,30 @@ class SyntheticTasksTest {
     }
 
     @Test
+    void sentenceLengthsFollowTheTrainingData() {
+        Map<Family, java.util.IntSummaryStatistics> data = new EnumMap<>(Family.class);
+        try (TaskRoot root = TaskRoot.open(TestData.tasksZip())) {
+            for (TaskSpec spec : TaskSpecs.read(root.resolve("specs.json"), "train")) {
+                TestData.trainTasks().get(spec.name()).forEach(e -> data
+                        .computeIfAbsent(spec.family(), f -> new java.util.IntSummaryStatistics())
+                        .accept(e.input().split(" ").length));
+            }
+        }
+        SplittableRandom random = new SplittableRandom(21);
+        for (Family family : Family.values()) {
+            java.util.IntSummaryStatistics synth = new java.util.IntSummaryStatistics();
+            for (int t = 0; t < 50; t++) {
+                TaskSpec task = gen.newTask(family, random, 2, 4);
+                gen.examples(task, 40, random).forEach(e -> synth.accept(e.input().split(" ").length));
+            }
+            java.util.IntSummaryStatistics real = data.get(family);
+            assertEquals(real.getAverage(), synth.getAverage(), 0.35, family + ": " + real + " vs " + synth);
+            assertTrue(synth.getMin() >= real.getMin() && synth.getMax() <= real.getMax(),
+                    family + ": " + real + " vs " + synth);
+        }
+    }
+
+    @Test
     void seedsReproduceAndDifferentSeedsDiffer() {
         assertEquals(draw(11), draw(11));
         assertNotEquals(draw(11), draw(12));
