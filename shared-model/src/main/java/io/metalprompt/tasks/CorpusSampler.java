@@ -1,0 +1,332 @@
+package io.metalprompt.tasks;
+
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import io.metalprompt.text.IclFormat;
+import io.metalprompt.text.TokenizerBuilder;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Training sequences for a base LM that must learn in context: each sequence is a run of demonstrations of ONE
+ * task in the {@link IclFormat} ({@code "x = y ; x = y ; ..."}), as many as fit in {@code maxTokens}, and
+ * nothing else. A loss mask marks the label tokens after each {@code =} so training can weight answers.
+ *
+ * <p>Tasks come from the real meta-training tasks (a fraction) or from {@link SyntheticTasks} (unlimited, so a
+ * small model cannot memorise them). Label words can be remapped to fresh random words or shuffled among the
+ * task's own, consistently within a sequence, so the mapping must be read from the demonstrations; an input
+ * may recur later in the sequence so copying its earlier label pays off.
+ *
+ * <p>Not thread-safe: one sampler per training loop; the seed fixes the whole stream.
+ */
+public final class CorpusSampler {
+
+    /** Token ids of one sequence, its loss mask (1 on label tokens) and the demonstrations it renders. */
+    public record Sequence(int[] ids, float[] lossMask, String task, List<TaskExample> demonstrations) {
+    }
+
+    /** A batch padded with the pad id (mask 0 on padding) to its longest sequence. */
+    public record Batch(int[][] ids, float[][] masks) {
+    }
+
+    private final HuggingFaceTokenizer tokenizer;
+    private final SyntheticTasks synthetic;
+    private final Map<String, List<TaskExample>> realTasks;
+    private final List<String> remapPool;
+    private final double realFraction;
+    private final double remapFraction;
+    private final double shuffleFraction;
+    private final double repeatProbability;
+    private final int minClasses;
+    private final int maxClasses;
+    private final int maxTokens;
+    private final SplittableRandom random;
+    private final Map<String, int[]> cache = new HashMap<>();
+    private final int padId;
+    private final int separatorId;
+    private final int terminatorId;
+
+    private CorpusSampler(Builder b) {
+        this.tokenizer = b.tokenizer;
+        this.synthetic = new SyntheticTasks(b.lexicon);
+        this.realTasks = new LinkedHashMap<>(b.realTasks);
+        this.remapPool = List.copyOf(b.remapPool != null ? b.remapPool : b.lexicon.labels());
+        this.realFraction = b.realFraction;
+        this.remapFraction = b.remapFraction;
+        this.shuffleFraction = b.shuffleFraction;
+        this.repeatProbability = b.repeatProbability;
+        this.minClasses = b.minClasses;
+        this.maxClasses = b.maxClasses;
+        this.maxTokens = b.maxTokens;
+        this.random = new SplittableRandom(b.seed);
+        this.padId = single(TokenizerBuilder.PAD);
+        this.separatorId = single(IclFormat.SEPARATOR);
+        this.terminatorId = single(IclFormat.TERMINATOR);
+    }
+
+    public static Builder builder(HuggingFaceTokenizer tokenizer, Lexicon lexicon) {
+        return new Builder(tokenizer, lexicon);
+    }
+
+    public int padId() {
+        return padId;
+    }
+
+    public int maxTokens() {
+        return maxTokens;
+    }
+
+    /** The next training sequence. */
+    public Sequence next() {
+        List<String> eligible = realTasks.entrySet().stream()
+                .filter(e -> {
+                    int k = e.getValue().get(0).options().size();
+                    return k >= minClasses && k <= maxClasses;
+                })
+                .map(Map.Entry::getKey).toList();
+        boolean real = !eligible.isEmpty() && random.nextDouble() < realFraction;
+        String name;
+        List<TaskExample> pool;
+        TaskSpec spec = null;
+        List<String> labels;
+        if (real) {
+            name = eligible.get(random.nextInt(eligible.size()));
+            pool = realTasks.get(name);
+            labels = pool.get(0).options();
+        } else {
+            spec = synthetic.newTask(random, minClasses, maxClasses);
+            name = spec.name();
+            pool = null;
+            labels = spec.labels();
+        }
+        Map<String, String> mapping = labelMapping(labels, real);
+
+        List<TaskExample> demos = new ArrayList<>();
+        List<Integer> ids = new ArrayList<>();
+        List<Float> mask = new ArrayList<>();
+        for (int guard = 0; guard < 10 * maxTokens; guard++) {
+            TaskExample e;
+            if (!demos.isEmpty() && random.nextDouble() < repeatProbability) {
+                e = demos.get(random.nextInt(demos.size()));
+            } else {
+                TaskExample raw = real ? pool.get(random.nextInt(pool.size())) : synthetic.example(spec, random);
+                e = raw.relabel(mapping);
+            }
+            List<Integer> eIds = new ArrayList<>();
+            List<Float> eMask = new ArrayList<>();
+            appendDemonstration(e, eIds, eMask);
+            if (ids.size() + eIds.size() > maxTokens) {
+                if (demos.isEmpty()) { // a single over-long demonstration: keep what fits
+                    ids.addAll(eIds.subList(0, maxTokens));
+                    mask.addAll(eMask.subList(0, maxTokens));
+                    demos.add(e);
+                }
+                break;
+            }
+            ids.addAll(eIds);
+            mask.addAll(eMask);
+            demos.add(e);
+        }
+        int[] idArray = ids.stream().mapToInt(Integer::intValue).toArray();
+        float[] maskArray = new float[mask.size()];
+        for (int i = 0; i < maskArray.length; i++) {
+            maskArray[i] = mask.get(i);
+        }
+        return new Sequence(idArray, maskArray, name, List.copyOf(demos));
+    }
+
+    /** {@code size} sequences padded with the pad id to the longest. */
+    public Batch batch(int size) {
+        List<Sequence> seqs = new ArrayList<>(size);
+        int longest = 0;
+        for (int i = 0; i < size; i++) {
+            Sequence s = next();
+            seqs.add(s);
+            longest = Math.max(longest, s.ids().length);
+        }
+        int[][] ids = new int[size][longest];
+        float[][] masks = new float[size][longest];
+        for (int i = 0; i < size; i++) {
+            int[] src = seqs.get(i).ids();
+            java.util.Arrays.fill(ids[i], padId);
+            System.arraycopy(src, 0, ids[i], 0, src.length);
+            System.arraycopy(seqs.get(i).lossMask(), 0, masks[i], 0, src.length);
+        }
+        return new Batch(ids, masks);
+    }
+
+    /** Token ids of {@code text}, as the scorer would get them for the same text. */
+    public int[] encode(String text) {
+        List<Integer> out = new ArrayList<>();
+        for (String w : text.trim().split("\\s+")) {
+            if (!w.isEmpty()) {
+                for (int id : word(w)) {
+                    out.add(id);
+                }
+            }
+        }
+        return out.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    private void appendDemonstration(TaskExample e, List<Integer> ids, List<Float> mask) {
+        for (int id : encode(e.input())) {
+            ids.add(id);
+            mask.add(0f);
+        }
+        ids.add(separatorId);
+        mask.add(0f);
+        for (int id : encode(e.output())) {
+            ids.add(id);
+            mask.add(1f);
+        }
+        ids.add(terminatorId);
+        mask.add(0f);
+    }
+
+    private Map<String, String> labelMapping(List<String> labels, boolean real) {
+        Map<String, String> mapping = new HashMap<>();
+        if (random.nextDouble() < remapFraction) {
+            List<String> fresh = SyntheticTasks.sample(remapPool, labels.size(), random);
+            for (int i = 0; i < labels.size(); i++) {
+                mapping.put(labels.get(i), fresh.get(i));
+            }
+        } else if (real && random.nextDouble() < shuffleFraction) {
+            List<String> shuffled = SyntheticTasks.sample(labels, labels.size(), random);
+            for (int i = 0; i < labels.size(); i++) {
+                mapping.put(labels.get(i), shuffled.get(i));
+            }
+        }
+        return mapping;
+    }
+
+    private int[] word(String w) {
+        return cache.computeIfAbsent(w, k -> {
+            long[] ids = tokenizer.encode(k).getIds();
+            int[] out = new int[ids.length];
+            for (int i = 0; i < ids.length; i++) {
+                out[i] = Math.toIntExact(ids[i]);
+            }
+            return out;
+        });
+    }
+
+    private int single(String token) {
+        int[] ids = word(token);
+        if (ids.length != 1) {
+            throw new IllegalStateException("tokenizer does not keep '" + token + "' as one token");
+        }
+        return ids[0];
+    }
+
+    /** Options for {@link CorpusSampler}; defaults in brackets. */
+    public static final class Builder {
+        private final HuggingFaceTokenizer tokenizer;
+        private final Lexicon lexicon;
+        private Map<String, List<TaskExample>> realTasks = Map.of();
+        private List<String> remapPool;
+        private double realFraction = 0.25;
+        private double remapFraction = 0.3;
+        private double shuffleFraction = 0.2;
+        private double repeatProbability = 0.1;
+        private int minClasses = 2;
+        private int maxClasses = 4;
+        private int maxTokens = 224;
+        private long seed = 1;
+
+        private Builder(HuggingFaceTokenizer tokenizer, Lexicon lexicon) {
+            this.tokenizer = tokenizer;
+            this.lexicon = lexicon;
+        }
+
+        /** The real meta-training tasks by name [none: all synthetic]. */
+        public Builder optRealTasks(Map<String, List<TaskExample>> tasks) {
+            tasks.forEach((n, l) -> {
+                if (l.isEmpty()) {
+                    throw new IllegalArgumentException("real task " + n + " has no examples");
+                }
+            });
+            this.realTasks = tasks;
+            return this;
+        }
+
+        /** Share of sequences from real tasks, the rest synthetic [0.25]. */
+        public Builder optRealFraction(double f) {
+            this.realFraction = fraction("realFraction", f);
+            return this;
+        }
+
+        /** Share of sequences whose label words are replaced by fresh random words [0.3]. */
+        public Builder optRemapFraction(double f) {
+            this.remapFraction = fraction("remapFraction", f);
+            return this;
+        }
+
+        /** Share of the real-task sequences not remapped whose label words are permuted among themselves [0.2]. */
+        public Builder optShuffleFraction(double f) {
+            this.shuffleFraction = fraction("shuffleFraction", f);
+            return this;
+        }
+
+        /** Words fresh labels are drawn from [the lexicon's label words]. */
+        public Builder optRemapPool(List<String> words) {
+            this.remapPool = List.copyOf(words);
+            return this;
+        }
+
+        /** Chance that a demonstration repeats an earlier one of the same sequence [0.1]. */
+        public Builder optRepeatProbability(double p) {
+            this.repeatProbability = fraction("repeatProbability", p);
+            return this;
+        }
+
+        /** Fewest classes per task [2]. */
+        public Builder optMinClasses(int n) {
+            this.minClasses = n;
+            return this;
+        }
+
+        /** Most classes per task, for a curriculum [4]. */
+        public Builder optMaxClasses(int n) {
+            this.maxClasses = n;
+            return this;
+        }
+
+        /** Longest sequence in tokens [224]. */
+        public Builder optMaxTokens(int n) {
+            if (n < 8) {
+                throw new IllegalArgumentException("maxTokens must be at least 8, got " + n);
+            }
+            this.maxTokens = n;
+            return this;
+        }
+
+        /** Seed of the whole stream [1]. */
+        public Builder optSeed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        public CorpusSampler build() {
+            if (minClasses < 2 || maxClasses < minClasses) {
+                throw new IllegalArgumentException("need 2 <= minClasses <= maxClasses, got "
+                        + minClasses + ", " + maxClasses);
+            }
+            List<String> pool = remapPool != null ? remapPool : lexicon.labels();
+            if (pool.size() < maxClasses) {
+                throw new IllegalArgumentException("remap pool of " + pool.size() + " words is smaller than "
+                        + maxClasses + " classes");
+            }
+            return new CorpusSampler(this);
+        }
+
+        private static double fraction(String name, double f) {
+            if (!(f >= 0 && f <= 1)) {
+                throw new IllegalArgumentException(name + " must be in [0, 1], got " + f);
+            }
+            return f;
+        }
+    }
+}

@@ -1,0 +1,56 @@
+package io.metalprompt.text;
+
+import io.metalprompt.tasks.TaskExample;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * The one in-context-learning text format. A demonstration renders as {@code "{input} = {output} ;"},
+ * demonstrations are joined by a single space, a query renders as {@code "{input} ="} and the answer
+ * continuation scored after it is {@code " {option}"}. Context and continuation are tokenized separately by
+ * the scorer; since the tokenizer splits on whitespace first, their concatenation tokenizes the same.
+ */
+public final class IclFormat {
+
+    /** Between an input and its label. */
+    public static final String SEPARATOR = "=";
+    /** After a demonstration's label. */
+    public static final String TERMINATOR = ";";
+    /** Between demonstrations, and between the last demonstration and the query. */
+    public static final String JOINER = " ";
+    /** The format's own tokens, in vocabulary order. */
+    public static final List<String> SEPARATOR_TOKENS = List.of(SEPARATOR, TERMINATOR);
+
+    private IclFormat() {
+    }
+
+    /** {@code "{input} = {output} ;"} */
+    public static String renderExample(String input, String output) {
+        return input + " " + SEPARATOR + " " + output + " " + TERMINATOR;
+    }
+
+    public static String renderExample(TaskExample example) {
+        return renderExample(example.input(), example.output());
+    }
+
+    /** The demonstrations joined by a single space; empty for none. */
+    public static String renderDemonstrations(List<TaskExample> demonstrations) {
+        return demonstrations.stream().map(IclFormat::renderExample).collect(Collectors.joining(JOINER));
+    }
+
+    /** {@code "{input} ="} */
+    public static String renderQuery(String input) {
+        return input + " " + SEPARATOR;
+    }
+
+    /** {@code " {option}"}: the continuation whose likelihood is scored after the query. */
+    public static String renderAnswer(String option) {
+        return " " + option;
+    }
+
+    /** The demonstrations followed by the query: the context the answer continues. */
+    public static String renderContext(List<TaskExample> demonstrations, String queryInput) {
+        String demos = renderDemonstrations(demonstrations);
+        return demos.isEmpty() ? renderQuery(queryInput) : demos + JOINER + renderQuery(queryInput);
+    }
+}

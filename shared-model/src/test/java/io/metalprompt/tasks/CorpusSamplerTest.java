@@ -1,0 +1,195 @@
+package io.metalprompt.tasks;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import io.metalprompt.text.IclFormat;
+import io.metalprompt.text.Tokenizers;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class CorpusSamplerTest {
+
+    private static HuggingFaceTokenizer tokenizer;
+
+    @BeforeAll
+    static void load() {
+        tokenizer = Tokenizers.load(TestData.dataDir().resolve("tokenizer.json"));
+    }
+
+    @AfterAll
+    static void close() {
+        tokenizer.close();
+    }
+
+    private static CorpusSampler.Builder sampler() {
+        return CorpusSampler.builder(tokenizer, TestData.lexicon()).optRealTasks(TestData.trainTasks());
+    }
+
+    @Test
+    void sequencesAreDemonstrationRunsThatFitAndMaskExactlyTheLabels() {
+        CorpusSampler s = sampler().optMaxTokens(224).optRepeatProbability(0.3).optSeed(5).build();
+        for (int i = 0; i < 200; i++) {
+            CorpusSampler.Sequence seq = s.next();
+            assertTrue(seq.ids().length <= 224, "too long: " + seq.ids().length);
+            assertTrue(seq.ids().length > 224 - 30, "room left for another demonstration: " + seq.ids().length);
+            assertEquals(seq.ids().length, seq.lossMask().length);
+            // The ids are exactly the tokenizer's ids for the rendered demonstrations.
+            String text = IclFormat.renderDemonstrations(seq.demonstrations());
+            long[] expected = tokenizer.encode(text).getIds();
+            assertArrayEquals(java.util.Arrays.stream(expected).mapToInt(Math::toIntExact).toArray(), seq.ids());
+            // The mask is 1 exactly on the tokens of each output, between "=" and ";".
+            int pos = 0;
+            for (TaskExample d : seq.demonstrations()) {
+                int in = tokenizer.encode(d.input()).getIds().length;
+                int out = tokenizer.encode(d.output()).getIds().length;
+                for (int k = 0; k < in + 1; k++) {
+                    assertEquals(0f, seq.lossMask()[pos++]);
+                }
+                assertEquals(3, seq.ids()[pos - 1], "'=' before the answer");
+                for (int k = 0; k < out; k++) {
+                    assertEquals(1f, seq.lossMask()[pos++]);
+                }
+                assertEquals(4, seq.ids()[pos], "';' after the answer");
+                assertEquals(0f, seq.lossMask()[pos++]);
+            }
+            assertEquals(seq.ids().length, pos);
+            // One task per sequence, one label set.
+            List<String> options = seq.demonstrations().get(0).options();
+            for (TaskExample d : seq.demonstrations()) {
+                assertEquals(options, d.options());
+                assertTrue(options.contains(d.output()));
+            }
+        }
+    }
+
+    @Test
+    void seedsReproduce() {
+        CorpusSampler a = sampler().optSeed(42).build();
+        CorpusSampler b = sampler().optSeed(42).build();
+        CorpusSampler c = sampler().optSeed(43).build();
+        for (int i = 0; i < 20; i++) {
+            CorpusSampler.Sequence x = a.next();
+            CorpusSampler.Sequence y = b.next();
+            assertArrayEquals(x.ids(), y.ids());
+            assertArrayEquals(x.lossMask(), y.lossMask());
+            assertNotEquals(List.of(x.ids()), List.of(c.next().ids()));
+        }
+    }
+
+    @Test
+    void remappingChangesLabelWordsConsistentlyWithinASequence() {
+        Map<String, List<TaskExample>> real = TestData.trainTasks();
+        Map<String, String> originalLabel = new HashMap<>(); // input -> label, per task
+        CorpusSampler s = sampler().optRealFraction(1).optRemapFraction(1).optRepeatProbability(0).optSeed(9)
+                .build();
+        int changed = 0;
+        for (int i = 0; i < 50; i++) {
+            CorpusSampler.Sequence seq = s.next();
+            List<TaskExample> pool = real.get(seq.task());
+            originalLabel.clear();
+            pool.forEach(e -> originalLabel.put(e.input(), e.output()));
+            Map<String, String> mapping = new HashMap<>();
+            for (TaskExample d : seq.demonstrations()) {
+                String before = originalLabel.get(d.input());
+                String previous = mapping.putIfAbsent(before, d.output());
+                assertTrue(previous == null || previous.equals(d.output()),
+                        seq.task() + ": '" + before + "' mapped to both " + previous + " and " + d.output());
+            }
+            assertEquals(mapping.size(), new HashSet<>(mapping.values()).size(), "two labels merged: " + mapping);
+            if (!mapping.keySet().equals(new HashSet<>(mapping.values()))
+                    || mapping.entrySet().stream().anyMatch(e -> !e.getKey().equals(e.getValue()))) {
+                changed++;
+            }
+            assertTrue(TestData.lexicon().labels().containsAll(seq.demonstrations().get(0).options()));
+        }
+        assertTrue(changed >= 45, "remapping left " + (50 - changed) + " of 50 sequences unchanged");
+    }
+
+    @Test
+    void withoutRemappingRealTasksKeepTheirLabels() {
+        CorpusSampler s = sampler().optRealFraction(1).optRemapFraction(0).optShuffleFraction(0).optSeed(2).build();
+        for (int i = 0; i < 20; i++) {
+            CorpusSampler.Sequence seq = s.next();
+            Set<TaskExample> pool = new HashSet<>(TestData.trainTasks().get(seq.task()));
+            seq.demonstrations().forEach(d -> assertTrue(pool.contains(d), d.toString()));
+        }
+    }
+
+    @Test
+    void repeatsMakeInputsRecur() {
+        CorpusSampler none = sampler().optRealFraction(0).optRepeatProbability(0).optSeed(4).build();
+        CorpusSampler many = sampler().optRealFraction(0).optRepeatProbability(0.5).optSeed(4).build();
+        assertTrue(repeats(many) > 3 * Math.max(1, repeats(none)));
+    }
+
+    private static int repeats(CorpusSampler s) {
+        int n = 0;
+        for (int i = 0; i < 30; i++) {
+            List<String> inputs = s.next().demonstrations().stream().map(TaskExample::input).toList();
+            n += inputs.size() - new HashSet<>(inputs).size();
+        }
+        return n;
+    }
+
+    @Test
+    void curriculumCapsTheNumberOfClasses() {
+        CorpusSampler s = sampler().optMaxClasses(2).optSeed(8).build();
+        Set<String> realSeen = new HashSet<>();
+        for (int i = 0; i < 100; i++) {
+            CorpusSampler.Sequence seq = s.next();
+            assertEquals(2, seq.demonstrations().get(0).options().size());
+            if (!seq.task().startsWith("syn_")) {
+                realSeen.add(seq.task());
+            }
+        }
+        assertFalse(realSeen.isEmpty(), "real two-class tasks should be drawn too");
+    }
+
+    @Test
+    void batchesArePaddedWithThePadId() {
+        CorpusSampler s = sampler().optMaxTokens(64).optSeed(3).build();
+        CorpusSampler.Batch b = s.batch(8);
+        assertEquals(8, b.ids().length);
+        int width = b.ids()[0].length;
+        assertTrue(width <= 64);
+        CorpusSampler again = sampler().optMaxTokens(64).optSeed(3).build();
+        boolean padded = false;
+        for (int i = 0; i < 8; i++) {
+            assertEquals(width, b.ids()[i].length);
+            assertEquals(width, b.masks()[i].length);
+            CorpusSampler.Sequence seq = again.next();
+            for (int j = 0; j < width; j++) {
+                if (j < seq.ids().length) {
+                    assertEquals(seq.ids()[j], b.ids()[i][j]);
+                    assertEquals(seq.lossMask()[j], b.masks()[i][j]);
+                } else {
+                    padded = true;
+                    assertEquals(s.padId(), b.ids()[i][j]);
+                    assertEquals(0f, b.masks()[i][j]);
+                }
+            }
+        }
+        assertEquals(0, s.padId());
+        assertTrue(padded || width == 64);
+    }
+
+    @Test
+    void badOptionsAreRefused() {
+        assertThrows(IllegalArgumentException.class, () -> sampler().optRealFraction(1.5));
+        assertThrows(IllegalArgumentException.class, () -> sampler().optMinClasses(3).optMaxClasses(2).build());
+        assertThrows(IllegalArgumentException.class, () -> sampler().optMaxTokens(4));
+        assertThrows(IllegalArgumentException.class, () -> sampler().optRemapPool(List.of("a", "b")).build());
+    }
+}
