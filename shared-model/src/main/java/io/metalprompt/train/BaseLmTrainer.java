@@ -1,0 +1,248 @@
+package io.metalprompt.train;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import ai.djl.engine.Engine;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import io.metalprompt.lm.ForwardInput;
+import io.metalprompt.lm.LanguageModel;
+import io.metalprompt.lm.LmSettings;
+import io.metalprompt.lm.ModelConfig;
+import io.metalprompt.tasks.CorpusSampler;
+import io.metalprompt.tasks.Lexicon;
+import io.metalprompt.tasks.TaskExample;
+import io.metalprompt.tasks.TaskLoader;
+import io.metalprompt.tasks.TaskRoot;
+import io.metalprompt.text.TokenizerBuilder;
+import io.metalprompt.text.Tokenizers;
+
+/**
+ * Trains the project's small GPT-2-architecture base LM from scratch on sequences of demonstrations
+ * ({@link CorpusSampler}), so that it learns in context.
+ *
+ * <p>Output folder: the Hugging Face layout ({@code config.json}, {@code model.safetensors},
+ * {@code tokenizer.json}) plus {@code training.json} (the options and final numbers), {@code curve.csv} and
+ * {@code loss.png}. A checkpoint ({@code checkpoint/}: weights, AdamW moments, step) is written atomically
+ * every {@code checkpointEvery} steps; a run started again on the same folder resumes from it. The corpus
+ * stream after a resume is re-seeded from (seed, step), so a resumed run is reproducible for the same
+ * resume points.
+ */
+public final class BaseLmTrainer {
+
+    /** Everything that defines a run; recorded in {@code training.json}. */
+    public record Options(Path out, Path tasks, Path lexicon, Path tokenizer, long seed, int steps, int batchSize,
+                          int maxTokens, int layers, int heads, int dModel, double lr, int warmupSteps,
+                          double answerWeight, double tokenWeight, double realFraction, double remapFraction,
+                          double repeatProbability, int curriculumSteps, int curriculumMaxTokens,
+                          int checkpointEvery) {
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final Options o;
+    private final PrintStream log;
+
+    public BaseLmTrainer(Options options, PrintStream log) {
+        this.o = options;
+        this.log = log;
+    }
+
+    /** Runs (or resumes) training to {@code steps}; returns the mean loss over the last 50 steps. */
+    public double run() {
+        Path checkpoint = o.out().resolve("checkpoint");
+        try (HuggingFaceTokenizer tokenizer = Tokenizers.load(o.tokenizer());
+             TaskRoot root = TaskRoot.open(o.tasks())) {
+            Lexicon lexicon = Lexicon.read(o.lexicon());
+            Map<String, List<TaskExample>> real = new LinkedHashMap<>();
+            for (String task : TaskLoader.listTasks(root.resolve("train"))) {
+                real.put(task, TaskLoader.loadTrain(root.resolve("train"), task));
+            }
+            int vocab = JSON.readTree(o.tokenizer().toFile()).path("model").path("vocab").size();
+            int bos = TokenizerBuilder.SPECIAL_TOKENS.indexOf(TokenizerBuilder.BOS);
+            ModelConfig config = new ModelConfig(ModelConfig.Family.GPT2, vocab, o.layers(), o.heads(), o.heads(),
+                    o.dModel(), o.dModel() / o.heads(), 4 * o.dModel(), 256, 1e-5, 0.0, true, bos, bos);
+
+            boolean resume = Files.exists(checkpoint.resolve("state.json"));
+            try (LanguageModel model = resume ? LanguageModel.load(checkpoint, LmSettings.cpu())
+                    : LanguageModel.init(config, o.seed(), LmSettings.cpu());
+                 AdamW optimizer = AdamW.builder().build(model.manager())) {
+                long start = 0;
+                LossCurve curve = new LossCurve(o.out().resolve("curve.csv"), List.of("loss", "answer_loss", "answer_acc"));
+                if (resume) {
+                    optimizer.load(checkpoint.resolve("optimizer.safetensors"));
+                    start = optimizer.steps();
+                    curve.truncateAfter(start);
+                    log.printf(Locale.ROOT, "resuming %s at step %d%n", o.out(), start);
+                }
+                Map<String, NDArray> params = model.parameters();
+                params.values().forEach(p -> p.setRequiresGradient(true));
+                LrSchedule schedule = new LrSchedule(o.lr(), o.lr() / 10, o.warmupSteps(), o.steps());
+                Progress progress = new Progress(log, start, o.steps(), 25);
+                CorpusSampler sampler = null;
+                boolean curriculum = false;
+                double recent = 0;
+                int recentCount = 0;
+                for (long step = start; step < o.steps(); step++) {
+                    boolean inCurriculum = step < o.curriculumSteps();
+                    if (sampler == null || inCurriculum != curriculum) {
+                        curriculum = inCurriculum;
+                        sampler = sampler(tokenizer, lexicon, real, curriculum, o.seed() * 1_000_003L + step);
+                    }
+                    CorpusSampler.Batch batch = sampler.batch(o.batchSize());
+                    double[] stats = trainStep(model, batch, sampler.padId());
+                    double lr = schedule.at(step);
+                    double gradNorm = optimizer.step(params, lr);
+                    long done = step + 1;
+                    curve.append(done, stats[0], stats[1], stats[2]);
+                    progress.update(done, stats[0], String.format(Locale.ROOT,
+                            "ans %.3f acc %.2f lr %.1e |g| %.2f", stats[1], stats[2], lr, gradNorm),
+                            (long) batch.ids().length * batch.ids()[0].length);
+                    if (done > o.steps() - 50) {
+                        recent += stats[0];
+                        recentCount++;
+                    }
+                    if (done % o.checkpointEvery() == 0 || done == o.steps()) {
+                        writeCheckpoint(model, optimizer, checkpoint);
+                        curve.plot(o.out().resolve("loss.png"), "base LM: loss, answer loss, answer accuracy");
+                    }
+                }
+                params.values().forEach(p -> p.setRequiresGradient(false));
+                model.save(o.out());
+                Files.copy(o.tokenizer(), o.out().resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING);
+                curve.plot(o.out().resolve("loss.png"), "base LM: loss, answer loss, answer accuracy");
+                double finalLoss = recentCount > 0 ? recent / recentCount : Double.NaN;
+                writeTrainingJson(model, finalLoss);
+                return finalLoss;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private CorpusSampler sampler(HuggingFaceTokenizer tokenizer, Lexicon lexicon, Map<String, List<TaskExample>> real,
+                                  boolean curriculum, long seed) {
+        return CorpusSampler.builder(tokenizer, lexicon)
+                .optRealTasks(real)
+                .optRealFraction(o.realFraction())
+                .optRemapFraction(o.remapFraction())
+                .optRepeatProbability(o.repeatProbability())
+                .optMinClasses(2)
+                .optMaxClasses(curriculum ? 2 : 4)
+                .optMaxTokens(curriculum ? o.curriculumMaxTokens() : o.maxTokens())
+                .optSeed(seed)
+                .build();
+    }
+
+    /**
+     * Forward and backward of one batch. Loss = weighted next-token cross-entropy: {@code answerWeight} on
+     * label tokens, {@code tokenWeight} on the other real tokens. Returns {loss, answer loss, answer accuracy}.
+     */
+    private double[] trainStep(LanguageModel model, CorpusSampler.Batch batch, int padId) {
+        int b = batch.ids().length;
+        int t = batch.ids()[0].length;
+        long[] ids = new long[b * t];
+        float[] real = new float[b * t];
+        float[] answer = new float[b * t];
+        for (int i = 0; i < b; i++) {
+            for (int j = 0; j < t; j++) {
+                ids[i * t + j] = batch.ids()[i][j];
+                answer[i * t + j] = batch.masks()[i][j];
+            }
+            // real tokens: up to the last non-pad token (pad id may not appear inside a sequence)
+            int len = t;
+            while (len > 0 && batch.ids()[i][len - 1] == padId) {
+                len--;
+            }
+            for (int j = 0; j < len; j++) {
+                real[i * t + j] = 1f;
+            }
+        }
+        try (NDManager m = model.manager().newSubManager();
+             GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            NDArray idArr = m.create(ids, new Shape(b, t));
+            NDArray realArr = m.create(real, new Shape(b, t));
+            NDArray ansArr = m.create(answer, new Shape(b, t)).get(":, 1:");                 // [B,T-1]
+            NDArray logits = model.forward(ForwardInput.builder().setTokens(idArr, realArr).build()).logits();
+            NDArray logp = logits.get(":, :-1, :").logSoftmax(-1);                          // [B,T-1,V]
+            NDArray targets = idArr.get(":, 1:");                                             // [B,T-1]
+            NDArray nll = logp.gather(targets.expandDims(-1), 2).squeeze(2).neg();            // [B,T-1]
+            NDArray other = realArr.get(":, 1:").sub(ansArr);
+            NDArray w = ansArr.mul((float) o.answerWeight()).add(other.mul((float) o.tokenWeight()));
+            NDArray loss = nll.mul(w).sum().div(w.sum().add(1e-9f));
+            gc.backward(loss);
+            double answers = ansArr.sum().getFloat();
+            double answerLoss = nll.mul(ansArr).sum().getFloat() / Math.max(1, answers);
+            NDArray hit = logp.argMax(-1).eq(targets).toType(DataType.FLOAT32, false).mul(ansArr);
+            double acc = hit.sum().getFloat() / Math.max(1, answers);
+            return new double[] {loss.getFloat(), answerLoss, acc};
+        }
+    }
+
+    /** Weights, optimizer moments and step into {@code checkpoint.tmp}, then swapped in: never half-written. */
+    private void writeCheckpoint(LanguageModel model, AdamW optimizer, Path checkpoint) throws IOException {
+        Path tmp = checkpoint.resolveSibling("checkpoint.tmp");
+        deleteTree(tmp);
+        model.save(tmp);
+        optimizer.save(tmp.resolve("optimizer.safetensors"));
+        ObjectNode state = JSON.createObjectNode().put("step", optimizer.steps());
+        JSON.writeValue(tmp.resolve("state.json").toFile(), state);
+        Path old = checkpoint.resolveSibling("checkpoint.old");
+        deleteTree(old);
+        if (Files.exists(checkpoint)) {
+            Files.move(checkpoint, old, StandardCopyOption.ATOMIC_MOVE);
+        }
+        Files.move(tmp, checkpoint, StandardCopyOption.ATOMIC_MOVE);
+        deleteTree(old);
+    }
+
+    private void writeTrainingJson(LanguageModel model, double finalLoss) throws IOException {
+        ObjectNode node = JSON.valueToTree(o);
+        node.put("out", o.out().toString());
+        node.put("tasks", o.tasks().toString());
+        node.put("lexicon", o.lexicon().toString());
+        node.put("tokenizer", o.tokenizer().toString());
+        node.put("final_loss_last50", finalLoss);
+        node.put("fingerprint", model.fingerprint());
+        JSON.writeValue(o.out().resolve("training.json").toFile(), node);
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    /** Kept for callers that want the checkpoint's step without loading it. */
+    public static long checkpointStep(Path out) {
+        Path state = out.resolve("checkpoint/state.json");
+        try {
+            return Files.exists(state) ? JSON.readTree(state.toFile()).get("step").asLong() : 0;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+}

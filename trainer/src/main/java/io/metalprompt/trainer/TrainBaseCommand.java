@@ -1,0 +1,46 @@
+package io.metalprompt.trainer;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+import io.metalprompt.train.BaseLmTrainer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code metal train-base}: trains (or resumes) the bundled base LM. */
+@Command(name = "train-base", mixinStandardHelpOptions = true,
+        description = "Train the small GPT-2-architecture base LM from scratch on demonstration sequences; resumes from OUT/checkpoint.")
+public class TrainBaseCommand implements Callable<Integer> {
+
+    @Option(names = "--out", required = true, description = "output model folder") Path out;
+    @Option(names = "--tasks", defaultValue = "data/tasks.zip", description = "task tree (folder or zip) with train/ (default ${DEFAULT-VALUE})") Path tasks;
+    @Option(names = "--lexicon", defaultValue = "data/lexicon.json") Path lexicon;
+    @Option(names = "--tokenizer", defaultValue = "data/tokenizer.json") Path tokenizer;
+    @Option(names = "--seed", defaultValue = "1") long seed;
+    @Option(names = "--steps", defaultValue = "6000") int steps;
+    @Option(names = "--batch", defaultValue = "32") int batch;
+    @Option(names = "--max-tokens", defaultValue = "224") int maxTokens;
+    @Option(names = "--layers", defaultValue = "4") int layers;
+    @Option(names = "--heads", defaultValue = "4") int heads;
+    @Option(names = "--d-model", defaultValue = "128") int dModel;
+    @Option(names = "--lr", defaultValue = "1e-3") double lr;
+    @Option(names = "--warmup", defaultValue = "200") int warmup;
+    @Option(names = "--answer-weight", defaultValue = "1.0") double answerWeight;
+    @Option(names = "--token-weight", defaultValue = "0.05") double tokenWeight;
+    @Option(names = "--real-fraction", defaultValue = "0.25") double realFraction;
+    @Option(names = "--remap-fraction", defaultValue = "0.5") double remapFraction;
+    @Option(names = "--repeat", defaultValue = "0.2", description = "probability that a demonstration repeats an earlier one") double repeat;
+    @Option(names = "--curriculum-steps", defaultValue = "1000", description = "first steps with 2-class tasks and short contexts") int curriculumSteps;
+    @Option(names = "--curriculum-max-tokens", defaultValue = "128") int curriculumMaxTokens;
+    @Option(names = "--checkpoint-every", defaultValue = "100") int checkpointEvery;
+
+    @Override
+    public Integer call() {
+        BaseLmTrainer.Options options = new BaseLmTrainer.Options(out, tasks, lexicon, tokenizer, seed, steps, batch,
+                maxTokens, layers, heads, dModel, lr, warmup, answerWeight, tokenWeight, realFraction, remapFraction,
+                repeat, curriculumSteps, curriculumMaxTokens, checkpointEvery);
+        double loss = new BaseLmTrainer(options, System.out).run();
+        System.out.printf("trained %s: mean loss over the last 50 steps %.4f%n", out, loss);
+        return 0;
+    }
+}
