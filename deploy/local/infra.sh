@@ -102,8 +102,6 @@ kafka_ready() {
   grep -q 'Kafka Server started' "${KAFKA_LOG}" && port_open "${KAFKA_PORT}"
 }
 
-# Launches the broker; prints nothing, sets KAFKA_STARTED_PID (empty when it already ran).
-KAFKA_STARTED_PID=""
 launch_kafka() {
   local pid
   if pid="$(running_pid kafka "${KAFKA_MARKER}")"; then
@@ -117,18 +115,21 @@ launch_kafka() {
   write_kafka_config
   format_kafka_storage
   log "starting Kafka on ${KAFKA_BOOTSTRAP} (log ${KAFKA_LOG})"
+  # Started as its own statement so that $! is the JVM itself (nohup execs), not a subshell.
   # shellcheck disable=SC2086 # KAFKA_JAVA_OPTS holds several JVM flags on purpose
   nohup java ${KAFKA_JAVA_OPTS} -XX:+UseG1GC -Djava.awt.headless=true \
     -Dlog4j2.configurationFile="${METAL_LOCAL_DIR}/kafka/log4j2.properties" \
     -cp "${KAFKA_LIBS}/*" kafka.Kafka "${KAFKA_CONFIG}" </dev/null >>"${KAFKA_LOG}" 2>&1 &
-  KAFKA_STARTED_PID=$!
-  printf '%s\n' "${KAFKA_STARTED_PID}" >"${PID_DIR}/kafka.pid"
+  printf '%s\n' "$!" >"${PID_DIR}/kafka.pid"
 }
 
+# Waits for the broker, whether started now or by an earlier run (which may still be booting).
 await_kafka() {
-  [[ -n "${KAFKA_STARTED_PID}" ]] || return 0
-  wait_until "${INFRA_TIMEOUT}" "${KAFKA_STARTED_PID}" "Kafka" "${KAFKA_LOG}" kafka_ready
-  log "Kafka ready (pid ${KAFKA_STARTED_PID})"
+  local pid
+  pid="$(running_pid kafka "${KAFKA_MARKER}")" || { log_hint "${KAFKA_LOG}"; die "Kafka is not running; see ${KAFKA_LOG}"; }
+  kafka_ready && return 0
+  wait_until "${INFRA_TIMEOUT}" "${pid}" "Kafka" "${KAFKA_LOG}" kafka_ready
+  log "Kafka ready (pid ${pid})"
 }
 
 # --- Topics ----------------------------------------------------------------------------------------
@@ -175,7 +176,8 @@ create_topics() {
   log "creating ${TOPIC_COUNT} topics from ${TOPICS_FILE} (existing ones are left as they are)"
   local modules
   modules="$(java --list-modules 2>/dev/null)" || true
-  if [[ "${modules}" == *jdk.compiler@* ]]; then
+  # METAL_TOPICS_PER_JVM=1 forces the per-topic path (to test it).
+  if [[ "${modules}" == *jdk.compiler@* && -z "${METAL_TOPICS_PER_JVM:-}" ]]; then
     # One JVM for all topics (kafka-topics' own option parser and service, see CreateTopics.java).
     kafka_tool_java "${METAL_LOCAL_DIR}/lib/CreateTopics.java" "${KAFKA_BOOTSTRAP}" "${TOPIC_GROUPS[@]}" \
       | drop_topic_name_warning || die "topic creation failed (broker log: ${KAFKA_LOG})"
@@ -257,6 +259,7 @@ start_redis() {
   local pid server
   if pid="$(running_pid redis "${REDIS_MARKER}")"; then
     log "Redis already running (pid ${pid}, 127.0.0.1:${REDIS_PORT})"
+    wait_until "${INFRA_TIMEOUT}" "${pid}" "Redis" "${REDIS_LOG}" redis_ping
     return 0
   fi
   require_free_port "${REDIS_PORT}" "Redis, METAL_REDIS_PORT"
@@ -289,19 +292,16 @@ cmd_start() {
   log "infrastructure up in $(elapsed_since "${t0}") s: Kafka ${KAFKA_BOOTSTRAP}, Redis redis://127.0.0.1:${REDIS_PORT}, run folder ${RUN_DIR}"
 }
 
-stop_one() {
-  local name="$1" marker="$2" pid
-  if pid="$(running_pid "${name}" "${marker}")"; then
-    stop_pid "${name}" "${pid}"
-  else
-    log "${name} not running"
-  fi
-}
-
 cmd_stop() {
   ensure_run_dirs
-  stop_one redis "${REDIS_MARKER}"
-  stop_one kafka "${KAFKA_MARKER}"
+  # Redis: by its PID file only (its process title "redis-server 127.0.0.1:PORT" is no safe marker).
+  local pid
+  if pid="$(running_pid redis "${REDIS_MARKER}")"; then
+    stop_pid redis "${pid}"
+  else
+    log "redis not running"
+  fi
+  stop_all kafka "${KAFKA_MARKER}"
 }
 
 cmd_status() {

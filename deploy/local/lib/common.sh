@@ -95,6 +95,39 @@ running_pid() {
   return 1
 }
 
+# pids_with_marker MARKER: every live process (other than this shell) whose command line contains
+# MARKER. Finds our processes even when a PID file was lost; markers hold absolute paths of this
+# checkout's run folder or jars, so other checkouts' processes never match.
+pids_with_marker() {
+  local marker="$1" dir pid cmdline
+  for dir in /proc/[0-9]*; do
+    pid="${dir#/proc/}"
+    [[ "${pid}" != "$$" && "${pid}" != "${BASHPID}" ]] || continue
+    cmdline="$(tr '\0' ' ' <"${dir}/cmdline" 2>/dev/null)" || continue
+    [[ "${cmdline}" == *"${marker}"* ]] || continue
+    pid_alive "${pid}" && printf '%s\n' "${pid}"
+  done
+  return 0
+}
+
+# stop_all NAME MARKER: stops the process of NAME's PID file and any other one carrying MARKER.
+stop_all() {
+  local name="$1" marker="$2" pid found=no
+  local -a pids=()
+  if pid="$(running_pid "${name}" "${marker}")"; then
+    pids+=("${pid}")
+  fi
+  while read -r pid; do
+    [[ -n "${pid}" && " ${pids[*]} " != *" ${pid} "* ]] && pids+=("${pid}")
+  done < <(pids_with_marker "${marker}")
+  for pid in "${pids[@]}"; do
+    stop_pid "${name}" "${pid}"
+    found=yes
+  done
+  [[ "${found}" == yes ]] || log "${name} not running"
+  rm -f "${PID_DIR}/${name}.pid"
+}
+
 # port_open PORT: something accepts TCP connections on 127.0.0.1:PORT.
 port_open() {
   timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"' _ "$1" 2>/dev/null
