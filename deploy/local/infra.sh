@@ -211,7 +211,7 @@ resolve_redis_server() {
     printf '%s\n' "${METAL_REDIS_SERVER}"
     return 0
   fi
-  if command -v redis-server >/dev/null 2>&1; then
+  if have redis-server; then
     command -v redis-server
     return 0
   fi
@@ -229,10 +229,11 @@ resolve_redis_server() {
   mkdir -p "${REDIS_DIR}/bin"
   mvnw dependency:copy -DoutputDirectory="${REDIS_DIR}/jar" >&2 || die "could not fetch embedded-redis with ${KAFKA_POM}"
   local jar="${REDIS_DIR}/jar/embedded-redis.jar"
-  if command -v unzip >/dev/null 2>&1; then
-    unzip -p "${jar}" "${entry}" >"${bin}.tmp"
-  elif command -v jar >/dev/null 2>&1; then
-    (cd "${REDIS_DIR}/bin" && jar xf "${jar}" "${entry}" && mv -f "${entry}" "${bin}.tmp")
+  if have unzip; then
+    unzip -p "${jar}" "${entry}" >"${bin}.tmp" || die "unzip could not extract ${entry} from ${jar}"
+  elif have jar; then
+    (cd "${REDIS_DIR}/bin" && jar xf "${jar}" "${entry}" && mv -f "${entry}" "${bin}.tmp") \
+      || die "jar could not extract ${entry} from ${jar}"
   else
     die "need 'unzip' (apt-get install unzip) or a JDK's 'jar' to extract redis-server from ${jar}; or install redis-server"
   fi
@@ -281,6 +282,7 @@ start_redis() {
 # --- Commands --------------------------------------------------------------------------------------
 
 cmd_start() {
+  trap on_start_exit EXIT
   require_java
   ensure_run_dirs
   local t0

@@ -121,13 +121,14 @@ main() {
     shift
   done
 
+  trap on_start_exit EXIT
   require_java
   ensure_run_dirs
   cd "${METAL_ROOT}" # services resolve models/ and shared files from the repository root
   local t0 service
   t0="$(now_ms)"
   build_if_needed "${build}"
-  "${METAL_LOCAL_DIR}/infra.sh" start
+  METAL_NESTED=1 "${METAL_LOCAL_DIR}/infra.sh" start
   for service in "${SERVICES[@]}"; do
     launch_service "${service}"
   done

@@ -5,6 +5,9 @@
 # Shared helpers for deploy/local/*.sh (sourced, not executed).
 # Everything a local run writes lives under ONE folder: $METAL_RUN_DIR (default <repo>/.run).
 
+# Command substitutions fail like any other command (bash >= 4.4; Debian ships 5.x).
+shopt -s inherit_errexit
+
 METAL_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
 METAL_LOCAL_DIR="${METAL_ROOT}/deploy/local"
 RUN_DIR="${METAL_RUN_DIR:-${METAL_ROOT}/.run}"
@@ -28,12 +31,28 @@ die() {
   exit 1
 }
 
+# have CMD: CMD is on PATH and executable (bash's `command -v` also reports non-executable files).
+have() {
+  local path
+  path="$(command -v "$1" 2>/dev/null)" && [[ -x "${path}" && -f "${path}" ]]
+}
+
+# on_start_exit: EXIT trap of the start commands; on failure, says what to do with what runs.
+# METAL_NESTED=1 (set by start.sh for infra.sh) keeps the hint from being printed twice.
+on_start_exit() {
+  local rc=$?
+  if ((rc != 0)) && [[ -z "${METAL_NESTED:-}" ]]; then
+    warn "start failed; whatever already started keeps running for inspection (logs in ${LOG_DIR}/); deploy/local/stop.sh stops it"
+  fi
+  return "${rc}"
+}
+
 ensure_run_dirs() {
   mkdir -p "${LOG_DIR}" "${PID_DIR}"
 }
 
 require_java() {
-  command -v java >/dev/null 2>&1 || die "java not found on PATH (Java 17 or newer is required)"
+  have java || die "java not found on PATH (Java 17 or newer is required)"
   local version
   version="$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = //p')"
   if [[ -z "${version}" || "${version%%.*}" -lt 17 ]]; then
@@ -78,7 +97,7 @@ elapsed_since() {
 pid_matches() {
   local pid="$1" marker="$2" cmdline
   pid_alive "${pid}" || return 1
-  cmdline="$(tr '\0' ' ' <"/proc/${pid}/cmdline" 2>/dev/null)" || return 1
+  cmdline="$({ tr '\0' ' ' <"/proc/${pid}/cmdline"; } 2>/dev/null)" || return 1
   [[ "${cmdline}" == *"${marker}"* ]]
 }
 
@@ -103,7 +122,7 @@ pids_with_marker() {
   for dir in /proc/[0-9]*; do
     pid="${dir#/proc/}"
     [[ "${pid}" != "$$" && "${pid}" != "${BASHPID}" ]] || continue
-    cmdline="$(tr '\0' ' ' <"${dir}/cmdline" 2>/dev/null)" || continue
+    cmdline="$({ tr '\0' ' ' <"${dir}/cmdline"; } 2>/dev/null)" || continue
     [[ "${cmdline}" == *"${marker}"* ]] || continue
     pid_alive "${pid}" && printf '%s\n' "${pid}"
   done
@@ -178,7 +197,7 @@ wait_until() {
 # METAL_NO_CURL=1 forces the /dev/tcp path.
 http_status() {
   local url="$1"
-  if [[ -z "${METAL_NO_CURL:-}" ]] && command -v curl >/dev/null 2>&1; then
+  if [[ -z "${METAL_NO_CURL:-}" ]] && have curl; then
     curl -s -o /dev/null -m 3 -w '%{http_code}' "${url}" 2>/dev/null || true
     return 0
   fi
