@@ -39,6 +39,15 @@ ready_url() {
   printf 'http://127.0.0.1:%s/q/health/ready\n' "$(service_port "$1")"
 }
 
+# Fails before anything starts when a service port is taken by something that is not ours.
+preflight_ports() {
+  local service
+  for service in "${SERVICES[@]}"; do
+    running_pid "${service}" "$(service_jar "${service}")" >/dev/null \
+      || require_free_port "$(service_port "${service}")" "${service}"
+  done
+}
+
 build_if_needed() {
   local force="$1" service missing=()
   for service in "${SERVICES[@]}"; do
@@ -127,6 +136,7 @@ main() {
   cd "${METAL_ROOT}" # services resolve models/ and shared files from the repository root
   local t0 service
   t0="$(now_ms)"
+  preflight_ports
   build_if_needed "${build}"
   METAL_NESTED=1 "${METAL_LOCAL_DIR}/infra.sh" start
   for service in "${SERVICES[@]}"; do

@@ -21,7 +21,22 @@ import org.apache.kafka.tools.TopicCommand;
  * runtime has no compiler (a JRE without jdk.compiler).
  */
 public class CreateTopics {
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        try {
+            run(args);
+        } catch (Exception e) {
+            // Print the cause chain ourselves: Kafka's API exceptions carry no stack trace, which
+            // makes the JDK 17 source launcher fail while trimming it and hide the real error.
+            StringBuilder message = new StringBuilder("ERROR: topic creation failed:");
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                message.append(' ').append(t);
+            }
+            System.err.println(message);
+            System.exit(1);
+        }
+    }
+
+    private static void run(String[] args) throws Exception {
         if (args.length < 1) {
             System.err.println("usage: CreateTopics <bootstrap> <kafka-topics args> [-- <kafka-topics args> ...]");
             System.exit(2);
