@@ -104,7 +104,7 @@ kafka_ready() {
 
 launch_kafka() {
   local pid
-  if pid="$(running_pid kafka "${KAFKA_MARKER}")"; then
+  if pid="$(adopt_pid kafka "${KAFKA_MARKER}")"; then
     log "Kafka already running (pid ${pid}, ${KAFKA_BOOTSTRAP})"
     return 0
   fi

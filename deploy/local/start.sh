@@ -43,7 +43,7 @@ ready_url() {
 preflight_ports() {
   local service
   for service in "${SERVICES[@]}"; do
-    running_pid "${service}" "$(service_jar "${service}")" >/dev/null \
+    adopt_pid "${service}" "$(service_jar "${service}")" >/dev/null \
       || require_free_port "$(service_port "${service}")" "${service}"
   done
 }

@@ -129,6 +129,21 @@ pids_with_marker() {
   return 0
 }
 
+# adopt_pid NAME MARKER: like running_pid, but when the PID file is missing or stale, finds a
+# process carrying MARKER (this checkout's jar or config path) and records it again.
+adopt_pid() {
+  local name="$1" marker="$2" pid
+  if pid="$(running_pid "${name}" "${marker}")"; then
+    printf '%s\n' "${pid}"
+    return 0
+  fi
+  pid=""
+  read -r pid < <(pids_with_marker "${marker}") || true
+  [[ -n "${pid}" ]] || return 1
+  printf '%s\n' "${pid}" >"${PID_DIR}/${name}.pid"
+  printf '%s\n' "${pid}"
+}
+
 # stop_all NAME MARKER: stops the process of NAME's PID file and any other one carrying MARKER.
 stop_all() {
   local name="$1" marker="$2" pid found=no
