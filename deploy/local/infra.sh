@@ -338,8 +338,14 @@ main() {
     start) cmd_start ;;
     stop) cmd_stop ;;
     status) cmd_status ;;
-    topics) require_kafka_running && create_topics ;;
-    describe) require_kafka_running && describe_topics ;;
+    topics)
+      require_kafka_running # dies when not; kept out of an && list so errexit applies below
+      create_topics
+      ;;
+    describe)
+      require_kafka_running
+      describe_topics
+      ;;
     tool)
       shift
       [[ $# -ge 1 ]] || die "usage: $0 tool CLASS [ARGS...]"

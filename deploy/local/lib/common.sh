@@ -1,9 +1,10 @@
 # shellcheck shell=bash
+# Shared helpers for deploy/local/*.sh (sourced, not executed).
+# Everything a local run writes lives under ONE folder: $METAL_RUN_DIR (default <repo>/.run).
+#
 # Variables below are used by the scripts that source this file; the bash -c '...' snippets get
 # their values as positional arguments on purpose.
 # shellcheck disable=SC2034,SC2016
-# Shared helpers for deploy/local/*.sh (sourced, not executed).
-# Everything a local run writes lives under ONE folder: $METAL_RUN_DIR (default <repo>/.run).
 
 # Command substitutions fail like any other command (bash >= 4.4; Debian ships 5.x).
 shopt -s inherit_errexit
