@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# Runs the main job locally: Kafka + Redis (infra.sh), then gateway, prompt-generator and
+# inference-worker as background JVMs, and waits until each answers /q/health/ready.
+#
+#   deploy/local/start.sh [--build]
+#
+#   --build   rebuild the services (./mvnw -B -q package -DskipTests) even if they are packaged;
+#             without it they are built only when a quarkus-run.jar is missing.
+#
+# Needs only Java 17 (Maven comes through ./mvnw). Safe to run twice: what runs is left alone.
+# Stop everything with deploy/local/stop.sh. Ports, overrides and logs: deploy/local/README.md.
+set -euo pipefail
+
+# shellcheck source-path=SCRIPTDIR source=lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+
+# Order matters for the printout only; stop.sh stops them in this order too.
+SERVICES=(gateway prompt-generator inference-worker)
+SERVICE_JAVA_OPTS="${METAL_JAVA_OPTS:-}"
+
+usage() {
+  sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
+}
+
+service_port() {
+  case "$1" in
+    gateway) printf '%s\n' "${METAL_GATEWAY_PORT:-18080}" ;;
+    prompt-generator) printf '%s\n' "${METAL_PROMPT_GENERATOR_PORT:-18081}" ;;
+    inference-worker) printf '%s\n' "${METAL_INFERENCE_WORKER_PORT:-18082}" ;;
+    *) die "unknown service $1" ;;
+  esac
+}
+
+service_jar() {
+  printf '%s\n' "${METAL_ROOT}/$1/target/quarkus-app/quarkus-run.jar"
+}
+
+ready_url() {
+  printf 'http://127.0.0.1:%s/q/health/ready\n' "$(service_port "$1")"
+}
+
+# Fails before anything starts when a service port is taken by something that is not ours.
+preflight_ports() {
+  local service
+  for service in "${SERVICES[@]}"; do
+    adopt_pid "${service}" "$(service_jar "${service}")" >/dev/null \
+      || require_free_port "$(service_port "${service}")" "${service}"
+  done
+}
+
+build_if_needed() {
+  local force="$1" service missing=()
+  for service in "${SERVICES[@]}"; do
+    [[ -f "$(service_jar "${service}")" ]] || missing+=("${service}")
+  done
+  if [[ "${force}" == "no" && ${#missing[@]} -eq 0 ]]; then
+    return 0
+  fi
+  if [[ "${force}" == "yes" ]]; then
+    log "building the services (--build): ./mvnw -B -q package -DskipTests"
+  else
+    log "not packaged yet: ${missing[*]}; building: ./mvnw -B -q package -DskipTests (a cold build takes minutes)"
+  fi
+  local t0
+  t0="$(now_ms)"
+  (cd "${METAL_ROOT}" && ./mvnw -B -q package -DskipTests) || die "build failed (output above)"
+  for service in "${SERVICES[@]}"; do
+    [[ -f "$(service_jar "${service}")" ]] || die "build finished but $(service_jar "${service}") is missing"
+  done
+  log "build done in $(elapsed_since "${t0}") s"
+}
+
+# Launches SERVICE unless it runs already.
+launch_service() {
+  local service="$1" port jar logfile pid
+  port="$(service_port "${service}")"
+  jar="$(service_jar "${service}")"
+  logfile="${LOG_DIR}/${service}.log"
+  if pid="$(running_pid "${service}" "${jar}")"; then
+    log "${service} already running (pid ${pid}, http://127.0.0.1:${port})"
+    return 0
+  fi
+  require_free_port "${port}" "${service}"
+  rotate_log "${logfile}"
+  log "starting ${service} on 127.0.0.1:${port} (log ${logfile})"
+  # Started as its own statement so that $! is the JVM itself (nohup execs), not a subshell.
+  # shellcheck disable=SC2086 # SERVICE_JAVA_OPTS holds several JVM flags on purpose
+  KAFKA_BOOTSTRAP_SERVERS="${KAFKA_BOOTSTRAP}" \
+    METAL_REDIS_URL="redis://127.0.0.1:${REDIS_PORT}" \
+    QUARKUS_HTTP_HOST=127.0.0.1 \
+    QUARKUS_HTTP_PORT="${port}" \
+    OPT_OUT_TRACKING=true DJL_OFFLINE=true OMP_WAIT_POLICY=PASSIVE \
+    nohup java ${SERVICE_JAVA_OPTS} -Dai.djl.offline=true -Dmetal.root="${METAL_ROOT}" \
+    -jar "${jar}" </dev/null >>"${logfile}" 2>&1 &
+  printf '%s\n' "$!" >"${PID_DIR}/${service}.pid"
+}
+
+# Waits for readiness of SERVICE, whether started now or by an earlier run.
+await_service() {
+  local service="$1" pid url
+  pid="$(running_pid "${service}" "$(service_jar "${service}")")" \
+    || die "${service} is not running; see ${LOG_DIR}/${service}.log"
+  url="$(ready_url "${service}")"
+  wait_until "${SERVICE_TIMEOUT}" "${pid}" "${service}" "${LOG_DIR}/${service}.log" http_ok "${url}"
+  log "${service} ready (pid ${pid}, ${url})"
+}
+
+# ---------------------------------------------------------------------------------------------------
+# HOOK: runs once everything is ready (also on a repeated start). A later change registers a sample
+# task here through the gateway's API. Keep it idempotent.
+after_start() {
+  :
+}
+# ---------------------------------------------------------------------------------------------------
+
+main() {
+  local build="no"
+  while [[ $# -gt 0 ]]; do
+    case "$1" in
+      --build) build="yes" ;;
+      -h | --help)
+        usage
+        return 0
+        ;;
+      *)
+        usage >&2
+        die "unknown argument: $1"
+        ;;
+    esac
+    shift
+  done
+
+  trap on_start_exit EXIT
+  require_java
+  ensure_run_dirs
+  cd "${METAL_ROOT}" # services resolve models/ and shared files from the repository root
+  local t0 service
+  t0="$(now_ms)"
+  preflight_ports
+  build_if_needed "${build}"
+  METAL_NESTED=1 "${METAL_LOCAL_DIR}/infra.sh" start
+  for service in "${SERVICES[@]}"; do
+    launch_service "${service}"
+  done
+  for service in "${SERVICES[@]}"; do
+    await_service "${service}"
+  done
+  log "all up in $(elapsed_since "${t0}") s"
+  local api ui
+  api="http://127.0.0.1:$(service_port gateway)"
+  ui="${api}/q/swagger-ui"
+  # Quarkus leaves the UI out of packaged apps unless quarkus.swagger-ui.always-include=true (a
+  # build-time property of the gateway); say so instead of printing a dead link.
+  [[ "$(http_status "${ui}/")" == "200" ]] \
+    || ui="${ui} (not in this build: set quarkus.swagger-ui.always-include=true in the gateway)"
+  cat <<EOF
+
+  API (gateway)    ${api}
+  OpenAPI UI       ${ui}
+  OpenAPI document ${api}/q/openapi
+  Kafka            ${KAFKA_BOOTSTRAP}
+  Redis            redis://127.0.0.1:${REDIS_PORT}
+  Logs             ${LOG_DIR}/
+  Stop             deploy/local/stop.sh
+
+EOF
+  after_start
+}
+
+main "$@"
