@@ -1,0 +1,67 @@
+package io.metalprompt.eval;
+
+import java.util.List;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.metalprompt.lm.ForwardInput;
+import io.metalprompt.lm.ForwardOutput;
+import io.metalprompt.lm.KvCache;
+import io.metalprompt.lm.LanguageModel;
+import io.metalprompt.lm.LmTokenizer;
+import io.metalprompt.tasks.TaskExample;
+import io.metalprompt.text.IclFormat;
+
+/** The baseline methods: nothing in front (zero-shot) and the k demonstrations in front (in-context learning). */
+public final class Conditioners {
+
+    private Conditioners() {
+    }
+
+    public static TaskConditioner zeroShot() {
+        return new TaskConditioner() {
+            @Override
+            public KvCache condition(List<TaskExample> examples) {
+                return null;
+            }
+
+            @Override
+            public String name() {
+                return "zero-shot";
+            }
+        };
+    }
+
+    /** The examples rendered as demonstrations, run once through the model; their keys/values are the prefix. */
+    public static TaskConditioner icl(LanguageModel model, LmTokenizer tokenizer) {
+        return new TaskConditioner() {
+            @Override
+            public KvCache condition(List<TaskExample> examples) {
+                return demonstrations(model, tokenizer, examples);
+            }
+
+            @Override
+            public String name() {
+                return "icl";
+            }
+        };
+    }
+
+    /** Keys/values of {@code examples} rendered as demonstrations ({@code [1, P]}), in the model's manager. */
+    public static KvCache demonstrations(LanguageModel model, LmTokenizer tokenizer, List<TaskExample> examples) {
+        long[] ids = tokenizer.encode(IclFormat.renderDemonstrations(examples));
+        if (ids.length >= model.config().maxPositions()) {
+            throw new IllegalArgumentException(examples.size() + " demonstrations take " + ids.length
+                    + " tokens; the model reads at most " + model.config().maxPositions());
+        }
+        try (NDManager m = model.manager().newSubManager()) {
+            NDArray tokens = m.create(ids, new Shape(1, ids.length));
+            ForwardOutput out = model.forward(ForwardInput.builder().setTokens(tokens, null).build());
+            KvCache cache = out.cache();
+            // keep only the cache (closing it frees it); the rest of this pass goes with the sub-manager
+            cache.toNDList().attach(model.manager());
+            return cache;
+        }
+    }
+}

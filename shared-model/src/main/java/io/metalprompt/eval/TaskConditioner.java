@@ -1,0 +1,20 @@
+package io.metalprompt.eval;
+
+import java.util.List;
+
+import io.metalprompt.lm.KvCache;
+import io.metalprompt.tasks.TaskExample;
+
+/**
+ * What a method puts in front of every query of a task, built once from the task's k examples: the
+ * per-layer keys/values of a prompt, of demonstrations, or of both (a single-row {@link KvCache}); null for
+ * nothing (zero-shot). Serving and evaluation both score queries behind this prefix.
+ */
+public interface TaskConditioner {
+
+    /** The prefix for a task given its training examples; null for none. The caller closes it. */
+    KvCache condition(List<TaskExample> examples);
+
+    /** Method name for reports, e.g. {@code icl}. */
+    String name();
+}

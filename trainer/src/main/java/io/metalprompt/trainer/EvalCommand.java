@@ -1,0 +1,113 @@
+package io.metalprompt.trainer;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.metalprompt.eval.Conditioners;
+import io.metalprompt.eval.Evaluator;
+import io.metalprompt.eval.Metrics;
+import io.metalprompt.eval.TaskConditioner;
+import io.metalprompt.lm.LanguageModel;
+import io.metalprompt.lm.LmSettings;
+import io.metalprompt.lm.LmTokenizer;
+import io.metalprompt.tasks.TaskConfig;
+import io.metalprompt.tasks.TaskRoot;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code metal eval}: MetaICL-style evaluation of a model on a task folder and config. */
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = "Score every option of every test input; macro-F1 and accuracy per task, averaged over seeds, then tasks.")
+public class EvalCommand implements Callable<Integer> {
+
+    @Option(names = "--model", required = true, description = "Hugging Face model folder") Path model;
+    @Option(names = "--tasks", required = true, description = "task folder (or zip) in MetaICL layout") Path tasks;
+    @Option(names = "--config", required = true, description = "config JSON with a \"test\" task list") Path config;
+    @Option(names = "--method", required = true, description = "zero-shot or icl") String method;
+    @Option(names = "--k", defaultValue = "16", description = "examples per task (the <task>_<k>_<seed>_train.jsonl files)") int k;
+    @Option(names = "--seeds", defaultValue = "100,13,21,42,87", split = ",") List<Integer> seeds;
+    @Option(names = "--out", required = true, description = "JSON report; a markdown table is written beside it (.md)") Path out;
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    @Override
+    public Integer call() throws IOException {
+        TaskConfig taskConfig = TaskConfig.read(config);
+        try (LanguageModel lm = LanguageModel.load(model, LmSettings.cpu());
+             LmTokenizer tokenizer = LmTokenizer.load(model);
+             TaskRoot root = TaskRoot.open(tasks)) {
+            TaskConditioner conditioner = switch (method) {
+                case "zero-shot" -> Conditioners.zeroShot();
+                case "icl" -> Conditioners.icl(lm, tokenizer);
+                default -> null;
+            };
+            if (conditioner == null) {
+                System.err.println("unknown --method " + method + " (expected zero-shot or icl)");
+                return 2;
+            }
+            long t0 = System.nanoTime();
+            Evaluator.Report report = new Evaluator(lm, tokenizer)
+                    .run(root.path(), taskConfig, k, seeds, conditioner, System.out::println);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            writeJson(report, seconds);
+            String table = markdown(report);
+            Files.writeString(markdownPath(), table);
+            System.out.print(table);
+            System.out.printf(Locale.ROOT, "wrote %s and %s (%.1f s)%n", out, markdownPath(), seconds);
+            return 0;
+        }
+    }
+
+    private Path markdownPath() {
+        String name = out.getFileName().toString();
+        return out.resolveSibling((name.endsWith(".json") ? name.substring(0, name.length() - 5) : name) + ".md");
+    }
+
+    private void writeJson(Evaluator.Report report, double seconds) throws IOException {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("method", report.method());
+        root.put("model", model.toString());
+        root.put("k", k);
+        root.putPOJO("seeds", seeds);
+        root.put("seconds", seconds);
+        root.set("mean", score(report.mean()));
+        ObjectNode tasksNode = root.putObject("tasks");
+        for (Map.Entry<String, Evaluator.TaskResult> e : report.tasks().entrySet()) {
+            ObjectNode t = score(e.getValue().mean());
+            ObjectNode perSeed = t.putObject("seeds");
+            e.getValue().seeds().forEach((seed, s) -> perSeed.set(Integer.toString(seed), score(s)));
+            tasksNode.set(e.getKey(), t);
+        }
+        if (out.toAbsolutePath().getParent() != null) {
+            Files.createDirectories(out.toAbsolutePath().getParent());
+        }
+        JSON.writeValue(out.toFile(), root);
+    }
+
+    private static ObjectNode score(Metrics.Score s) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("macro_f1", s.macroF1());
+        n.put("accuracy", s.accuracy());
+        return n;
+    }
+
+    private String markdown(Evaluator.Report report) {
+        StringBuilder b = new StringBuilder();
+        b.append(String.format(Locale.ROOT, "method %s, k=%d, seeds %s, model %s%n%n", report.method(), k, seeds, model));
+        b.append("| task | macro-F1 | accuracy |\n|---|---|---|\n");
+        report.tasks().forEach((task, r) -> b.append(String.format(Locale.ROOT, "| %s | %.4f | %.4f |%n", task,
+                r.mean().macroF1(), r.mean().accuracy())));
+        b.append(String.format(Locale.ROOT, "| **mean** | **%.4f** | **%.4f** |%n", report.mean().macroF1(),
+                report.mean().accuracy()));
+        return b.toString();
+    }
+}
