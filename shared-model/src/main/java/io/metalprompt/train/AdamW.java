@@ -105,7 +105,7 @@ public final class AdamW implements AutoCloseable {
                 v.put(k.substring(2), a);
             }
         });
-        steps = all.get("steps").toLongArray()[0];
+        steps = (long) all.get("steps").toType(ai.djl.ndarray.types.DataType.FLOAT64, false).toDoubleArray()[0];
     }
 
     @Override

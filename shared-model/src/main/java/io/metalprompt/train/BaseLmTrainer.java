@@ -52,7 +52,7 @@ public final class BaseLmTrainer {
                           int maxTokens, int layers, int heads, int dModel, double lr, int warmupSteps,
                           double answerWeight, double tokenWeight, double realFraction, double remapFraction,
                           double repeatProbability, int curriculumSteps, int curriculumMaxTokens,
-                          int checkpointEvery) {
+                          int checkpointEvery, int stopAfter) {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -65,7 +65,10 @@ public final class BaseLmTrainer {
         this.log = log;
     }
 
-    /** Runs (or resumes) training to {@code steps}; returns the mean loss over the last 50 steps. */
+    /**
+     * Runs (or resumes) training to {@code steps}, or for {@code stopAfter} steps when positive (then it
+     * leaves a checkpoint to resume from); returns the mean loss over the last 50 steps (NaN when stopped early).
+     */
     public double run() {
         Path checkpoint = o.out().resolve("checkpoint");
         try (HuggingFaceTokenizer tokenizer = Tokenizers.load(o.tokenizer());
@@ -97,14 +100,15 @@ public final class BaseLmTrainer {
                 LrSchedule schedule = new LrSchedule(o.lr(), o.lr() / 10, o.warmupSteps(), o.steps());
                 Progress progress = new Progress(log, start, o.steps(), 25);
                 CorpusSampler sampler = null;
-                boolean curriculum = false;
                 double recent = 0;
                 int recentCount = 0;
-                for (long step = start; step < o.steps(); step++) {
-                    boolean inCurriculum = step < o.curriculumSteps();
-                    if (sampler == null || inCurriculum != curriculum) {
-                        curriculum = inCurriculum;
-                        sampler = sampler(tokenizer, lexicon, real, curriculum, o.seed() * 1_000_003L + step);
+                long end = o.stopAfter() > 0 ? Math.min(o.steps(), start + o.stopAfter()) : o.steps();
+                for (long step = start; step < end; step++) {
+                    // re-seeded at every checkpoint boundary (and at the curriculum's end), so a run resumed
+                    // from a checkpoint reads exactly the batches an uninterrupted run would have read
+                    if (sampler == null || step % o.checkpointEvery() == 0 || step == o.curriculumSteps()) {
+                        sampler = sampler(tokenizer, lexicon, real, step < o.curriculumSteps(),
+                                o.seed() * 1_000_003L + step);
                     }
                     CorpusSampler.Batch batch = sampler.batch(o.batchSize());
                     double[] stats = trainStep(model, batch, sampler.padId());
@@ -119,12 +123,16 @@ public final class BaseLmTrainer {
                         recent += stats[0];
                         recentCount++;
                     }
-                    if (done % o.checkpointEvery() == 0 || done == o.steps()) {
+                    if (done % o.checkpointEvery() == 0 || done == end) {
                         writeCheckpoint(model, optimizer, checkpoint);
                         curve.plot(o.out().resolve("loss.png"), "base LM: loss, answer loss, answer accuracy");
                     }
                 }
                 params.values().forEach(p -> p.setRequiresGradient(false));
+                if (end < o.steps()) {
+                    log.printf(Locale.ROOT, "stopped at step %d of %d (--stop-after); run again to resume%n", end, o.steps());
+                    return Double.NaN;
+                }
                 model.save(o.out());
                 Files.copy(o.tokenizer(), o.out().resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING);
                 curve.plot(o.out().resolve("loss.png"), "base LM: loss, answer loss, answer accuracy");

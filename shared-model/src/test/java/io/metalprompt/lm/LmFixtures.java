@@ -11,22 +11,11 @@ public final class LmFixtures {
     }
 
     public static Path root() {
-        String prop = System.getProperty("metal.root");
-        if (prop != null && !prop.isBlank()) {
-            Path p = Path.of(prop).toAbsolutePath().normalize().resolve("../shared/fixtures/lm").normalize();
-            if (Files.isDirectory(p)) {
-                return p;
-            }
+        Path p = io.metalprompt.testing.ProjectPaths.shared().resolve("fixtures/lm");
+        if (!Files.isDirectory(p)) {
+            fail("LM fixtures not found at " + p + "; the reference outputs are required for these tests");
         }
-        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
-            Path p = d.resolve("shared/fixtures/lm");
-            if (Files.isDirectory(p)) {
-                return p;
-            }
-        }
-        return fail("LM fixtures not found: expected ../shared/fixtures/lm relative to the project root (metal.root="
-                + prop + ") or shared/fixtures/lm in a parent of " + Path.of("").toAbsolutePath()
-                + "; the reference outputs are required for these tests");
+        return p;
     }
 
     public static Path gpt2() {

@@ -16,13 +16,7 @@ public final class TestData {
     }
 
     public static Path dataDir() {
-        String root = System.getProperty("metal.root");
-        Path base = root != null ? Path.of(root) : Path.of("..");
-        Path data = base.resolve("data");
-        if (!Files.isDirectory(data)) {
-            data = Path.of("..", "data");
-        }
-        return data.toAbsolutePath().normalize();
+        return io.metalprompt.testing.ProjectPaths.root().resolve("data");
     }
 
     public static Path tasksZip() {

@@ -33,14 +33,17 @@ public class TrainBaseCommand implements Callable<Integer> {
     @Option(names = "--curriculum-steps", defaultValue = "1000", description = "first steps with 2-class tasks and short contexts") int curriculumSteps;
     @Option(names = "--curriculum-max-tokens", defaultValue = "128") int curriculumMaxTokens;
     @Option(names = "--checkpoint-every", defaultValue = "100") int checkpointEvery;
+    @Option(names = "--stop-after", defaultValue = "0", description = "stop after this many steps of this run, leaving a checkpoint (0 = run to --steps)") int stopAfter;
 
     @Override
     public Integer call() {
         BaseLmTrainer.Options options = new BaseLmTrainer.Options(out, tasks, lexicon, tokenizer, seed, steps, batch,
                 maxTokens, layers, heads, dModel, lr, warmup, answerWeight, tokenWeight, realFraction, remapFraction,
-                repeat, curriculumSteps, curriculumMaxTokens, checkpointEvery);
+                repeat, curriculumSteps, curriculumMaxTokens, checkpointEvery, stopAfter);
         double loss = new BaseLmTrainer(options, System.out).run();
-        System.out.printf("trained %s: mean loss over the last 50 steps %.4f%n", out, loss);
+        if (!Double.isNaN(loss)) {
+            System.out.printf("trained %s: mean loss over the last 50 steps %.4f%n", out, loss);
+        }
         return 0;
     }
 }

@@ -1,0 +1,63 @@
+package io.metalprompt.eval;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import io.metalprompt.lm.LanguageModel;
+import io.metalprompt.lm.LmFixtures;
+import io.metalprompt.lm.LmSettings;
+import io.metalprompt.lm.LmTokenizer;
+import io.metalprompt.lm.Scorer;
+import io.metalprompt.tasks.TaskConfig;
+import io.metalprompt.tasks.TaskExample;
+import io.metalprompt.tasks.TaskLoader;
+import io.metalprompt.tasks.TaskRoot;
+import io.metalprompt.tasks.TestData;
+import io.metalprompt.text.IclFormat;
+
+/** The evaluator's predictions are those of scoring each option after the whole demonstrations + query text. */
+class EvaluatorTest {
+
+    @Test
+    void iclPredictionsEqualWholeTextScoring() {
+        try (LanguageModel model = LanguageModel.load(LmFixtures.gpt2(), LmSettings.cpu());
+             LmTokenizer tokenizer = LmTokenizer.load(LmFixtures.gpt2());
+             TaskRoot root = TaskRoot.open(TestData.tasksZip())) {
+            List<TaskExample> demos = TaskLoader.loadFewShot(root.resolve("dev"), "dev_000", 16, 13).subList(0, 4);
+            List<TaskExample> test = TaskLoader.loadTest(root.resolve("dev"), "dev_000").subList(0, 12);
+            List<String> options = test.get(0).options();
+
+            List<String> expected = new ArrayList<>();
+            for (TaskExample e : test) {
+                String context = IclFormat.renderDemonstrations(demos) + Evaluator.queryText(e.input(), true);
+                List<Scorer.OptionScore> s = new Scorer(model).score(tokenizer, context,
+                        options.stream().map(IclFormat::renderAnswer).toList());
+                expected.add(options.get(Evaluator.argMax(s.stream().mapToDouble(Scorer.OptionScore::sum).toArray())));
+            }
+            Metrics.Score want = Metrics.score(options, test.stream().map(TaskExample::output).toList(), expected);
+            Metrics.Score got = new Evaluator(model, tokenizer).evaluate(demos, test, Conditioners.icl(model, tokenizer));
+            assertEquals(want, got);
+        }
+    }
+
+    @Test
+    void runsAConfigOverSeedsAndAveragesTasks() {
+        try (LanguageModel model = LanguageModel.load(LmFixtures.gpt2(), LmSettings.cpu());
+             LmTokenizer tokenizer = LmTokenizer.load(LmFixtures.gpt2());
+             TaskRoot root = TaskRoot.open(TestData.tasksZip())) {
+            TaskConfig config = new TaskConfig(List.of(), List.of("dev_003", "dev_007"));
+            Evaluator.Report report = new Evaluator(model, tokenizer)
+                    .run(root.path(), config, 16, List.of(100, 13), Conditioners.zeroShot(), line -> { });
+            assertEquals(List.of("dev_003", "dev_007"), new ArrayList<>(report.tasks().keySet()));
+            double meanF1 = report.tasks().values().stream().mapToDouble(t -> t.mean().macroF1()).average().orElseThrow();
+            assertEquals(meanF1, report.mean().macroF1(), 1e-12);
+            report.tasks().values().forEach(t -> assertEquals(2, t.seeds().size()));
+            assertTrue(report.mean().accuracy() >= 0 && report.mean().accuracy() <= 1);
+        }
+    }
+}

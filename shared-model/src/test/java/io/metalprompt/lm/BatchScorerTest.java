@@ -1,0 +1,67 @@
+package io.metalprompt.lm;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+
+/** Scoring behind a cached prefix, in mixed batches, equals scoring the whole text in one pass. */
+class BatchScorerTest {
+
+    static List<Path> models() {
+        return List.of(LmFixtures.gpt2(), LmFixtures.llama());
+    }
+
+    private static final long[] PREFIX_A = {5, 17, 42, 99, 7, 3, 64, 11};
+    private static final long[] PREFIX_B = {20, 30, 40};
+    private static final long[] QUERY_1 = {8, 9, 10};
+    private static final long[] QUERY_2 = {50};
+    private static final List<long[]> OPTIONS = List.of(new long[] {12}, new long[] {13, 14, 15}, new long[] {16, 17});
+
+    private static KvCache prefix(LanguageModel model, long[] ids) {
+        try (NDManager m = model.manager().newSubManager()) {
+            KvCache cache = model.forward(ForwardInput.builder()
+                    .setTokens(m.create(ids, new Shape(1, ids.length)), null).build()).cache();
+            cache.toNDList().attach(model.manager());
+            return cache;
+        }
+    }
+
+    private static double[] fullContext(LanguageModel model, long[] prefix, long[] query) {
+        long[] context = prefix == null ? query : concat(prefix, query);
+        return new Scorer(model).score(context, OPTIONS).stream().mapToDouble(Scorer.OptionScore::sum).toArray();
+    }
+
+    private static long[] concat(long[] a, long[] b) {
+        long[] r = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, r, a.length, b.length);
+        return r;
+    }
+
+    @ParameterizedTest
+    @MethodSource("models")
+    void mixedBatchEqualsEachQueryScoredOnItsWholeText(Path dir) {
+        try (LanguageModel model = LanguageModel.load(dir, LmSettings.cpu());
+             KvCache a = prefix(model, PREFIX_A);
+             KvCache b = prefix(model, PREFIX_B)) {
+            double[][] batched = new BatchScorer(model).score(List.of(
+                    new BatchScorer.Query(a, QUERY_1, OPTIONS),
+                    new BatchScorer.Query(b, QUERY_2, OPTIONS),
+                    new BatchScorer.Query(null, QUERY_1, OPTIONS),
+                    new BatchScorer.Query(a, QUERY_2, OPTIONS)));
+            assertArrayEquals(fullContext(model, PREFIX_A, QUERY_1), batched[0], 1e-4);
+            assertArrayEquals(fullContext(model, PREFIX_B, QUERY_2), batched[1], 1e-4);
+            assertArrayEquals(fullContext(model, null, QUERY_1), batched[2], 1e-4);
+            assertArrayEquals(fullContext(model, PREFIX_A, QUERY_2), batched[3], 1e-4);
+            assertEquals(OPTIONS.size(), batched[0].length);
+        }
+    }
+}
