@@ -34,6 +34,9 @@ public final class CorpusSampler {
 
     private final HuggingFaceTokenizer tokenizer;
     private final SyntheticTasks synthetic;
+    private final Lexicon lexicon;
+    private final double burstFraction;
+    private final int burstWords;
     private final Map<String, List<TaskExample>> realTasks;
     private final List<String> remapPool;
     private final double realFraction;
@@ -52,6 +55,9 @@ public final class CorpusSampler {
     private CorpusSampler(Builder b) {
         this.tokenizer = b.tokenizer;
         this.synthetic = new SyntheticTasks(b.lexicon);
+        this.lexicon = b.lexicon;
+        this.burstFraction = b.burstFraction;
+        this.burstWords = b.burstWords;
         this.realTasks = new LinkedHashMap<>(b.realTasks);
         this.remapPool = List.copyOf(b.remapPool != null ? b.remapPool : b.lexicon.labels());
         this.realFraction = b.realFraction;
@@ -91,6 +97,7 @@ public final class CorpusSampler {
         String name;
         List<TaskExample> pool;
         TaskSpec spec = null;
+        SyntheticTasks generator = synthetic;
         List<String> labels;
         if (real) {
             name = eligible.get(random.nextInt(eligible.size()));
@@ -98,6 +105,9 @@ public final class CorpusSampler {
             labels = pool.get(0).options();
         } else {
             spec = synthetic.newTask(random, minClasses, maxClasses);
+            if (random.nextDouble() < burstFraction) {
+                generator = new SyntheticTasks(lexicon.restrict(burstWords, random));
+            }
             name = spec.name();
             pool = null;
             labels = spec.labels();
@@ -112,7 +122,7 @@ public final class CorpusSampler {
             if (!demos.isEmpty() && random.nextDouble() < repeatProbability) {
                 e = demos.get(random.nextInt(demos.size()));
             } else {
-                TaskExample raw = real ? pool.get(random.nextInt(pool.size())) : synthetic.example(spec, random);
+                TaskExample raw = real ? pool.get(random.nextInt(pool.size())) : generator.example(spec, random);
                 e = raw.relabel(mapping);
             }
             List<Integer> eIds = new ArrayList<>();
@@ -235,6 +245,8 @@ public final class CorpusSampler {
         private int maxClasses = 4;
         private int maxTokens = 224;
         private long seed = 1;
+        private double burstFraction;
+        private int burstWords = 2;
 
         private Builder(HuggingFaceTokenizer tokenizer, Lexicon lexicon) {
             this.tokenizer = tokenizer;
@@ -277,6 +289,19 @@ public final class CorpusSampler {
         }
 
         /** Chance that a demonstration repeats an earlier one of the same sequence [0.1]. */
+        /**
+         * Share of synthetic sequences that are "bursty": each category limited to {@code words} content words for
+         * the whole sequence, so the query's content word recurs in earlier demonstrations [0: none].
+         */
+        public Builder optBurst(double fraction, int words) {
+            this.burstFraction = fraction("burstFraction", fraction);
+            if (words < 1) {
+                throw new IllegalArgumentException("burst words must be at least 1, got " + words);
+            }
+            this.burstWords = words;
+            return this;
+        }
+
         public Builder optRepeatProbability(double p) {
             this.repeatProbability = fraction("repeatProbability", p);
             return this;

@@ -52,6 +52,22 @@ public record Lexicon(SortedMap<String, List<String>> categories, List<String> p
         }
     }
 
+    /**
+     * A "bursty" copy: every category keeps {@code n} random content words (plus its filler homographs), and
+     * the emotion lists {@code n} words each, so the same words recur within one training sequence.
+     */
+    public Lexicon restrict(int n, java.util.random.RandomGenerator random) {
+        SortedMap<String, List<String>> cats = new TreeMap<>();
+        categories.forEach((c, ws) -> {
+            List<String> content = ws.stream().filter(w -> !fillers.contains(w)).toList();
+            List<String> kept = new java.util.ArrayList<>(SyntheticTasks.sample(content, Math.min(n, content.size()), random));
+            ws.stream().filter(fillers::contains).forEach(kept::add);
+            cats.put(c, kept);
+        });
+        return new Lexicon(cats, SyntheticTasks.sample(positive, Math.min(n, positive.size()), random),
+                SyntheticTasks.sample(negative, Math.min(n, negative.size()), random), fillers, labels);
+    }
+
     public List<String> categoryNames() {
         return List.copyOf(categories.keySet());
     }

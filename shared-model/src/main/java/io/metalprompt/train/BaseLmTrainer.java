@@ -51,8 +51,8 @@ public final class BaseLmTrainer {
     public record Options(Path out, Path tasks, Path lexicon, Path tokenizer, long seed, int steps, int batchSize,
                           int maxTokens, int layers, int heads, int dModel, double lr, int warmupSteps,
                           double answerWeight, double tokenWeight, double realFraction, double remapFraction,
-                          double repeatProbability, int curriculumSteps, int curriculumMaxTokens,
-                          int checkpointEvery, int stopAfter) {
+                          double repeatProbability, double burstFraction, int burstWords, int curriculumSteps,
+                          int curriculumMaxTokens, int checkpointEvery, int stopAfter) {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -152,6 +152,7 @@ public final class BaseLmTrainer {
                 .optRealFraction(o.realFraction())
                 .optRemapFraction(o.remapFraction())
                 .optRepeatProbability(o.repeatProbability())
+                .optBurst(o.burstFraction(), o.burstWords())
                 .optMinClasses(2)
                 .optMaxClasses(curriculum ? 2 : 4)
                 .optMaxTokens(curriculum ? o.curriculumMaxTokens() : o.maxTokens())

@@ -192,4 +192,22 @@ class CorpusSamplerTest {
         assertThrows(IllegalArgumentException.class, () -> sampler().optMaxTokens(4));
         assertThrows(IllegalArgumentException.class, () -> sampler().optRemapPool(List.of("a", "b")).build());
     }
+
+    @Test
+    void burstySequencesReuseAFewContentWordsPerCategory() {
+        Lexicon lexicon = TestData.lexicon();
+        CorpusSampler s = CorpusSampler.builder(tokenizer, lexicon).optRealFraction(0).optBurst(1.0, 2)
+                .optRepeatProbability(0).optMaxTokens(224).optSeed(11).build();
+        for (int i = 0; i < 50; i++) {
+            java.util.Map<String, java.util.Set<String>> used = new java.util.HashMap<>();
+            for (TaskExample e : s.next().demonstrations()) {
+                for (String w : e.input().split(" ")) {
+                    if (!lexicon.isFiller(w)) {
+                        lexicon.categoryOf(w).ifPresent(c -> used.computeIfAbsent(c, k -> new java.util.HashSet<>()).add(w));
+                    }
+                }
+            }
+            used.forEach((c, words) -> assertTrue(words.size() <= 2, c + " used " + words));
+        }
+    }
 }

@@ -22,7 +22,7 @@ class BaseLmTrainerTest {
     private static BaseLmTrainer.Options options(Path out, int stopAfter) {
         Path data = TestData.dataDir();
         return new BaseLmTrainer.Options(out, data.resolve("tasks.zip"), data.resolve("lexicon.json"),
-                data.resolve("tokenizer.json"), 7, 4, 4, 64, 1, 2, 32, 3e-3, 2, 1.0, 0.05, 0.25, 0.5, 0.2, 2, 48,
+                data.resolve("tokenizer.json"), 7, 4, 4, 64, 1, 2, 32, 3e-3, 2, 1.0, 0.05, 0.25, 0.5, 0.2, 0.5, 2, 2, 48,
                 2, stopAfter);
     }
 
