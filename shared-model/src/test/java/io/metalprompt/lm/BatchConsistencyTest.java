@@ -112,6 +112,32 @@ class BatchConsistencyTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"gpt2-tiny", "llama-tiny"})
+    void generationStopsAtEosPerRow(String name) {
+        Random r = new Random(5);
+        try (LanguageModel model = LanguageModel.load(LmFixtures.root().resolve(name), LmSettings.cpu())) {
+            int v = model.config().vocabSize();
+            List<long[]> prompts = List.of(randomIds(r, 4, v), randomIds(r, 7, v));
+            List<long[]> free = Generator.builder(model).optMaxNewTokens(6).optEosId(-1).build().greedy(prompts);
+            long eos = free.get(0)[2];   // pretend the third token of row 0 is eos
+            List<long[]> stopped = Generator.builder(model).optMaxNewTokens(6).optEosId(eos).build().greedy(prompts);
+            int cut = 0;
+            while (free.get(0)[cut] != eos) {
+                cut++;
+            }
+            assertEquals(java.util.Arrays.toString(java.util.Arrays.copyOf(free.get(0), cut + 1)),
+                    java.util.Arrays.toString(stopped.get(0)), "row 0 ends with its eos");
+            long[] row1 = free.get(1);
+            int cut1 = 0;
+            while (cut1 < row1.length && row1[cut1] != eos) {
+                cut1++;
+            }
+            assertEquals(java.util.Arrays.toString(java.util.Arrays.copyOf(row1, Math.min(row1.length, cut1 + 1))),
+                    java.util.Arrays.toString(stopped.get(1)), "row 1 is unaffected until its own eos");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"gpt2-tiny", "llama-tiny"})
     void batchedGenerationEqualsGenerationAlone(String name) {
         Random r = new Random(3);
         try (LanguageModel model = LanguageModel.load(LmFixtures.root().resolve(name), LmSettings.cpu())) {
