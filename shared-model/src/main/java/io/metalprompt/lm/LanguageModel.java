@@ -401,7 +401,14 @@ public final class LanguageModel implements AutoCloseable {
             pos = pos.add(pastMask.sum(new int[] {1}, true));
             keyMask = pastMask.concat(mask, 1);
         }
-        pos = pos.clip(0, config.maxPositions() - 1);
+        if (p + t > config.maxPositions()) {   // slots exceed the table: check the real positions (one sync)
+            long maxPos = pos.max().getLong();
+            if (maxPos >= config.maxPositions()) {
+                throw new IllegalArgumentException("position " + maxPos + " exceeds the model's maxPositions "
+                        + config.maxPositions() + " (cached " + p + " + new " + t + " slots)");
+            }
+        }
+        pos = pos.clip(0, config.maxPositions() - 1);                                              // pads at -1 -> 0
 
         // --- attention bias [B,1,T,S]: 0 where query i may see key j (real key, j <= P+i), large negative elsewhere
         long s = p + t;

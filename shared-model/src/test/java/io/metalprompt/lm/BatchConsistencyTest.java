@@ -112,6 +112,27 @@ class BatchConsistencyTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"gpt2-tiny", "llama-tiny"})
+    void positionsBeyondTheTableAreRejected(String name) {
+        try (LanguageModel model = LanguageModel.load(LmFixtures.root().resolve(name), LmSettings.cpu());
+                NDManager m = model.manager().newSubManager()) {
+            int max = model.config().maxPositions();
+            long[] ids = new long[max + 1];
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> model.forward(ForwardInput.builder().setTokens(m.create(ids, new Shape(1, max + 1)), null)
+                            .build()));
+            assertTrue(e.getMessage().contains("maxPositions"), e.getMessage());
+            // padded slots beyond the table are fine as long as real positions fit
+            List<long[]> rows = List.of(new long[max], new long[3]);
+            NDArray mask = TokenBatch.of(m, rows, 0).mask();
+            NDArray padded = m.zeros(new Shape(2, max + 1), ai.djl.ndarray.types.DataType.INT64);
+            NDArray wideMask = mask.concat(m.zeros(new Shape(2, 1), ai.djl.ndarray.types.DataType.INT64), 1);
+            assertEquals(max + 1, model.forward(ForwardInput.builder().setTokens(padded, wideMask).build()).logits()
+                    .getShape().get(1));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"gpt2-tiny", "llama-tiny"})
     void generationStopsAtEosPerRow(String name) {
         Random r = new Random(5);
         try (LanguageModel model = LanguageModel.load(LmFixtures.root().resolve(name), LmSettings.cpu())) {
