@@ -39,7 +39,7 @@ public final class LmForwardBench {
 
     public static void main(String[] args) throws Exception {
         Path root = Path.of(arg(args, "--root", System.getProperty("metal.root", ".")));
-        int runs = Integer.parseInt(arg(args, "--runs", "15"));
+        int runs = Integer.parseInt(arg(args, "--runs", "21"));
         int warmup = Integer.parseInt(arg(args, "--warmup", "5"));
         int vocab = Integer.parseInt(arg(args, "--vocab", "8192"));
 
@@ -49,7 +49,7 @@ public final class LmForwardBench {
         System.out.println("- ai.djl.pytorch.num_threads=" + System.getProperty("ai.djl.pytorch.num_threads", "(default)")
                 + ", num_interop_threads=" + System.getProperty("ai.djl.pytorch.num_interop_threads", "(default)")
                 + ", OMP_WAIT_POLICY=" + System.getenv().getOrDefault("OMP_WAIT_POLICY", "(unset)"));
-        System.out.println("- " + warmup + " warm-up runs, median of " + runs + " timed runs; logits for every input"
+        System.out.println("- " + warmup + " warm-up runs, median of " + runs + " timed runs (cases a/b/c interleaved run by run); logits for every input"
                 + " position are computed (no last-position shortcut)\n");
 
         String before = loadAverage();
@@ -86,11 +86,13 @@ public final class LmForwardBench {
                         NDArray prefix = ctx.get(":, :" + k);
                         NDArray query = ctx.get(":, " + k + ":");
                         KvCache cache = model.forward(ForwardInput.builder().setTokens(prefix, null).build()).cache();
-                        double a = median(runs, warmup, () -> ForwardInput.builder().setTokens(ctx, null).build(), model);
-                        double bb = median(runs, warmup,
-                                () -> ForwardInput.builder().setTokens(query, null).optPast(cache).build(), model);
-                        double c = median(runs, warmup, () -> ForwardInput.builder().setTokens(query, null).build(),
-                                model);
+                        double[] med = medians(runs, warmup, model,
+                                () -> ForwardInput.builder().setTokens(ctx, null).build(),
+                                () -> ForwardInput.builder().setTokens(query, null).optPast(cache).build(),
+                                () -> ForwardInput.builder().setTokens(query, null).build());
+                        double a = med[0];
+                        double bb = med[1];
+                        double c = med[2];
                         rows.add(String.format(Locale.ROOT,
                                 "| %s | %d | %d | %d | %d | %.2f | %.2f | %.2f | %.2f | %.2f | %.0f | %.0f | %.0f |",
                                 label, b, n, k, q, a, bb, c, a / bb, bb / c, b * n / a * 1000, b * q / bb * 1000,
@@ -103,23 +105,33 @@ public final class LmForwardBench {
         return rows;
     }
 
-    /** Median wall time in ms of forward passes, each in its own NDScope. */
-    private static double median(int runs, int warmup, Supplier<ForwardInput> input, LanguageModel model) {
-        double[] t = new double[runs];
+    /**
+     * Median wall time in ms of each case's forward pass. The cases are interleaved run by run (a, b, c, a, b,
+     * c, ...) so that load from other processes hits all of them alike and the ratios stay meaningful.
+     */
+    @SafeVarargs
+    private static double[] medians(int runs, int warmup, LanguageModel model, Supplier<ForwardInput>... cases) {
+        double[][] t = new double[cases.length][runs];
         for (int i = 0; i < warmup + runs; i++) {
-            try (NDScope scope = new NDScope()) {
-                ForwardInput in = input.get();
-                long start = System.nanoTime();
-                NDArray logits = model.forward(in).logits();
-                logits.get(0, 0, 0).getFloat();   // CPU eager ops are synchronous; read one value to be sure
-                long end = System.nanoTime();
-                if (i >= warmup) {
-                    t[i - warmup] = (end - start) / 1e6;
+            for (int c = 0; c < cases.length; c++) {
+                try (NDScope scope = new NDScope()) {
+                    ForwardInput in = cases[c].get();
+                    long start = System.nanoTime();
+                    NDArray logits = model.forward(in).logits();
+                    logits.get(0, 0, 0).getFloat();   // CPU eager ops are synchronous; read one value to be sure
+                    long end = System.nanoTime();
+                    if (i >= warmup) {
+                        t[c][i - warmup] = (end - start) / 1e6;
+                    }
                 }
             }
         }
-        Arrays.sort(t);
-        return runs % 2 == 1 ? t[runs / 2] : (t[runs / 2 - 1] + t[runs / 2]) / 2;
+        double[] med = new double[cases.length];
+        for (int c = 0; c < cases.length; c++) {
+            Arrays.sort(t[c]);
+            med[c] = runs % 2 == 1 ? t[c][runs / 2] : (t[c][runs / 2 - 1] + t[c][runs / 2]) / 2;
+        }
+        return med;
     }
 
     private static String shape(ModelConfig c) {
