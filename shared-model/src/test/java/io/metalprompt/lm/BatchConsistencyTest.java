@@ -112,6 +112,41 @@ class BatchConsistencyTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"gpt2-tiny", "llama-tiny"})
+    void embeddingRowsMixWithTokensAndMaskedSoftRowsAreSkipped(String name) {
+        Random r = new Random(13);
+        try (LanguageModel model = LanguageModel.load(LmFixtures.root().resolve(name), LmSettings.cpu());
+                NDManager m = model.manager().newSubManager()) {
+            int v = model.config().vocabSize();
+            int d = model.config().dModel();
+            long[] ids = randomIds(r, 5, v);
+            NDArray tokens = m.create(ids, new Shape(1, 5));
+            // embed(ids) fed as input embeddings == the ids themselves
+            float[] viaTokens = model.forward(ForwardInput.builder().setTokens(tokens, null).build()).logits()
+                    .toFloatArray();
+            float[] viaEmbeds = model.forward(ForwardInput.builder().optEmbeddings(model.embed(tokens), null).build())
+                    .logits().toFloatArray();
+            assertTrue(maxDiff(viaEmbeds, 0, viaTokens) <= 1e-6, "embed(ids) as embeddings must equal the ids");
+
+            // two rows: 4 real soft rows, and 2 real soft rows + 2 masked ones; then the same tokens
+            NDArray soft = m.randomNormal(new Shape(2, 4, d));
+            NDArray softMask = m.create(new long[] {1, 1, 1, 1, 1, 1, 0, 0}, new Shape(2, 4));
+            NDArray batchTokens = m.create(concat(ids, ids), new Shape(2, 5));
+            float[] batch = model.forward(ForwardInput.builder().optEmbeddings(soft, softMask)
+                    .setTokens(batchTokens, null).build()).logits().toFloatArray();
+            NDArray short1 = soft.get("1:2, 0:2, :");
+            float[] alone = model.forward(ForwardInput.builder().optEmbeddings(short1, null).setTokens(tokens, null)
+                    .build()).logits().toFloatArray();
+            int rowLen = 9 * v;
+            for (int t = 0; t < 5; t++) {   // token positions: 4+t in the batch row, 2+t alone
+                float[] want = java.util.Arrays.copyOfRange(alone, (2 + t) * v, (3 + t) * v);
+                double diff = maxDiff(batch, rowLen + (4 + t) * v, want);
+                assertTrue(diff <= 1e-5, name + " token " + t + " after masked soft rows differs by " + diff);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"gpt2-tiny", "llama-tiny"})
     void positionsBeyondTheTableAreRejected(String name) {
         try (LanguageModel model = LanguageModel.load(LmFixtures.root().resolve(name), LmSettings.cpu());
                 NDManager m = model.manager().newSubManager()) {
