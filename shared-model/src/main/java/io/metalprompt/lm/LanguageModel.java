@@ -364,11 +364,73 @@ public final class LanguageModel implements AutoCloseable {
         return att.matMul(v.expandDims(2)).reshape(qs);                                          // [B,H,T,hd]
     }
 
+    /** What every block of one forward pass shares. */
+    private record Step(long b, long t, NDArray bias, NDArray cos, NDArray sin, KvCache past,
+            ProjectionAdapter adapter) {
+    }
+
+    /**
+     * Causal self-attention of layer l on h [B,T,d]; appends this layer's keys/values (past + new) to the
+     * lists. GPT-2: one fused c_attn projection; Llama: q/k/v projections, RoPE on q and k. Returns [B,T,d].
+     */
+    private NDArray attention(int l, Block w, NDArray h, Step s, List<NDArray> keys, List<NDArray> values) {
+        long b = s.b();
+        long t = s.t();
+        int hd = config.headDim();
+        NDArray q;
+        NDArray k;
+        NDArray v;
+        if (config.family() == ModelConfig.Family.GPT2) {
+            NDArray qkv = project(h, w.attnW(), w.attnB(), true, l, ProjectionAdapter.GPT2_ATTN, s.adapter()); // [B,T,3d]
+            NDList split = qkv.reshape(b, t, 3L * config.nHead(), hd).transpose(0, 2, 1, 3)
+                    .split(3, 1);                                                                   // 3 x [B,H,T,hd]
+            q = split.get(0);
+            k = split.get(1);
+            v = split.get(2);
+        } else {
+            q = project(h, w.attnW(), null, false, l, ProjectionAdapter.Q_PROJ, s.adapter())        // [B,T,H*hd]
+                    .reshape(b, t, config.nHead(), hd).transpose(0, 2, 1, 3);                       // [B,H,T,hd]
+            k = project(h, w.kW(), null, false, l, ProjectionAdapter.K_PROJ, s.adapter())
+                    .reshape(b, t, config.nKvHead(), hd).transpose(0, 2, 1, 3);                     // [B,K,T,hd]
+            v = project(h, w.vW(), null, false, l, ProjectionAdapter.V_PROJ, s.adapter())
+                    .reshape(b, t, config.nKvHead(), hd).transpose(0, 2, 1, 3);                     // [B,K,T,hd]
+            q = rope(q, s.cos(), s.sin());
+            k = rope(k, s.cos(), s.sin());                                                          // cached after RoPE
+        }
+        if (s.past() != null) {
+            k = s.past().keys().get(l).concat(k, 2);                                                // [B,K,S,hd]
+            v = s.past().values().get(l).concat(v, 2);
+        }
+        keys.add(k);
+        values.add(v);
+        NDArray y = attend(q, k, v, s.bias()).transpose(0, 2, 1, 3).reshape(b, t, (long) config.nHead() * hd);
+        boolean gpt2 = config.family() == ModelConfig.Family.GPT2;
+        return project(y, w.projW(), w.projB(), gpt2, l, gpt2 ? ProjectionAdapter.GPT2_ATTN_PROJ
+                : ProjectionAdapter.O_PROJ, s.adapter());                                           // [B,T,d]
+    }
+
+    /** MLP of layer l on h [B,T,d]: GPT-2 c_fc -> gelu_new -> c_proj; Llama SwiGLU down(silu(gate) * up). */
+    private NDArray mlp(int l, Block w, NDArray h, ProjectionAdapter adapter) {
+        if (config.family() == ModelConfig.Family.GPT2) {
+            NDArray f = geluNew(project(h, w.fcW(), w.fcB(), true, l, ProjectionAdapter.GPT2_FC, adapter)); // [B,T,dFf]
+            return project(f, w.downW(), w.downB(), true, l, ProjectionAdapter.GPT2_MLP_PROJ, adapter);   // [B,T,d]
+        }
+        NDArray gate = project(h, w.fcW(), null, false, l, ProjectionAdapter.GATE_PROJ, adapter);     // [B,T,dFf]
+        NDArray up = project(h, w.upW(), null, false, l, ProjectionAdapter.UP_PROJ, adapter);         // [B,T,dFf]
+        return project(gate.mul(Activation.sigmoid(gate)).mul(up), w.downW(), null, false, l,
+                ProjectionAdapter.DOWN_PROJ, adapter);                                              // [B,T,d]
+    }
+
+    /** Pre-norm block: x + attention(norm1(x)), then + mlp(norm2(x)). x [B,T,d]. */
+    private NDArray block(int l, NDArray x, Step s, List<NDArray> keys, List<NDArray> values) {
+        Block w = blocks[l];
+        x = x.add(attention(l, w, norm(x, w.norm1W(), w.norm1B()), s, keys, values));
+        return x.add(mlp(l, w, norm(x, w.norm2W(), w.norm2B()), s.adapter()));
+    }
+
     /** Runs the model; see {@link ForwardInput} and {@link ForwardOutput} for shapes. */
     public ForwardOutput forward(ForwardInput in) {
-        ProjectionAdapter adapter = in.adapter();
         KvCache past = in.past();
-        boolean gpt2 = config.family() == ModelConfig.Family.GPT2;
 
         // --- inputs: [soft rows | tokens] -> x [B,T,d], mask [B,T]
         List<NDArray> xs = new ArrayList<>(2);
@@ -401,7 +463,14 @@ public final class LanguageModel implements AutoCloseable {
             pos = pos.add(pastMask.sum(new int[] {1}, true));
             keyMask = pastMask.concat(mask, 1);
         }
-        pos = pos.clip(0, config.maxPositions() - 1);
+        if (p + t > config.maxPositions()) {   // slots exceed the table: check the real positions (one sync)
+            long maxPos = pos.max().getLong();
+            if (maxPos >= config.maxPositions()) {
+                throw new IllegalArgumentException("position " + maxPos + " exceeds the model's maxPositions "
+                        + config.maxPositions() + " (cached " + p + " + new " + t + " slots)");
+            }
+        }
+        pos = pos.clip(0, config.maxPositions() - 1);                                              // pads at -1 -> 0
 
         // --- attention bias [B,1,T,S]: 0 where query i may see key j (real key, j <= P+i), large negative elsewhere
         long s = p + t;
@@ -419,9 +488,10 @@ public final class LanguageModel implements AutoCloseable {
             bias = bias.expandDims(1);                                                              // [B,1,1,T,S]
         }
 
+        // --- positions into the model: GPT-2 adds learned rows, Llama rotates q and k (RoPE tables here)
         NDArray cos = null;
         NDArray sin = null;
-        if (gpt2) {
+        if (config.family() == ModelConfig.Family.GPT2) {
             x = x.add(Embedding.embedding(pos, wpe, SparseFormat.DENSE).singletonOrThrow());        // + wpe [B,T,d]
         } else {
             NDArray freqs = pos.toType(DataType.FLOAT32, false).expandDims(-1).mul(invFreq);       // [B,T,hd/2]
@@ -431,55 +501,12 @@ public final class LanguageModel implements AutoCloseable {
         }
 
         // --- blocks
-        int hd = config.headDim();
+        Step step = new Step(b, t, bias, cos, sin, past, in.adapter());
         List<NDArray> hidden = new ArrayList<>(config.nLayer() + 1);
         List<NDArray> keys = new ArrayList<>(config.nLayer());
         List<NDArray> values = new ArrayList<>(config.nLayer());
         for (int l = 0; l < blocks.length; l++) {
-            Block w = blocks[l];
-            NDArray h = norm(x, w.norm1W(), w.norm1B());                                             // [B,T,d]
-            NDArray q;
-            NDArray k;
-            NDArray v;
-            if (gpt2) {
-                NDArray qkv = project(h, w.attnW(), w.attnB(), true, l, ProjectionAdapter.GPT2_ATTN, adapter); // [B,T,3d]
-                NDList split = qkv.reshape(b, t, 3L * config.nHead(), hd).transpose(0, 2, 1, 3)
-                        .split(3, 1);                                                               // 3 x [B,H,T,hd]
-                q = split.get(0);
-                k = split.get(1);
-                v = split.get(2);
-            } else {
-                q = project(h, w.attnW(), null, false, l, ProjectionAdapter.Q_PROJ, adapter)         // [B,T,H*hd]
-                        .reshape(b, t, config.nHead(), hd).transpose(0, 2, 1, 3);                   // [B,H,T,hd]
-                k = project(h, w.kW(), null, false, l, ProjectionAdapter.K_PROJ, adapter)
-                        .reshape(b, t, config.nKvHead(), hd).transpose(0, 2, 1, 3);                 // [B,K,T,hd]
-                v = project(h, w.vW(), null, false, l, ProjectionAdapter.V_PROJ, adapter)
-                        .reshape(b, t, config.nKvHead(), hd).transpose(0, 2, 1, 3);                 // [B,K,T,hd]
-                q = rope(q, cos, sin);
-                k = rope(k, cos, sin);                                                              // cached after RoPE
-            }
-            if (past != null) {
-                k = past.keys().get(l).concat(k, 2);                                                // [B,K,S,hd]
-                v = past.values().get(l).concat(v, 2);
-            }
-            keys.add(k);
-            values.add(v);
-            NDArray y = attend(q, k, v, bias).transpose(0, 2, 1, 3).reshape(b, t, (long) config.nHead() * hd);
-            x = x.add(project(y, w.projW(), w.projB(), gpt2, l,
-                    gpt2 ? ProjectionAdapter.GPT2_ATTN_PROJ : ProjectionAdapter.O_PROJ, adapter));  // [B,T,d]
-
-            h = norm(x, w.norm2W(), w.norm2B());
-            NDArray f;
-            if (gpt2) {
-                f = geluNew(project(h, w.fcW(), w.fcB(), true, l, ProjectionAdapter.GPT2_FC, adapter));  // [B,T,dFf]
-                f = project(f, w.downW(), w.downB(), true, l, ProjectionAdapter.GPT2_MLP_PROJ, adapter);
-            } else {
-                NDArray gate = project(h, w.fcW(), null, false, l, ProjectionAdapter.GATE_PROJ, adapter);  // [B,T,dFf]
-                NDArray up = project(h, w.upW(), null, false, l, ProjectionAdapter.UP_PROJ, adapter);
-                f = project(gate.mul(Activation.sigmoid(gate)).mul(up), w.downW(), null, false, l,
-                        ProjectionAdapter.DOWN_PROJ, adapter);                                       // SwiGLU
-            }
-            x = x.add(f);                                                                            // [B,T,d]
+            x = block(l, x, step, keys, values);                                                    // [B,T,d]
             hidden.add(x);
         }
 

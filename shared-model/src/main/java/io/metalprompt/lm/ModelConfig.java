@@ -220,7 +220,8 @@ public record ModelConfig(
             c.put("intermediate_size", dFf);
             c.put("max_position_embeddings", maxPositions);
             c.put("rms_norm_eps", layerNormEps);
-            c.put("rope_theta", ropeTheta);
+            c.put("rope_theta", ropeTheta);   // transformers 4.x; 5.x reads rope_parameters
+            c.putObject("rope_parameters").put("rope_type", "default").put("rope_theta", ropeTheta);
             c.put("attention_bias", false);
             c.put("mlp_bias", false);
         }

@@ -112,6 +112,88 @@ class BatchConsistencyTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"gpt2-tiny", "llama-tiny"})
+    void embeddingRowsMixWithTokensAndMaskedSoftRowsAreSkipped(String name) {
+        Random r = new Random(13);
+        try (LanguageModel model = LanguageModel.load(LmFixtures.root().resolve(name), LmSettings.cpu());
+                NDManager m = model.manager().newSubManager()) {
+            int v = model.config().vocabSize();
+            int d = model.config().dModel();
+            long[] ids = randomIds(r, 5, v);
+            NDArray tokens = m.create(ids, new Shape(1, 5));
+            // embed(ids) fed as input embeddings == the ids themselves
+            float[] viaTokens = model.forward(ForwardInput.builder().setTokens(tokens, null).build()).logits()
+                    .toFloatArray();
+            float[] viaEmbeds = model.forward(ForwardInput.builder().optEmbeddings(model.embed(tokens), null).build())
+                    .logits().toFloatArray();
+            assertTrue(maxDiff(viaEmbeds, 0, viaTokens) <= 1e-6, "embed(ids) as embeddings must equal the ids");
+
+            // two rows: 4 real soft rows, and 2 real soft rows + 2 masked ones; then the same tokens
+            NDArray soft = m.randomNormal(new Shape(2, 4, d));
+            NDArray softMask = m.create(new long[] {1, 1, 1, 1, 1, 1, 0, 0}, new Shape(2, 4));
+            NDArray batchTokens = m.create(concat(ids, ids), new Shape(2, 5));
+            float[] batch = model.forward(ForwardInput.builder().optEmbeddings(soft, softMask)
+                    .setTokens(batchTokens, null).build()).logits().toFloatArray();
+            NDArray short1 = soft.get("1:2, 0:2, :");
+            float[] alone = model.forward(ForwardInput.builder().optEmbeddings(short1, null).setTokens(tokens, null)
+                    .build()).logits().toFloatArray();
+            int rowLen = 9 * v;
+            for (int t = 0; t < 5; t++) {   // token positions: 4+t in the batch row, 2+t alone
+                float[] want = java.util.Arrays.copyOfRange(alone, (2 + t) * v, (3 + t) * v);
+                double diff = maxDiff(batch, rowLen + (4 + t) * v, want);
+                assertTrue(diff <= 1e-5, name + " token " + t + " after masked soft rows differs by " + diff);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"gpt2-tiny", "llama-tiny"})
+    void positionsBeyondTheTableAreRejected(String name) {
+        try (LanguageModel model = LanguageModel.load(LmFixtures.root().resolve(name), LmSettings.cpu());
+                NDManager m = model.manager().newSubManager()) {
+            int max = model.config().maxPositions();
+            long[] ids = new long[max + 1];
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> model.forward(ForwardInput.builder().setTokens(m.create(ids, new Shape(1, max + 1)), null)
+                            .build()));
+            assertTrue(e.getMessage().contains("maxPositions"), e.getMessage());
+            // padded slots beyond the table are fine as long as real positions fit
+            List<long[]> rows = List.of(new long[max], new long[3]);
+            NDArray mask = TokenBatch.of(m, rows, 0).mask();
+            NDArray padded = m.zeros(new Shape(2, max + 1), ai.djl.ndarray.types.DataType.INT64);
+            NDArray wideMask = mask.concat(m.zeros(new Shape(2, 1), ai.djl.ndarray.types.DataType.INT64), 1);
+            assertEquals(max + 1, model.forward(ForwardInput.builder().setTokens(padded, wideMask).build()).logits()
+                    .getShape().get(1));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"gpt2-tiny", "llama-tiny"})
+    void generationStopsAtEosPerRow(String name) {
+        Random r = new Random(5);
+        try (LanguageModel model = LanguageModel.load(LmFixtures.root().resolve(name), LmSettings.cpu())) {
+            int v = model.config().vocabSize();
+            List<long[]> prompts = List.of(randomIds(r, 4, v), randomIds(r, 7, v));
+            List<long[]> free = Generator.builder(model).optMaxNewTokens(6).optEosId(-1).build().greedy(prompts);
+            long eos = free.get(0)[2];   // pretend the third token of row 0 is eos
+            List<long[]> stopped = Generator.builder(model).optMaxNewTokens(6).optEosId(eos).build().greedy(prompts);
+            int cut = 0;
+            while (free.get(0)[cut] != eos) {
+                cut++;
+            }
+            assertEquals(java.util.Arrays.toString(java.util.Arrays.copyOf(free.get(0), cut + 1)),
+                    java.util.Arrays.toString(stopped.get(0)), "row 0 ends with its eos");
+            long[] row1 = free.get(1);
+            int cut1 = 0;
+            while (cut1 < row1.length && row1[cut1] != eos) {
+                cut1++;
+            }
+            assertEquals(java.util.Arrays.toString(java.util.Arrays.copyOf(row1, Math.min(row1.length, cut1 + 1))),
+                    java.util.Arrays.toString(stopped.get(1)), "row 1 is unaffected until its own eos");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"gpt2-tiny", "llama-tiny"})
     void batchedGenerationEqualsGenerationAlone(String name) {
         Random r = new Random(3);
         try (LanguageModel model = LanguageModel.load(LmFixtures.root().resolve(name), LmSettings.cpu())) {
