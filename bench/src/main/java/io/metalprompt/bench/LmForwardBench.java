@@ -38,7 +38,7 @@ public final class LmForwardBench {
     }
 
     public static void main(String[] args) throws Exception {
-        Path root = Path.of(arg(args, "--root", System.getProperty("metal.root", ".")));
+        Path root = Path.of(arg(args, "--root", System.getProperty("metalprompt.root", ".")));
         int runs = Integer.parseInt(arg(args, "--runs", "21"));
         int warmup = Integer.parseInt(arg(args, "--warmup", "5"));
         int vocab = Integer.parseInt(arg(args, "--vocab", "8192"));
