@@ -1,0 +1,156 @@
+package io.metalprompt.store;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.lettuce.core.api.sync.RedisCommands;
+import io.metalprompt.events.EventCodec;
+import io.metalprompt.events.TaskRegistered;
+import io.metalprompt.prompt.PromptDesign;
+
+/**
+ * Tasks and their prompt artifacts in Redis (keys in {@code docs/architecture.md}):
+ * {@code metal:task:{id}} (hash), {@code metal:task:{id}:registration} (the registration JSON) and
+ * {@code metal:prompt:{id}:{pgmVersion}} (the binary artifact), with {@code metal:task:{id}:prompts} (the set of
+ * stored versions). Writes are ordered so no reader sees a ready task without its prompt: the artifact first,
+ * then the status. No MULTI/EXEC: the connection is shared by many threads, and a transaction on a shared
+ * Lettuce connection would take in other threads' commands.
+ */
+public final class TaskStore {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final RedisConnector redis;
+
+    public TaskStore(RedisConnector redis) {
+        this.redis = redis;
+    }
+
+    public static String taskKey(String taskId) {
+        return "metal:task:" + taskId;
+    }
+
+    public static String registrationKey(String taskId) {
+        return "metal:task:" + taskId + ":registration";
+    }
+
+    public static String promptsKey(String taskId) {
+        return "metal:task:" + taskId + ":prompts";
+    }
+
+    public static String promptKey(String taskId, String pgmVersion) {
+        return "metal:prompt:" + taskId + ":" + pgmVersion;
+    }
+
+    private RedisCommands<byte[], byte[]> sync() {
+        return redis.connection().sync();
+    }
+
+    private static byte[] b(String s) {
+        return s.getBytes(UTF_8);
+    }
+
+    /** Records a new task as pending, with its registration (kept so prompts can be regenerated). */
+    public void register(TaskRegistered task) {
+        Map<byte[], byte[]> fields = new HashMap<>();
+        fields.put(b("tenant"), b(task.tenant()));
+        fields.put(b("status"), b(TaskRecord.PENDING));
+        fields.put(b("design"), b(task.design().name()));
+        fields.put(b("options"), b(json(task.options())));
+        fields.put(b("demonstrations"), b(Integer.toString(task.demonstrations())));
+        fields.put(b("createdAt"), b(task.registeredAt().toString()));
+        RedisCommands<byte[], byte[]> c = sync();
+        c.set(b(registrationKey(task.taskId())), EventCodec.encode(task));
+        c.hset(b(taskKey(task.taskId())), fields);
+    }
+
+    /** The task, if known. */
+    public Optional<TaskRecord> find(String taskId) {
+        Map<byte[], byte[]> raw = sync().hgetall(b(taskKey(taskId)));
+        if (raw == null || raw.isEmpty()) {
+            return Optional.empty();
+        }
+        Map<String, String> f = new HashMap<>();
+        raw.forEach((k, v) -> f.put(new String(k, UTF_8), new String(v, UTF_8)));
+        return Optional.of(new TaskRecord(taskId, f.get("tenant"), f.get("status"),
+                PromptDesign.valueOf(f.get("design")), list(f.get("options")),
+                Integer.parseInt(f.getOrDefault("demonstrations", "0")),
+                f.containsKey("createdAt") ? Instant.parse(f.get("createdAt")) : null, f.get("pgmVersion"),
+                f.containsKey("k") ? Integer.valueOf(f.get("k")) : null, f.get("promptText"), f.get("reason")));
+    }
+
+    /** The registration a task was created with, if known. */
+    public Optional<TaskRegistered> registration(String taskId) {
+        byte[] raw = sync().get(b(registrationKey(taskId)));
+        return raw == null ? Optional.empty() : Optional.of((TaskRegistered) EventCodec.decode(raw,
+                io.metalprompt.events.TaskEvent.class));
+    }
+
+    /** Stores the artifact and marks the task ready with this version, atomically. */
+    public void storeReady(String taskId, String pgmVersion, int k, String promptText, byte[] artifact) {
+        Map<byte[], byte[]> fields = new HashMap<>();
+        fields.put(b("status"), b(TaskRecord.READY));
+        fields.put(b("pgmVersion"), b(pgmVersion));
+        fields.put(b("k"), b(Integer.toString(k)));
+        if (promptText != null) {
+            fields.put(b("promptText"), b(promptText));
+        }
+        RedisCommands<byte[], byte[]> c = sync();
+        c.set(b(promptKey(taskId, pgmVersion)), artifact);
+        c.sadd(b(promptsKey(taskId)), b(pgmVersion));
+        c.hdel(b(taskKey(taskId)), b("reason"));
+        c.hset(b(taskKey(taskId)), fields);
+    }
+
+    /** Marks the task failed with a reason the user can act on. */
+    public void markFailed(String taskId, String reason) {
+        Map<byte[], byte[]> fields = new HashMap<>();
+        fields.put(b("status"), b(TaskRecord.FAILED));
+        fields.put(b("reason"), b(reason));
+        sync().hset(b(taskKey(taskId)), fields);
+    }
+
+    /** The stored artifact of a task for a PGM version, if any. */
+    public Optional<byte[]> artifact(String taskId, String pgmVersion) {
+        return Optional.ofNullable(sync().get(b(promptKey(taskId, pgmVersion))));
+    }
+
+    /** Removes the task, its registration and every stored prompt version. */
+    public void delete(String taskId) {
+        RedisCommands<byte[], byte[]> c = sync();
+        List<byte[]> keys = new java.util.ArrayList<>(List.of(b(taskKey(taskId)), b(registrationKey(taskId)),
+                b(promptsKey(taskId))));
+        for (byte[] version : c.smembers(b(promptsKey(taskId)))) {
+            keys.add(b(promptKey(taskId, new String(version, UTF_8))));
+        }
+        c.del(keys.toArray(new byte[0][]));   // one command: the task disappears at once
+    }
+
+    private static String json(List<String> list) {
+        try {
+            return JSON.writeValueAsString(list);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    private static List<String> list(String json) {
+        if (json == null) {
+            return List.of();
+        }
+        try {
+            return JSON.readValue(json, new TypeReference<List<String>>() { });
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("corrupt options field in Redis: " + json, e);
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package io.metalprompt.store;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import io.metalprompt.events.Example;
+import io.metalprompt.events.TaskRegistered;
+import io.metalprompt.prompt.PromptDesign;
+import io.metalprompt.testing.TestInfrastructure;
+
+/** Against a real Redis: a task's life from pending to ready (or failed) to deleted. */
+class TaskStoreTest {
+
+    private static RedisConnector redis;
+    private static TaskStore store;
+
+    @BeforeAll
+    static void connect() {
+        redis = new RedisConnector(TestInfrastructure.get().redisUrl(), Duration.ofSeconds(2));
+        store = new TaskStore(redis);
+    }
+
+    @AfterAll
+    static void close() {
+        redis.close();
+    }
+
+    private static TaskRegistered task(String id) {
+        return new TaskRegistered(1, id, "acme", List.of(new Example("a dog", "alpha"), new Example("a car", "beta")),
+                List.of("alpha", "beta"), PromptDesign.DISCRETE, 1, Instant.parse("2026-11-26T06:00:00Z"));
+    }
+
+    @Test
+    void registeredTaskIsPendingThenReadyWithItsPrompt() {
+        String id = UUID.randomUUID().toString();
+        store.register(task(id));
+        TaskRecord pending = store.find(id).orElseThrow();
+        assertEquals(TaskRecord.PENDING, pending.status());
+        assertEquals(List.of("alpha", "beta"), pending.options());
+        assertEquals(1, pending.demonstrations());
+        assertEquals(task(id), store.registration(id).orElseThrow());
+
+        byte[] artifact = {1, 2, 3, 0, -1};
+        store.storeReady(id, "pgm-1", 8, "alpha beta gamma", artifact);
+        TaskRecord ready = store.find(id).orElseThrow();
+        assertTrue(ready.ready());
+        assertEquals("pgm-1", ready.pgmVersion());
+        assertEquals(8, ready.k());
+        assertEquals("alpha beta gamma", ready.promptText());
+        assertArrayEquals(artifact, store.artifact(id, "pgm-1").orElseThrow());
+    }
+
+    @Test
+    void failedTaskCarriesItsReason() {
+        String id = UUID.randomUUID().toString();
+        store.register(task(id));
+        store.markFailed(id, "example 2 is longer than the model's 256 positions");
+        TaskRecord failed = store.find(id).orElseThrow();
+        assertEquals(TaskRecord.FAILED, failed.status());
+        assertEquals("example 2 is longer than the model's 256 positions", failed.reason());
+    }
+
+    @Test
+    void deleteRemovesTaskRegistrationAndEveryPromptVersion() {
+        String id = UUID.randomUUID().toString();
+        store.register(task(id));
+        store.storeReady(id, "pgm-1", 8, null, new byte[] {1});
+        store.storeReady(id, "pgm-2", 8, null, new byte[] {2});
+        store.delete(id);
+        assertTrue(store.find(id).isEmpty());
+        assertTrue(store.registration(id).isEmpty());
+        assertTrue(store.artifact(id, "pgm-1").isEmpty());
+        assertTrue(store.artifact(id, "pgm-2").isEmpty());
+    }
+}
