@@ -6,6 +6,7 @@ import java.util.Map;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import io.metalprompt.lm.Safetensors;
 
 /**
@@ -52,10 +53,13 @@ public final class AdamW implements AutoCloseable {
      * Returns the global gradient norm before clipping.
      */
     public double step(Map<String, NDArray> params, double lr) {
+        // every temporary lives in an NDScope: gradients fetched from PyTorch and the ops on them would
+        // otherwise stay attached to the parameters' (or the moments') manager for the whole run
         double sq = 0;
-        for (NDArray p : params.values()) {
-            NDArray g = p.getGradient();
-            sq += g.square().sum().getFloat();
+        try (NDScope scope = new NDScope()) {
+            for (NDArray p : params.values()) {
+                sq += p.getGradient().square().sum().getFloat();
+            }
         }
         double norm = Math.sqrt(sq);
         double clip = clipNorm > 0 && norm > clipNorm ? clipNorm / norm : 1.0;
@@ -64,16 +68,14 @@ public final class AdamW implements AutoCloseable {
         double bc2 = 1 - Math.pow(beta2, steps);
         for (Map.Entry<String, NDArray> e : params.entrySet()) {
             NDArray p = e.getValue();
-            NDArray g = p.getGradient();
             NDArray mi = m.computeIfAbsent(e.getKey(), k -> manager.zeros(p.getShape(), p.getDataType()));
             NDArray vi = v.computeIfAbsent(e.getKey(), k -> manager.zeros(p.getShape(), p.getDataType()));
-            try (NDManager scratch = manager.newSubManager()) {
+            try (NDScope scope = new NDScope()) {
+                NDArray g = p.getGradient();
                 NDArray gc = g.mul((float) clip);
-                gc.attach(scratch);
                 mi.muli((float) beta1).addi(gc.mul((float) (1 - beta1)));
                 vi.muli((float) beta2).addi(gc.square().mul((float) (1 - beta2)));
                 NDArray update = mi.div((float) bc1).div(vi.div((float) bc2).sqrt().add((float) eps));
-                update.attach(scratch);
                 if (weightDecay > 0 && p.getShape().dimension() >= 2) {
                     p.muli((float) (1 - lr * weightDecay));
                 }

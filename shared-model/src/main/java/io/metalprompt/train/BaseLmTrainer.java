@@ -19,6 +19,7 @@ import ai.djl.engine.Engine;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
@@ -184,7 +185,10 @@ public final class BaseLmTrainer {
                 real[i * t + j] = 1f;
             }
         }
-        try (NDManager m = model.manager().newSubManager();
+        // one NDScope per step: ops whose first operand is a weight (position rows, embeddings) put their
+        // results in the model's manager; the scope frees them with everything else of this step
+        try (NDScope scope = new NDScope();
+             NDManager m = model.manager().newSubManager();
              GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             NDArray idArr = m.create(ids, new Shape(b, t));
             NDArray realArr = m.create(real, new Shape(b, t));
