@@ -7,6 +7,7 @@ import java.util.Map;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.metalprompt.lm.KvCache;
@@ -76,7 +77,7 @@ public final class GeneratedPrompt implements AutoCloseable {
                 if (keys.isEmpty()) {
                     throw new IllegalArgumentException("a PREFIX prompt needs tensors keys.0, values.0, ...");
                 }
-                cache = new KvCache(keys, values, m.ones(new Shape(1, keys.get(0).getShape().get(2)), DataType.INT64));
+                cache = new KvCache(keys, values, keep(m.ones(new Shape(1, keys.get(0).getShape().get(2)), DataType.INT64)));
             }
             return new GeneratedPrompt(design, k, tokenIds == null ? null : tokenIds.clone(), text, emb, cache, m);
         } catch (RuntimeException e) {
@@ -95,8 +96,14 @@ public final class GeneratedPrompt implements AutoCloseable {
 
     private static NDArray copy(NDManager m, NDArray a) {
         try (NDArray f = a.toType(DataType.FLOAT32, true)) {
-            return m.create(f.toFloatArray(), a.getShape());
+            return keep(m.create(f.toFloatArray(), a.getShape()));
         }
+    }
+
+    /** The prompt owns its arrays: take them out of any enclosing {@code NDScope}. */
+    private static NDArray keep(NDArray a) {
+        NDScope.unregister(a);
+        return a;
     }
 
     public PromptDesign design() {
