@@ -17,7 +17,7 @@ public class ServiceBeans {
     TaskService taskService(GatewayConfig config, RedisConnector redis, KafkaTaskEventPublisher publisher,
                             KafkaInferenceClient inference) {
         GatewayConfig.Gateway g = config.gateway();
-        return new TaskService(new TaskStore(redis), publisher, inference,
+        return new TaskService(new RedisTaskStore(redis), publisher, inference,
                 new TaskService.Settings(Limits.of(g), g.publishTimeout(), g.predictionTimeout(), g.retryAfter()),
                 Clock.systemUTC(), () -> UUID.randomUUID().toString());
     }

@@ -1,120 +1,34 @@
 package io.metalprompt.gateway;
 
-import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
+/** Where task metadata lives (Redis in production: {@link RedisTaskStore}; a map in unit tests). */
+public interface TaskStore {
 
-import io.lettuce.core.api.sync.RedisCommands;
-import io.metalprompt.store.RedisConnector;
-
-/**
- * Task metadata in Redis (docs/architecture.md, "Redis keys"): the hash {@code metal:task:{id}} and the
- * registration JSON {@code metal:task:{id}:registration}. Plain Java over the shared {@link RedisConnector}.
- */
-public class TaskStore {
-
-    public static final String STATUS_PENDING = "pending";
-    public static final String STATUS_READY = "ready";
-    public static final String STATUS_FAILED = "failed";
-
-    private static final ObjectMapper JSON = new ObjectMapper();
+    String STATUS_PENDING = "pending";
+    String STATUS_READY = "ready";
+    String STATUS_FAILED = "failed";
 
     /** One task's hash, as stored; fields the prompt-generator has not written yet are null. */
-    public record StoredTask(String taskId, String tenant, String status, String design, List<String> options,
-                             int demonstrations, String createdAt, Integer k, String pgmVersion, String promptText,
-                             String reason) {
+    record StoredTask(String taskId, String tenant, String status, String design, List<String> options,
+                      int demonstrations, String createdAt, Integer k, String pgmVersion, String promptText,
+                      String reason) {
     }
 
-    private final RedisConnector redis;
-
-    public TaskStore(RedisConnector redis) {
-        this.redis = redis;
-    }
-
-    public static String taskKey(String taskId) {
+    static String taskKey(String taskId) {
         return "metal:task:" + taskId;
     }
 
-    public static String registrationKey(String taskId) {
+    static String registrationKey(String taskId) {
         return "metal:task:" + taskId + ":registration";
     }
 
     /** Writes a new task's hash (status pending) and its registration JSON. */
-    public void create(StoredTask task, String registrationJson) {
-        Map<byte[], byte[]> hash = new LinkedHashMap<>();
-        put(hash, "tenant", task.tenant());
-        put(hash, "status", task.status());
-        put(hash, "design", task.design());
-        put(hash, "options", toJson(task.options()));
-        put(hash, "demonstrations", Integer.toString(task.demonstrations()));
-        put(hash, "createdAt", task.createdAt());
-        RedisCommands<byte[], byte[]> commands = redis.connection().sync();
-        commands.set(bytes(registrationKey(task.taskId())), bytes(registrationJson));
-        commands.hset(bytes(taskKey(task.taskId())), hash);
-    }
+    void create(StoredTask task, String registrationJson);
 
-    public Optional<StoredTask> find(String taskId) {
-        Map<byte[], byte[]> raw = redis.connection().sync().hgetall(bytes(taskKey(taskId)));
-        if (raw == null || raw.isEmpty()) {
-            return Optional.empty();
-        }
-        Map<String, String> h = new LinkedHashMap<>();
-        raw.forEach((k, v) -> h.put(string(k), string(v)));
-        return Optional.of(new StoredTask(taskId, h.get("tenant"), h.get("status"), h.get("design"),
-                fromJson(h.get("options")), parseInt(h.get("demonstrations"), 0), h.get("createdAt"),
-                h.containsKey("k") ? parseInt(h.get("k"), null) : null, h.get("pgmVersion"), h.get("promptText"),
-                h.get("reason")));
-    }
+    Optional<StoredTask> find(String taskId);
 
-    /** Removes both keys; true when the task existed. */
-    public boolean delete(String taskId) {
-        return redis.connection().sync().del(bytes(taskKey(taskId)), bytes(registrationKey(taskId))) > 0;
-    }
-
-    private static void put(Map<byte[], byte[]> hash, String field, String value) {
-        if (value != null) {
-            hash.put(bytes(field), bytes(value));
-        }
-    }
-
-    private static Integer parseInt(String value, Integer fallback) {
-        try {
-            return value == null ? fallback : Integer.valueOf(value.strip());
-        } catch (NumberFormatException e) {
-            return fallback;
-        }
-    }
-
-    private static String toJson(List<String> options) {
-        try {
-            return JSON.writeValueAsString(options == null ? List.of() : options);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static List<String> fromJson(String options) {
-        if (options == null || options.isBlank()) {
-            return List.of();
-        }
-        try {
-            return JSON.readValue(options, new TypeReference<List<String>>() { });
-        } catch (JsonProcessingException e) {
-            return List.of();
-        }
-    }
-
-    private static byte[] bytes(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static String string(byte[] b) {
-        return new String(b, StandardCharsets.UTF_8);
-    }
+    /** Removes the task's keys; true when it existed. */
+    boolean delete(String taskId);
 }
