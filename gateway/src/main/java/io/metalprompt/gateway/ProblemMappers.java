@@ -63,6 +63,11 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response json(JsonProcessingException e, UriInfo uri) {
+        if (!e.getClass().equals(JsonProcessingException.class) && !(e instanceof JsonMappingException)) {
+            if (e instanceof JsonParseException p) {
+                return malformed(p, uri);
+            }
+        }
         return Problems.response(400, "invalid-json", "Invalid request body",
                 "the body could not be read as JSON: " + e.getOriginalMessage(), path(uri));
     }
@@ -100,7 +105,7 @@ public class ProblemMappers {
         }
         Throwable cause = e.getCause();
         if (cause instanceof JsonProcessingException json) {
-            return json(json, uri);
+            return fromJackson(json, uri);
         }
         String reason = e.getResponse().getStatusInfo().getReasonPhrase();
         return Problems.response(status, "http-" + status, reason, e.getMessage(), path(uri));
@@ -115,13 +120,30 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response unexpected(Throwable e, UriInfo uri) {
-        if (e instanceof JsonMappingException json) {
-            return json(json, uri);
+        if (e instanceof JsonProcessingException json) {
+            return fromJackson(json, uri);
         }
         String reference = UUID.randomUUID().toString();
         LOG.errorf(e, "unexpected error %s on %s", reference, path(uri));
         return Problems.response(500, "internal", "Internal error",
                 "an unexpected error occurred; report reference " + reference, path(uri));
+    }
+
+    /** The most specific answer for a Jackson failure that reached us wrapped or under a general type. */
+    private Response fromJackson(JsonProcessingException e, UriInfo uri) {
+        if (e instanceof UnrecognizedPropertyException u) {
+            return unknownField(u, uri);
+        }
+        if (e instanceof InvalidFormatException f) {
+            return wrongValue(f, uri);
+        }
+        if (e instanceof MismatchedInputException m) {
+            return mismatched(m, uri);
+        }
+        if (e instanceof JsonParseException p) {
+            return malformed(p, uri);
+        }
+        return json(e, uri);
     }
 
     private static String at(JsonMappingException e) {
