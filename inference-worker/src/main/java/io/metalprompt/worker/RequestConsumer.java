@@ -65,8 +65,8 @@ public class RequestConsumer {
                 requests.add(EventCodec.decode(record.getPayload(), InferenceRequest.class));
                 sources.add(record);
             } catch (InvalidRecordException e) {
-                LOG.warnf("request record at %s-%d offset %d to the dead-letter topic: %s", record.getTopic(),
-                        record.getPartition(), record.getOffset(), e.getMessage());
+                LOG.warnf("request record (topic %s, partition %d, key %s) to the dead-letter topic: %s",
+                        record.getTopic(), record.getPartition(), record.getKey(), e.getMessage());
                 sent.add(send(deadLetters, record.getPayload() == null ? "" : record.getPayload(),
                         OutgoingKafkaRecordMetadata.<String>builder().withKey(record.getKey())
                                 .withHeaders(List.of(new RecordHeader(DLQ_REASON_HEADER,

@@ -9,8 +9,8 @@ public interface PromptFactory {
     record Result(int k, String text, byte[] artifact) {
     }
 
-    /** The version of the PGM prompts are generated with now. */
-    String pgmVersion();
+    /** The version of the PGM that generates prompts of {@code design} now. */
+    String pgmVersion(io.metalprompt.prompt.PromptDesign design);
 
     /**
      * Generates the task's prompt. Throws {@link IllegalArgumentException} with a message for the user when the

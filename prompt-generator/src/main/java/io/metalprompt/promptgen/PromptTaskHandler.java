@@ -43,7 +43,7 @@ public class PromptTaskHandler {
             return Optional.empty();
         }
         TaskRegistered task = (TaskRegistered) event;
-        String version = factory.pgmVersion();
+        String version = factory.pgmVersion(task.design());
         Optional<TaskRecord> known = store.find(task.taskId());
         if (known.isPresent() && known.get().ready() && version.equals(known.get().pgmVersion())
                 && store.artifact(task.taskId(), version).isPresent()) {
