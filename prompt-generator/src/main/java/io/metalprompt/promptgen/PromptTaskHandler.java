@@ -53,6 +53,8 @@ public class PromptTaskHandler {
         }
         if (known.isEmpty()) {
             store.register(task);   // published straight to Kafka, not through the gateway
+        } else {
+            store.saveRegistration(task);   // the worker reads the XL demonstrations from it
         }
         long t0 = System.nanoTime();
         PromptFactory.Result result;
