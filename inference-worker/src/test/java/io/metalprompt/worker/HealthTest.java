@@ -6,12 +6,14 @@ import static org.hamcrest.Matchers.hasItem;
 
 import org.junit.jupiter.api.Test;
 
-import io.metalprompt.testing.KafkaRedisTestResource;
+import io.metalprompt.testing.TinyModelsTestResource;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
 
 @QuarkusTest
-@QuarkusTestResource(value = KafkaRedisTestResource.class, restrictToAnnotatedClass = false)
+@QuarkusTestResource(value = TinyModelsTestResource.class, restrictToAnnotatedClass = false,
+        initArgs = @ResourceArg(name = "pgm", value = "false"))
 class HealthTest {
 
     @Test

@@ -6,12 +6,12 @@ import static org.hamcrest.Matchers.hasItem;
 
 import org.junit.jupiter.api.Test;
 
-import io.metalprompt.testing.KafkaRedisTestResource;
+import io.metalprompt.testing.TinyModelsTestResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 
 @QuarkusTest
-@QuarkusTestResource(value = KafkaRedisTestResource.class, restrictToAnnotatedClass = false)
+@QuarkusTestResource(value = TinyModelsTestResource.class, restrictToAnnotatedClass = false)
 class HealthTest {
 
     @Test

@@ -312,6 +312,11 @@ public final class LanguageModel implements AutoCloseable {
 
     // ---------------------------------------------------------------- the model, in reading order
 
+    /** The input word-embedding matrix {@code [V,d]} (live weights: read, never modify). */
+    public NDArray tokenEmbeddingMatrix() {
+        return wte;
+    }
+
     /** Token embedding rows: ids {@code [..]} int64 -> {@code [.., d]}. */
     public NDArray embed(NDArray ids) {
         return Embedding.embedding(ids, wte, SparseFormat.DENSE).singletonOrThrow();

@@ -68,9 +68,13 @@ public final class TaskStore {
         fields.put(b("options"), b(json(task.options())));
         fields.put(b("demonstrations"), b(Integer.toString(task.demonstrations())));
         fields.put(b("createdAt"), b(task.registeredAt().toString()));
-        RedisCommands<byte[], byte[]> c = sync();
-        c.set(b(registrationKey(task.taskId())), EventCodec.encode(task));
-        c.hset(b(taskKey(task.taskId())), fields);
+        saveRegistration(task);
+        sync().hset(b(taskKey(task.taskId())), fields);
+    }
+
+    /** Keeps the registration (its examples give the XL demonstrations and allow regeneration), status untouched. */
+    public void saveRegistration(TaskRegistered task) {
+        sync().set(b(registrationKey(task.taskId())), EventCodec.encode(task));
     }
 
     /** The task, if known. */

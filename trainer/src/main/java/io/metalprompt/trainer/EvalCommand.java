@@ -19,6 +19,8 @@ import io.metalprompt.eval.TaskConditioner;
 import io.metalprompt.lm.LanguageModel;
 import io.metalprompt.lm.LmSettings;
 import io.metalprompt.lm.LmTokenizer;
+import io.metalprompt.prompt.PromptConditioner;
+import io.metalprompt.prompt.PromptGenerator;
 import io.metalprompt.tasks.TaskConfig;
 import io.metalprompt.tasks.TaskRoot;
 import picocli.CommandLine.Command;
@@ -32,7 +34,9 @@ public class EvalCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "Hugging Face model folder") Path model;
     @Option(names = "--tasks", required = true, description = "task folder (or zip) in MetaICL layout") Path tasks;
     @Option(names = "--config", required = true, description = "config JSON with a \"test\" task list") Path config;
-    @Option(names = "--method", required = true, description = "zero-shot or icl") String method;
+    @Option(names = "--method", required = true, description = "zero-shot, icl or pgm (a meta-trained prompt generator, --pgm)") String method;
+    @Option(names = "--pgm", description = "PGM folder from meta-train (for --method pgm)") Path pgm;
+    @Option(names = "--l", defaultValue = "0", description = "with --method pgm: the last l examples are XL demonstrations after the prompt") int l;
     @Option(names = "--k", defaultValue = "16", description = "examples per task (the <task>_<k>_<seed>_train.jsonl files)") int k;
     @Option(names = "--seeds", defaultValue = "100,13,21,42,87", split = ",") List<Integer> seeds;
     @Option(names = "--out", required = true, description = "JSON report; a markdown table is written beside it (.md)") Path out;
@@ -48,10 +52,17 @@ public class EvalCommand implements Callable<Integer> {
             TaskConditioner conditioner = switch (method) {
                 case "zero-shot" -> Conditioners.zeroShot();
                 case "icl" -> Conditioners.icl(lm, tokenizer);
+                case "pgm" -> {
+                    if (pgm == null) {
+                        System.err.println("--method pgm needs --pgm FOLDER");
+                        yield null;
+                    }
+                    yield new PromptConditioner(lm, tokenizer, PromptGenerator.load(lm, pgm), l);
+                }
                 default -> null;
             };
             if (conditioner == null) {
-                System.err.println("unknown --method " + method + " (expected zero-shot or icl)");
+                System.err.println("unknown --method " + method + " (expected zero-shot, icl or pgm)");
                 return 2;
             }
             long t0 = System.nanoTime();

@@ -1,0 +1,66 @@
+package io.metalprompt.gateway;
+
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
+/** The JSON bodies of the public API (requests and responses), as records. */
+public final class Api {
+
+    private Api() {
+    }
+
+    @Schema(description = "One few-shot example: an input text and the output the task should give for it")
+    public record ExampleBody(@Schema(required = true, example = "the film was a delight") String input,
+                              @Schema(required = true, example = "positive") String output) {
+    }
+
+    @Schema(description = "A task to register: its examples become a prompt in one pass of the prompt generator")
+    public record TaskRequest(
+            @Schema(required = true, description = "The few-shot examples, at least one") List<ExampleBody> examples,
+            @Schema(description = "The answers a prediction chooses from (at least two); default: the distinct example outputs in order of appearance")
+            List<String> options,
+            @Schema(description = "Prompt design", enumeration = {"DISCRETE", "WEIGHTED_SUM", "HIDDEN_STATE", "PREFIX"},
+                    defaultValue = "PREFIX") String design,
+            @Schema(description = "How many of the last examples stay as demonstrations in front of every request (0 to examples-1)",
+                    defaultValue = "0") Integer demonstrations) {
+    }
+
+    @Schema(description = "A task accepted for prompt generation")
+    public record TaskAccepted(String id, String status, String statusUrl) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @Schema(description = "A task and the state of its prompt")
+    public record TaskView(String id,
+                           @Schema(enumeration = {"pending", "ready", "failed"}) String status,
+                           String design,
+                           @Schema(description = "Prompt length (ready tasks)") Integer k,
+                           @Schema(description = "PGM version that generated the prompt (ready tasks)") String pgmVersion,
+                           @Schema(description = "The readable prompt (DISCRETE design, ready tasks)") String promptText,
+                           @Schema(description = "Why generation failed (failed tasks)") String reason,
+                           List<String> options,
+                           String createdAt) {
+    }
+
+    @Schema(description = "Inputs to answer with a ready task's prompt")
+    public record PredictionRequest(@Schema(required = true, description = "At least one non-blank input") List<String> inputs) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @Schema(description = "The answer for one input: the chosen option with every option's log-likelihood, or generated text")
+    public record PredictionBody(String input, String choice, Map<String, Double> scores, String text) {
+    }
+
+    @Schema(description = "Answers, in the order of the inputs")
+    public record PredictionResponse(String taskId, String pgmVersion, List<PredictionBody> predictions) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @Schema(description = "RFC 9457 problem details (media type application/problem+json)")
+    public record Problem(String type, String title, int status, String detail, String instance) {
+    }
+}

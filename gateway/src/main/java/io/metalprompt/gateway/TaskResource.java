@@ -1,0 +1,136 @@
+package io.metalprompt.gateway;
+
+import java.net.URI;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.ParameterIn;
+import org.eclipse.microprofile.openapi.annotations.headers.Header;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+import io.micrometer.core.annotation.Timed;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.smallrye.common.annotation.Blocking;
+
+/** The public HTTP API: a thin JAX-RS adapter over {@link TaskService}. */
+@Path("/v1/tasks")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "tasks", description = "Register few-shot tasks and get predictions from their generated prompts")
+public class TaskResource {
+
+    public static final String TENANT_HEADER = "X-Tenant";
+    public static final String DEFAULT_TENANT = "public";
+    static final String TIMER = "metal.gateway.requests";
+
+    @Inject
+    TaskService service;
+
+    @Inject
+    MeterRegistry registry;
+
+    @Context
+    UriInfo uri;
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Timed(value = TIMER, extraTags = {"endpoint", "register"}, histogram = true,
+            description = "Latency of the public API per endpoint")
+    @Operation(summary = "Register a task",
+            description = "Stores the task as pending and queues prompt generation; poll the statusUrl until it is ready.")
+    @APIResponse(responseCode = "202", description = "Accepted; prompt generation is queued",
+            headers = @Header(name = "Location", description = "The task's status URL"),
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.TaskAccepted.class)))
+    @APIResponse(responseCode = "400", description = "Malformed JSON, missing or blank fields, unknown fields", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
+    @APIResponse(responseCode = "413", description = "Too many examples or an input too long", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
+    @APIResponse(responseCode = "415", description = "Body not sent as application/json", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
+    @APIResponse(responseCode = "422", description = "Unknown design, output not among the options, fewer than two options, demonstrations out of range", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
+    @APIResponse(responseCode = "503", description = "Redis or Kafka unavailable; retry after Retry-After", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
+    public Response register(@Parameter(in = ParameterIn.HEADER, description = "Tenant (default: public)") @HeaderParam(TENANT_HEADER) String tenant,
+                             Api.TaskRequest request) {
+        Api.TaskAccepted accepted = service.register(tenant(tenant), request);
+        registry.counter("metal.gateway.registrations").increment();
+        return Response.accepted(accepted).location(URI.create(accepted.statusUrl())).build();
+    }
+
+    @GET
+    @Path("{id}")
+    @Timed(value = TIMER, extraTags = {"endpoint", "get"}, histogram = true,
+            description = "Latency of the public API per endpoint")
+    @Operation(summary = "A task's status and prompt")
+    @APIResponse(responseCode = "200", description = "The task", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.TaskView.class)))
+    @APIResponse(responseCode = "404", description = "No such task for this tenant", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
+    public Api.TaskView get(@Parameter(in = ParameterIn.HEADER, description = "Tenant (default: public)") @HeaderParam(TENANT_HEADER) String tenant,
+                            @PathParam("id") String id) {
+        return service.get(tenant(tenant), id);
+    }
+
+    @DELETE
+    @Path("{id}")
+    @Timed(value = TIMER, extraTags = {"endpoint", "delete"}, histogram = true,
+            description = "Latency of the public API per endpoint")
+    @Operation(summary = "Delete a task", description = "Removes its metadata and publishes TaskDeleted so its prompts are dropped.")
+    @APIResponse(responseCode = "204", description = "Deleted")
+    @APIResponse(responseCode = "404", description = "No such task for this tenant", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
+    @APIResponse(responseCode = "503", description = "Redis or Kafka unavailable", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
+    public Response delete(@Parameter(in = ParameterIn.HEADER, description = "Tenant (default: public)") @HeaderParam(TENANT_HEADER) String tenant,
+                           @PathParam("id") String id) {
+        service.delete(tenant(tenant), id);
+        return Response.noContent().build();
+    }
+
+    @POST
+    @Path("{id}/predictions")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Blocking
+    @Timed(value = TIMER, extraTags = {"endpoint", "predict"}, histogram = true,
+            description = "Latency of the public API per endpoint")
+    @Operation(summary = "Predict with a ready task",
+            description = "Scores every option for each input behind the task's prompt (or generates text).")
+    @APIResponse(responseCode = "200", description = "One prediction per input, in order", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.PredictionResponse.class)))
+    @APIResponse(responseCode = "400", description = "Malformed JSON, no inputs, a blank input", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
+    @APIResponse(responseCode = "404", description = "No such task for this tenant", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
+    @APIResponse(responseCode = "409", description = "The task is not ready (the detail says its status)", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
+    @APIResponse(responseCode = "413", description = "Too many inputs in one call, or an input too long", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
+    @APIResponse(responseCode = "422", description = "The worker rejected the inputs", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
+    @APIResponse(responseCode = "503", description = "The worker failed; retry after Retry-After", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
+    @APIResponse(responseCode = "504", description = "No worker answered in time; retry after Retry-After", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
+    public CompletionStage<Response> predict(@Parameter(in = ParameterIn.HEADER, description = "Tenant (default: public)") @HeaderParam(TENANT_HEADER) String tenant,
+                                             @PathParam("id") String id, Api.PredictionRequest request) {
+        String instance = uri.getRequestUri().getRawPath();
+        return service.predict(tenant(tenant), id, request).handle((response, failure) -> {
+            if (failure == null) {
+                registry.counter("metal.gateway.predictions", "outcome", "ok").increment();
+                registry.counter("metal.gateway.predicted.inputs").increment(response.predictions().size());
+                return Response.ok(response).build();
+            }
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+            ApiException api = cause instanceof ApiException e ? e
+                    : ApiException.unavailable("the prediction failed; retry later", 5);
+            registry.counter("metal.gateway.predictions", "outcome", Integer.toString(api.status())).increment();
+            return Problems.response(api, instance);
+        });
+    }
+
+    static String tenant(String header) {
+        return header == null || header.isBlank() ? DEFAULT_TENANT : header.strip();
+    }
+}

@@ -1,0 +1,140 @@
+package io.metalprompt.gateway;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import io.metalprompt.events.Example;
+import io.metalprompt.prompt.PromptDesign;
+
+/**
+ * Checks a registration or prediction request and fills in the defaults; plain Java. Status codes:
+ * 400 for a missing or malformed part, 413 for a configured size limit, 422 for a well-formed request
+ * whose values do not make a task (unknown design, output outside the options, ...).
+ */
+public final class TaskValidator {
+
+    /** A registration with its defaults applied. */
+    public record ValidTask(List<Example> examples, List<String> options, PromptDesign design, int demonstrations) {
+    }
+
+    private static final String VALID_DESIGNS =
+            Arrays.stream(PromptDesign.values()).map(Enum::name).collect(Collectors.joining(", "));
+
+    private final Limits limits;
+
+    public TaskValidator(Limits limits) {
+        this.limits = limits;
+    }
+
+    public ValidTask validate(Api.TaskRequest request) {
+        if (request == null) {
+            throw ApiException.badRequest("a JSON body is required: {\"examples\": [{\"input\": ..., \"output\": ...}], "
+                    + "\"options\": [...], \"design\": ..., \"demonstrations\": ...}");
+        }
+        List<Api.ExampleBody> bodies = request.examples();
+        if (bodies == null || bodies.isEmpty()) {
+            throw ApiException.badRequest("examples must be a non-empty list of {\"input\", \"output\"} objects");
+        }
+        if (bodies.size() > limits.maxExamplesPerTask()) {
+            throw ApiException.tooLarge("a task may have at most " + limits.maxExamplesPerTask() + " examples; this one has "
+                    + bodies.size());
+        }
+        List<Example> examples = new ArrayList<>(bodies.size());
+        for (int i = 0; i < bodies.size(); i++) {
+            Api.ExampleBody body = bodies.get(i);
+            if (body == null) {
+                throw ApiException.badRequest("examples[" + i + "] is null; every example needs an input and an output");
+            }
+            String input = text(body.input(), "examples[" + i + "].input");
+            String output = text(body.output(), "examples[" + i + "].output");
+            examples.add(new Example(input, output));
+        }
+
+        PromptDesign design = design(request.design());
+        List<String> options = options(request.options(), examples);
+
+        int demonstrations = request.demonstrations() == null ? 0 : request.demonstrations();
+        if (demonstrations < 0 || demonstrations >= examples.size()) {
+            throw ApiException.unprocessable("demonstrations is " + demonstrations + " but must be between 0 and "
+                    + (examples.size() - 1) + " (the number of examples minus one: at least one example must go to "
+                    + "the prompt generator)");
+        }
+        return new ValidTask(List.copyOf(examples), options, design, demonstrations);
+    }
+
+    /** The inputs of a prediction call, checked against the limits. */
+    public List<String> validateInputs(Api.PredictionRequest request) {
+        if (request == null || request.inputs() == null || request.inputs().isEmpty()) {
+            throw ApiException.badRequest("a JSON body {\"inputs\": [\"...\"]} with at least one input is required");
+        }
+        List<String> inputs = request.inputs();
+        if (inputs.size() > limits.maxInputsPerCall()) {
+            throw ApiException.tooLarge("one call may carry at most " + limits.maxInputsPerCall() + " inputs; this one has "
+                    + inputs.size() + ": split it into several calls");
+        }
+        for (int i = 0; i < inputs.size(); i++) {
+            text(inputs.get(i), "inputs[" + i + "]");
+        }
+        return List.copyOf(inputs);
+    }
+
+    private String text(String value, String field) {
+        if (value == null || value.isBlank()) {
+            throw ApiException.badRequest(field + " must be a non-blank string");
+        }
+        if (value.length() > limits.maxInputChars()) {
+            throw ApiException.tooLarge(field + " has " + value.length() + " characters; the limit is "
+                    + limits.maxInputChars());
+        }
+        return value;
+    }
+
+    private static PromptDesign design(String name) {
+        if (name == null) {
+            return PromptDesign.PREFIX;
+        }
+        try {
+            return PromptDesign.valueOf(name.strip().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw ApiException.unprocessable("unknown design '" + name + "'; valid designs: " + VALID_DESIGNS);
+        }
+    }
+
+    private static List<String> options(List<String> given, List<Example> examples) {
+        if (given == null) {
+            List<String> distinct = List.copyOf(examples.stream().map(Example::output)
+                    .collect(Collectors.toCollection(LinkedHashSet::new)));
+            if (distinct.size() < 2) {
+                throw ApiException.unprocessable("every example has the output '" + distinct.get(0)
+                        + "': give examples with at least two different outputs, or list the options");
+            }
+            return distinct;
+        }
+        if (given.size() < 2) {
+            throw ApiException.unprocessable("options must list at least two answers; got " + given.size());
+        }
+        Set<String> seen = new LinkedHashSet<>();
+        for (int i = 0; i < given.size(); i++) {
+            String option = given.get(i);
+            if (option == null || option.isBlank()) {
+                throw ApiException.badRequest("options[" + i + "] must be a non-blank string");
+            }
+            if (!seen.add(option)) {
+                throw ApiException.unprocessable("options[" + i + "] '" + option + "' appears twice; list each option once");
+            }
+        }
+        for (int i = 0; i < examples.size(); i++) {
+            String output = examples.get(i).output();
+            if (!seen.contains(output)) {
+                throw ApiException.unprocessable("examples[" + i + "].output '" + output + "' is not one of the options "
+                        + given + "; fix the output or add it to the options");
+            }
+        }
+        return List.copyOf(given);
+    }
+}

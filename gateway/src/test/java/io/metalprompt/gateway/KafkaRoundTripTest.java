@@ -1,0 +1,177 @@
+package io.metalprompt.gateway;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Function;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import io.metalprompt.events.EventCodec;
+import io.metalprompt.events.Events;
+import io.metalprompt.events.InferenceRequest;
+import io.metalprompt.events.InferenceResult;
+import io.metalprompt.events.Prediction;
+import io.metalprompt.events.TaskDeleted;
+import io.metalprompt.events.TaskEvent;
+import io.metalprompt.events.TaskRegistered;
+import io.metalprompt.events.Topics;
+import io.metalprompt.testing.KafkaRedisTestResource;
+import io.metalprompt.testing.TestInfrastructure;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.smallrye.reactive.messaging.kafka.companion.ConsumerTask;
+import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
+import io.smallrye.reactive.messaging.kafka.reply.KafkaRequestReply;
+
+/**
+ * The gateway against a real broker: registrations and deletions land on their topic with the task id as key,
+ * and predictions make the round trip through a test replier that follows the header contract of
+ * docs/architecture.md ("Request-reply headers") exactly as the inference-worker must.
+ */
+@QuarkusTest
+@QuarkusTestResource(KafkaRedisTestResource.class)
+class KafkaRoundTripTest {
+
+    private KafkaCompanion companion;
+    private ConsumerTask<String, String> replier;
+
+    @BeforeEach
+    void connect() {
+        companion = new KafkaCompanion(TestInfrastructure.get().kafkaBootstrap(), Duration.ofSeconds(30));
+    }
+
+    @AfterEach
+    void close() {
+        if (replier != null) {
+            replier.close();
+        }
+        companion.close();
+    }
+
+    private ConsumerRecord<String, String> lastRecordFor(String taskId, int count) {
+        return companion.consumeStrings().withGroupId("it-" + UUID.randomUUID())
+                .withOffsetReset(OffsetResetStrategy.EARLIEST)
+                .fromTopics(Topics.TASK_REGISTRATIONS, m -> m.filter(r -> taskId.equals(r.key())))
+                .awaitRecords(count, Duration.ofSeconds(30))
+                .getLastRecord();
+    }
+
+    @Test
+    void registrationIsPublishedKeyedByTaskId() {
+        String id = given().contentType(ContentType.JSON).header("X-Tenant", "acme").body(TaskApiTest.SENTIMENT)
+                .when().post("/v1/tasks").then().statusCode(202).extract().path("id");
+        ConsumerRecord<String, String> record = lastRecordFor(id, 1);
+        assertEquals(id, record.key());
+        TaskRegistered event = assertInstanceOf(TaskRegistered.class, EventCodec.decode(record.value(), TaskEvent.class));
+        assertEquals("acme", event.tenant());
+        assertEquals(List.of("positive", "negative"), event.options());
+        assertEquals(3, event.examples().size());
+        assertEquals("PREFIX", event.design().name());
+    }
+
+    @Test
+    void deletionIsPublishedKeyedByTaskId() {
+        String id = TaskApiTest.register(TaskApiTest.SENTIMENT);
+        given().when().delete("/v1/tasks/" + id).then().statusCode(204);
+        ConsumerRecord<String, String> record = lastRecordFor(id, 2);
+        assertInstanceOf(TaskDeleted.class, EventCodec.decode(record.value(), TaskEvent.class));
+    }
+
+    /** Answers every request of {@code taskId} the way the inference-worker must: copy the headers, reply where they say. */
+    private void startReplier(String taskId, Function<InferenceRequest, InferenceResult> answer) {
+        KafkaProducer<String, String> producer = companion.produceStrings().unwrap();
+        replier = companion.consumeStrings().withGroupId("replier-" + UUID.randomUUID())
+                .withOffsetReset(OffsetResetStrategy.EARLIEST)
+                .fromTopics(Topics.INFERENCE_REQUESTS, m -> m
+                        .filter(r -> taskId.equals(r.key()))
+                        .invoke(request -> producer.send(reply(request, answer))));
+    }
+
+    static ProducerRecord<String, String> reply(ConsumerRecord<String, String> request,
+                                                Function<InferenceRequest, InferenceResult> answer) {
+        InferenceRequest body = EventCodec.decode(request.value(), InferenceRequest.class);
+        Header correlation = request.headers().lastHeader(KafkaRequestReply.DEFAULT_REPLY_CORRELATION_ID_HEADER);
+        Header topic = request.headers().lastHeader(KafkaRequestReply.DEFAULT_REPLY_TOPIC_HEADER);
+        Header partition = request.headers().lastHeader(KafkaRequestReply.DEFAULT_REPLY_PARTITION_HEADER);
+        assertNotNull(correlation, "REPLY_CORRELATION_ID header");
+        assertNotNull(topic, "REPLY_TOPIC header");
+        assertArrayEquals(body.requestId().getBytes(StandardCharsets.UTF_8), correlation.value(),
+                "the correlation header is the body's requestId");
+        Integer replyPartition = partition == null ? null : KafkaRequestReply.replyPartitionFromBytes(partition.value());
+        ProducerRecord<String, String> reply = new ProducerRecord<>(new String(topic.value(), StandardCharsets.UTF_8),
+                replyPartition, body.taskId(), EventCodec.encodeToString(answer.apply(body)));
+        reply.headers().add(KafkaRequestReply.DEFAULT_REPLY_CORRELATION_ID_HEADER, correlation.value());
+        return reply;
+    }
+
+    private static InferenceResult scored(InferenceRequest request) {
+        List<Prediction> predictions = request.inputs().stream()
+                .map(input -> new Prediction("positive", Map.of("positive", -0.25, "negative", -1.75), null))
+                .toList();
+        return new InferenceResult(Events.SCHEMA_VERSION, request.requestId(), request.taskId(),
+                InferenceResult.Status.OK, predictions, null, "pgm-7", System.currentTimeMillis());
+    }
+
+    @Test
+    void aTaskSetReadyInRedisIsPredictedThroughTheWorkerRoundTrip() {
+        String id = TestRedis.putReadyTask("public", "PREFIX", List.of("positive", "negative"));
+        startReplier(id, KafkaRoundTripTest::scored);
+        given().contentType(ContentType.JSON).body("{\"inputs\": [\"what a film\", \"loved it\"]}")
+                .when().post("/v1/tasks/" + id + "/predictions")
+                .then().statusCode(200)
+                .body("taskId", equalTo(id))
+                .body("pgmVersion", equalTo("pgm-7"))
+                .body("predictions.input", equalTo(List.of("what a film", "loved it")))
+                .body("predictions[0].choice", equalTo("positive"))
+                .body("predictions[0].scores.negative", equalTo(-1.75f));
+    }
+
+    @Test
+    void aRegisteredTaskBecomesPredictableWhenThePromptGeneratorMarksItReady() {
+        String id = TaskApiTest.register(TaskApiTest.SENTIMENT);
+        TestRedis.setStatus(id, "ready", null);
+        startReplier(id, KafkaRoundTripTest::scored);
+        given().contentType(ContentType.JSON).body("{\"inputs\": [\"fine\"]}")
+                .when().post("/v1/tasks/" + id + "/predictions")
+                .then().statusCode(200).body("predictions[0].scores.positive", equalTo(-0.25f));
+    }
+
+    @Test
+    void aWorkerFailureIs503WithRetryAfter() {
+        String id = TestRedis.putReadyTask("public", "PREFIX", List.of("positive", "negative"));
+        startReplier(id, r -> new InferenceResult(Events.SCHEMA_VERSION, r.requestId(), r.taskId(),
+                InferenceResult.Status.FAILED, List.of(), "out of memory", null, 0L));
+        TaskApiTest.problem(given().contentType(ContentType.JSON).body("{\"inputs\": [\"fine\"]}")
+                        .when().post("/v1/tasks/" + id + "/predictions").then(), 503)
+                .header("Retry-After", equalTo("2"))
+                .body("detail", containsString("out of memory"));
+    }
+
+    @Test
+    void aWorkerThatDoesNotKnowTheTaskIs404() {
+        String id = TestRedis.putReadyTask("public", "PREFIX", List.of("positive", "negative"));
+        startReplier(id, r -> new InferenceResult(Events.SCHEMA_VERSION, r.requestId(), r.taskId(),
+                InferenceResult.Status.NOT_FOUND, List.of(), "no prompt artifact", null, 0L));
+        TaskApiTest.problem(given().contentType(ContentType.JSON).body("{\"inputs\": [\"fine\"]}")
+                .when().post("/v1/tasks/" + id + "/predictions").then(), 404);
+    }
+}

@@ -1,0 +1,306 @@
+package io.metalprompt.gateway;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.nullValue;
+import static org.hamcrest.Matchers.startsWith;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import io.metalprompt.events.EventCodec;
+import io.metalprompt.events.TaskEvent;
+import io.metalprompt.events.TaskRegistered;
+import io.metalprompt.testing.KafkaRedisTestResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.response.ValidatableResponse;
+
+/** Every endpoint and every error class over HTTP, against real Redis and Kafka. */
+@QuarkusTest
+@QuarkusTestResource(KafkaRedisTestResource.class)
+class TaskApiTest {
+
+    static final String SENTIMENT = """
+            {"examples": [{"input": "a delight from start to end", "output": "positive"},
+                          {"input": "two hours I will not get back", "output": "negative"},
+                          {"input": "the cast shines", "output": "positive"}]}""";
+
+    static String register(String body) {
+        return given().contentType(ContentType.JSON).body(body)
+                .when().post("/v1/tasks")
+                .then().statusCode(202).extract().path("id");
+    }
+
+    static ValidatableResponse problem(ValidatableResponse response, int status) {
+        return response.statusCode(status)
+                .contentType("application/problem+json")
+                .body("status", equalTo(status))
+                .body("type", startsWith("urn:metal-prompt:problem:"))
+                .body("title", notNullValue())
+                .body("detail", notNullValue())
+                .body("instance", startsWith("/v1/tasks"))
+                .body(not(containsString("Exception")));
+    }
+
+    private static ValidatableResponse post(String body) {
+        return given().contentType(ContentType.JSON).body(body).when().post("/v1/tasks").then();
+    }
+
+    private static ValidatableResponse predict(String id, String body) {
+        return given().contentType(ContentType.JSON).body(body).when().post("/v1/tasks/" + id + "/predictions").then();
+    }
+
+    @Test
+    void registerAnswers202WithLocationAndStoresThePendingTask() {
+        String id = given().contentType(ContentType.JSON).header("X-Tenant", "acme").body(SENTIMENT)
+                .when().post("/v1/tasks")
+                .then().statusCode(202)
+                .header("Location", containsString("/v1/tasks/"))
+                .body("status", equalTo("pending"))
+                .body("statusUrl", startsWith("/v1/tasks/"))
+                .extract().path("id");
+        Map<String, String> hash = TestRedis.redis().hgetall(TaskStore.taskKey(id));
+        assertEquals("acme", hash.get("tenant"));
+        assertEquals("pending", hash.get("status"));
+        assertEquals("PREFIX", hash.get("design"));
+        assertEquals("[\"positive\",\"negative\"]", hash.get("options"));
+        assertEquals("0", hash.get("demonstrations"));
+        assertTrue(hash.containsKey("createdAt"));
+        TaskRegistered stored = (TaskRegistered) EventCodec.decode(
+                TestRedis.redis().get(TaskStore.registrationKey(id)), TaskEvent.class);
+        assertEquals(3, stored.examples().size());
+    }
+
+    @Test
+    void locationHeaderNamesTheTask() {
+        String location = post(SENTIMENT).statusCode(202).extract().header("Location");
+        String id = location.substring(location.lastIndexOf('/') + 1);
+        given().when().get(location).then().statusCode(200).body("id", equalTo(id));
+    }
+
+    @Test
+    void getReturnsAPendingTaskWithItsDefaults() {
+        String id = register(SENTIMENT);
+        given().when().get("/v1/tasks/" + id).then().statusCode(200)
+                .body("id", equalTo(id))
+                .body("status", equalTo("pending"))
+                .body("design", equalTo("PREFIX"))
+                .body("options", equalTo(List.of("positive", "negative")))
+                .body("createdAt", notNullValue())
+                .body("promptText", nullValue());
+    }
+
+    @Test
+    void getShowsTheReadablePromptOfAReadyDiscreteTask() {
+        String id = TestRedis.putReadyTask("public", "DISCRETE", List.of("positive", "negative"));
+        given().when().get("/v1/tasks/" + id).then().statusCode(200)
+                .body("status", equalTo("ready"))
+                .body("k", equalTo(8))
+                .body("pgmVersion", equalTo("pgm-test"))
+                .body("promptText", equalTo("Decide if the review is positive or negative."));
+    }
+
+    @Test
+    void getHidesPromptTextForNonDiscreteDesigns() {
+        String id = TestRedis.putReadyTask("public", "PREFIX", List.of("a", "b"));
+        given().when().get("/v1/tasks/" + id).then().statusCode(200).body("promptText", nullValue());
+    }
+
+    @Test
+    void getShowsWhyGenerationFailed() {
+        String id = register(SENTIMENT);
+        TestRedis.setStatus(id, "failed", "example 2 is longer than the model's context");
+        given().when().get("/v1/tasks/" + id).then().statusCode(200)
+                .body("status", equalTo("failed"))
+                .body("reason", equalTo("example 2 is longer than the model's context"));
+    }
+
+    @Test
+    void getUnknownTaskIs404() {
+        problem(given().when().get("/v1/tasks/no-such-task").then(), 404)
+                .body("detail", containsString("no-such-task"));
+    }
+
+    @Test
+    void anotherTenantCannotSeeTheTask() {
+        String id = register(SENTIMENT);
+        problem(given().header("X-Tenant", "intruder").when().get("/v1/tasks/" + id).then(), 404);
+    }
+
+    @Test
+    void deleteAnswers204AndRemovesTheRedisKeys() {
+        String id = register(SENTIMENT);
+        given().when().delete("/v1/tasks/" + id).then().statusCode(204);
+        assertEquals(0L, TestRedis.redis().exists(TaskStore.taskKey(id), TaskStore.registrationKey(id)));
+        given().when().get("/v1/tasks/" + id).then().statusCode(404);
+    }
+
+    @Test
+    void deleteUnknownTaskIs404() {
+        problem(given().when().delete("/v1/tasks/no-such-task").then(), 404);
+    }
+
+    @Test
+    void malformedJsonIs400() {
+        problem(post("{\"examples\": [{\"input\": \"a\", "), 400).body("title", equalTo("Malformed JSON"));
+    }
+
+    @Test
+    void unknownFieldIs400AndNamesIt() {
+        problem(post("{\"examples\": [{\"input\": \"a\", \"output\": \"b\"}], \"option\": [\"b\"]}"), 400)
+                .body("detail", containsString("'option'"));
+    }
+
+    @Test
+    void wrongFieldTypeIs400() {
+        problem(post("{\"examples\": \"not a list\"}"), 400).body("detail", containsString("examples"));
+    }
+
+    @Test
+    void missingBodyIs400() {
+        problem(given().contentType(ContentType.JSON).when().post("/v1/tasks").then(), 400);
+    }
+
+    @Test
+    void wrongContentTypeIs415() {
+        problem(given().contentType(ContentType.TEXT).body(SENTIMENT).when().post("/v1/tasks").then(), 415)
+                .body("detail", containsString("application/json"));
+    }
+
+    @Test
+    void emptyExamplesAre400() {
+        problem(post("{\"examples\": []}"), 400).body("detail", containsString("examples"));
+    }
+
+    @Test
+    void blankInputIs400AndNamesTheExample() {
+        problem(post("{\"examples\": [{\"input\": \"a\", \"output\": \"x\"}, {\"input\": \"  \", \"output\": \"y\"}]}"), 400)
+                .body("detail", containsString("examples[1].input"));
+    }
+
+    @Test
+    void unknownDesignIs422AndListsTheValidOnes() {
+        problem(post(SENTIMENT.replace("]}", "], \"design\": \"MAGIC\"}")), 422)
+                .body("detail", containsString("DISCRETE, WEIGHTED_SUM, HIDDEN_STATE, PREFIX"));
+    }
+
+    @Test
+    void outputNotAmongTheOptionsIs422AndNamesTheExample() {
+        problem(post(SENTIMENT.replace("]}", "], \"options\": [\"positive\", \"neutral\"]}")), 422)
+                .body("detail", containsString("examples[1].output 'negative'"));
+    }
+
+    @Test
+    void fewerThanTwoOptionsAre422() {
+        problem(post("{\"examples\": [{\"input\": \"a\", \"output\": \"x\"}], \"options\": [\"x\"]}"), 422)
+                .body("detail", containsString("at least two"));
+    }
+
+    @Test
+    void demonstrationsOutOfRangeAre422() {
+        problem(post(SENTIMENT.replace("]}", "], \"demonstrations\": 3}")), 422)
+                .body("detail", containsString("between 0 and 2"));
+    }
+
+    @Test
+    void tooManyExamplesAre413() {
+        String examples = String.join(",", Collections.nCopies(257, "{\"input\": \"a\", \"output\": \"x\"}"));
+        problem(post("{\"examples\": [" + examples + "], \"options\": [\"x\", \"y\"]}"), 413)
+                .body("detail", containsString("at most 256 examples"));
+    }
+
+    @Test
+    void tooLongInputIs413() {
+        problem(post("{\"examples\": [{\"input\": \"" + "w".repeat(2001) + "\", \"output\": \"x\"}, "
+                + "{\"input\": \"b\", \"output\": \"y\"}]}"), 413)
+                .body("detail", containsString("the limit is 2000"));
+    }
+
+    @Test
+    void predictUnknownTaskIs404() {
+        problem(predict("no-such-task", "{\"inputs\": [\"hi\"]}"), 404);
+    }
+
+    @Test
+    void predictPendingTaskIs409NamingItsStatus() {
+        String id = register(SENTIMENT);
+        problem(predict(id, "{\"inputs\": [\"hi\"]}"), 409)
+                .header("Retry-After", notNullValue())
+                .body("detail", containsString("is pending"));
+    }
+
+    @Test
+    void predictFailedTaskIs409NamingItsStatus() {
+        String id = register(SENTIMENT);
+        TestRedis.setStatus(id, "failed", "too long");
+        problem(predict(id, "{\"inputs\": [\"hi\"]}"), 409).body("detail", containsString("is failed"));
+    }
+
+    @Test
+    void predictWithoutInputsIs400() {
+        String id = TestRedis.putReadyTask("public", "PREFIX", List.of("a", "b"));
+        problem(predict(id, "{\"inputs\": []}"), 400).body("detail", containsString("at least one input"));
+    }
+
+    @Test
+    void predictBlankInputIs400() {
+        String id = TestRedis.putReadyTask("public", "PREFIX", List.of("a", "b"));
+        problem(predict(id, "{\"inputs\": [\"ok\", \" \"]}"), 400).body("detail", containsString("inputs[1]"));
+    }
+
+    @Test
+    void predictMalformedJsonIs400() {
+        String id = TestRedis.putReadyTask("public", "PREFIX", List.of("a", "b"));
+        problem(predict(id, "{\"inputs\": [\"ok\""), 400);
+    }
+
+    @Test
+    void predictTooManyInputsIs413() {
+        String id = TestRedis.putReadyTask("public", "PREFIX", List.of("a", "b"));
+        String inputs = String.join(",", Collections.nCopies(65, "\"x\""));
+        problem(predict(id, "{\"inputs\": [" + inputs + "]}"), 413).body("detail", containsString("at most 64 inputs"));
+    }
+
+    @Test
+    void predictWithoutAWorkerIs504WithRetryAfter() {
+        // Nobody consumes the request for this task: the gateway gives up after metal.gateway.prediction-timeout (5 s in tests).
+        String id = TestRedis.putReadyTask("public", "PREFIX", List.of("a", "b"));
+        problem(predict(id, "{\"inputs\": [\"hi\"]}"), 504)
+                .header("Retry-After", equalTo("2"))
+                .body("detail", containsString("within 5 s"));
+    }
+
+    @Test
+    void openApiDocumentDescribesTheEndpoints() {
+        given().accept("application/json").when().get("/q/openapi").then().statusCode(200)
+                .body("paths", org.hamcrest.Matchers.hasKey("/v1/tasks"))
+                .body("paths", org.hamcrest.Matchers.hasKey("/v1/tasks/{id}/predictions"));
+    }
+
+    @Test
+    void swaggerUiIsServed() {
+        given().when().get("/q/swagger-ui/").then().statusCode(200);
+    }
+
+    @Test
+    void metricsHaveALatencyHistogramPerEndpointAndARegistrationCounter() {
+        register(SENTIMENT);
+        String metrics = given().when().get("/q/metrics").then().statusCode(200).extract().asString();
+        List<String> histogram = metrics.lines()
+                .filter(l -> l.startsWith("metal_gateway_requests_seconds_bucket{") && l.contains("endpoint=\"register\""))
+                .toList();
+        assertTrue(!histogram.isEmpty(), () -> "latency histogram; metal_ lines: "
+                + metrics.lines().filter(l -> l.startsWith("metal_")).toList());
+        assertTrue(metrics.contains("metal_gateway_registrations_total"), "registration counter");
+    }
+}

@@ -1,0 +1,152 @@
+package io.metalprompt.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.Test;
+
+import io.metalprompt.events.EventCodec;
+import io.metalprompt.events.Events;
+import io.metalprompt.events.InferenceRequest;
+import io.metalprompt.events.InferenceResult;
+import io.metalprompt.events.Prediction;
+import io.metalprompt.events.TaskDeleted;
+import io.metalprompt.events.TaskEvent;
+import io.metalprompt.events.TaskRegistered;
+
+/** The use cases without Kafka, Redis or HTTP: a map store, a list publisher, a scripted worker. */
+class TaskServiceTest {
+
+    static class MapStore implements TaskStore {
+        final Map<String, StoredTask> tasks = new HashMap<>();
+        final Map<String, String> registrations = new HashMap<>();
+
+        @Override
+        public void create(StoredTask task, String registrationJson) {
+            tasks.put(task.taskId(), task);
+            registrations.put(task.taskId(), registrationJson);
+        }
+
+        @Override
+        public Optional<StoredTask> find(String taskId) {
+            return Optional.ofNullable(tasks.get(taskId));
+        }
+
+        @Override
+        public boolean delete(String taskId) {
+            registrations.remove(taskId);
+            return tasks.remove(taskId) != null;
+        }
+
+        void ready(String id) {
+            StoredTask t = tasks.get(id);
+            tasks.put(id, new StoredTask(id, t.tenant(), STATUS_READY, t.design(), t.options(), 0, t.createdAt(), 4,
+                    "pgm-1", "a prompt", null));
+        }
+    }
+
+    private final MapStore store = new MapStore();
+    private final List<TaskEvent> published = new ArrayList<>();
+    private final AtomicInteger ids = new AtomicInteger();
+    private CompletableFuture<Void> publishOutcome = CompletableFuture.completedFuture(null);
+    private final List<InferenceRequest> sent = new ArrayList<>();
+    private CompletableFuture<InferenceResult> workerAnswer = new CompletableFuture<>();
+
+    private final TaskService service = new TaskService(store,
+            event -> {
+                published.add(event);
+                return publishOutcome;
+            },
+            request -> {
+                sent.add(request);
+                return workerAnswer;
+            },
+            new TaskService.Settings(new Limits(10, 100, 5), Duration.ofMillis(200), Duration.ofMillis(300), 3),
+            Clock.fixed(Instant.parse("2026-01-02T03:04:05Z"), ZoneOffset.UTC),
+            () -> "id-" + ids.incrementAndGet());
+
+    private static final Api.TaskRequest REQUEST = new Api.TaskRequest(
+            List.of(new Api.ExampleBody("good", "positive"), new Api.ExampleBody("bad", "negative")), null, null, null);
+
+    @Test
+    void registerStoresPendingAndPublishesTheRegistration() {
+        Api.TaskAccepted accepted = service.register("acme", REQUEST);
+        assertEquals(new Api.TaskAccepted("id-1", "pending", "/v1/tasks/id-1"), accepted);
+        assertEquals("pending", store.tasks.get("id-1").status());
+        TaskRegistered event = assertInstanceOf(TaskRegistered.class, published.get(0));
+        assertEquals("acme", event.tenant());
+        assertEquals(List.of("positive", "negative"), event.options());
+        assertEquals(event, EventCodec.decode(store.registrations.get("id-1"), TaskEvent.class));
+    }
+
+    @Test
+    void aFailedPublishUndoesTheStoreWriteAndIs503() {
+        publishOutcome = CompletableFuture.failedFuture(new IllegalStateException("broker down"));
+        ApiException e = assertThrows(ApiException.class, () -> service.register("acme", REQUEST));
+        assertEquals(503, e.status());
+        assertTrue(store.tasks.isEmpty());
+    }
+
+    @Test
+    void anotherTenantsTaskIsNotFound() {
+        service.register("acme", REQUEST);
+        assertEquals(404, assertThrows(ApiException.class, () -> service.get("other", "id-1")).status());
+    }
+
+    @Test
+    void deletePublishesTaskDeletedAndRemovesTheKeys() {
+        service.register("acme", REQUEST);
+        service.delete("acme", "id-1");
+        assertInstanceOf(TaskDeleted.class, published.get(1));
+        assertTrue(store.tasks.isEmpty() && store.registrations.isEmpty());
+    }
+
+    @Test
+    void predictingAPendingTaskIs409NamingItsStatus() {
+        service.register("acme", REQUEST);
+        ApiException e = assertThrows(ApiException.class,
+                () -> service.predict("acme", "id-1", new Api.PredictionRequest(List.of("x"))));
+        assertEquals(409, e.status());
+        assertTrue(e.detail().contains("is pending"), e.detail());
+    }
+
+    @Test
+    void predictionSendsARequestKeyedByTaskAndMapsTheResult() {
+        service.register("acme", REQUEST);
+        store.ready("id-1");
+        CompletableFuture<Api.PredictionResponse> response = service.predict("acme", "id-1",
+                new Api.PredictionRequest(List.of("fine"))).toCompletableFuture();
+        InferenceRequest request = sent.get(0);
+        assertEquals("id-1", request.taskId());
+        workerAnswer.complete(new InferenceResult(Events.SCHEMA_VERSION, request.requestId(), "id-1",
+                InferenceResult.Status.OK, List.of(new Prediction("positive", Map.of("positive", -0.2, "negative", -1.9), null)),
+                null, "pgm-1", 0L));
+        assertEquals("positive", response.join().predictions().get(0).choice());
+    }
+
+    @Test
+    void noAnswerWithinTheTimeoutIs504WithRetryAfter() {
+        service.register("acme", REQUEST);
+        store.ready("id-1");
+        CompletionException e = assertThrows(CompletionException.class, () -> service.predict("acme", "id-1",
+                new Api.PredictionRequest(List.of("fine"))).toCompletableFuture().join());
+        ApiException api = assertInstanceOf(ApiException.class, e.getCause());
+        assertEquals(504, api.status());
+        assertEquals(3, api.retryAfterSeconds());
+    }
+}

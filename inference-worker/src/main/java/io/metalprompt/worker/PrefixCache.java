@@ -1,0 +1,79 @@
+package io.metalprompt.worker;
+
+import java.util.function.Function;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
+
+import io.metalprompt.lm.KvCache;
+
+/**
+ * The per-task conditioning prefix (prompt keys/values, plus the XL demonstrations' when the task keeps
+ * some), computed once per (task, PGM version) and kept in an LRU bounded in bytes. An evicted prefix may
+ * still be in use by the batch that evicted it, so its native memory is freed by {@link #releaseEvicted()},
+ * which the worker calls after each batch.
+ */
+public final class PrefixCache {
+
+    /** A task's prefix and what serving it needs besides. */
+    public record Entry(KvCache prefix, long[][] optionIds, long bytes) {
+    }
+
+    public record Key(String taskId, String pgmVersion) {
+    }
+
+    private final Cache<Key, Entry> cache;
+    private final java.util.Queue<Entry> evicted = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    public PrefixCache(long maxBytes) {
+        this.cache = Caffeine.newBuilder()
+                .maximumWeight(maxBytes)
+                .weigher((Key k, Entry e) -> (int) Math.min(Integer.MAX_VALUE, e.bytes()))
+                .removalListener((Key k, Entry e, RemovalCause cause) -> {
+                    if (e != null) {
+                        evicted.add(e);
+                    }
+                })
+                .executor(Runnable::run)
+                .recordStats()
+                .build();
+    }
+
+    /** The entry for {@code key}, built by {@code loader} on a miss. */
+    public Entry get(Key key, Function<Key, Entry> loader) {
+        return cache.get(key, loader);
+    }
+
+    /** Frees the native memory of prefixes evicted so far; call when no batch uses them any more. */
+    public void releaseEvicted() {
+        for (Entry e; (e = evicted.poll()) != null; ) {
+            e.prefix().close();
+        }
+    }
+
+    public void invalidateTask(String taskId) {
+        cache.asMap().keySet().removeIf(k -> k.taskId().equals(taskId));
+    }
+
+    public long hits() {
+        return cache.stats().hitCount();
+    }
+
+    public long misses() {
+        return cache.stats().missCount();
+    }
+
+    public long bytes() {
+        return cache.asMap().values().stream().mapToLong(Entry::bytes).sum();
+    }
+
+    /** Bytes of a cache's arrays (float32 keys and values per layer, plus its mask). */
+    public static long sizeOf(KvCache c) {
+        long bytes = c.mask().size() * 8;
+        for (int l = 0; l < c.layers(); l++) {
+            bytes += c.keys().get(l).size() * 4 + c.values().get(l).size() * 4;
+        }
+        return bytes;
+    }
+}

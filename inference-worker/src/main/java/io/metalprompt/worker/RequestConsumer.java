@@ -1,0 +1,116 @@
+package io.metalprompt.worker;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Emitter;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.jboss.logging.Logger;
+
+import io.metalprompt.events.EventCodec;
+import io.metalprompt.events.InferenceRequest;
+import io.metalprompt.events.InferenceResult;
+import io.metalprompt.events.InvalidRecordException;
+import io.metalprompt.events.Topics;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.reactive.messaging.kafka.KafkaRecord;
+import io.smallrye.reactive.messaging.kafka.KafkaRecordBatch;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import io.smallrye.reactive.messaging.kafka.reply.KafkaRequestReply;
+
+/**
+ * Thin messaging adapter: a batch of request records in, one result record per request out. A result goes to
+ * the topic and partition named by the request's {@code REPLY_TOPIC} / {@code REPLY_PARTITION} headers (the
+ * requesting gateway's reply partition), else to {@code metal.inference-results} keyed by task id, and carries
+ * the request's {@code REPLY_CORRELATION_ID} header back. The batch's offsets are committed only after every
+ * result is acknowledged by the broker, so a worker killed mid-batch leaves the batch to be answered again.
+ * A record that cannot be decoded goes to {@code metal.inference-requests.dlq} with the reason in a header.
+ */
+@ApplicationScoped
+public class RequestConsumer {
+
+    private static final Logger LOG = Logger.getLogger(RequestConsumer.class);
+    static final String DLQ_REASON_HEADER = "dead-letter-reason";
+
+    @Inject
+    InferenceEngine engine;
+
+    @Inject
+    @Channel(Channels.INFERENCE_RESULTS)
+    Emitter<String> results;
+
+    @Inject
+    @Channel(Channels.REQUESTS_DLQ)
+    Emitter<String> deadLetters;
+
+    @Incoming(Channels.INFERENCE_REQUESTS)
+    @Blocking
+    public CompletionStage<Void> onBatch(KafkaRecordBatch<String, String> batch) {
+        List<InferenceRequest> requests = new ArrayList<>();
+        List<KafkaRecord<String, String>> sources = new ArrayList<>();
+        List<CompletableFuture<Void>> sent = new ArrayList<>();
+        for (KafkaRecord<String, String> record : batch) {
+            try {
+                requests.add(EventCodec.decode(record.getPayload(), InferenceRequest.class));
+                sources.add(record);
+            } catch (InvalidRecordException e) {
+                LOG.warnf("request record (topic %s, partition %d, key %s) to the dead-letter topic: %s",
+                        record.getTopic(), record.getPartition(), record.getKey(), e.getMessage());
+                sent.add(send(deadLetters, record.getPayload() == null ? "" : record.getPayload(),
+                        OutgoingKafkaRecordMetadata.<String>builder().withKey(record.getKey())
+                                .withHeaders(List.of(new RecordHeader(DLQ_REASON_HEADER,
+                                        e.getMessage().getBytes(StandardCharsets.UTF_8)))).build()));
+            }
+        }
+        List<InferenceResult> answers = requests.isEmpty() ? List.of() : engine.serve(requests);
+        for (int i = 0; i < answers.size(); i++) {
+            sent.add(send(results, EventCodec.encodeToString(answers.get(i)), replyMetadata(sources.get(i), answers.get(i))));
+        }
+        return CompletableFuture.allOf(sent.toArray(new CompletableFuture[0])).thenCompose(v -> batch.ack());
+    }
+
+    /** Where the reply goes and what it carries back, from the request's reply headers. */
+    static OutgoingKafkaRecordMetadata<String> replyMetadata(KafkaRecord<String, String> request, InferenceResult result) {
+        Headers headers = request.getHeaders();
+        OutgoingKafkaRecordMetadata.OutgoingKafkaRecordMetadataBuilder<String> b = OutgoingKafkaRecordMetadata
+                .<String>builder().withKey(result.taskId());
+        Header topic = headers.lastHeader(KafkaRequestReply.DEFAULT_REPLY_TOPIC_HEADER);
+        b.withTopic(topic != null ? new String(topic.value(), StandardCharsets.UTF_8) : Topics.INFERENCE_RESULTS);
+        Header partition = headers.lastHeader(KafkaRequestReply.DEFAULT_REPLY_PARTITION_HEADER);
+        if (partition != null) {
+            b.withPartition(KafkaRequestReply.replyPartitionFromBytes(partition.value()));
+        }
+        Header correlation = headers.lastHeader(KafkaRequestReply.DEFAULT_REPLY_CORRELATION_ID_HEADER);
+        if (correlation != null) {
+            b.withHeaders(List.of(new RecordHeader(KafkaRequestReply.DEFAULT_REPLY_CORRELATION_ID_HEADER,
+                    correlation.value())));
+        }
+        return b.build();
+    }
+
+    private static CompletableFuture<Void> send(Emitter<String> emitter, String payload,
+                                                OutgoingKafkaRecordMetadata<String> metadata) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        emitter.send(Message.of(payload).addMetadata(metadata)
+                .withAck(() -> {
+                    done.complete(null);
+                    return CompletableFuture.completedFuture(null);
+                })
+                .withNack(e -> {
+                    done.completeExceptionally(e);
+                    return CompletableFuture.completedFuture(null);
+                }));
+        return done;
+    }
+}

@@ -1,0 +1,89 @@
+package io.metalprompt.worker;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import io.metalprompt.events.EventCodec;
+import io.metalprompt.events.InferenceRequest;
+import io.metalprompt.events.InferenceResult;
+import io.metalprompt.events.Topics;
+import io.metalprompt.testing.TestInfrastructure;
+import io.metalprompt.testing.TinyModelsTestResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.junit.QuarkusTest;
+import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
+import io.smallrye.reactive.messaging.kafka.reply.KafkaRequestReply;
+
+/** Over a real broker: a request with reply headers gets exactly the reply the contract promises; poison goes to the DLQ. */
+@QuarkusTest
+@QuarkusTestResource(value = TinyModelsTestResource.class, restrictToAnnotatedClass = false,
+        initArgs = @ResourceArg(name = "pgm", value = "false"))
+class RequestRoundTripTest {
+
+    private KafkaCompanion companion;
+
+    @BeforeEach
+    void connect() {
+        companion = new KafkaCompanion(TestInfrastructure.get().kafkaBootstrap(), Duration.ofSeconds(30));
+    }
+
+    @AfterEach
+    void close() {
+        companion.close();
+    }
+
+    private ConsumerRecord<String, String> first(String topic, java.util.function.Predicate<ConsumerRecord<String, String>> which) {
+        return companion.consumeStrings().withGroupId("it-" + UUID.randomUUID())
+                .withOffsetReset(OffsetResetStrategy.EARLIEST)
+                .fromTopics(topic, m -> m.filter(which::test))
+                .awaitRecords(1, Duration.ofSeconds(60))
+                .getFirstRecord();
+    }
+
+    @Test
+    void replyGoesToTheRequestedPartitionWithTheCorrelationId() {
+        String taskId = "unknown-" + UUID.randomUUID();
+        InferenceRequest req = new InferenceRequest(1, UUID.randomUUID().toString(), taskId, "acme", List.of("a dog"), 0);
+        ProducerRecord<String, String> record = new ProducerRecord<>(Topics.INFERENCE_REQUESTS, taskId,
+                EventCodec.encodeToString(req));
+        byte[] correlation = req.requestId().getBytes(StandardCharsets.UTF_8);
+        record.headers().add(new RecordHeader(KafkaRequestReply.DEFAULT_REPLY_CORRELATION_ID_HEADER, correlation));
+        record.headers().add(new RecordHeader(KafkaRequestReply.DEFAULT_REPLY_TOPIC_HEADER,
+                Topics.INFERENCE_RESULTS.getBytes(StandardCharsets.UTF_8)));
+        record.headers().add(new RecordHeader(KafkaRequestReply.DEFAULT_REPLY_PARTITION_HEADER,
+                KafkaRequestReply.replyPartitionToBytes(4)));
+        companion.produceStrings().fromRecords(record);
+
+        ConsumerRecord<String, String> reply = first(Topics.INFERENCE_RESULTS, r -> taskId.equals(r.key()));
+        assertEquals(4, reply.partition());
+        assertNotNull(reply.headers().lastHeader(KafkaRequestReply.DEFAULT_REPLY_CORRELATION_ID_HEADER));
+        assertArrayEquals(correlation, reply.headers().lastHeader(KafkaRequestReply.DEFAULT_REPLY_CORRELATION_ID_HEADER).value());
+        InferenceResult result = EventCodec.decode(reply.value(), InferenceResult.class);
+        assertEquals(req.requestId(), result.requestId());
+        assertEquals(InferenceResult.Status.NOT_FOUND, result.status());
+    }
+
+    @Test
+    void poisonRequestGoesToTheDeadLetterTopic() {
+        String key = "poison-" + UUID.randomUUID();
+        companion.produceStrings().fromRecords(new ProducerRecord<>(Topics.INFERENCE_REQUESTS, key, "not json"));
+        ConsumerRecord<String, String> dead = first(Topics.deadLetter(Topics.INFERENCE_REQUESTS), r -> key.equals(r.key()));
+        assertEquals("not json", dead.value());
+        assertNotNull(dead.headers().lastHeader(RequestConsumer.DLQ_REASON_HEADER));
+    }
+}

@@ -1,0 +1,10 @@
+package io.metalprompt.promptgen;
+
+/** Channel names of the prompt-generator (topics are set in application.properties). */
+public final class Channels {
+    public static final String TASK_REGISTRATIONS = "task-registrations";
+    public static final String PROMPT_EVENTS = "prompt-events";
+
+    private Channels() {
+    }
+}

@@ -1,0 +1,75 @@
+package io.metalprompt.promptgen;
+
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+
+import io.metalprompt.events.TaskRegistered;
+import io.metalprompt.lm.LmTokenizer;
+import io.metalprompt.prompt.GeneratedPrompt;
+import io.metalprompt.prompt.PromptArtifact;
+import io.metalprompt.prompt.PromptConditioner;
+import io.metalprompt.prompt.PromptDesign;
+import io.metalprompt.prompt.PromptGenerator;
+import io.metalprompt.prompt.TaskExamples;
+import io.metalprompt.tasks.TaskExample;
+import io.metalprompt.text.IclFormat;
+
+/**
+ * Generates a task's prompt with the PGM of its design, in one forward pass over its XP examples, and
+ * packs it as a {@link PromptArtifact}. Checks up front that the XP examples fit the PGM's context and that
+ * the prompt plus the XL demonstrations leave room for a query, and says so in the user's terms when not.
+ */
+public final class PgmPromptFactory implements PromptFactory {
+
+    /** Positions kept free behind the prompt and XL demonstrations for a query and its answer. */
+    static final int QUERY_ROOM = 32;
+
+    private final Map<PromptDesign, PromptGenerator> pgms;
+    private final LmTokenizer tokenizer;
+    private final Clock clock;
+
+    public PgmPromptFactory(Map<PromptDesign, PromptGenerator> pgms, LmTokenizer tokenizer, Clock clock) {
+        if (pgms.isEmpty()) {
+            throw new IllegalArgumentException("no PGM loaded");
+        }
+        this.pgms = Map.copyOf(pgms);
+        this.tokenizer = tokenizer;
+        this.clock = clock;
+    }
+
+    @Override
+    public String pgmVersion(PromptDesign design) {
+        PromptGenerator pgm = pgms.get(design);
+        return pgm == null ? "none" : pgm.version();
+    }
+
+    @Override
+    public Result generate(TaskRegistered task) {
+        PromptGenerator pgm = pgms.get(task.design());
+        if (pgm == null) {
+            throw new IllegalArgumentException("this deployment has no prompt generation model for design "
+                    + task.design() + "; available: " + pgms.keySet());
+        }
+        int maxPositions = pgm.base().config().maxPositions();
+        List<TaskExample> examples = TaskExamples.of(task);
+        List<TaskExample> xp = PromptConditioner.xp(examples, task.demonstrations());
+        List<TaskExample> xl = PromptConditioner.xl(examples, task.demonstrations());
+        long xpTokens = PromptGenerator.xpTokens(xp, tokenizer).length;
+        if (xpTokens + pgm.k() > maxPositions) {
+            throw new IllegalArgumentException("the " + xp.size() + " examples given to the prompt generator take "
+                    + xpTokens + " tokens, but it reads at most " + (maxPositions - pgm.k())
+                    + ": register fewer or shorter examples");
+        }
+        long xlTokens = xl.isEmpty() ? 0 : tokenizer.encode(IclFormat.renderDemonstrations(xl)).length;
+        if (pgm.k() + xlTokens + QUERY_ROOM > maxPositions) {
+            throw new IllegalArgumentException("the " + xl.size() + " demonstrations kept in front of every request take "
+                    + xlTokens + " tokens; with the " + pgm.k() + "-position prompt that leaves less than " + QUERY_ROOM
+                    + " of the model's " + maxPositions + " positions for a request: keep fewer demonstrations");
+        }
+        try (GeneratedPrompt prompt = pgm.generate(xp, tokenizer)) {
+            PromptArtifact artifact = PromptArtifact.of(prompt, pgm, clock.instant());
+            return new Result(prompt.k(), artifact.promptText(), artifact.toBytes());
+        }
+    }
+}

@@ -1,0 +1,20 @@
+package io.metalprompt.promptgen;
+
+import io.metalprompt.events.TaskRegistered;
+
+/** Turns a registration into a stored prompt artifact: the model side of the prompt-generator. */
+public interface PromptFactory {
+
+    /** A generated prompt: its length in positions, its readable text (DISCRETE, else null), its artifact bytes. */
+    record Result(int k, String text, byte[] artifact) {
+    }
+
+    /** The version of the PGM that generates prompts of {@code design} now. */
+    String pgmVersion(io.metalprompt.prompt.PromptDesign design);
+
+    /**
+     * Generates the task's prompt. Throws {@link IllegalArgumentException} with a message for the user when the
+     * task cannot get one (for example a design this PGM was not trained for, or examples that do not fit).
+     */
+    Result generate(TaskRegistered task);
+}

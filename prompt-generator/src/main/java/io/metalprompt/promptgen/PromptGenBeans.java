@@ -1,0 +1,99 @@
+package io.metalprompt.promptgen;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Produces;
+
+import io.metalprompt.lm.LanguageModel;
+import io.metalprompt.lm.LmSettings;
+import io.metalprompt.lm.LmTokenizer;
+import io.metalprompt.lm.ModelLoadException;
+import io.metalprompt.prompt.PromptDesign;
+import io.metalprompt.prompt.PromptGenerator;
+import io.metalprompt.store.RedisConnector;
+import io.metalprompt.store.TaskStore;
+
+/**
+ * Wires the plain prompt-generation classes: the frozen base LM (whose weights every PGM shares), the PGMs
+ * found under {@code metal.model.pgm} (a PGM folder, or a folder of PGM folders, one per design), the task store.
+ */
+@ApplicationScoped
+public class PromptGenBeans {
+
+    @Produces
+    @ApplicationScoped
+    LanguageModel base(PromptGeneratorConfig config) {
+        return LanguageModel.load(Path.of(config.model().base()),
+                new LmSettings(config.model().device(), config.model().dtype()));
+    }
+
+    void close(@Disposes LanguageModel model) {
+        model.close();
+    }
+
+    @Produces
+    @ApplicationScoped
+    LmTokenizer tokenizer(PromptGeneratorConfig config) {
+        return LmTokenizer.load(Path.of(config.model().base()));
+    }
+
+    void close(@Disposes LmTokenizer tokenizer) {
+        tokenizer.close();
+    }
+
+    @Produces
+    @ApplicationScoped
+    PromptFactory factory(PromptGeneratorConfig config, LanguageModel base, LmTokenizer tokenizer) {
+        Map<PromptDesign, PromptGenerator> pgms = new EnumMap<>(PromptDesign.class);
+        for (Path dir : pgmFolders(Path.of(config.model().pgm()))) {
+            PromptGenerator pgm = PromptGenerator.load(base, dir);
+            if (pgms.put(pgm.design(), pgm) != null) {
+                throw new ModelLoadException("two PGMs for design " + pgm.design() + " under " + config.model().pgm());
+            }
+        }
+        return new PgmPromptFactory(pgms, tokenizer, Clock.systemUTC());
+    }
+
+    @Produces
+    @ApplicationScoped
+    TaskStore taskStore(RedisConnector redis) {
+        return new TaskStore(redis);
+    }
+
+    @Produces
+    @ApplicationScoped
+    PromptTaskHandler handler(TaskStore store, PromptFactory factory) {
+        return new PromptTaskHandler(store, factory, Clock.systemUTC());
+    }
+
+    /** {@code root} itself when it holds a {@code pgm.json}, else its sub-folders that do. */
+    static List<Path> pgmFolders(Path root) {
+        if (Files.isRegularFile(root.resolve(PromptGenerator.CONFIG_FILE))) {
+            return List.of(root);
+        }
+        if (!Files.isDirectory(root)) {
+            throw new ModelLoadException("no PGM at " + root.toAbsolutePath() + " (set metal.model.pgm / METAL_MODEL_PGM)");
+        }
+        try (Stream<Path> children = Files.list(root)) {
+            List<Path> found = children.filter(d -> Files.isRegularFile(d.resolve(PromptGenerator.CONFIG_FILE)))
+                    .sorted().toList();
+            if (found.isEmpty()) {
+                throw new ModelLoadException("no " + PromptGenerator.CONFIG_FILE + " in " + root.toAbsolutePath()
+                        + " or its sub-folders");
+            }
+            return found;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package io.metalprompt.promptgen;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import org.junit.jupiter.api.Test;
+
+import io.metalprompt.events.Example;
+import io.metalprompt.events.PromptEvent;
+import io.metalprompt.events.PromptFailed;
+import io.metalprompt.events.PromptReady;
+import io.metalprompt.events.TaskDeleted;
+import io.metalprompt.events.TaskRegistered;
+import io.metalprompt.lm.LanguageModel;
+import io.metalprompt.prompt.PromptArtifact;
+import io.metalprompt.prompt.PromptDesign;
+import io.metalprompt.store.TaskRecord;
+import io.metalprompt.store.TaskStore;
+import io.metalprompt.testing.TinyModels;
+import io.metalprompt.testing.TinyModelsTestResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+
+/**
+ * The prompt-generator's work on real Redis and real (tiny) models, driven without a broker through the
+ * application's own beans (a Quarkus test, so DJL's native library is loaded once, by the application).
+ */
+@QuarkusTest
+@QuarkusTestResource(value = TinyModelsTestResource.class, restrictToAnnotatedClass = false)
+class PromptTaskHandlerTest {
+
+    private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-26T07:00:00Z"), ZoneOffset.UTC);
+
+    @Inject
+    PromptTaskHandler handler;
+
+    @Inject
+    PromptFactory factory;
+
+    @Inject
+    TaskStore store;
+
+    @Inject
+    LanguageModel base;
+
+    private static TaskRegistered task(PromptDesign design, int examples, int demonstrations) {
+        List<Example> list = new ArrayList<>();
+        for (int i = 0; i < examples; i++) {
+            list.add(new Example("the dog number " + i + " ran", i % 2 == 0 ? "alpha" : "beta"));
+        }
+        return new TaskRegistered(1, UUID.randomUUID().toString(), "acme", list, List.of("alpha", "beta"), design,
+                demonstrations, CLOCK.instant());
+    }
+
+    @Test
+    void everyDesignBecomesAStoredReadyPrompt() {
+        for (PromptDesign design : PromptDesign.values()) {
+            TaskRegistered t = task(design, 6, 2);
+            PromptReady ready = assertInstanceOf(PromptReady.class, handler.handle(t).orElseThrow());
+            assertEquals(TinyModels.K, ready.promptLength());
+            assertEquals(factory.pgmVersion(design), ready.pgmVersion());
+            TaskRecord record = store.find(t.taskId()).orElseThrow();
+            assertTrue(record.ready());
+            PromptArtifact artifact = PromptArtifact.fromBytes(store.artifact(t.taskId(), ready.pgmVersion()).orElseThrow());
+            assertEquals(design, artifact.design());
+            assertEquals(base.fingerprint(), artifact.baseFingerprint());
+            assertEquals(design == PromptDesign.DISCRETE, ready.promptText() != null, "readable text only for DISCRETE");
+        }
+    }
+
+    @Test
+    void redeliveredRegistrationIsAnsweredWithoutGeneratingAgain() throws InterruptedException {
+        TaskRegistered t = task(PromptDesign.PREFIX, 4, 0);
+        handler.handle(t);
+        byte[] first = store.artifact(t.taskId(), factory.pgmVersion(PromptDesign.PREFIX)).orElseThrow();
+        Thread.sleep(5);   // a second generation would carry a later createdAt, so different bytes
+        PromptEvent again = handler.handle(t).orElseThrow();
+        assertInstanceOf(PromptReady.class, again);
+        assertArrayEquals(first, store.artifact(t.taskId(), factory.pgmVersion(PromptDesign.PREFIX)).orElseThrow(),
+                "the stored prompt is reused, not generated again");
+    }
+
+    @Test
+    void examplesTooLongForTheGeneratorFailWithAReason() {
+        List<Example> many = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            many.add(new Example("a rather long example sentence with many words number " + i, "alpha"));
+        }
+        TaskRegistered t = new TaskRegistered(1, UUID.randomUUID().toString(), "acme", many, List.of("alpha", "beta"),
+                PromptDesign.PREFIX, 0, CLOCK.instant());
+        PromptFailed failed = assertInstanceOf(PromptFailed.class, handler.handle(t).orElseThrow());
+        assertTrue(failed.reason().contains("register fewer or shorter examples"), failed.reason());
+        TaskRecord record = store.find(t.taskId()).orElseThrow();
+        assertEquals(TaskRecord.FAILED, record.status());
+        assertEquals(failed.reason(), record.reason());
+    }
+
+    @Test
+    void deletionRemovesTheTaskAndPublishesNothing() {
+        TaskRegistered t = task(PromptDesign.HIDDEN_STATE, 4, 1);
+        handler.handle(t);
+        assertTrue(handler.handle(new TaskDeleted(1, t.taskId(), "acme", CLOCK.instant())).isEmpty());
+        assertTrue(store.find(t.taskId()).isEmpty());
+    }
+}

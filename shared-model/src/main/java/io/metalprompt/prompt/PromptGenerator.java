@@ -1,0 +1,376 @@
+package io.metalprompt.prompt;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.metalprompt.lm.ForwardInput;
+import io.metalprompt.lm.ForwardOutput;
+import io.metalprompt.lm.KvCache;
+import io.metalprompt.lm.LanguageModel;
+import io.metalprompt.lm.LmTokenizer;
+import io.metalprompt.lm.ModelLoadException;
+import io.metalprompt.lm.Safetensors;
+import io.metalprompt.tasks.TaskExample;
+import io.metalprompt.text.IclFormat;
+
+/**
+ * The prompt generation model (PGM): the frozen base LM's own weights (shared, never copied) read through a
+ * {@link LoraAdapter}, with {@link TrainablePadding} rows appended after the XP examples. ONE forward pass
+ * over {@code [XP tokens ; k padding rows]} yields all k prompt positions, read out per {@link PromptDesign}.
+ *
+ * <p>Episodes are batched: XP rows of different lengths are LEFT-padded (mask 0), so every row's k padding
+ * rows sit at the same last k slots; positions come from the mask's running sum, so each row's real tokens
+ * start at position 0 whatever its padding.
+ *
+ * <p>A folder saved by {@link #save} holds {@value #CONFIG_FILE} and {@value #ADAPTER_FILE}.
+ */
+public final class PromptGenerator implements AutoCloseable {
+
+    public static final String CONFIG_FILE = "pgm.json";
+    public static final String ADAPTER_FILE = "adapter.safetensors";
+    public static final int FORMAT_VERSION = 1;
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** Gumbel-softmax straight-through sampling of DISCRETE prompts while training. */
+    public record Gumbel(double temperature, Random random) {
+        public Gumbel {
+            if (!(temperature > 0)) {
+                throw new IllegalArgumentException("Gumbel temperature must be positive, got " + temperature);
+            }
+        }
+    }
+
+    private final LanguageModel base;
+    private final LoraAdapter lora;
+    private final TrainablePadding padding;
+    private final PromptDesign design;
+    private final int k;
+    private String id = "unsaved";
+    private String version = "0";
+
+    public PromptGenerator(LanguageModel base, LoraAdapter lora, TrainablePadding padding, PromptDesign design, int k) {
+        if (padding.k() != k) {
+            throw new IllegalArgumentException("padding has " + padding.k() + " rows but k=" + k);
+        }
+        if (padding.config().dModel() != base.config().dModel()) {
+            throw new IllegalArgumentException("padding width " + padding.config().dModel() + " != model width "
+                    + base.config().dModel());
+        }
+        if (k >= base.config().maxPositions()) {
+            throw new IllegalArgumentException("k=" + k + " leaves no room in " + base.config().maxPositions() + " positions");
+        }
+        this.base = base;
+        this.lora = lora;
+        this.padding = padding;
+        this.design = design;
+        this.k = k;
+    }
+
+    /** A fresh PGM: zero-B LoRA and random padding from {@code seed}. */
+    public static PromptGenerator create(LanguageModel base, LoraAdapter.Config loraConfig,
+                                         TrainablePadding.Config paddingConfig, PromptDesign design, long seed) {
+        LoraAdapter lora = LoraAdapter.builder(base.config()).optConfig(loraConfig).optSeed(seed).build(base.manager());
+        TrainablePadding padding = TrainablePadding.create(paddingConfig, base.manager(), seed + 1);
+        return new PromptGenerator(base, lora, padding, design, paddingConfig.k());
+    }
+
+    // ---------------------------------------------------------------- the forward pass
+
+    /**
+     * One PGM forward pass over B episodes. {@code xp}: each episode's XP token ids (may be empty).
+     * {@code gumbel}: non-null to sample DISCRETE prompts straight-through (training); null reads argmax.
+     * Inside a {@code GradientCollector} the result is differentiable w.r.t. LoRA and padding parameters.
+     * Arrays are created in {@code m} and in the parameters' managers: call inside an {@code NDScope}.
+     */
+    public PromptBatch forward(NDManager m, List<long[]> xp, Gumbel gumbel) {
+        int b = xp.size();
+        if (b == 0) {
+            throw new IllegalArgumentException("no episodes");
+        }
+        int t = xp.stream().mapToInt(r -> r.length).max().orElse(0);
+        if (t + k > base.config().maxPositions()) {
+            throw new IllegalArgumentException("XP of " + t + " tokens + k=" + k + " padding rows exceed the model's "
+                    + base.config().maxPositions() + " positions: use fewer XP examples");
+        }
+        NDArray pad = padding.forward().expandDims(0).repeat(0, b);                          // [B,k,d]
+        NDArray x;
+        NDArray mask;
+        if (t == 0) {
+            x = pad;
+            mask = m.ones(new Shape(b, k), DataType.INT64);
+        } else {
+            long[] ids = new long[b * t];
+            long[] msk = new long[b * (t + k)];
+            for (int i = 0; i < b; i++) {
+                long[] r = xp.get(i);
+                int off = t - r.length;                                                      // left padding
+                System.arraycopy(r, 0, ids, i * t + off, r.length);
+                for (int j = off; j < t + k; j++) {
+                    msk[i * (t + k) + j] = 1;
+                }
+            }
+            NDArray tokens = base.embed(m.create(ids, new Shape(b, t)));                       // [B,T,d]
+            x = tokens.concat(pad, 1);                                                        // [B,T+k,d]
+            mask = m.create(msk, new Shape(b, t + k));
+        }
+        ForwardOutput out = base.forward(ForwardInput.builder().optEmbeddings(x, mask).optAdapter(lora).build());
+        NDIndex last = new NDIndex(":, {}:, :", t);                                          // the k padding slots
+        return switch (design) {
+            case DISCRETE -> discrete(m, out.logits().get(last), gumbel);
+            case WEIGHTED_SUM -> weightedSum(base, out.logits().get(last), k);
+            case HIDDEN_STATE -> new PromptBatch(design, k, null, out.finalHidden().get(last), null);
+            case PREFIX -> {
+                NDIndex kv = new NDIndex(":, :, {}:, :", t);
+                List<NDArray> keys = new ArrayList<>();
+                List<NDArray> values = new ArrayList<>();
+                for (int l = 0; l < out.cache().layers(); l++) {
+                    keys.add(out.cache().keys().get(l).get(kv));                              // [B,K,k,hd]
+                    values.add(out.cache().values().get(l).get(kv));
+                }
+                yield new PromptBatch(design, k, null, null,
+                        new KvCache(keys, values, m.ones(new Shape(b, k), DataType.INT64)));
+            }
+        };
+    }
+
+    /** WEIGHTED_SUM read-out: softmax over the vocabulary times the LM's word embeddings. logits [B,k,V]. */
+    static PromptBatch weightedSum(LanguageModel base, NDArray logits, int k) {
+        NDArray probs = logits.softmax(-1);                                                   // [B,k,V]
+        NDArray emb = probs.matMul(base.tokenEmbeddingMatrix());                              // [B,k,d]
+        return new PromptBatch(PromptDesign.WEIGHTED_SUM, k, probs.argMax(-1), emb, null);
+    }
+
+    /** DISCRETE read-out: argmax ids; while training, Gumbel-softmax straight-through one-hot x embeddings. */
+    private PromptBatch discrete(NDManager m, NDArray logits, Gumbel gumbel) {
+        if (gumbel == null) {
+            NDArray ids = logits.argMax(-1);                                                  // [B,k]
+            return new PromptBatch(PromptDesign.DISCRETE, k, ids, base.embed(ids), null);
+        }
+        Shape s = logits.getShape();                                                          // [B,k,V]
+        float[] g = new float[(int) s.size()];
+        for (int i = 0; i < g.length; i++) {
+            double u = Math.max(gumbel.random().nextDouble(), 1e-12);
+            g[i] = (float) -Math.log(-Math.log(u));
+        }
+        NDArray soft = logits.add(m.create(g, s)).div((float) gumbel.temperature()).softmax(-1);  // [B,k,V]
+        NDArray ids = soft.argMax(-1);                                                        // [B,k]
+        NDArray hard = ids.oneHot((int) s.get(2), DataType.FLOAT32);                          // [B,k,V]
+        NDArray st = hard.sub(soft.stopGradient()).add(soft);                                 // forward hard, backward soft
+        return new PromptBatch(PromptDesign.DISCRETE, k, ids, st.matMul(base.tokenEmbeddingMatrix()), null);
+    }
+
+    // ---------------------------------------------------------------- serving
+
+    /** XP examples as the PGM reads them: {@link IclFormat#renderDemonstrations}, tokenized. */
+    public static long[] xpTokens(List<TaskExample> xp, LmTokenizer tokenizer) {
+        return xp.isEmpty() ? new long[0] : tokenizer.encode(IclFormat.renderDemonstrations(xp));
+    }
+
+    /** One prompt per episode, from one batched forward pass; each prompt owns its arrays. */
+    public List<GeneratedPrompt> generateAll(List<List<TaskExample>> episodes, LmTokenizer tokenizer) {
+        List<long[]> xp = episodes.stream().map(e -> xpTokens(e, tokenizer)).toList();
+        List<GeneratedPrompt> prompts = new ArrayList<>();
+        try (NDScope scope = new NDScope(); NDManager m = base.manager().newSubManager()) {
+            PromptBatch batch = forward(m, xp, null);
+            for (int i = 0; i < episodes.size(); i++) {
+                NDIndex row = new NDIndex("{}:{}", i, i + 1);
+                long[] ids = batch.tokenIds() == null ? null : batch.tokenIds().get(row).toLongArray();
+                String text = design == PromptDesign.DISCRETE ? tokenizer.decode(ids) : null;
+                Map<String, NDArray> tensors = new LinkedHashMap<>();
+                if (batch.embeddings() != null && design != PromptDesign.DISCRETE) {
+                    tensors.put("embeddings", batch.embeddings().get(row));
+                }
+                if (batch.prefix() != null) {
+                    for (int l = 0; l < batch.prefix().layers(); l++) {
+                        tensors.put("keys." + l, batch.prefix().keys().get(l).get(row));
+                        tensors.put("values." + l, batch.prefix().values().get(l).get(row));
+                    }
+                }
+                // GeneratedPrompt.of copies into its own manager, outside this scope
+                prompts.add(GeneratedPrompt.of(base.manager(), design, k, ids, text, tensors));
+            }
+        } catch (RuntimeException e) {
+            prompts.forEach(GeneratedPrompt::close);
+            throw e;
+        }
+        return prompts;
+    }
+
+    public GeneratedPrompt generate(List<TaskExample> xp, LmTokenizer tokenizer) {
+        return generateAll(List.of(xp), tokenizer).get(0);
+    }
+
+    // ---------------------------------------------------------------- parameters and files
+
+    /** Everything that trains: LoRA A/B, then padding embeddings, LSTM and MLP. */
+    public Map<String, NDArray> parameters() {
+        Map<String, NDArray> p = new LinkedHashMap<>(lora.parameters());
+        p.putAll(padding.parameters());
+        return p;
+    }
+
+    public void setTrainable(boolean trainable) {
+        lora.setTrainable(trainable);
+        padding.setTrainable(trainable);
+    }
+
+    public LanguageModel base() {
+        return base;
+    }
+
+    public LoraAdapter lora() {
+        return lora;
+    }
+
+    public TrainablePadding padding() {
+        return padding;
+    }
+
+    public PromptDesign design() {
+        return design;
+    }
+
+    public int k() {
+        return k;
+    }
+
+    /** Name of the saved PGM ("unsaved" before {@link #save} or {@link #load}). */
+    public String id() {
+        return id;
+    }
+
+    /** Content hash of the saved parameters ("0" before {@link #save} or {@link #load}). */
+    public String version() {
+        return version;
+    }
+
+    /**
+     * Writes {@value #ADAPTER_FILE} and {@value #CONFIG_FILE} (design, k, LoRA and padding shapes, the base
+     * fingerprint, a version id = hash of the adapter file, and {@code extra} such as the command line).
+     */
+    public void save(Path dir, String pgmId, Map<String, String> extra) {
+        try {
+            Files.createDirectories(dir);
+            Path adapter = dir.resolve(ADAPTER_FILE);
+            Safetensors.write(adapter, parameters());
+            String hash = sha256(Files.readAllBytes(adapter)).substring(0, 16);
+            ObjectNode c = JSON.createObjectNode();
+            c.put("format", FORMAT_VERSION);
+            c.put("id", pgmId);
+            c.put("version", hash);
+            c.put("design", design.name());
+            c.put("k", k);
+            ObjectNode l = c.putObject("lora");
+            l.put("rank", lora.config().rank());
+            l.put("alpha", lora.config().alpha());
+            lora.config().targets().forEach(l.putArray("targets")::add);
+            ObjectNode p = c.putObject("padding");
+            p.put("hidden", padding.config().hidden());
+            p.put("lstm_layers", padding.config().lstmLayers());
+            c.put("base_model_type", base.config().family().modelType());
+            c.put("base_fingerprint", base.fingerprint());
+            ObjectNode x = c.putObject("extra");
+            extra.forEach(x::put);
+            JSON.writeValue(dir.resolve(CONFIG_FILE).toFile(), c);
+            this.id = pgmId;
+            this.version = hash;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot save the PGM to " + dir.toAbsolutePath(), e);
+        }
+    }
+
+    /**
+     * Loads a saved PGM on top of {@code base}, which must be the model it was trained with: the fingerprint
+     * recorded in {@value #CONFIG_FILE} is compared with {@code base.fingerprint()}.
+     */
+    public static PromptGenerator load(LanguageModel base, Path dir) {
+        Path config = dir.resolve(CONFIG_FILE);
+        if (!Files.isRegularFile(config)) {
+            throw new ModelLoadException("no PGM in " + dir.toAbsolutePath() + ": " + CONFIG_FILE + " not found");
+        }
+        JsonNode c;
+        try {
+            c = JSON.readTree(config.toFile());
+        } catch (IOException e) {
+            throw new ModelLoadException("cannot parse " + config.toAbsolutePath() + ": " + e.getMessage(), e);
+        }
+        if (c.path("format").asInt(-1) != FORMAT_VERSION) {
+            throw new ModelLoadException(config.toAbsolutePath() + " has format " + c.path("format")
+                    + "; this build reads format " + FORMAT_VERSION);
+        }
+        String expected = c.path("base_fingerprint").asText("");
+        String actual = base.fingerprint();
+        if (!expected.equals(actual)) {
+            throw new ModelLoadException("the PGM in " + dir.toAbsolutePath() + " was trained on base model "
+                    + abbreviate(expected) + " but the loaded base model is " + abbreviate(actual)
+                    + ": load the base model it was meta-trained with");
+        }
+        PromptDesign design;
+        try {
+            design = PromptDesign.valueOf(c.path("design").asText(""));
+        } catch (IllegalArgumentException e) {
+            throw new ModelLoadException("unknown design " + c.path("design") + " in " + config.toAbsolutePath());
+        }
+        int k = c.path("k").asInt();
+        List<String> targets = new ArrayList<>();
+        c.path("lora").path("targets").forEach(n -> targets.add(n.asText()));
+        LoraAdapter.Config lc = new LoraAdapter.Config(c.path("lora").path("rank").asInt(),
+                c.path("lora").path("alpha").asDouble(), targets);
+        TrainablePadding.Config pc = new TrainablePadding.Config(k, base.config().dModel(),
+                c.path("padding").path("hidden").asInt(), c.path("padding").path("lstm_layers").asInt());
+        PromptGenerator g = create(base, lc, pc, design, 0);
+        try {
+            Path adapter = dir.resolve(ADAPTER_FILE);
+            try (NDManager m = NDManager.newBaseManager()) {
+                Params.copy(Safetensors.read(adapter, m), g.parameters(), "PGM " + dir.toAbsolutePath());
+            }
+        } catch (RuntimeException e) {
+            g.close();
+            throw e;
+        }
+        g.id = c.path("id").asText("");
+        g.version = c.path("version").asText("");
+        return g;
+    }
+
+    private static String abbreviate(String fingerprint) {
+        return fingerprint.isEmpty() ? "(none recorded)" : fingerprint.substring(0, Math.min(16, fingerprint.length()));
+    }
+
+    static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Closes the LoRA adapter and the padding (never the base model, which is shared). */
+    @Override
+    public void close() {
+        lora.close();
+        padding.close();
+    }
+}

@@ -1,0 +1,94 @@
+package io.metalprompt.prompt;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.metalprompt.lm.ForwardInput;
+import io.metalprompt.lm.LanguageModel;
+
+/**
+ * The meta-training objective: the frozen target LM reads {@code [prompt ; XL ; query]} and is scored by its
+ * cross-entropy on the answer tokens (mean over answer tokens of the batch). One row per (episode, query);
+ * the episode's prompt is repeated for its queries. The target LM runs without the adapter.
+ */
+public final class PromptLoss {
+
+    /** The loss (scalar, differentiable) and the share of answers whose first token is the argmax. */
+    public record Result(NDArray loss, double firstTokenAccuracy) {
+    }
+
+    private PromptLoss() {
+    }
+
+    /** {@code prompts}: one row per episode (from {@link PromptGenerator#forward}); every episode has Q queries. */
+    public static Result compute(LanguageModel target, NDManager m, PromptBatch prompts, List<Episode> episodes) {
+        int q = episodes.get(0).queries().size();
+        if (episodes.stream().anyMatch(e -> e.queries().size() != q) || prompts.batchSize() != episodes.size()) {
+            throw new IllegalArgumentException("need one prompt per episode and the same query count in every episode");
+        }
+        List<long[]> rows = new ArrayList<>();
+        List<int[]> answerSpans = new ArrayList<>();   // [first answer index, end) in the row
+        for (Episode e : episodes) {
+            for (int i = 0; i < q; i++) {
+                long[] query = e.queries().get(i);
+                long[] answer = e.answers().get(i);
+                long[] row = new long[e.xl().length + query.length + answer.length];
+                System.arraycopy(e.xl(), 0, row, 0, e.xl().length);
+                System.arraycopy(query, 0, row, e.xl().length, query.length);
+                System.arraycopy(answer, 0, row, e.xl().length + query.length, answer.length);
+                rows.add(row);
+                answerSpans.add(new int[] {e.xl().length + query.length, row.length});
+            }
+        }
+        int r = rows.size();
+        int t = rows.stream().mapToInt(x -> x.length).max().orElse(0);
+        if (prompts.k() + t > target.config().maxPositions()) {
+            throw new IllegalArgumentException("prompt (" + prompts.k() + ") + XL + query + answer (" + t
+                    + " tokens) exceed the target's " + target.config().maxPositions() + " positions: lower l or m");
+        }
+        long[] ids = new long[r * t];
+        long[] mask = new long[r * t];
+        float[] weight = new float[r * (t - 1)];   // position j-1 predicts token j
+        for (int i = 0; i < r; i++) {
+            long[] row = rows.get(i);
+            for (int j = 0; j < row.length; j++) {
+                ids[i * t + j] = row[j];
+                mask[i * t + j] = 1;
+            }
+            for (int j = answerSpans.get(i)[0]; j < answerSpans.get(i)[1]; j++) {
+                weight[i * (t - 1) + j - 1] = 1f;
+            }
+        }
+        NDArray tokens = m.create(ids, new Shape(r, t));
+        NDArray tokenMask = m.create(mask, new Shape(r, t));
+        PromptBatch p = prompts.repeatRows(q);
+        ForwardInput.Builder in = ForwardInput.builder().setTokens(tokens, tokenMask);
+        int offset;
+        if (p.design() == PromptDesign.PREFIX) {
+            in.optPast(p.prefix());
+            offset = 0;                                   // logits [R,T,V]
+        } else {
+            in.optEmbeddings(p.embeddings(), null);
+            offset = p.k();                               // logits [R,k+T,V]: skip the prompt rows
+        }
+        NDArray logits = target.forward(in.build()).logits();
+        NDArray logp = logits.get(new NDIndex(":, {}:{}, :", offset, offset + t - 1)).logSoftmax(-1);  // [R,T-1,V]
+        NDArray next = tokens.get(":, 1:");                                                          // [R,T-1]
+        NDArray w = m.create(weight, new Shape(r, t - 1));
+        NDArray nll = logp.gather(next.expandDims(-1), 2).squeeze(2).neg();                          // [R,T-1]
+        NDArray loss = nll.mul(w).sum().div(w.sum());
+        // first answer token predicted by argmax?
+        float[] hit = logp.argMax(-1).eq(next).toType(DataType.FLOAT32, false).toFloatArray();
+        int correct = 0;
+        for (int i = 0; i < r; i++) {
+            int first = answerSpans.get(i)[0];
+            correct += hit[i * (t - 1) + first - 1] > 0 ? 1 : 0;
+        }
+        return new Result(loss, (double) correct / r);
+    }
+}

@@ -1,0 +1,76 @@
+package io.metalprompt.prompt;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.metalprompt.lm.LanguageModel;
+import io.metalprompt.lm.LmFixtures;
+import io.metalprompt.lm.LmSettings;
+import io.metalprompt.lm.ModelLoadException;
+import io.metalprompt.lm.Safetensors;
+import io.metalprompt.tasks.TestData;
+
+/** A few meta-training steps on the GPT-2 fixture: output folder, loading, fingerprint check, exact resume. */
+class MetaTrainerTest {
+
+    private static MetaTrainer.Options options(Path out, PromptDesign design, int stopAfter) {
+        return new MetaTrainer.Options(out, LmFixtures.gpt2(), TestData.tasksZip(), TestData.dataDir().resolve("lexicon.json"),
+                design, 4, 4, 8, List.of(), 7, 4, 2, 2, 1, 3, 0, 1, 0.5, 0.5, 1e-2, 1, 1.0, 1.0, 2, stopAfter,
+                "metal meta-train (test)");
+    }
+
+    @Test
+    void resumedRunEqualsUninterruptedRunAndTheResultLoads(@TempDir Path tmp) {
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+        Path straight = tmp.resolve("straight");
+        double loss = new MetaTrainer(options(straight, PromptDesign.DISCRETE, 0), quiet).run();
+        assertTrue(Double.isFinite(loss), "loss " + loss);
+
+        Path resumed = tmp.resolve("resumed");
+        assertTrue(Double.isNaN(new MetaTrainer(options(resumed, PromptDesign.DISCRETE, 2), quiet).run()));
+        assertTrue(Files.exists(resumed.resolve("checkpoint/state.json")), "a stopped run leaves a checkpoint");
+        assertFalse(Files.exists(resumed.resolve(PromptGenerator.CONFIG_FILE)), "a stopped run publishes no PGM");
+        new MetaTrainer(options(resumed, PromptDesign.DISCRETE, 0), quiet).run();
+
+        for (String f : new String[] {PromptGenerator.CONFIG_FILE, PromptGenerator.ADAPTER_FILE, "curve.csv", "loss.png"}) {
+            assertTrue(Files.exists(straight.resolve(f)), f);
+        }
+        try (NDManager m = NDManager.newBaseManager()) {
+            Map<String, NDArray> a = Safetensors.read(straight.resolve(PromptGenerator.ADAPTER_FILE), m);
+            Map<String, NDArray> b = Safetensors.read(resumed.resolve(PromptGenerator.ADAPTER_FILE), m);
+            assertEquals(a.keySet(), b.keySet());
+            a.forEach((n, x) -> assertArrayEquals(x.toFloatArray(), b.get(n).toFloatArray(), n));
+        }
+
+        try (LanguageModel base = LanguageModel.load(LmFixtures.gpt2(), LmSettings.cpu());
+             PromptGenerator g = PromptGenerator.load(base, straight)) {
+            assertEquals(PromptDesign.DISCRETE, g.design());
+            assertEquals(4, g.k());
+            assertEquals("straight", g.id());
+            assertFalse(g.version().isBlank());
+            try (NDManager m = NDManager.newBaseManager()) {
+                Map<String, NDArray> saved = Safetensors.read(straight.resolve(PromptGenerator.ADAPTER_FILE), m);
+                g.parameters().forEach((n, x) -> assertArrayEquals(saved.get(n).toFloatArray(), x.toFloatArray(), n));
+            }
+        }
+        try (LanguageModel other = LanguageModel.load(LmFixtures.llama(), LmSettings.cpu())) {
+            String msg = assertThrows(ModelLoadException.class, () -> PromptGenerator.load(other, straight)).getMessage();
+            assertTrue(msg.contains("was trained on base model"), msg);
+        }
+    }
+}
