@@ -7,6 +7,7 @@ import picocli.CommandLine.Command;
 @TopCommand
 @Command(name = "metal", mixinStandardHelpOptions = true, version = "MetaL-Prompt 0.1.0",
         description = "MetaL-Prompt command line: LM checks, training, meta-training and evaluation.",
-        subcommands = {LmCommand.class, TrainBaseCommand.class, MetaTrainCommand.class, EvalCommand.class})
+        subcommands = {LmCommand.class, TrainBaseCommand.class, MetaTrainCommand.class, EvalCommand.class,
+                DemoCommand.class})
 public class MetalCommand {
 }

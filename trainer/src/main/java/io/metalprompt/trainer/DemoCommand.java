@@ -1,0 +1,128 @@
+package io.metalprompt.trainer;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.metalprompt.tasks.TaskExample;
+import io.metalprompt.tasks.TaskLoader;
+import io.metalprompt.tasks.TaskRoot;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code metal demo}: what a client of the running system does — registers a task's k examples through the
+ * gateway, waits until its prompt is ready, predicts its test inputs, and prints accuracy and latency.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "Register a task through the gateway, wait until ready, predict its test inputs; print accuracy and latency.")
+public class DemoCommand implements Callable<Integer> {
+
+    @Option(names = "--gateway", defaultValue = "http://127.0.0.1:18080") String gateway;
+    @Option(names = "--tasks", defaultValue = "data/tasks.zip", description = "task tree (folder or zip)") Path tasks;
+    @Option(names = "--task", defaultValue = "dev_000") String task;
+    @Option(names = "--k", defaultValue = "16") int k;
+    @Option(names = "--seed", defaultValue = "100") int seed;
+    @Option(names = "--design", defaultValue = "PREFIX") String design;
+    @Option(names = "--demonstrations", defaultValue = "0", description = "examples kept as XL demonstrations") int demonstrations;
+    @Option(names = "--limit", defaultValue = "200", description = "test inputs to predict") int limit;
+    @Option(names = "--batch", defaultValue = "16", description = "inputs per prediction call") int batch;
+    @Option(names = "--timeout", defaultValue = "PT120S") Duration timeout;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @Override
+    public Integer call() throws Exception {
+        List<TaskExample> train;
+        List<TaskExample> test;
+        try (TaskRoot root = TaskRoot.open(tasks)) {
+            Path dir = java.nio.file.Files.isDirectory(root.resolve("dev").resolve(task)) ? root.resolve("dev") : root.path();
+            train = TaskLoader.loadFewShot(dir, task, k, seed);
+            test = TaskLoader.loadTest(dir, task);
+        }
+        test = test.subList(0, Math.min(limit, test.size()));
+
+        ObjectNode body = JSON.createObjectNode();
+        ArrayNode examples = body.putArray("examples");
+        train.forEach(e -> examples.addObject().put("input", e.input()).put("output", e.output()));
+        train.get(0).options().forEach(body.putArray("options")::add);
+        body.put("design", design).put("demonstrations", demonstrations);
+        long t0 = System.nanoTime();
+        HttpResponse<String> created = post("/v1/tasks", body);
+        if (created.statusCode() != 202) {
+            System.err.println("registration refused: " + created.statusCode() + " " + created.body());
+            return 1;
+        }
+        String id = JSON.readTree(created.body()).path("id").asText();
+        JsonNode status = waitReady(id);
+        if (!"ready".equals(status.path("status").asText())) {
+            System.err.println("task " + id + " did not become ready: " + status);
+            return 1;
+        }
+        System.out.printf(Locale.ROOT, "task %s (%s, %d examples, design %s) ready in %.2f s; prompt: %s%n", id, task,
+                train.size(), design, (System.nanoTime() - t0) / 1e9,
+                status.path("promptText").isMissingNode() ? "(" + status.path("k").asInt() + " soft positions)" : status.path("promptText").asText());
+
+        int correct = 0;
+        List<Double> latencies = new ArrayList<>();
+        for (int from = 0; from < test.size(); from += batch) {
+            List<TaskExample> chunk = test.subList(from, Math.min(test.size(), from + batch));
+            ObjectNode req = JSON.createObjectNode();
+            chunk.forEach(e -> req.withArray("inputs").add(e.input()));
+            long s = System.nanoTime();
+            HttpResponse<String> answer = post("/v1/tasks/" + id + "/predictions", req);
+            latencies.add((System.nanoTime() - s) / 1e6);
+            if (answer.statusCode() != 200) {
+                System.err.println("prediction failed: " + answer.statusCode() + " " + answer.body());
+                return 1;
+            }
+            JsonNode predictions = JSON.readTree(answer.body()).path("predictions");
+            for (int i = 0; i < chunk.size(); i++) {
+                if (chunk.get(i).output().equals(predictions.get(i).path("choice").asText())) {
+                    correct++;
+                }
+            }
+        }
+        double[] sorted = latencies.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        System.out.printf(Locale.ROOT, "predicted %d test inputs in calls of %d: accuracy %.3f; latency per call p50 %.1f ms, p99 %.1f ms%n",
+                test.size(), batch, (double) correct / test.size(), percentile(sorted, 0.5), percentile(sorted, 0.99));
+        return 0;
+    }
+
+    private JsonNode waitReady(String id) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(gateway + "/v1/tasks/" + id)).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            JsonNode node = JSON.readTree(r.body());
+            if (!"pending".equals(node.path("status").asText()) || System.nanoTime() > deadline) {
+                return node;
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private HttpResponse<String> post(String path, JsonNode body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(gateway + path)).timeout(timeout)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static double percentile(double[] sorted, double p) {
+        return sorted.length == 0 ? Double.NaN : sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)];
+    }
+}
