@@ -335,7 +335,7 @@ public final class PromptGenerator implements AutoCloseable {
      * Writes {@value #ADAPTER_FILE} and {@value #CONFIG_FILE} (design, k, LoRA and padding shapes, the base
      * fingerprint, a version id = hash of the adapter file, and {@code extra} such as the command line).
      */
-    public void save(Path dir, String pgmId, Map<String, String> extra) {
+    public void save(Path dir, String pgmId, Map<String, ?> extra) {
         try {
             Files.createDirectories(dir);
             Path adapter = dir.resolve(ADAPTER_FILE);
@@ -357,7 +357,7 @@ public final class PromptGenerator implements AutoCloseable {
             c.put("base_model_type", base.config().family().modelType());
             c.put("base_fingerprint", base.fingerprint());
             ObjectNode x = c.putObject("extra");
-            extra.forEach(x::put);
+            extra.forEach((key, value) -> x.set(key, JSON.valueToTree(value)));
             JSON.writeValue(dir.resolve(CONFIG_FILE).toFile(), c);
             this.id = pgmId;
             this.version = hash;
