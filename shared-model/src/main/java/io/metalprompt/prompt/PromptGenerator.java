@@ -68,6 +68,7 @@ public final class PromptGenerator implements AutoCloseable {
     private final PromptDesign design;
     private final int k;
     private String id = "unsaved";
+    private String baseFingerprint;
     private String version = "0";
 
     public PromptGenerator(LanguageModel base, LoraAdapter lora, TrainablePadding padding, PromptDesign design, int k) {
@@ -305,6 +306,17 @@ public final class PromptGenerator implements AutoCloseable {
         return base;
     }
 
+    /**
+     * {@link LanguageModel#fingerprint()} of the base, computed once: it hashes every weight, and the base is
+     * frozen while this PGM uses it, so artifacts can record it without re-hashing the model each time.
+     */
+    public synchronized String baseFingerprint() {
+        if (baseFingerprint == null) {
+            baseFingerprint = base.fingerprint();
+        }
+        return baseFingerprint;
+    }
+
     public LoraAdapter lora() {
         return lora;
     }
@@ -355,7 +367,7 @@ public final class PromptGenerator implements AutoCloseable {
             p.put("hidden", padding.config().hidden());
             p.put("lstm_layers", padding.config().lstmLayers());
             c.put("base_model_type", base.config().family().modelType());
-            c.put("base_fingerprint", base.fingerprint());
+            c.put("base_fingerprint", baseFingerprint());
             ObjectNode x = c.putObject("extra");
             extra.forEach((key, value) -> x.set(key, JSON.valueToTree(value)));
             JSON.writeValue(dir.resolve(CONFIG_FILE).toFile(), c);
@@ -406,6 +418,7 @@ public final class PromptGenerator implements AutoCloseable {
         TrainablePadding.Config pc = new TrainablePadding.Config(k, base.config().dModel(),
                 c.path("padding").path("hidden").asInt(), c.path("padding").path("lstm_layers").asInt());
         PromptGenerator g = create(base, lc, pc, design, 0);
+        g.baseFingerprint = actual;
         try {
             Path adapter = dir.resolve(ADAPTER_FILE);
             try (NDManager m = NDManager.newBaseManager()) {
