@@ -137,11 +137,18 @@ public final class MetaTrainer {
                         stats = new double[] {r.loss().getFloat(), r.firstTokenAccuracy()};
                     }
                     double lr = schedule.at(step);
-                    double gradNorm = optimizer.step(params, lr);
                     long done = step + 1;
+                    if (!Double.isFinite(stats[0])) {
+                        // a non-finite loss would turn every parameter into NaN through the update: drop the step
+                        log.printf(Locale.ROOT, "%nstep %d: non-finite loss %s, update skipped%n", done, stats[0]);
+                        zeroGradients(params);
+                        curve.append(done, Double.NaN, stats[1]);
+                        continue;
+                    }
+                    double gradNorm = optimizer.step(params, lr);
                     curve.append(done, stats[0], stats[1]);
                     progress.update(done, stats[0], String.format(Locale.ROOT, "acc %.2f lr %.1e |g| %.2f", stats[1], lr,
-                            gradNorm), 0);
+                            gradNorm), tokens(episodes));
                     recent.add(stats[0]);
                     if (recent.size() > 20) {
                         recent.remove(0);
@@ -156,16 +163,42 @@ public final class MetaTrainer {
                     log.printf(Locale.ROOT, "stopped at step %d of %d (--stop-after); run again to resume%n", end, o.steps());
                     return Double.NaN;
                 }
-                Map<String, String> extra = new LinkedHashMap<>();
+                ObjectNode options = JSON.valueToTree(o);
+                options.put("out", o.out().toString());
+                options.put("base", o.base().toString());
+                options.put("tasks", o.tasks().toString());
+                options.put("lexicon", o.lexicon().toString());
+                Map<String, Object> extra = new LinkedHashMap<>();
                 extra.put("command", o.command() == null ? "" : o.command());
-                extra.put("options", JSON.valueToTree(o).toString());
-                extra.put("final_loss_last20", Double.toString(recent.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN)));
+                extra.put("options", options);
+                extra.put("final_loss_last20", recent.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN));
                 pgm.save(o.out(), o.out().toAbsolutePath().normalize().getFileName().toString(), extra);
                 return recent.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static void zeroGradients(Map<String, NDArray> params) {
+        try (NDScope scope = new NDScope()) {
+            params.values().forEach(p -> {
+                NDArray g = p.getGradient();
+                g.subi(g);
+            });
+        }
+    }
+
+    /** Tokens one step reads: the PGM's XP plus every target row (XL, query, answer). */
+    private static long tokens(List<Episode> episodes) {
+        long n = 0;
+        for (Episode e : episodes) {
+            n += e.xp().length;
+            for (int i = 0; i < e.queries().size(); i++) {
+                n += e.xl().length + e.queries().get(i).length + e.answers().get(i).length;
+            }
+        }
+        return n;
     }
 
     /** One episode: a task, then m XP, l XL and Q query examples (distinct examples when the task has enough). */

@@ -79,7 +79,7 @@ public final class PromptArtifact {
     public static PromptArtifact of(GeneratedPrompt prompt, PromptGenerator pgm, Instant createdAt) {
         Map<String, Tensor> t = new LinkedHashMap<>();
         prompt.tensors().forEach((name, a) -> t.put(name, new Tensor(a.getShape().getShape(), a.toFloatArray())));
-        return new PromptArtifact(prompt.design(), prompt.k(), pgm.id(), pgm.version(), pgm.base().fingerprint(),
+        return new PromptArtifact(prompt.design(), prompt.k(), pgm.id(), pgm.version(), pgm.baseFingerprint(),
                 createdAt, prompt.design() == PromptDesign.DISCRETE ? prompt.text() : null, prompt.tokenIds(), t);
     }
 

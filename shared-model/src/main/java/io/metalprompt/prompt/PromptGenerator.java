@@ -68,6 +68,7 @@ public final class PromptGenerator implements AutoCloseable {
     private final PromptDesign design;
     private final int k;
     private String id = "unsaved";
+    private String baseFingerprint;
     private String version = "0";
 
     public PromptGenerator(LanguageModel base, LoraAdapter lora, TrainablePadding padding, PromptDesign design, int k) {
@@ -105,44 +106,65 @@ public final class PromptGenerator implements AutoCloseable {
      * Arrays are created in {@code m} and in the parameters' managers: call inside an {@code NDScope}.
      */
     public PromptBatch forward(NDManager m, List<long[]> xp, Gumbel gumbel) {
+        return forward(m, xp, gumbel, null);
+    }
+
+    /**
+     * As {@link #forward(NDManager, List, Gumbel)}, with each episode's {@code previous} prompt (same design, one
+     * row per episode, or null) read before its XP: embeddings designs as input rows, PREFIX as past keys/values.
+     * This is how iterative generation folds any number of examples into k positions.
+     */
+    public PromptBatch forward(NDManager m, List<long[]> xp, Gumbel gumbel, PromptBatch previous) {
         int b = xp.size();
         if (b == 0) {
             throw new IllegalArgumentException("no episodes");
         }
+        if (previous != null && (previous.design() != design || previous.batchSize() != b)) {
+            throw new IllegalArgumentException("the previous prompt must be a " + design + " prompt with " + b + " rows");
+        }
         int t = xp.stream().mapToInt(r -> r.length).max().orElse(0);
-        if (t + k > base.config().maxPositions()) {
-            throw new IllegalArgumentException("XP of " + t + " tokens + k=" + k + " padding rows exceed the model's "
-                    + base.config().maxPositions() + " positions: use fewer XP examples");
+        int p = previous == null ? 0 : previous.k();
+        if (p + t + k > base.config().maxPositions()) {
+            throw new IllegalArgumentException((p > 0 ? "previous prompt (" + p + ") + " : "") + "XP of " + t
+                    + " tokens + k=" + k + " padding rows exceed the model's " + base.config().maxPositions()
+                    + " positions: use fewer XP examples per pass (or iterative generation)");
         }
         NDArray pad = padding.forward().expandDims(0).repeat(0, b);                          // [B,k,d]
-        NDArray x;
-        NDArray mask;
-        if (t == 0) {
-            x = pad;
-            mask = m.ones(new Shape(b, k), DataType.INT64);
-        } else {
-            long[] ids = new long[b * t];
-            long[] msk = new long[b * (t + k)];
-            for (int i = 0; i < b; i++) {
-                long[] r = xp.get(i);
-                int off = t - r.length;                                                      // left padding
-                System.arraycopy(r, 0, ids, i * t + off, r.length);
-                for (int j = off; j < t + k; j++) {
-                    msk[i * (t + k) + j] = 1;
-                }
+        // row layout: [previous prompt rows (p, embeddings designs) ; left padding ; XP tokens ; k padding rows]
+        // (positions are the running sum of the mask, so the masked gap is invisible to the model)
+        boolean prevRows = previous != null && design != PromptDesign.PREFIX;
+        int lead = prevRows ? p : 0;
+        long[] msk = new long[b * (lead + t + k)];
+        long[] ids = new long[b * t];
+        for (int i = 0; i < b; i++) {
+            long[] r = xp.get(i);
+            int off = t - r.length;                                                          // left padding
+            System.arraycopy(r, 0, ids, i * t + off, r.length);
+            for (int j = 0; j < lead + t + k; j++) {
+                msk[i * (lead + t + k) + j] = j < lead || j >= lead + off ? 1 : 0;
             }
-            NDArray tokens = base.embed(m.create(ids, new Shape(b, t)));                       // [B,T,d]
-            x = tokens.concat(pad, 1);                                                        // [B,T+k,d]
-            mask = m.create(msk, new Shape(b, t + k));
         }
-        ForwardOutput out = base.forward(ForwardInput.builder().optEmbeddings(x, mask).optAdapter(lora).build());
-        NDIndex last = new NDIndex(":, {}:, :", t);                                          // the k padding slots
+        NDArray x = pad;
+        if (t > 0) {
+            x = base.embed(m.create(ids, new Shape(b, t))).concat(x, 1);                     // [B,T+k,d]
+        }
+        if (prevRows) {
+            x = previous.embeddings().concat(x, 1);                                         // [B,p+T+k,d]
+        }
+        NDArray mask = m.create(msk, new Shape(b, lead + t + k));
+        ForwardInput.Builder in = ForwardInput.builder().optEmbeddings(x, mask).optAdapter(lora);
+        if (previous != null && design == PromptDesign.PREFIX) {
+            in.optPast(previous.prefix());
+        }
+        ForwardOutput out = base.forward(in.build());
+        NDIndex last = new NDIndex(":, {}:, :", lead + t);                                   // the k padding slots
         return switch (design) {
             case DISCRETE -> discrete(m, out.logits().get(last), gumbel);
             case WEIGHTED_SUM -> weightedSum(base, out.logits().get(last), k);
             case HIDDEN_STATE -> new PromptBatch(design, k, null, out.finalHidden().get(last), null);
             case PREFIX -> {
-                NDIndex kv = new NDIndex(":, :, {}:, :", t);
+                long kvStart = out.cache().length() - k;                                      // after any past
+                NDIndex kv = new NDIndex(":, :, {}:, :", kvStart);
                 List<NDArray> keys = new ArrayList<>();
                 List<NDArray> values = new ArrayList<>();
                 for (int l = 0; l < out.cache().layers(); l++) {
@@ -191,10 +213,55 @@ public final class PromptGenerator implements AutoCloseable {
     /** One prompt per episode, from one batched forward pass; each prompt owns its arrays. */
     public List<GeneratedPrompt> generateAll(List<List<TaskExample>> episodes, LmTokenizer tokenizer) {
         List<long[]> xp = episodes.stream().map(e -> xpTokens(e, tokenizer)).toList();
-        List<GeneratedPrompt> prompts = new ArrayList<>();
         try (NDScope scope = new NDScope(); NDManager m = base.manager().newSubManager()) {
-            PromptBatch batch = forward(m, xp, null);
-            for (int i = 0; i < episodes.size(); i++) {
+            return toPrompts(forward(m, xp, null), tokenizer);
+        }
+    }
+
+    /**
+     * Iterative generation for example sets of any size: the examples are cut into consecutive chunks that fit
+     * the context next to the previous prompt and the padding; each pass reads [previous prompt ; chunk ;
+     * padding], and the last pass's prompt is the result. One pass when everything fits (then it equals
+     * {@link #generate}). A single example that does not fit even alone is an error.
+     */
+    public GeneratedPrompt generateIterative(List<TaskExample> examples, LmTokenizer tokenizer) {
+        List<long[]> chunks = new ArrayList<>();
+        int budgetFirst = base.config().maxPositions() - k;
+        int budget = base.config().maxPositions() - 2 * k;
+        int from = 0;
+        while (from < examples.size() || chunks.isEmpty()) {
+            int limit = chunks.isEmpty() ? budgetFirst : budget;
+            int to = from;
+            long[] best = new long[0];
+            while (to < examples.size()) {
+                long[] ids = xpTokens(examples.subList(from, to + 1), tokenizer);
+                if (ids.length > limit) {
+                    break;
+                }
+                best = ids;
+                to++;
+            }
+            if (to == from && from < examples.size()) {
+                throw new IllegalArgumentException("example " + from + " alone takes more than the " + limit
+                        + " positions a pass leaves for examples");
+            }
+            chunks.add(best);
+            from = to;
+        }
+        try (NDScope scope = new NDScope(); NDManager m = base.manager().newSubManager()) {
+            PromptBatch previous = null;
+            for (long[] chunk : chunks) {
+                previous = forward(m, List.of(chunk), null, previous);
+            }
+            return toPrompts(previous, tokenizer).get(0);
+        }
+    }
+
+    /** Copies each row of {@code batch} into its own {@link GeneratedPrompt} (outside any enclosing scope). */
+    private List<GeneratedPrompt> toPrompts(PromptBatch batch, LmTokenizer tokenizer) {
+        List<GeneratedPrompt> prompts = new ArrayList<>();
+        try {
+            for (int i = 0; i < batch.batchSize(); i++) {
                 NDIndex row = new NDIndex("{}:{}", i, i + 1);
                 long[] ids = batch.tokenIds() == null ? null : batch.tokenIds().get(row).toLongArray();
                 String text = design == PromptDesign.DISCRETE ? tokenizer.decode(ids) : null;
@@ -208,7 +275,6 @@ public final class PromptGenerator implements AutoCloseable {
                         tensors.put("values." + l, batch.prefix().values().get(l).get(row));
                     }
                 }
-                // GeneratedPrompt.of copies into its own manager, outside this scope
                 prompts.add(GeneratedPrompt.of(base.manager(), design, k, ids, text, tensors));
             }
         } catch (RuntimeException e) {
@@ -238,6 +304,17 @@ public final class PromptGenerator implements AutoCloseable {
 
     public LanguageModel base() {
         return base;
+    }
+
+    /**
+     * {@link LanguageModel#fingerprint()} of the base, computed once: it hashes every weight, and the base is
+     * frozen while this PGM uses it, so artifacts can record it without re-hashing the model each time.
+     */
+    public synchronized String baseFingerprint() {
+        if (baseFingerprint == null) {
+            baseFingerprint = base.fingerprint();
+        }
+        return baseFingerprint;
     }
 
     public LoraAdapter lora() {
@@ -270,7 +347,7 @@ public final class PromptGenerator implements AutoCloseable {
      * Writes {@value #ADAPTER_FILE} and {@value #CONFIG_FILE} (design, k, LoRA and padding shapes, the base
      * fingerprint, a version id = hash of the adapter file, and {@code extra} such as the command line).
      */
-    public void save(Path dir, String pgmId, Map<String, String> extra) {
+    public void save(Path dir, String pgmId, Map<String, ?> extra) {
         try {
             Files.createDirectories(dir);
             Path adapter = dir.resolve(ADAPTER_FILE);
@@ -290,9 +367,9 @@ public final class PromptGenerator implements AutoCloseable {
             p.put("hidden", padding.config().hidden());
             p.put("lstm_layers", padding.config().lstmLayers());
             c.put("base_model_type", base.config().family().modelType());
-            c.put("base_fingerprint", base.fingerprint());
+            c.put("base_fingerprint", baseFingerprint());
             ObjectNode x = c.putObject("extra");
-            extra.forEach(x::put);
+            extra.forEach((key, value) -> x.set(key, JSON.valueToTree(value)));
             JSON.writeValue(dir.resolve(CONFIG_FILE).toFile(), c);
             this.id = pgmId;
             this.version = hash;
@@ -341,6 +418,7 @@ public final class PromptGenerator implements AutoCloseable {
         TrainablePadding.Config pc = new TrainablePadding.Config(k, base.config().dModel(),
                 c.path("padding").path("hidden").asInt(), c.path("padding").path("lstm_layers").asInt());
         PromptGenerator g = create(base, lc, pc, design, 0);
+        g.baseFingerprint = actual;
         try {
             Path adapter = dir.resolve(ADAPTER_FILE);
             try (NDManager m = NDManager.newBaseManager()) {

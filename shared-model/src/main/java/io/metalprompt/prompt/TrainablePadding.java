@@ -3,19 +3,18 @@ package io.metalprompt.prompt;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.List;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.index.NDIndex;
 import io.metalprompt.lm.Safetensors;
 
 /**
@@ -59,10 +58,10 @@ public final class TrainablePadding implements AutoCloseable {
         embeddings = normal(rnd, new Shape(c.k(), c.dModel()), 0.02);
         p.put("padding.embeddings", embeddings);
 
-        // A hand-written LSTM rather than DJL's LSTM block: under the PyTorch engine, DJL 0.36's block hands
-        // torch.lstm parameters that do not fit its own shapes ("The size of tensor a (2h) must match the size
-        // of tensor b (h)", even for one bidirectional layer), and its weights can only be reached through a
-        // ParameterStore. k is small (a few dozen steps), so a step loop costs little.
+        // A hand-written LSTM rather than DJL's LSTM block: a bidirectional block (d=64 in, h=32 state, batch-first,
+        // initialised for [1,k,d]) failed inside torch.lstm with "The size of tensor a (64) must match the size
+        // of tensor b (32)", for 2 layers and for 1, and its weights are reachable only through a ParameterStore.
+        // k is small (a few dozen rows), so a loop over the rows costs little and every weight is a plain array.
         double bound = 1.0 / Math.sqrt(c.hidden());   // PyTorch's LSTM initialisation: U(-1/sqrt(h), 1/sqrt(h))
         lstm = new ArrayList<>();
         for (int layer = 0; layer < c.lstmLayers(); layer++) {

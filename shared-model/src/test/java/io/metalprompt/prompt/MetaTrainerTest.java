@@ -73,4 +73,28 @@ class MetaTrainerTest {
             assertTrue(msg.contains("was trained on base model"), msg);
         }
     }
+
+    /** Mean of column 1 (loss) over data rows [from, to) of curve.csv. */
+    private static double meanLoss(List<String> csv, int from, int to) {
+        return csv.subList(1 + from, 1 + to).stream().mapToDouble(l -> Double.parseDouble(l.split(",")[1])).average()
+                .orElseThrow();
+    }
+
+    @Test
+    void metaTrainingLowersTheAnswerLoss(@TempDir Path tmp) throws Exception {
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+        for (PromptDesign design : List.of(PromptDesign.HIDDEN_STATE, PromptDesign.PREFIX)) {
+            Path out = tmp.resolve(design.name());
+            MetaTrainer.Options o = new MetaTrainer.Options(out, LmFixtures.gpt2(), TestData.tasksZip(),
+                    TestData.dataDir().resolve("lexicon.json"), design, 4, 4, 8, List.of(), 3, 40, 4, 4, 1, 2, 0, 1,
+                    1.0, 0.0, 1e-2, 4, 1.0, 1.0, 100, 0, "test");
+            new MetaTrainer(o, quiet).run();
+            List<String> csv = Files.readAllLines(out.resolve("curve.csv"));
+            double first = meanLoss(csv, 0, 8);
+            double last = meanLoss(csv, 32, 40);
+            System.out.printf("meta-training %s on the GPT-2 fixture: loss %.3f (steps 1-8) -> %.3f (steps 33-40)%n",
+                    design, first, last);
+            assertTrue(last < first - 0.1, design + ": loss " + first + " -> " + last);
+        }
+    }
 }

@@ -249,4 +249,30 @@ class PromptGeneratorTest {
         }
         model.parameters().forEach((n, w) -> assertArrayEquals(baseBefore.get(n), w.toFloatArray(), n + " changed"));
     }
+
+    @Test
+    void trainingStepsLeaveNoArraysBehind() {
+        for (PromptDesign design : List.of(PromptDesign.DISCRETE, PromptDesign.PREFIX)) {
+            try (PromptGenerator g = pgm(design, 51); AdamW opt = AdamW.builder().build(model.manager())) {
+                g.setTrainable(true);
+                int after2 = 0;
+                for (int step = 0; step < 8; step++) {
+                    List<Episode> eps = episodes(2, 300 + step);
+                    try (NDManager m = model.manager().newSubManager(); NDScope scope = new NDScope();
+                         GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                        PromptBatch p = g.forward(m, eps.stream().map(Episode::xp).toList(),
+                                new PromptGenerator.Gumbel(1.0, new Random(step)));
+                        gc.backward(PromptLoss.compute(model, m, p, eps).loss());
+                    }
+                    opt.step(g.parameters(), 1e-3);
+                    if (step == 1) {
+                        after2 = model.manager().getManagedArrays().size();
+                    }
+                }
+                assertEquals(after2, model.manager().getManagedArrays().size(),
+                        design + ": arrays alive after 2 and after 8 steps (memory must stay flat)");
+                g.setTrainable(false);
+            }
+        }
+    }
 }

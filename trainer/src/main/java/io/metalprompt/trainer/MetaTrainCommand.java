@@ -47,7 +47,8 @@ public class MetaTrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        String command = "metal meta-train " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+        // the top-level parse result's original arguments include the subcommand name
+        String command = "metal " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
         MetaTrainer.Options options = new MetaTrainer.Options(out, base, tasks, lexicon, design, k, loraRank, loraAlpha,
                 loraTargets, seed, steps, episodes, queries, mMin, mMax, lMin, lMax, syntheticFraction, remapFraction,
                 lr, warmup, temperature, clip, checkpointEvery, stopAfter, command);
