@@ -26,11 +26,16 @@ public class KafkaInferenceClient implements InferenceClient {
     @Channel(Channels.INFERENCE_REQUESTS)
     KafkaRequestReply<InferenceRequest, String> requestReply;
 
+    @Inject
+    GatewayConfig config;
+
     @Override
     public CompletionStage<InferenceResult> request(InferenceRequest request) {
         Message<InferenceRequest> message = Message.of(request)
                 .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(request.taskId()).build());
+        // Giving up cancels the request, which also drops its pending-reply entry (a late result is then ignored).
         return requestReply.request(message)
+                .ifNoItem().after(config.gateway().predictionTimeout()).fail()
                 .map(reply -> decode(request, reply.getPayload()))
                 .subscribeAsCompletionStage();
     }
