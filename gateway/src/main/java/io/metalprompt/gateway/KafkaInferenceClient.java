@@ -40,6 +40,11 @@ public class KafkaInferenceClient implements InferenceClient {
                 .subscribeAsCompletionStage();
     }
 
+    /** Waits until the reply consumer has its partitions (tests use it so that no early result is missed). */
+    public void awaitReplyAssignment(java.time.Duration atMost) {
+        requestReply.waitForAssignments().await().atMost(atMost);
+    }
+
     static InferenceResult decode(InferenceRequest request, String json) {
         InferenceResult result = EventCodec.decode(json, InferenceResult.class);
         if (!request.requestId().equals(result.requestId())) {

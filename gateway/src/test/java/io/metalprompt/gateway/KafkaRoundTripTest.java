@@ -21,6 +21,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.StringSerializer;
+import jakarta.inject.Inject;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -56,8 +58,12 @@ class KafkaRoundTripTest {
     private ConsumerTask<String, String> replier;
     private KafkaProducer<String, String> producer;
 
+    @Inject
+    KafkaInferenceClient inferenceClient;
+
     @BeforeEach
     void connect() {
+        inferenceClient.awaitReplyAssignment(Duration.ofSeconds(60));
         companion = new KafkaCompanion(TestInfrastructure.get().kafkaBootstrap(), Duration.ofSeconds(30));
     }
 
