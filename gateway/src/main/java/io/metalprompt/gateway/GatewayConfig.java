@@ -38,7 +38,7 @@ public interface GatewayConfig {
 
         /**
          * How long a prediction call waits for the worker's result before answering 504.
-         * Keep it below {@code mp.messaging.outgoing.inference-requests.reply.timeout} (120 s).
+         * Keep it below {@code mp.messaging.outgoing.inference-requests.reply.timeout} (35000 ms).
          * Env: {@code METAL_GATEWAY_PREDICTION_TIMEOUT}.
          */
         @WithDefault("30s")

@@ -26,13 +26,23 @@ public class KafkaInferenceClient implements InferenceClient {
     @Channel(Channels.INFERENCE_REQUESTS)
     KafkaRequestReply<InferenceRequest, String> requestReply;
 
+    @Inject
+    GatewayConfig config;
+
     @Override
     public CompletionStage<InferenceResult> request(InferenceRequest request) {
         Message<InferenceRequest> message = Message.of(request)
                 .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(request.taskId()).build());
+        // Giving up cancels the request, which also drops its pending-reply entry (a late result is then ignored).
         return requestReply.request(message)
+                .ifNoItem().after(config.gateway().predictionTimeout()).fail()
                 .map(reply -> decode(request, reply.getPayload()))
                 .subscribeAsCompletionStage();
+    }
+
+    /** Waits until the reply consumer has its partitions (tests use it so that no early result is missed). */
+    public void awaitReplyAssignment(java.time.Duration atMost) {
+        requestReply.waitForAssignments().await().atMost(atMost);
     }
 
     static InferenceResult decode(InferenceRequest request, String json) {

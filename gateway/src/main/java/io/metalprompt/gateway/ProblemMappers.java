@@ -63,10 +63,9 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response json(JsonProcessingException e, UriInfo uri) {
-        if (!e.getClass().equals(JsonProcessingException.class) && !(e instanceof JsonMappingException)) {
-            if (e instanceof JsonParseException p) {
-                return malformed(p, uri);
-            }
+        if (e.getCause() instanceof JsonParseException p) {
+            // databind wraps a syntax error met while building a record (e.g. the body ends too early)
+            return malformed(p, uri);
         }
         return Problems.response(400, "invalid-json", "Invalid request body",
                 "the body could not be read as JSON: " + e.getOriginalMessage(), path(uri));
@@ -131,6 +130,9 @@ public class ProblemMappers {
 
     /** The most specific answer for a Jackson failure that reached us wrapped or under a general type. */
     private Response fromJackson(JsonProcessingException e, UriInfo uri) {
+        if (e.getCause() instanceof JsonParseException p) {
+            return malformed(p, uri);
+        }
         if (e instanceof UnrecognizedPropertyException u) {
             return unknownField(u, uri);
         }

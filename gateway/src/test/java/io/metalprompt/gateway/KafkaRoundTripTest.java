@@ -20,6 +20,9 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.StringSerializer;
+import jakarta.inject.Inject;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -53,9 +56,14 @@ class KafkaRoundTripTest {
 
     private KafkaCompanion companion;
     private ConsumerTask<String, String> replier;
+    private KafkaProducer<String, String> producer;
+
+    @Inject
+    KafkaInferenceClient inferenceClient;
 
     @BeforeEach
     void connect() {
+        inferenceClient.awaitReplyAssignment(Duration.ofSeconds(60));
         companion = new KafkaCompanion(TestInfrastructure.get().kafkaBootstrap(), Duration.ofSeconds(30));
     }
 
@@ -63,6 +71,9 @@ class KafkaRoundTripTest {
     void close() {
         if (replier != null) {
             replier.close();
+        }
+        if (producer != null) {
+            producer.close();
         }
         companion.close();
     }
@@ -98,7 +109,8 @@ class KafkaRoundTripTest {
 
     /** Answers every request of {@code taskId} the way the inference-worker must: copy the headers, reply where they say. */
     private void startReplier(String taskId, Function<InferenceRequest, InferenceResult> answer) {
-        KafkaProducer<String, String> producer = companion.produceStrings().unwrap();
+        producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers", companion.getBootstrapServers()),
+                new StringSerializer(), new StringSerializer());
         replier = companion.consumeStrings().withGroupId("replier-" + UUID.randomUUID())
                 .withOffsetReset(OffsetResetStrategy.EARLIEST)
                 .fromTopics(Topics.INFERENCE_REQUESTS, m -> m
