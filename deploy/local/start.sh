@@ -89,8 +89,10 @@ launch_service() {
     METAL_REDIS_URL="redis://127.0.0.1:${REDIS_PORT}" \
     QUARKUS_HTTP_HOST=127.0.0.1 \
     QUARKUS_HTTP_PORT="${port}" \
+    METAL_MODEL_BASE="${METAL_MODEL_BASE:-${METAL_ROOT}/models/base-lm}" \
+    METAL_MODEL_PGM="${METAL_MODEL_PGM:-${METAL_ROOT}/models/pgm}" \
     OPT_OUT_TRACKING=true DJL_OFFLINE=true OMP_WAIT_POLICY=PASSIVE \
-    nohup java ${SERVICE_JAVA_OPTS} -Dai.djl.offline=true -Dmetal.root="${METAL_ROOT}" \
+    nohup java ${SERVICE_JAVA_OPTS} -Dai.djl.offline=true \
     -jar "${jar}" </dev/null >>"${logfile}" 2>&1 &
   printf '%s\n' "$!" >"${PID_DIR}/${service}.pid"
 }
@@ -109,7 +111,16 @@ await_service() {
 # HOOK: runs once everything is ready (also on a repeated start). A later change registers a sample
 # task here through the gateway's API. Keep it idempotent.
 after_start() {
-  :
+  local cli="${METAL_ROOT}/trainer/target/quarkus-app/quarkus-run.jar"
+  if [[ "${METAL_NO_SAMPLE:-0}" == "1" ]]; then
+    return 0
+  fi
+  [[ -f "${cli}" ]] || die "the command line (${cli}) is not built: run deploy/local/start.sh --build"
+  log "sample task: registering dev_000 (16 examples) through the gateway and predicting its test inputs"
+  OPT_OUT_TRACKING=true DJL_OFFLINE=true OMP_WAIT_POLICY=PASSIVE \
+    java -Dai.djl.offline=true -jar "${cli}" demo --gateway "http://127.0.0.1:$(service_port gateway)" \
+    --tasks "${METAL_ROOT}/data/tasks.zip" --task dev_000 --seed 100 \
+    || die "the sample task failed (output above; service logs in ${LOG_DIR})"
 }
 # ---------------------------------------------------------------------------------------------------
 

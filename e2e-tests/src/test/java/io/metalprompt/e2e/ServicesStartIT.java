@@ -13,6 +13,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import io.metalprompt.testing.TestInfrastructure;
+import io.metalprompt.testing.TinyModels;
 
 /** The three packaged services start against real Kafka and Redis and report ready. */
 class ServicesStartIT {
@@ -22,9 +23,12 @@ class ServicesStartIT {
     @BeforeAll
     static void start() throws Exception {
         TestInfrastructure infra = TestInfrastructure.get();
+        Map<String, String> models = TinyModels.config();
         Map<String, String> env = Map.of(
                 "KAFKA_BOOTSTRAP_SERVERS", infra.kafkaBootstrap(),
-                "METAL_REDIS_URL", infra.redisUrl());
+                "METAL_REDIS_URL", infra.redisUrl(),
+                "METAL_MODEL_BASE", models.get("metal.model.base"),
+                "METAL_MODEL_PGM", models.get("metal.model.pgm"));
         for (String module : List.of("gateway", "prompt-generator", "inference-worker")) {
             services.add(ServiceProcess.start(module, TestInfrastructure.freePort(), env));
         }

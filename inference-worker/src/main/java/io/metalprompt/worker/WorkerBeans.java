@@ -7,6 +7,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 
+import io.quarkus.runtime.Startup;
+
 import io.metalprompt.lm.BatchScorer;
 import io.metalprompt.lm.LanguageModel;
 import io.metalprompt.lm.LmSettings;
@@ -22,6 +24,7 @@ public class WorkerBeans {
 
     @Produces
     @ApplicationScoped
+    @Startup   // load the model at start: a wrong path fails the start, not the first request
     LanguageModel model(WorkerConfig config) {
         return LanguageModel.load(Path.of(config.model().base()),
                 new LmSettings(config.model().device(), config.model().dtype()));

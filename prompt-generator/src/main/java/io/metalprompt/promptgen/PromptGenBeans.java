@@ -14,6 +14,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 
+import io.quarkus.runtime.Startup;
+
 import io.metalprompt.lm.LanguageModel;
 import io.metalprompt.lm.LmSettings;
 import io.metalprompt.lm.LmTokenizer;
@@ -32,6 +34,7 @@ public class PromptGenBeans {
 
     @Produces
     @ApplicationScoped
+    @Startup   // load the model at start: a wrong path fails the start, not the first request
     LanguageModel base(PromptGeneratorConfig config) {
         return LanguageModel.load(Path.of(config.model().base()),
                 new LmSettings(config.model().device(), config.model().dtype()));
@@ -53,6 +56,7 @@ public class PromptGenBeans {
 
     @Produces
     @ApplicationScoped
+    @Startup
     PromptFactory factory(PromptGeneratorConfig config, LanguageModel base, LmTokenizer tokenizer) {
         Map<PromptDesign, PromptGenerator> pgms = new EnumMap<>(PromptDesign.class);
         for (Path dir : pgmFolders(Path.of(config.model().pgm()))) {

@@ -19,8 +19,7 @@ import io.metalprompt.eval.TaskConditioner;
 import io.metalprompt.lm.LanguageModel;
 import io.metalprompt.lm.LmSettings;
 import io.metalprompt.lm.LmTokenizer;
-import io.metalprompt.prompt.PromptConditioner;
-import io.metalprompt.prompt.PromptGenerator;
+import io.metalprompt.prompt.PromptDesign;
 import io.metalprompt.tasks.TaskConfig;
 import io.metalprompt.tasks.TaskRoot;
 import picocli.CommandLine.Command;
@@ -34,9 +33,13 @@ public class EvalCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "Hugging Face model folder") Path model;
     @Option(names = "--tasks", required = true, description = "task folder (or zip) in MetaICL layout") Path tasks;
     @Option(names = "--config", required = true, description = "config JSON with a \"test\" task list") Path config;
-    @Option(names = "--method", required = true, description = "zero-shot, icl or pgm (a meta-trained prompt generator, --pgm)") String method;
-    @Option(names = "--pgm", description = "PGM folder from meta-train (for --method pgm)") Path pgm;
-    @Option(names = "--l", defaultValue = "0", description = "with --method pgm: the last l examples are XL demonstrations after the prompt") int l;
+    @Option(names = "--method", required = true, description = "zero-shot, icl, metal-prompt (a meta-trained PGM: --pgm, --design, --xl) or prompt-tuning (--steps)") String method;
+    @Option(names = "--pgm", defaultValue = "models/pgm", description = "PGM folder, or a folder of PGM folders one per design (default ${DEFAULT-VALUE})") Path pgm;
+    @Option(names = "--design", description = "with metal-prompt: the design to use when --pgm holds several; with prompt-tuning: the design to tune (default PREFIX)") PromptDesign design;
+    @Option(names = "--steps", defaultValue = "100", description = "prompt-tuning steps (prompt-tuning), or refinement steps after generation (metal-prompt with --refine)") int steps;
+    @Option(names = "--refine", description = "metal-prompt: refine each generated prompt by --steps of gradient descent on the task's examples") boolean refine;
+    @Option(names = "--prompt-length", defaultValue = "16", description = "prompt-tuning: prompt positions") int promptLength;
+    @Option(names = {"--xl", "--l"}, defaultValue = "0", description = "metal-prompt: the last L examples stay as XL demonstrations after the prompt") int l;
     @Option(names = "--k", defaultValue = "16", description = "examples per task (the <task>_<k>_<seed>_train.jsonl files)") int k;
     @Option(names = "--seeds", defaultValue = "100,13,21,42,87", split = ",") List<Integer> seeds;
     @Option(names = "--out", required = true, description = "JSON report; a markdown table is written beside it (.md)") Path out;
@@ -52,17 +55,13 @@ public class EvalCommand implements Callable<Integer> {
             TaskConditioner conditioner = switch (method) {
                 case "zero-shot" -> Conditioners.zeroShot();
                 case "icl" -> Conditioners.icl(lm, tokenizer);
-                case "pgm" -> {
-                    if (pgm == null) {
-                        System.err.println("--method pgm needs --pgm FOLDER");
-                        yield null;
-                    }
-                    yield new PromptConditioner(lm, tokenizer, PromptGenerator.load(lm, pgm), l);
-                }
+                case "metal-prompt", "pgm" -> PgmChoice.conditioner(lm, tokenizer, pgm, design, l, refine ? steps : 0);
+                case "prompt-tuning" -> PgmChoice.promptTuning(lm, tokenizer, design == null ? PromptDesign.PREFIX : design,
+                        promptLength, steps);
                 default -> null;
             };
             if (conditioner == null) {
-                System.err.println("unknown --method " + method + " (expected zero-shot, icl or pgm)");
+                System.err.println("unknown --method " + method + " (expected zero-shot, icl, metal-prompt or prompt-tuning)");
                 return 2;
             }
             long t0 = System.nanoTime();
