@@ -16,9 +16,10 @@ import io.metalprompt.tasks.TaskExample;
 import io.metalprompt.text.IclFormat;
 
 /**
- * Generates a task's prompt with the PGM of its design, in one forward pass over its XP examples, and
- * packs it as a {@link PromptArtifact}. Checks up front that the XP examples fit the PGM's context and that
- * the prompt plus the XL demonstrations leave room for a query, and says so in the user's terms when not.
+ * Generates a task's prompt with the PGM of its design — one forward pass over its XP examples, or, when they
+ * do not fit the context, iteratively (previous prompt plus the next chunk of examples, until all are read) —
+ * and packs it as a {@link PromptArtifact}. Checks up front that the prompt plus the XL demonstrations leave
+ * room for a query, and says so in the user's terms when not.
  */
 public final class PgmPromptFactory implements PromptFactory {
 
@@ -55,19 +56,13 @@ public final class PgmPromptFactory implements PromptFactory {
         List<TaskExample> examples = TaskExamples.of(task);
         List<TaskExample> xp = PromptConditioner.xp(examples, task.demonstrations());
         List<TaskExample> xl = PromptConditioner.xl(examples, task.demonstrations());
-        long xpTokens = PromptGenerator.xpTokens(xp, tokenizer).length;
-        if (xpTokens + pgm.k() > maxPositions) {
-            throw new IllegalArgumentException("the " + xp.size() + " examples given to the prompt generator take "
-                    + xpTokens + " tokens, but it reads at most " + (maxPositions - pgm.k())
-                    + ": register fewer or shorter examples");
-        }
         long xlTokens = xl.isEmpty() ? 0 : tokenizer.encode(IclFormat.renderDemonstrations(xl)).length;
         if (pgm.k() + xlTokens + QUERY_ROOM > maxPositions) {
             throw new IllegalArgumentException("the " + xl.size() + " demonstrations kept in front of every request take "
                     + xlTokens + " tokens; with the " + pgm.k() + "-position prompt that leaves less than " + QUERY_ROOM
                     + " of the model's " + maxPositions + " positions for a request: keep fewer demonstrations");
         }
-        try (GeneratedPrompt prompt = pgm.generate(xp, tokenizer)) {
+        try (GeneratedPrompt prompt = pgm.generateIterative(xp, tokenizer)) {
             PromptArtifact artifact = PromptArtifact.of(prompt, pgm, clock.instant());
             return new Result(prompt.k(), artifact.promptText(), artifact.toBytes());
         }

@@ -91,15 +91,25 @@ class PromptTaskHandlerTest {
     }
 
     @Test
-    void examplesTooLongForTheGeneratorFailWithAReason() {
+    void exampleSetsLargerThanTheContextAreFoldedIteratively() {
         List<Example> many = new ArrayList<>();
         for (int i = 0; i < 60; i++) {
-            many.add(new Example("a rather long example sentence with many words number " + i, "alpha"));
+            many.add(new Example("a rather long example sentence with many words number " + i, i % 2 == 0 ? "alpha" : "beta"));
         }
         TaskRegistered t = new TaskRegistered(1, UUID.randomUUID().toString(), "acme", many, List.of("alpha", "beta"),
                 PromptDesign.PREFIX, 0, CLOCK.instant());
+        PromptReady ready = assertInstanceOf(PromptReady.class, handler.handle(t).orElseThrow());
+        assertEquals(TinyModels.K, ready.promptLength());
+        assertTrue(store.find(t.taskId()).orElseThrow().ready());
+    }
+
+    @Test
+    void anExampleTooLongEvenAloneFailsWithAReason() {
+        TaskRegistered t = new TaskRegistered(1, UUID.randomUUID().toString(), "acme",
+                List.of(new Example("word ".repeat(400).strip(), "alpha"), new Example("short", "beta")),
+                List.of("alpha", "beta"), PromptDesign.PREFIX, 0, CLOCK.instant());
         PromptFailed failed = assertInstanceOf(PromptFailed.class, handler.handle(t).orElseThrow());
-        assertTrue(failed.reason().contains("register fewer or shorter examples"), failed.reason());
+        assertTrue(failed.reason().contains("alone takes more than"), failed.reason());
         TaskRecord record = store.find(t.taskId()).orElseThrow();
         assertEquals(TaskRecord.FAILED, record.status());
         assertEquals(failed.reason(), record.reason());

@@ -1,0 +1,122 @@
+package io.metalprompt.e2e;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import io.restassured.http.ContentType;
+
+import io.metalprompt.eval.Evaluator;
+import io.metalprompt.lm.LanguageModel;
+import io.metalprompt.lm.LmSettings;
+import io.metalprompt.lm.LmTokenizer;
+import io.metalprompt.prompt.PromptConditioner;
+import io.metalprompt.prompt.PromptGenerator;
+import io.metalprompt.tasks.TaskExample;
+import io.metalprompt.tasks.TaskLoader;
+import io.metalprompt.tasks.TaskRoot;
+import io.metalprompt.testing.ProjectPaths;
+import io.metalprompt.testing.TestInfrastructure;
+import io.metalprompt.testing.TinyModels;
+
+/**
+ * The three packaged services against real Kafka and Redis: they start and report ready, and a task registered
+ * through the gateway is served with exactly the accuracy the evaluation computes for the same models.
+ */
+class ServingIT {
+
+    private static final List<ServiceProcess> services = new ArrayList<>();
+
+    @BeforeAll
+    static void start() throws Exception {
+        TestInfrastructure infra = TestInfrastructure.get();
+        Map<String, String> models = TinyModels.config();
+        Map<String, String> env = Map.of(
+                "KAFKA_BOOTSTRAP_SERVERS", infra.kafkaBootstrap(),
+                "METAL_REDIS_URL", infra.redisUrl(),
+                "METAL_MODEL_BASE", models.get("metal.model.base"),
+                "METAL_MODEL_PGM", models.get("metal.model.pgm"));
+        for (String module : List.of("gateway", "prompt-generator", "inference-worker")) {
+            services.add(ServiceProcess.start(module, TestInfrastructure.freePort(), env));
+        }
+        for (ServiceProcess service : services) {
+            service.awaitReady(Duration.ofSeconds(90));
+        }
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        for (ServiceProcess service : services) {
+            service.close();
+        }
+    }
+
+    @Test
+    void servedAccuracyEqualsEvaluatedAccuracy() throws Exception {
+        Map<String, String> models = TinyModels.config();
+        List<TaskExample> train;
+        List<TaskExample> test;
+        try (TaskRoot root = TaskRoot.open(ProjectPaths.root().resolve("data/tasks.zip"))) {
+            train = TaskLoader.loadFewShot(root.resolve("dev"), "dev_002", 16, 100);
+            test = TaskLoader.loadTest(root.resolve("dev"), "dev_002").subList(0, 48);
+        }
+        int xl = 2;
+        String gateway = services.get(0).baseUrl();
+        java.util.Map<String, Object> body = new java.util.LinkedHashMap<>();
+        body.put("examples", train.stream().map(e -> Map.of("input", e.input(), "output", e.output())).toList());
+        body.put("options", train.get(0).options());
+        body.put("design", "WEIGHTED_SUM");
+        body.put("demonstrations", xl);
+        String id = given().baseUri(gateway).contentType(ContentType.JSON).body(body)
+                .when().post("/v1/tasks").then().statusCode(202).extract().path("id");
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        String status = "pending";
+        while ("pending".equals(status) && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            status = given().baseUri(gateway).when().get("/v1/tasks/" + id).then().extract().path("status");
+        }
+        assertEquals("ready", status);
+
+        int correct = 0;
+        for (int from = 0; from < test.size(); from += 16) {
+            List<TaskExample> chunk = test.subList(from, from + 16);
+            List<String> choices = given().baseUri(gateway).contentType(ContentType.JSON)
+                    .body(Map.of("inputs", chunk.stream().map(TaskExample::input).toList()))
+                    .when().post("/v1/tasks/" + id + "/predictions").then().statusCode(200)
+                    .extract().path("predictions.choice");
+            for (int i = 0; i < chunk.size(); i++) {
+                if (chunk.get(i).output().equals(choices.get(i))) {
+                    correct++;
+                }
+            }
+        }
+        double served = (double) correct / test.size();
+
+        Path base = Path.of(models.get("metal.model.base"));
+        try (LanguageModel lm = LanguageModel.load(base, LmSettings.cpu());
+             LmTokenizer tokenizer = LmTokenizer.load(base);
+             PromptGenerator pgm = PromptGenerator.load(lm, Path.of(models.get("metal.model.pgm")).resolve("weighted_sum"))) {
+            double evaluated = new Evaluator(lm, tokenizer)
+                    .evaluate(train, test, new PromptConditioner(lm, tokenizer, pgm, xl)).accuracy();
+            assertEquals(evaluated, served, 1e-9, "the served path is the evaluated path");
+        }
+    }
+
+    @Test
+    void everyServiceIsReadyWithRedisUp() {
+        for (ServiceProcess service : services) {
+            given().baseUri(service.baseUrl()).when().get("/q/health/ready")
+                    .then().statusCode(200).body("status", equalTo("UP"));
+        }
+    }
+}
