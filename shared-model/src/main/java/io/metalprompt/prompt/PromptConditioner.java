@@ -55,7 +55,7 @@ public final class PromptConditioner implements TaskConditioner {
 
     @Override
     public KvCache condition(List<TaskExample> examples) {
-        try (GeneratedPrompt prompt = generator.generate(xp(examples, l), tokenizer)) {
+        try (GeneratedPrompt prompt = generator.generateIterative(xp(examples, l), tokenizer)) {
             return prefix(target, tokenizer, prompt, xl(examples, l));
         }
     }
