@@ -47,13 +47,16 @@ public final class TinyModels {
     private static Path create() {
         try {
             Path dir = Files.createTempDirectory("metal-tiny-models");
+            // the child's output goes to a file: surefire talks to this JVM over its standard output
+            Path log = dir.resolve("make-models.log");
             Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-cp", System.getProperty("java.class.path"),
                     "-D" + "metalprompt.root=" + ProjectPaths.root(), "-Dai.djl.offline=true",
                     TinyModels.class.getName(), dir.toString())
-                    .inheritIO().start();
+                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
             if (p.waitFor() != 0) {
-                throw new IllegalStateException("making the tiny test models failed (exit " + p.exitValue() + ")");
+                throw new IllegalStateException("making the tiny test models failed (exit " + p.exitValue() + "):\n"
+                        + Files.readString(log));
             }
             return dir;
         } catch (IOException e) {
