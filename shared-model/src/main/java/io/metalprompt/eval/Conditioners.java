@@ -4,6 +4,7 @@ import java.util.List;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import io.metalprompt.lm.ForwardInput;
 import io.metalprompt.lm.ForwardOutput;
@@ -55,11 +56,12 @@ public final class Conditioners {
             throw new IllegalArgumentException(examples.size() + " demonstrations take " + ids.length
                     + " tokens; the model reads at most " + model.config().maxPositions());
         }
-        try (NDManager m = model.manager().newSubManager()) {
+        try (NDScope scope = new NDScope(); NDManager m = model.manager().newSubManager()) {
             NDArray tokens = m.create(ids, new Shape(1, ids.length));
             ForwardOutput out = model.forward(ForwardInput.builder().setTokens(tokens, null).build());
             KvCache cache = out.cache();
-            // keep only the cache (closing it frees it); the rest of this pass goes with the sub-manager
+            // keep only the cache (closing it frees it); the rest of this pass goes with the scope
+            NDScope.unregister(cache.toNDList());
             cache.toNDList().attach(model.manager());
             return cache;
         }

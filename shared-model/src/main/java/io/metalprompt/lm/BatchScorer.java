@@ -6,6 +6,7 @@ import java.util.List;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
@@ -70,7 +71,9 @@ public final class BatchScorer {
             }
         }
         double[] sums = new double[n];
-        try (NDManager m = model.manager().newSubManager()) {
+        // the scope also frees results whose first operand lives in the model's manager (weights, cached
+        // prefixes): without it every call would leave its padded prefixes and embeddings behind
+        try (NDScope scope = new NDScope(); NDManager m = model.manager().newSubManager()) {
             TokenBatch batch = TokenBatch.of(m, rows, 0);
             KvCache past = stackPrefixes(m, queries);
             ForwardOutput out = model.forward(ForwardInput.builder().setTokens(batch).optPast(past).build());
