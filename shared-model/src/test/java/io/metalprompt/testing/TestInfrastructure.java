@@ -126,10 +126,16 @@ public final class TestInfrastructure {
             bootstrap = kafka.getBootstrapServers();
             kafkaHandle = kafka::stop;
         } else {
-            KafkaClusterTestKit cluster = startInProcessKafka();
+            Path dir = tempDir("metal-kafka");
+            KafkaClusterTestKit cluster = startInProcessKafka(dir);
             kafkaSource = Source.IN_PROCESS;
             bootstrap = cluster.bootstrapServers();
-            kafkaHandle = cluster;
+            // close the broker, then delete its folder, in this order: a folder deleted under a running broker
+            // is a log-dir failure, and Kafka halts the JVM on it (a non-zero exit after green tests)
+            kafkaHandle = () -> {
+                cluster.close();
+                deleteTree(dir);
+            };
         }
         createTopics(bootstrap);
 
@@ -166,9 +172,28 @@ public final class TestInfrastructure {
         }
     }
 
-    private static KafkaClusterTestKit startInProcessKafka() {
+    private static Path tempDir(String prefix) {
+        try {
+            return Files.createTempDirectory(prefix);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot create a temporary folder: " + e.getMessage(), e);
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (Files.exists(dir)) {
+            try (var walk = Files.walk(dir)) {
+                for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
+    private static KafkaClusterTestKit startInProcessKafka(Path baseDir) {
         try {
             KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
+                    .setBaseDirectory(baseDir)
                     .setCombined(true)
                     .setNumBrokerNodes(1)
                     .setNumControllerNodes(1)
@@ -179,6 +204,7 @@ public final class TestInfrastructure {
                     .setConfigProp("offsets.topic.num.partitions", "4")
                     .setConfigProp("transaction.state.log.replication.factor", "1")
                     .setConfigProp("transaction.state.log.min.isr", "1")
+                    .setDeleteOnClose(false)
                     .build();
             cluster.format();
             cluster.startup();
