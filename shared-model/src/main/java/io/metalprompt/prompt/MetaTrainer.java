@@ -5,7 +5,6 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -33,6 +32,7 @@ import io.metalprompt.tasks.TaskLoader;
 import io.metalprompt.tasks.TaskRoot;
 import io.metalprompt.tasks.TaskSpec;
 import io.metalprompt.train.AdamW;
+import io.metalprompt.train.Checkpoint;
 import io.metalprompt.train.LossCurve;
 import io.metalprompt.train.LrSchedule;
 import io.metalprompt.train.Progress;
@@ -154,7 +154,8 @@ public final class MetaTrainer {
                         recent.remove(0);
                     }
                     if (done % o.checkpointEvery() == 0 || done == end) {
-                        writeCheckpoint(params, optimizer, checkpoint);
+                        Checkpoint.write(checkpoint,
+                                dir -> io.metalprompt.lm.Safetensors.write(dir.resolve(CHECKPOINT_PARAMS), params), optimizer);
                         curve.plot(o.out().resolve("loss.png"), "PGM meta-training (" + o.design() + "): loss, first-token accuracy");
                     }
                 }
@@ -255,34 +256,5 @@ public final class MetaTrainer {
             mapping.put(options.get(i), pool.get(i));
         }
         return ex.stream().map(e -> e.relabel(mapping)).toList();
-    }
-
-    /** Parameters, optimizer moments and step into {@code checkpoint.tmp}, then swapped in: never half-written. */
-    private static void writeCheckpoint(Map<String, NDArray> params, AdamW optimizer, Path checkpoint) throws IOException {
-        Path tmp = checkpoint.resolveSibling("checkpoint.tmp");
-        deleteTree(tmp);
-        Files.createDirectories(tmp);
-        io.metalprompt.lm.Safetensors.write(tmp.resolve(CHECKPOINT_PARAMS), params);
-        optimizer.save(tmp.resolve("optimizer.safetensors"));
-        ObjectNode state = JSON.createObjectNode().put("step", optimizer.steps());
-        JSON.writeValue(tmp.resolve("state.json").toFile(), state);
-        Path old = checkpoint.resolveSibling("checkpoint.old");
-        deleteTree(old);
-        if (Files.exists(checkpoint)) {
-            Files.move(checkpoint, old, StandardCopyOption.ATOMIC_MOVE);
-        }
-        Files.move(tmp, checkpoint, StandardCopyOption.ATOMIC_MOVE);
-        deleteTree(old);
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
     }
 }

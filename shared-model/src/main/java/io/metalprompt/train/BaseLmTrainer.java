@@ -125,7 +125,7 @@ public final class BaseLmTrainer {
                         recentCount++;
                     }
                     if (done % o.checkpointEvery() == 0 || done == end) {
-                        writeCheckpoint(model, optimizer, checkpoint);
+                        Checkpoint.write(checkpoint, model::save, optimizer);
                         curve.plot(o.out().resolve("loss.png"), "base LM: loss, answer loss, answer accuracy");
                     }
                 }
@@ -209,23 +209,6 @@ public final class BaseLmTrainer {
         }
     }
 
-    /** Weights, optimizer moments and step into {@code checkpoint.tmp}, then swapped in: never half-written. */
-    private void writeCheckpoint(LanguageModel model, AdamW optimizer, Path checkpoint) throws IOException {
-        Path tmp = checkpoint.resolveSibling("checkpoint.tmp");
-        deleteTree(tmp);
-        model.save(tmp);
-        optimizer.save(tmp.resolve("optimizer.safetensors"));
-        ObjectNode state = JSON.createObjectNode().put("step", optimizer.steps());
-        JSON.writeValue(tmp.resolve("state.json").toFile(), state);
-        Path old = checkpoint.resolveSibling("checkpoint.old");
-        deleteTree(old);
-        if (Files.exists(checkpoint)) {
-            Files.move(checkpoint, old, StandardCopyOption.ATOMIC_MOVE);
-        }
-        Files.move(tmp, checkpoint, StandardCopyOption.ATOMIC_MOVE);
-        deleteTree(old);
-    }
-
     private void writeTrainingJson(LanguageModel model, double finalLoss) throws IOException {
         ObjectNode node = JSON.valueToTree(o);
         node.put("out", o.out().toString());
@@ -236,26 +219,4 @@ public final class BaseLmTrainer {
         node.put("fingerprint", model.fingerprint());
         JSON.writeValue(o.out().resolve("training.json").toFile(), node);
     }
-
-    static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
-    }
-
-    /** Kept for callers that want the checkpoint's step without loading it. */
-    public static long checkpointStep(Path out) {
-        Path state = out.resolve("checkpoint/state.json");
-        try {
-            return Files.exists(state) ? JSON.readTree(state.toFile()).get("step").asLong() : 0;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
 }
