@@ -1,14 +1,9 @@
 package io.metalprompt.promptgen;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.EnumMap;
-import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Disposes;
@@ -59,7 +54,7 @@ public class PromptGenBeans {
     @Startup
     PromptFactory factory(PromptGeneratorConfig config, LanguageModel base, LmTokenizer tokenizer) {
         Map<PromptDesign, PromptGenerator> pgms = new EnumMap<>(PromptDesign.class);
-        for (Path dir : pgmFolders(Path.of(config.model().pgm()))) {
+        for (Path dir : PromptGenerator.folders(Path.of(config.model().pgm()))) {
             PromptGenerator pgm = PromptGenerator.load(base, dir);
             if (pgms.put(pgm.design(), pgm) != null) {
                 throw new ModelLoadException("two PGMs for design " + pgm.design() + " under " + config.model().pgm());
@@ -78,26 +73,5 @@ public class PromptGenBeans {
     @ApplicationScoped
     PromptTaskHandler handler(TaskStore store, PromptFactory factory) {
         return new PromptTaskHandler(store, factory, Clock.systemUTC());
-    }
-
-    /** {@code root} itself when it holds a {@code pgm.json}, else its sub-folders that do. */
-    static List<Path> pgmFolders(Path root) {
-        if (Files.isRegularFile(root.resolve(PromptGenerator.CONFIG_FILE))) {
-            return List.of(root);
-        }
-        if (!Files.isDirectory(root)) {
-            throw new ModelLoadException("no PGM at " + root.toAbsolutePath() + " (set metal.model.pgm / METAL_MODEL_PGM)");
-        }
-        try (Stream<Path> children = Files.list(root)) {
-            List<Path> found = children.filter(d -> Files.isRegularFile(d.resolve(PromptGenerator.CONFIG_FILE)))
-                    .sorted().toList();
-            if (found.isEmpty()) {
-                throw new ModelLoadException("no " + PromptGenerator.CONFIG_FILE + " in " + root.toAbsolutePath()
-                        + " or its sub-folders");
-            }
-            return found;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

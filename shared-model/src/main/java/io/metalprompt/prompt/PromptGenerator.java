@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.stream.Stream;
 import java.util.Map;
 import java.util.Random;
 
@@ -375,6 +376,27 @@ public final class PromptGenerator implements AutoCloseable {
             this.version = hash;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot save the PGM to " + dir.toAbsolutePath(), e);
+        }
+    }
+
+    /** {@code root} itself when it holds a {@code pgm.json}, else its sub-folders that do. */
+    public static List<Path> folders(Path root) {
+        if (Files.isRegularFile(root.resolve(CONFIG_FILE))) {
+            return List.of(root);
+        }
+        if (!Files.isDirectory(root)) {
+            throw new ModelLoadException("no PGM at " + root.toAbsolutePath() + " ");
+        }
+        try (Stream<Path> children = Files.list(root)) {
+            List<Path> found = children.filter(d -> Files.isRegularFile(d.resolve(CONFIG_FILE)))
+                    .sorted().toList();
+            if (found.isEmpty()) {
+                throw new ModelLoadException("no " + CONFIG_FILE + " in " + root.toAbsolutePath()
+                        + " or its sub-folders");
+            }
+            return found;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + root, e);
         }
     }
 

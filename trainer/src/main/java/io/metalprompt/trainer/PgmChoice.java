@@ -1,12 +1,8 @@
 package io.metalprompt.trainer;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.stream.Stream;
 
 import io.metalprompt.eval.TaskConditioner;
 import io.metalprompt.lm.KvCache;
@@ -74,25 +70,17 @@ final class PgmChoice {
 
     /** {@code path} itself when it is a PGM folder, else its sub-folder for {@code design} (or its only one). */
     static Path folder(Path path, PromptDesign design) {
-        if (Files.isRegularFile(path.resolve(PromptGenerator.CONFIG_FILE))) {
-            return path;
+        List<Path> pgms = PromptGenerator.folders(path);
+        if (pgms.size() == 1 && (design == null || pgms.get(0).equals(path))) {
+            return pgms.get(0);   // a single PGM; its design is checked once it is loaded
         }
-        try (Stream<Path> children = Files.list(path)) {
-            List<Path> pgms = children.filter(d -> Files.isRegularFile(d.resolve(PromptGenerator.CONFIG_FILE))).sorted().toList();
-            if (design != null) {
-                Path named = path.resolve(design.name().toLowerCase(Locale.ROOT));
-                if (pgms.contains(named)) {
-                    return named;
-                }
-                throw new ModelLoadException("no " + design + " PGM under " + path + " (expected " + named + ")");
-            }
-            if (pgms.size() == 1) {
-                return pgms.get(0);
-            }
-            throw new ModelLoadException(pgms.isEmpty() ? "no PGM (pgm.json) in " + path
-                    : "several PGMs under " + path + ": choose one with --design");
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + path, e);
+        if (design == null) {
+            throw new ModelLoadException("several PGMs under " + path + ": choose one with --design");
         }
+        Path named = path.resolve(design.name().toLowerCase(Locale.ROOT));
+        if (!pgms.contains(named)) {
+            throw new ModelLoadException("no " + design + " PGM under " + path + " (expected " + named + ")");
+        }
+        return named;
     }
 }
