@@ -49,10 +49,17 @@ app.kubernetes.io/component: {{ .component }}
   value: PASSIVE
 {{- end -}}
 
-{{/* JVM flags of a Java container: (dict "root" $ "javaOpts" "..."). */}}
+{{/*
+JVM settings of a Java container, read by the image's run-java.sh: (dict "root" $ "values" <the component's values>).
+heapPercent becomes JAVA_MAX_MEM_RATIO (-XX:MaxRAMPercentage); javaOpts are appended to the JVM flags.
+*/}}
 {{- define "metal.javaOptsEnv" -}}
 - name: JAVA_OPTS_APPEND
-  value: {{ trim (printf "-Djava.util.logging.manager=org.jboss.logmanager.LogManager -Dai.djl.offline=true %s" (.javaOpts | default "")) | quote }}
+  value: {{ trim (printf "-Djava.util.logging.manager=org.jboss.logmanager.LogManager -Dai.djl.offline=true %s" (.values.javaOpts | default "")) | quote }}
+{{- with .values.heapPercent }}
+- name: JAVA_MAX_MEM_RATIO
+  value: {{ . | toString | quote }}
+{{- end }}
 - name: DJL_CACHE_DIR
   value: {{ .root.Values.djlCacheDir | quote }}
 {{- end -}}
@@ -206,7 +213,7 @@ spec:
                 name: {{ include "metal.fullname" $root }}-config
           env:
             {{- include "metal.djlEnv" $root | nindent 12 }}
-            {{- include "metal.javaOptsEnv" (dict "root" $root "javaOpts" $v.javaOpts) | nindent 12 }}
+            {{- include "metal.javaOptsEnv" (dict "root" $root "values" $v) | nindent 12 }}
             - name: METAL_REDIS_URL
               valueFrom:
                 secretKeyRef:

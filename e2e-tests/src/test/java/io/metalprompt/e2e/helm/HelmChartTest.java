@@ -222,6 +222,10 @@ class HelmChartTest {
         assertEquals("/models/base-lm", env(worker, "METAL_MODEL_BASE").orElseThrow());
         assertEquals("268435456", env(worker, "METAL_SERVING_CACHE_BYTES").orElseThrow());
         assertEquals("256", env(worker, "METAL_SERVING_MAX_ROWS").orElseThrow());
+        // the DJL services leave half the memory limit to PyTorch's native memory
+        assertEquals("50", env(worker, "JAVA_MAX_MEM_RATIO").orElseThrow());
+        assertEquals("50", env(pg, "JAVA_MAX_MEM_RATIO").orElseThrow());
+        assertEquals("75", env(container(defaults.get("Deployment", GATEWAY), "gateway"), "JAVA_MAX_MEM_RATIO").orElseThrow());
         assertEquals("kafka:9092", configMap.get("KAFKA_BOOTSTRAP_SERVERS"));
         assertEquals("2s", configMap.get("METAL_REDIS_TIMEOUT"));
     }
