@@ -37,6 +37,7 @@ public final class CorpusSampler {
     private final Lexicon lexicon;
     private final double burstFraction;
     private final int burstWords;
+    private final double plainFraction;
     private final Map<String, List<TaskExample>> realTasks;
     private final List<String> remapPool;
     private final double realFraction;
@@ -58,6 +59,7 @@ public final class CorpusSampler {
         this.lexicon = b.lexicon;
         this.burstFraction = b.burstFraction;
         this.burstWords = b.burstWords;
+        this.plainFraction = b.plainFraction;
         this.realTasks = new LinkedHashMap<>(b.realTasks);
         this.remapPool = List.copyOf(b.remapPool != null ? b.remapPool : b.lexicon.labels());
         this.realFraction = b.realFraction;
@@ -98,6 +100,7 @@ public final class CorpusSampler {
         List<TaskExample> pool;
         TaskSpec spec = null;
         SyntheticTasks generator = synthetic;
+        boolean plain = false;
         List<String> labels;
         if (real) {
             name = eligible.get(random.nextInt(eligible.size()));
@@ -108,6 +111,7 @@ public final class CorpusSampler {
             if (random.nextDouble() < burstFraction) {
                 generator = new SyntheticTasks(lexicon.restrict(burstWords, random));
             }
+            plain = plainFraction > 0 && random.nextDouble() < plainFraction; // no draw at 0: older streams unchanged
             name = spec.name();
             pool = null;
             labels = spec.labels();
@@ -122,7 +126,7 @@ public final class CorpusSampler {
             if (!demos.isEmpty() && random.nextDouble() < repeatProbability) {
                 e = demos.get(random.nextInt(demos.size()));
             } else {
-                TaskExample raw = real ? pool.get(random.nextInt(pool.size())) : generator.example(spec, random);
+                TaskExample raw = real ? pool.get(random.nextInt(pool.size())) : generator.example(spec, random, plain);
                 e = raw.relabel(mapping);
             }
             List<Integer> eIds = new ArrayList<>();
@@ -247,6 +251,7 @@ public final class CorpusSampler {
         private long seed = 1;
         private double burstFraction;
         private int burstWords = 2;
+        private double plainFraction;
 
         private Builder(HuggingFaceTokenizer tokenizer, Lexicon lexicon) {
             this.tokenizer = tokenizer;
@@ -288,7 +293,6 @@ public final class CorpusSampler {
             return this;
         }
 
-        /** Chance that a demonstration repeats an earlier one of the same sequence [0.1]. */
         /**
          * Share of synthetic sequences that are "bursty": each category limited to {@code words} content words for
          * the whole sequence, so the query's content word recurs in earlier demonstrations [0: none].
@@ -302,6 +306,13 @@ public final class CorpusSampler {
             return this;
         }
 
+        /** Share of synthetic sequences whose sentences hold only the words the task's rule reads [0]. */
+        public Builder optPlainFraction(double f) {
+            this.plainFraction = fraction("plainFraction", f);
+            return this;
+        }
+
+        /** Chance that a demonstration repeats an earlier one of the same sequence [0.1]. */
         public Builder optRepeatProbability(double p) {
             this.repeatProbability = fraction("repeatProbability", p);
             return this;

@@ -88,6 +88,16 @@ public final class SyntheticTasks {
 
     /** One example of {@code task}: a label drawn uniformly, then a sentence for it. */
     public TaskExample example(TaskSpec task, RandomGenerator random) {
+        return example(task, random, false);
+    }
+
+    /**
+     * One example of {@code task}; when {@code plain}, the sentence holds only the words the rule reads (no
+     * fillers, no distractor or emotion words in topic sentences), the easy end of a curriculum: the query's
+     * deciding word sits right before the separator, so matching it against earlier demonstrations is a
+     * two-layer induction problem before it becomes a "find the content word" problem.
+     */
+    public TaskExample example(TaskSpec task, RandomGenerator random, boolean plain) {
         int label = random.nextInt(task.labels().size());
         List<String> content = new ArrayList<>();
         List<String> free = new ArrayList<>(); // words whose position does not matter
@@ -95,10 +105,10 @@ public final class SyntheticTasks {
             case TOPIC -> {
                 content.add(pick(contentWords(task.categories().get(label)), random));
                 List<String> others = outside(task.categories());
-                if (!others.isEmpty() && random.nextDouble() < TOPIC_DISTRACTOR) {
+                if (!plain && !others.isEmpty() && random.nextDouble() < TOPIC_DISTRACTOR) {
                     free.add(pick(lexicon.words(pick(others, random)), random));
                 }
-                if (random.nextDouble() < TOPIC_EMOTION) {
+                if (!plain && random.nextDouble() < TOPIC_EMOTION) {
                     free.add(pick(random.nextBoolean() ? lexicon.positive() : lexicon.negative(), random));
                 }
             }
@@ -134,7 +144,7 @@ public final class SyntheticTasks {
             }
         }
         List<String> fillers = fillersFor(task);
-        int n = task.family() == Family.FIRST
+        int n = plain ? 0 : task.family() == Family.FIRST
                 ? 1 + random.nextInt(3) + 1 + random.nextInt(4) // 2..7, peaked at 4-5 as in the data
                 : MIN_FILLERS + random.nextInt(MAX_FILLERS - MIN_FILLERS + 1);
         for (int i = 0; i < n; i++) {

@@ -52,7 +52,8 @@ public final class BaseLmTrainer {
     public record Options(Path out, Path tasks, Path lexicon, Path tokenizer, long seed, int steps, int batchSize,
                           int maxTokens, int layers, int heads, int dModel, double lr, int warmupSteps,
                           double answerWeight, double tokenWeight, double realFraction, double remapFraction,
-                          double repeatProbability, double burstFraction, int burstWords, int curriculumSteps,
+                          double repeatProbability, double burstFraction, int burstWords, double plainFraction,
+                          boolean sinusoidalPositions, int curriculumSteps,
                           int curriculumMaxTokens, int checkpointEvery, int stopAfter) {
     }
 
@@ -89,7 +90,10 @@ public final class BaseLmTrainer {
                     : LanguageModel.init(config, o.seed(), LmSettings.cpu());
                  AdamW optimizer = AdamW.builder().build(model.manager())) {
                 long start = 0;
-                LossCurve curve = new LossCurve(o.out().resolve("curve.csv"), List.of("loss", "answer_loss", "answer_acc"));
+                if (!resume && o.sinusoidalPositions()) {
+                    sinusoidalPositions(model);
+                }
+                LossCurve curve = new LossCurve(o.out().resolve("curve.csv"), List.of("loss", "answer_loss", "answer_acc", "seen_acc"));
                 if (resume) {
                     optimizer.load(checkpoint.resolve("optimizer.safetensors"));
                     start = optimizer.steps();
@@ -116,9 +120,9 @@ public final class BaseLmTrainer {
                     double lr = schedule.at(step);
                     double gradNorm = optimizer.step(params, lr);
                     long done = step + 1;
-                    curve.append(done, stats[0], stats[1], stats[2]);
+                    curve.append(done, stats[0], stats[1], stats[2], stats[3]);
                     progress.update(done, stats[0], String.format(Locale.ROOT,
-                            "ans %.3f acc %.2f lr %.1e |g| %.2f", stats[1], stats[2], lr, gradNorm),
+                            "ans %.3f acc %.2f seen %.2f lr %.1e |g| %.2f", stats[1], stats[2], stats[3], lr, gradNorm),
                             (long) batch.ids().length * batch.ids()[0].length);
                     if (done > o.steps() - 50) {
                         recent += stats[0];
@@ -154,6 +158,7 @@ public final class BaseLmTrainer {
                 .optRemapFraction(o.remapFraction())
                 .optRepeatProbability(o.repeatProbability())
                 .optBurst(o.burstFraction(), o.burstWords())
+                .optPlainFraction(o.plainFraction())
                 .optMinClasses(2)
                 .optMaxClasses(curriculum ? 2 : 4)
                 .optMaxTokens(curriculum ? o.curriculumMaxTokens() : o.maxTokens())
@@ -163,7 +168,10 @@ public final class BaseLmTrainer {
 
     /**
      * Forward and backward of one batch. Loss = weighted next-token cross-entropy: {@code answerWeight} on
-     * label tokens, {@code tokenWeight} on the other real tokens. Returns {loss, answer loss, answer accuracy}.
+     * label tokens, {@code tokenWeight} on the other real tokens. Returns {loss, answer loss, answer accuracy,
+     * seen accuracy}: the last is the accuracy on answers whose label word already answered an earlier
+     * demonstration of the same sequence, the only answers a model can get from context (a label's first
+     * appearance is a guess among all label words), so it is the in-context-learning signal.
      */
     private double[] trainStep(LanguageModel model, CorpusSampler.Batch batch, int padId) {
         int b = batch.ids().length;
@@ -205,8 +213,50 @@ public final class BaseLmTrainer {
             double answerLoss = nll.mul(ansArr).sum().getFloat() / Math.max(1, answers);
             NDArray hit = logp.argMax(-1).eq(targets).toType(DataType.FLOAT32, false).mul(ansArr);
             double acc = hit.sum().getFloat() / Math.max(1, answers);
-            return new double[] {loss.getFloat(), answerLoss, acc};
+            return new double[] {loss.getFloat(), answerLoss, acc, seenAccuracy(batch, hit.toFloatArray(), t)};
         }
+    }
+
+    /**
+     * Overwrites GPT-2's learned position table with sine/cosine rows (Vaswani et al.) scaled to the size of the
+     * random init: still a learned table, but one that starts with relative-position structure (a row's dot
+     * product with another depends on their distance), so a "previous token" attention head, the first half
+     * of an induction circuit, need not be learned position by position.
+     */
+    static void sinusoidalPositions(LanguageModel model) {
+        NDArray wpe = model.parameters().get("transformer.wpe.weight");
+        if (wpe == null) {
+            throw new IllegalArgumentException("sinusoidal positions need a GPT-2 model (no transformer.wpe.weight)");
+        }
+        long rows = wpe.getShape().get(0);
+        int d = (int) wpe.getShape().get(1);
+        float[] v = new float[(int) rows * d];
+        for (int pos = 0; pos < rows; pos++) {
+            for (int i = 0; i < d / 2; i++) {
+                double angle = pos / Math.pow(10000, 2.0 * i / d);
+                v[pos * d + 2 * i] = (float) (0.05 * Math.sin(angle));
+                v[pos * d + 2 * i + 1] = (float) (0.05 * Math.cos(angle));
+            }
+        }
+        wpe.set(v);
+    }
+
+    /** Accuracy on answer tokens whose id answered an earlier demonstration in the same row ({@code hits}: [B,T-1]). */
+    static double seenAccuracy(CorpusSampler.Batch batch, float[] hits, int t) {
+        double seen = 0;
+        double right = 0;
+        for (int i = 0; i < batch.ids().length; i++) {
+            java.util.Set<Integer> answered = new java.util.HashSet<>();
+            for (int j = 1; j < t; j++) {
+                if (batch.masks()[i][j] > 0) {
+                    if (!answered.add(batch.ids()[i][j])) {
+                        seen++;
+                        right += hits[i * (t - 1) + j - 1];
+                    }
+                }
+            }
+        }
+        return seen == 0 ? Double.NaN : right / seen;
     }
 
     private void writeTrainingJson(LanguageModel model, double finalLoss) throws IOException {

@@ -111,15 +111,20 @@ public final class LossCurve {
             g.drawString(String.format(Locale.ROOT, "step %.0f", maxStep), w - right - 70, h - bottom + 16);
             for (int s = 0; s < series.size(); s++) {
                 int col = s + 1;
-                double max = rows.stream().mapToDouble(r -> r[col]).max().orElse(1);
+                // a series may have no value on some rows (NaN, or a column added to an older CSV): skipped
+                List<double[]> have = rows.stream().filter(r -> r.length > col && Double.isFinite(r[col])).toList();
+                if (have.isEmpty()) {
+                    continue;
+                }
+                double max = have.stream().mapToDouble(r -> r[col]).max().orElse(1);
                 double scale = max > 0 ? max : 1;
-                double smooth = rows.get(0)[col];
+                double smooth = have.get(0)[col];
                 double alpha = Math.min(1.0, 20.0 / rows.size());
                 int px = -1;
                 int py = -1;
                 g.setColor(COLORS[s % COLORS.length]);
                 g.setStroke(new BasicStroke(1.6f));
-                for (double[] r : rows) {
+                for (double[] r : have) {
                     smooth = alpha * r[col] + (1 - alpha) * smooth;
                     int x = left + (int) ((w - left - right) * (r[0] - minStep) / Math.max(1, maxStep - minStep));
                     int y = h - bottom - (int) ((h - top - bottom) * smooth / scale);
@@ -130,7 +135,7 @@ public final class LossCurve {
                     py = y;
                 }
                 g.drawString(String.format(Locale.ROOT, "%s (axis 0..%.3f, last %.4f)", series.get(s), scale,
-                        rows.get(rows.size() - 1)[col]), left + 10, top + 18 + 16 * s);
+                        have.get(have.size() - 1)[col]), left + 10, top + 18 + 16 * s);
             }
         }
         g.dispose();

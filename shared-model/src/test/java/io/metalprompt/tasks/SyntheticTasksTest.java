@@ -50,6 +50,26 @@ class SyntheticTasksTest {
     }
 
     @Test
+    void plainSentencesHoldOnlyTheWordsTheRuleReadsAndStillFollowIt() {
+        SplittableRandom random = new SplittableRandom(11);
+        for (int t = 0; t < 200; t++) {
+            TaskSpec task = gen.newTask(random, 2, 4);
+            for (int i = 0; i < 20; i++) {
+                TaskExample e = gen.example(task, random, true);
+                assertEquals(Set.of(e.output()), rules.allowedLabels(task, e.input()), task + ": " + e);
+                for (String w : e.input().split(" ")) {
+                    boolean readable = lex.categoryOf(w).isPresent() || lex.positive().contains(w)
+                            || lex.negative().contains(w);
+                    assertTrue(readable, "filler in a plain sentence: " + e.input());
+                }
+                if (task.family() == Family.TOPIC) {
+                    assertEquals(1, e.input().split(" ").length, "a plain topic sentence is its content word: " + e);
+                }
+            }
+        }
+    }
+
+    @Test
     void classCountsFollowTheRequestedRange() {
         SplittableRandom random = new SplittableRandom(3);
         Set<Integer> counts = new HashSet<>();

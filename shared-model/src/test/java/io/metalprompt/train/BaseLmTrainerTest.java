@@ -1,6 +1,7 @@
 package io.metalprompt.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -22,7 +23,7 @@ class BaseLmTrainerTest {
     private static BaseLmTrainer.Options options(Path out, int stopAfter) {
         Path data = TestData.dataDir();
         return new BaseLmTrainer.Options(out, data.resolve("tasks.zip"), data.resolve("lexicon.json"),
-                data.resolve("tokenizer.json"), 7, 4, 4, 64, 1, 2, 32, 3e-3, 2, 1.0, 0.05, 0.25, 0.5, 0.2, 0.5, 2, 2, 48,
+                data.resolve("tokenizer.json"), 7, 4, 4, 64, 1, 2, 32, 3e-3, 2, 1.0, 0.05, 0.25, 0.5, 0.2, 0.5, 2, 0.0, false, 2, 48,
                 2, stopAfter);
     }
 
@@ -52,6 +53,37 @@ class BaseLmTrainerTest {
                 assertArrayEquals(a.parameters().get(name).toFloatArray(), b.parameters().get(name).toFloatArray(),
                         name);
             }
+        }
+    }
+
+    @Test
+    void seenAccuracyCountsOnlyAnswersWhoseLabelAnsweredBefore() {
+        // row: x = A ; x = B ; x = A ; x = A  (answers at 2, 6, 10, 14; ids: A=5, B=6)
+        int[][] ids = {{1, 2, 5, 3, 1, 2, 6, 3, 1, 2, 5, 3, 1, 2, 5}};
+        float[][] masks = {{0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1}};
+        float[] hits = new float[14];                 // hits[j-1] is the prediction of token j
+        hits[10 - 1] = 1;                             // the first seen A right, the second wrong
+        hits[2 - 1] = 1;                              // first answers are not counted, right or wrong
+        assertEquals(0.5, BaseLmTrainer.seenAccuracy(new io.metalprompt.tasks.CorpusSampler.Batch(ids, masks), hits, 15), 1e-9);
+    }
+
+    @Test
+    void sinusoidalPositionsMakeRowSimilarityDependOnDistanceOnly() {
+        var config = new io.metalprompt.lm.ModelConfig(io.metalprompt.lm.ModelConfig.Family.GPT2, 20, 1, 2, 2, 16, 8,
+                64, 32, 1e-5, 0.0, true, 0, 0);
+        try (var model = io.metalprompt.lm.LanguageModel.init(config, 1, io.metalprompt.lm.LmSettings.cpu())) {
+            BaseLmTrainer.sinusoidalPositions(model);
+            float[] w = model.parameters().get("transformer.wpe.weight").toFloatArray();
+            java.util.function.BiFunction<Integer, Integer, Double> dot = (a, b) -> {
+                double s = 0;
+                for (int k = 0; k < 16; k++) {
+                    s += w[a * 16 + k] * w[b * 16 + k];
+                }
+                return s;
+            };
+            assertEquals(dot.apply(3, 5), dot.apply(20, 22), 1e-6);
+            assertEquals(dot.apply(0, 7), dot.apply(10, 17), 1e-6);
+            assertTrue(dot.apply(9, 10) > dot.apply(9, 20), "near rows are more alike than far ones");
         }
     }
 }
