@@ -178,6 +178,12 @@ class ObservabilityTest {
     private static double value(List<String> lines, String prefix) {
         assertMetric(lines, prefix);
         return lines.stream().filter(l -> l.startsWith(prefix))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+                .mapToDouble(ObservabilityTest::sampleValue).sum();
+    }
+
+    /** The value of a sample line {@code name{labels} value [# exemplar]} (exemplars carry trace ids). */
+    static double sampleValue(String line) {
+        String sample = line.contains(" # ") ? line.substring(0, line.indexOf(" # ")) : line;
+        return Double.parseDouble(sample.substring(sample.lastIndexOf(' ') + 1));
     }
 }

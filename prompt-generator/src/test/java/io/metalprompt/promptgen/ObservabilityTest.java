@@ -87,6 +87,12 @@ class ObservabilityTest {
         assertTrue(lines.stream().anyMatch(l -> l.startsWith(prefix) && l.contains(containing)),
                 "/q/metrics has no " + prefix + "..." + containing);
         return lines.stream().filter(l -> l.startsWith(prefix) && l.contains(containing))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+                .mapToDouble(ObservabilityTest::sampleValue).sum();
+    }
+
+    /** The value of a sample line {@code name{labels} value [# exemplar]} (exemplars carry trace ids). */
+    static double sampleValue(String line) {
+        String sample = line.contains(" # ") ? line.substring(0, line.indexOf(" # ")) : line;
+        return Double.parseDouble(sample.substring(sample.lastIndexOf(' ') + 1));
     }
 }
