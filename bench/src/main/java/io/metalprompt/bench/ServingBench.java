@@ -24,6 +24,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
@@ -589,7 +590,7 @@ public final class ServingBench {
 
         private final BlockingQueue<Job> queue = new ArrayBlockingQueue<>(4096);
         /** Batches served, requests in them, nanoseconds spent serving them. */
-        private final java.util.concurrent.atomic.AtomicLongArray stats = new java.util.concurrent.atomic.AtomicLongArray(3);
+        private final AtomicLongArray stats = new AtomicLongArray(3);
         private final Thread thread;
         private final String taskId;
         private final String tenant;
