@@ -3,13 +3,21 @@ package io.metalprompt.e2e;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -17,6 +25,7 @@ import org.junit.jupiter.api.Test;
 import io.restassured.http.ContentType;
 
 import io.metalprompt.eval.Evaluator;
+import io.metalprompt.events.Topics;
 import io.metalprompt.lm.LanguageModel;
 import io.metalprompt.lm.LmSettings;
 import io.metalprompt.lm.LmTokenizer;
@@ -45,7 +54,9 @@ class ServingIT {
                 "KAFKA_BOOTSTRAP_SERVERS", infra.kafkaBootstrap(),
                 "METAL_REDIS_URL", infra.redisUrl(),
                 "METAL_MODEL_BASE", models.get("metal.model.base"),
-                "METAL_MODEL_PGM", models.get("metal.model.pgm"));
+                "METAL_MODEL_PGM", models.get("metal.model.pgm"),
+                // spans leave the services every 100 ms (to nowhere, without a collector): see the tracing test
+                "QUARKUS_OTEL_BSP_SCHEDULE_DELAY", "100ms");
         for (String module : List.of("gateway", "prompt-generator", "inference-worker")) {
             services.add(ServiceProcess.start(module, TestInfrastructure.freePort(), env));
         }
@@ -109,6 +120,55 @@ class ServingIT {
             double evaluated = new Evaluator(lm, tokenizer)
                     .evaluate(train, test, new PromptConditioner(lm, tokenizer, pgm, xl)).accuracy();
             assertEquals(evaluated, served, 1e-9, "the served path is the evaluated path");
+        }
+    }
+
+    /**
+     * One request followed across the packaged services by its trace id: sent with a client's traceparent, its result
+     * record (written by the worker) carries the same trace; and without a collector no service tries to export.
+     */
+    @Test
+    void aPredictionCanBeFollowedFromTheClientToTheWorkersReply() throws Exception {
+        String gateway = services.get(0).baseUrl();
+        Map<String, Object> body = Map.of(
+                "examples", List.of(Map.of("input", "a happy dog", "output", "good"), Map.of("input", "a sad cat", "output", "bad")),
+                "design", "PREFIX");
+        String id = given().baseUri(gateway).contentType(ContentType.JSON).body(body)
+                .when().post("/v1/tasks").then().statusCode(202).extract().path("id");
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        String status = "pending";
+        while ("pending".equals(status) && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            status = given().baseUri(gateway).when().get("/v1/tasks/" + id).then().extract().path("status");
+        }
+        assertEquals("ready", status);
+
+        String traceId = java.util.UUID.randomUUID().toString().replace("-", "");
+        given().baseUri(gateway).contentType(ContentType.JSON)
+                .header("traceparent", "00-" + traceId + "-" + traceId.substring(0, 16) + "-01")
+                .body(Map.of("inputs", List.of("a happy cat"))).when().post("/v1/tasks/" + id + "/predictions")
+                .then().statusCode(200);
+
+        Map<String, Object> config = Map.of("bootstrap.servers", TestInfrastructure.get().kafkaBootstrap(),
+                "group.id", "it-" + traceId, "auto.offset.reset", "earliest");
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(config, new StringDeserializer(),
+                new StringDeserializer())) {
+            consumer.subscribe(List.of(Topics.INFERENCE_RESULTS));
+            boolean found = false;
+            long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (!found && System.nanoTime() < until) {
+                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(500))) {
+                    Header h = r.headers().lastHeader("traceparent");
+                    found |= id.equals(r.key()) && h != null
+                            && new String(h.value(), StandardCharsets.UTF_8).split("-")[1].equals(traceId);
+                }
+            }
+            assertTrue(found, "a result record of task " + id + " carries the client's trace " + traceId);
+        }
+        Thread.sleep(1000);   // a few export rounds
+        for (ServiceProcess service : services) {
+            assertFalse(Files.readString(service.log()).contains("Failed to export"),
+                    service.log() + ": no collector is configured, so nothing may be sent to one");
         }
     }
 

@@ -18,16 +18,17 @@ import io.metalprompt.text.IclFormat;
 /**
  * Builds a task's serving prefix from its stored artifact: the prompt's keys/values (PREFIX) or the LM's
  * keys/values over the prompt (other designs), extended by the task's XL demonstrations — the same
- * {@link PromptConditioner#prefix} the evaluation uses.
+ * {@link PromptConditioner#prefix} the evaluation uses. Public for the serving benchmark ({@code bench/}), which
+ * runs the worker's engine in-process.
  */
-final class ArtifactPrefixLoader implements InferenceEngine.PrefixLoader {
+public final class ArtifactPrefixLoader implements InferenceEngine.PrefixLoader {
 
     private final TaskStore store;
     private final LanguageModel model;
     private final LmTokenizer tokenizer;
     private final String fingerprint;
 
-    ArtifactPrefixLoader(TaskStore store, LanguageModel model, LmTokenizer tokenizer) {
+    public ArtifactPrefixLoader(TaskStore store, LanguageModel model, LmTokenizer tokenizer) {
         this.store = store;
         this.model = model;
         this.tokenizer = tokenizer;

@@ -24,9 +24,11 @@ public final class PrefixCache {
     }
 
     private final Cache<Key, Entry> cache;
+    private final long maxBytes;
     private final java.util.Queue<Entry> evicted = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     public PrefixCache(long maxBytes) {
+        this.maxBytes = maxBytes;
         this.cache = Caffeine.newBuilder()
                 .maximumWeight(maxBytes)
                 .weigher((Key k, Entry e) -> (int) Math.min(Integer.MAX_VALUE, e.bytes()))
@@ -64,8 +66,21 @@ public final class PrefixCache {
         return cache.stats().missCount();
     }
 
+    /** Prefixes dropped to stay within {@link #maxBytes()} (not counting invalidated ones). */
+    public long evictions() {
+        return cache.stats().evictionCount();
+    }
+
     public long bytes() {
         return cache.asMap().values().stream().mapToLong(Entry::bytes).sum();
+    }
+
+    public long entries() {
+        return cache.estimatedSize();
+    }
+
+    public long maxBytes() {
+        return maxBytes;
     }
 
     /** Bytes of a cache's arrays (float32 keys and values per layer, plus its mask). */

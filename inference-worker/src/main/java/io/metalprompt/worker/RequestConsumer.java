@@ -23,7 +23,12 @@ import io.metalprompt.events.InferenceRequest;
 import io.metalprompt.events.InferenceResult;
 import io.metalprompt.events.InvalidRecordException;
 import io.metalprompt.events.Topics;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
 import io.smallrye.common.annotation.Blocking;
+import io.smallrye.reactive.messaging.TracingMetadata;
 import io.smallrye.reactive.messaging.kafka.KafkaRecord;
 import io.smallrye.reactive.messaging.kafka.KafkaRecordBatch;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
@@ -36,15 +41,26 @@ import io.smallrye.reactive.messaging.kafka.reply.KafkaRequestReply;
  * the request's {@code REPLY_CORRELATION_ID} header back. The batch's offsets are committed only after every
  * result is acknowledged by the broker, so a worker killed mid-batch leaves the batch to be answered again.
  * A record that cannot be decoded goes to {@code metal.inference-requests.dlq} with the reason in a header.
+ *
+ * <p>Tracing: the connector starts each record's consumer span from its {@code traceparent} header, but a batch has
+ * no current trace, so each request gets its own {@value #SERVE_SPAN} span under its record's, and its reply is
+ * sent under that span: one request is followed gateway &rarr; worker &rarr; reply.
  */
 @ApplicationScoped
 public class RequestConsumer {
 
     private static final Logger LOG = Logger.getLogger(RequestConsumer.class);
     static final String DLQ_REASON_HEADER = "dead-letter-reason";
+    static final String SERVE_SPAN = "serve inference-request";
 
     @Inject
     InferenceEngine engine;
+
+    @Inject
+    ServingMetrics metrics;
+
+    @Inject
+    Tracer tracer;
 
     @Inject
     @Channel(Channels.INFERENCE_RESULTS)
@@ -67,17 +83,59 @@ public class RequestConsumer {
             } catch (InvalidRecordException e) {
                 LOG.warnf("request record (topic %s, partition %d, key %s) to the dead-letter topic: %s",
                         record.getTopic(), record.getPartition(), record.getKey(), e.getMessage());
-                sent.add(send(deadLetters, record.getPayload() == null ? "" : record.getPayload(),
-                        OutgoingKafkaRecordMetadata.<String>builder().withKey(record.getKey())
+                sent.add(send(deadLetters, Message.of(record.getPayload() == null ? "" : record.getPayload())
+                        .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(record.getKey())
                                 .withHeaders(List.of(new RecordHeader(DLQ_REASON_HEADER,
-                                        e.getMessage().getBytes(StandardCharsets.UTF_8)))).build()));
+                                        e.getMessage().getBytes(StandardCharsets.UTF_8)))).build())));
             }
         }
-        List<InferenceResult> answers = requests.isEmpty() ? List.of() : engine.serve(requests);
-        for (int i = 0; i < answers.size(); i++) {
-            sent.add(send(results, EventCodec.encodeToString(answers.get(i)), replyMetadata(sources.get(i), answers.get(i))));
+        if (!requests.isEmpty()) {
+            serve(requests, sources, sent);
         }
         return CompletableFuture.allOf(sent.toArray(new CompletableFuture[0])).thenCompose(v -> batch.ack());
+    }
+
+    /** Serves the decoded requests as one batch and sends one reply each, every request in its own span. */
+    private void serve(List<InferenceRequest> requests, List<KafkaRecord<String, String>> sources,
+                       List<CompletableFuture<Void>> sent) {
+        long now = System.currentTimeMillis();
+        List<Context> traces = new ArrayList<>();
+        List<Span> spans = new ArrayList<>();
+        for (int i = 0; i < requests.size(); i++) {
+            KafkaRecord<String, String> record = sources.get(i);
+            metrics.waited(record.getTimestamp().toEpochMilli(), now);
+            Context parent = TracingMetadata.fromMessage(record).map(TracingMetadata::getCurrentContext)
+                    .orElse(Context.root());
+            Span span = tracer.spanBuilder(SERVE_SPAN).setParent(parent)
+                    .setAttribute("metal.task_id", requests.get(i).taskId())
+                    .setAttribute("metal.request_id", requests.get(i).requestId())
+                    .setAttribute("metal.inputs", requests.get(i).inputs().size())
+                    .setAttribute("metal.batch.requests", requests.size())
+                    .startSpan();
+            spans.add(span);
+            traces.add(parent.with(span));
+        }
+        long t0 = System.nanoTime();
+        List<InferenceResult> answers;
+        try {
+            answers = engine.serve(requests);
+        } catch (RuntimeException e) {
+            spans.forEach(span -> span.recordException(e).setStatus(StatusCode.ERROR).end());
+            throw e;
+        }
+        metrics.served(requests, answers, System.nanoTime() - t0);
+        for (int i = 0; i < answers.size(); i++) {
+            InferenceResult answer = answers.get(i);
+            Span span = spans.get(i).setAttribute("metal.status", answer.status().name());
+            if (answer.status() == InferenceResult.Status.FAILED) {
+                span.setStatus(StatusCode.ERROR, answer.error());
+            }
+            span.end();
+            // the reply's producer span, and so its traceparent header, continue this request's trace
+            sent.add(send(results, Message.of(EventCodec.encodeToString(answer))
+                    .addMetadata(replyMetadata(sources.get(i), answer))
+                    .addMetadata(TracingMetadata.withCurrent(traces.get(i)))));
+        }
     }
 
     /** Where the reply goes and what it carries back, from the request's reply headers. */
@@ -99,10 +157,10 @@ public class RequestConsumer {
         return b.build();
     }
 
-    private static CompletableFuture<Void> send(Emitter<String> emitter, String payload,
-                                                OutgoingKafkaRecordMetadata<String> metadata) {
+    /** Sends {@code message}; completes when the broker acknowledges it. */
+    private static CompletableFuture<Void> send(Emitter<String> emitter, Message<String> message) {
         CompletableFuture<Void> done = new CompletableFuture<>();
-        emitter.send(Message.of(payload).addMetadata(metadata)
+        emitter.send(message
                 .withAck(() -> {
                     done.complete(null);
                     return CompletableFuture.completedFuture(null);

@@ -15,8 +15,10 @@ import io.metalprompt.lm.LmSettings;
 import io.metalprompt.lm.LmTokenizer;
 import io.metalprompt.store.RedisConnector;
 import io.metalprompt.store.TaskStore;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 
 /** Wires the plain serving classes: the frozen LM, its tokenizer, the task store, the prefix cache and the engine. */
 @ApplicationScoped
@@ -54,17 +56,36 @@ public class WorkerBeans {
     @ApplicationScoped
     PrefixCache prefixCache(WorkerConfig config, MeterRegistry registry) {
         PrefixCache cache = new PrefixCache(config.serving().cacheBytes());
-        Gauge.builder("metal.worker.prefix.cache.hits", cache, PrefixCache::hits).register(registry);
-        Gauge.builder("metal.worker.prefix.cache.misses", cache, PrefixCache::misses).register(registry);
-        Gauge.builder("metal.worker.prefix.cache.bytes", cache, PrefixCache::bytes).baseUnit("bytes").register(registry);
+        FunctionCounter.builder("metal.worker.prefix.cache.hits", cache, PrefixCache::hits)
+                .description("Requests whose task prefix was in memory").register(registry);
+        FunctionCounter.builder("metal.worker.prefix.cache.misses", cache, PrefixCache::misses)
+                .description("Requests whose task prefix had to be built from the stored prompt").register(registry);
+        FunctionCounter.builder("metal.worker.prefix.cache.evictions", cache, PrefixCache::evictions)
+                .description("Task prefixes dropped to stay within metal.serving.cache-bytes").register(registry);
+        Gauge.builder("metal.worker.prefix.cache", cache, PrefixCache::bytes).baseUnit("bytes")
+                .description("Bytes of the task prefixes held in memory").register(registry);
+        Gauge.builder("metal.worker.prefix.cache.max", cache, PrefixCache::maxBytes).baseUnit("bytes")
+                .description("The cache's bound, metal.serving.cache-bytes").register(registry);
+        Gauge.builder("metal.worker.prefix.cache.entries", cache, PrefixCache::entries)
+                .description("Task prefixes held in memory").register(registry);
         return cache;
     }
 
     @Produces
     @ApplicationScoped
+    ServingMetrics servingMetrics(MeterRegistry registry) {
+        return new ServingMetrics(registry);
+    }
+
+    @Produces
+    @ApplicationScoped
     InferenceEngine engine(WorkerConfig config, TaskStore store, PrefixCache cache, LanguageModel model,
-                           LmTokenizer tokenizer) {
-        return new InferenceEngine(store, cache, new ArtifactPrefixLoader(store, model, tokenizer),
+                           LmTokenizer tokenizer, MeterRegistry registry) {
+        ArtifactPrefixLoader loader = new ArtifactPrefixLoader(store, model, tokenizer);
+        Timer load = Timer.builder("metal.worker.prefix.load")
+                .description("Building a task's prefix from its stored prompt (a cache miss)")
+                .publishPercentileHistogram().register(registry);
+        return new InferenceEngine(store, cache, task -> load.record(() -> loader.load(task)),
                 new BatchScorer(model), tokenizer, model.config().maxPositions(), config.serving().maxRows(),
                 Clock.systemUTC());
     }

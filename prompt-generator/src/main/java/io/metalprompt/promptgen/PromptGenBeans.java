@@ -19,6 +19,7 @@ import io.metalprompt.prompt.PromptDesign;
 import io.metalprompt.prompt.PromptGenerator;
 import io.metalprompt.store.RedisConnector;
 import io.metalprompt.store.TaskStore;
+import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * Wires the plain prompt-generation classes: the frozen base LM (whose weights every PGM shares), the PGMs
@@ -71,7 +72,7 @@ public class PromptGenBeans {
 
     @Produces
     @ApplicationScoped
-    PromptTaskHandler handler(TaskStore store, PromptFactory factory) {
-        return new PromptTaskHandler(store, factory, Clock.systemUTC());
+    PromptTaskHandler handler(TaskStore store, PromptFactory factory, MeterRegistry registry) {
+        return new PromptTaskHandler(store, factory, Clock.systemUTC(), registry);
     }
 }

@@ -1,0 +1,55 @@
+package io.metalprompt.worker;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+
+import io.metalprompt.events.InferenceRequest;
+import io.metalprompt.events.InferenceResult;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+/** The worker's serving metrics, per batch and per request (names and meaning: docs/observability.md). */
+public final class ServingMetrics {
+
+    private static final double[] SIZES = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096};
+
+    private final MeterRegistry registry;
+    private final Timer batch;
+    private final DistributionSummary batchRequests;
+    private final DistributionSummary batchInputs;
+    private final Timer wait;
+
+    public ServingMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        this.batch = Timer.builder("metal.worker.batch")
+                .description("Serving one batch of requests: task lookups, prefixes, the batched forward passes")
+                .publishPercentileHistogram().register(registry);
+        this.batchRequests = DistributionSummary.builder("metal.worker.batch.requests")
+                .description("Requests served together in one batch").serviceLevelObjectives(SIZES).register(registry);
+        this.batchInputs = DistributionSummary.builder("metal.worker.batch.inputs")
+                .description("Inputs (queries) scored in one batch, over all its requests").serviceLevelObjectives(SIZES)
+                .register(registry);
+        this.wait = Timer.builder("metal.worker.request.wait")
+                .description("From a request record's timestamp (its producer's clock) to the start of the batch serving it")
+                .publishPercentileHistogram().register(registry);
+    }
+
+    /** A request whose record was stamped at {@code recordMillis} starts being served at {@code nowMillis}. */
+    public void waited(long recordMillis, long nowMillis) {
+        wait.record(Duration.ofMillis(Math.max(0, nowMillis - recordMillis)));
+    }
+
+    /** A batch of {@code requests} was answered with {@code results} in {@code nanos}. */
+    public void served(List<InferenceRequest> requests, List<InferenceResult> results, long nanos) {
+        batch.record(Duration.ofNanos(nanos));
+        batchRequests.record(requests.size());
+        batchInputs.record(requests.stream().mapToInt(r -> r.inputs().size()).sum());
+        for (InferenceResult r : results) {
+            Counter.builder("metal.worker.requests").description("Requests answered, by result status")
+                    .tag("status", r.status().name().toLowerCase(Locale.ROOT)).register(registry).increment();
+        }
+    }
+}
