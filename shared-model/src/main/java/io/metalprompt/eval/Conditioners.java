@@ -37,14 +37,22 @@ public final class Conditioners {
     /** The examples rendered as demonstrations, run once through the model; their keys/values are the prefix. */
     public static TaskConditioner icl(LanguageModel model, LmTokenizer tokenizer) {
         return new TaskConditioner() {
+            private long stored;
+
             @Override
             public KvCache condition(List<TaskExample> examples) {
+                stored = IclFormat.renderDemonstrations(examples).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
                 return demonstrations(model, tokenizer, examples);
             }
 
             @Override
             public String name() {
                 return "icl";
+            }
+
+            @Override
+            public long lastStoredBytes() {
+                return stored;   // the demonstrations' text, sent or stored with every task
             }
         };
     }

@@ -29,7 +29,18 @@ public final class Evaluator {
     }
 
     /** The whole run. */
-    public record Report(String method, Metrics.Score mean, Map<String, TaskResult> tasks) {
+    public record Report(String method, Metrics.Score mean, Map<String, TaskResult> tasks, Costs costs) {
+    }
+
+    /**
+     * What the method costs, averaged over task-seeds: time to condition on a task's examples (for
+     * MetaL-Prompt: the PGM pass, the target LM's pass over [prompt; XL] and building the stored artifact),
+     * context positions in front of every query, bytes of that prefix's keys/values (what a worker caches),
+     * bytes stored per task ({@link TaskConditioner#lastStoredBytes}), and scoring time per query (batches of
+     * {@value #QUERIES_PER_BATCH}, all options).
+     */
+    public record Costs(double conditionMillis, double prefixPositions, double prefixBytes, double storedBytes,
+                        double queryMillis) {
     }
 
     private static final int QUERIES_PER_BATCH = 32;
@@ -37,6 +48,13 @@ public final class Evaluator {
     private final LanguageModel model;
     private final LmTokenizer tokenizer;
     private final BatchScorer scorer;
+    private double conditionNanos;
+    private double positions;
+    private double prefixBytes;
+    private double storedBytes;
+    private double queryNanos;
+    private long queries;
+    private long conditioned;
 
     public Evaluator(LanguageModel model, LmTokenizer tokenizer) {
         this.model = model;
@@ -62,7 +80,14 @@ public final class Evaluator {
                     r.mean().macroF1(), r.mean().accuracy()));
         }
         Metrics.Score mean = average(results.values().stream().map(TaskResult::mean).toList());
-        return new Report(method.name(), mean, results);
+        return new Report(method.name(), mean, results, costs());
+    }
+
+    /** The costs of everything evaluated so far by this evaluator. */
+    public Costs costs() {
+        double n = Math.max(1, conditioned);
+        return new Costs(conditionNanos / n / 1e6, positions / n, prefixBytes / n, storedBytes / n,
+                queryNanos / Math.max(1, queries) / 1e6);
     }
 
     /**
@@ -84,8 +109,14 @@ public final class Evaluator {
         List<long[]> optionIds = options.stream().map(o -> tokenizer.encode(IclFormat.renderAnswer(o))).toList();
         List<String> gold = new ArrayList<>();
         List<String> predicted = new ArrayList<>();
+        long t0 = System.nanoTime();
         try (KvCache prefix = method.condition(examples)) {
+            conditionNanos += System.nanoTime() - t0;
+            conditioned++;
             long prefixLength = prefix == null ? 0 : prefix.length();
+            positions += prefixLength;
+            prefixBytes += prefix == null ? 0 : bytes(prefix);
+            storedBytes += method.lastStoredBytes();
             for (int from = 0; from < test.size(); from += QUERIES_PER_BATCH) {
                 List<TaskExample> chunk = test.subList(from, Math.min(test.size(), from + QUERIES_PER_BATCH));
                 List<BatchScorer.Query> queries = new ArrayList<>();
@@ -99,7 +130,10 @@ public final class Evaluator {
                     }
                     queries.add(new BatchScorer.Query(prefix, ids, optionIds));
                 }
+                long q0 = System.nanoTime();
                 double[][] scores = scorer.score(queries);
+                queryNanos += System.nanoTime() - q0;
+                this.queries += queries.size();
                 for (int i = 0; i < chunk.size(); i++) {
                     gold.add(chunk.get(i).output());
                     predicted.add(options.get(argMax(scores[i])));
@@ -107,6 +141,17 @@ public final class Evaluator {
             }
         }
         return Metrics.score(options, gold, predicted);
+    }
+
+    private static long bytes(KvCache cache) {
+        long total = 0;
+        for (ai.djl.ndarray.NDArray a : cache.keys()) {
+            total += a.size() * a.getDataType().getNumOfBytes();
+        }
+        for (ai.djl.ndarray.NDArray a : cache.values()) {
+            total += a.size() * a.getDataType().getNumOfBytes();
+        }
+        return total;
     }
 
     /** The query as the model reads it after a prefix (joined with a space) or alone. */

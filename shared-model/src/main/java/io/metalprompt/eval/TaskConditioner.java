@@ -17,4 +17,12 @@ public interface TaskConditioner {
 
     /** Method name for reports, e.g. {@code icl}. */
     String name();
+
+    /**
+     * Bytes a server stores for the task last conditioned, beyond the prefix it computes from them (a prompt
+     * artifact, the demonstrations' text); 0 when nothing is stored.
+     */
+    default long lastStoredBytes() {
+        return 0;
+    }
 }

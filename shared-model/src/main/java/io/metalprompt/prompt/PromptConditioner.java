@@ -28,6 +28,7 @@ public final class PromptConditioner implements TaskConditioner {
     private final LmTokenizer tokenizer;
     private final PromptGenerator generator;
     private final int l;
+    private long lastStoredBytes;
 
     /** {@code target} is normally {@code generator.base()}: the PGM shares its weights. */
     public PromptConditioner(LanguageModel target, LmTokenizer tokenizer, PromptGenerator generator, int l) {
@@ -56,8 +57,16 @@ public final class PromptConditioner implements TaskConditioner {
     @Override
     public KvCache condition(List<TaskExample> examples) {
         try (GeneratedPrompt prompt = generator.generateIterative(xp(examples, l), tokenizer)) {
+            // what the prompt-generator stores: the artifact, plus the XL demonstrations' text in the task record
+            lastStoredBytes = PromptArtifact.of(prompt, generator, java.time.Instant.EPOCH).toBytes().length
+                    + IclFormat.renderDemonstrations(xl(examples, l)).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
             return prefix(target, tokenizer, prompt, xl(examples, l));
         }
+    }
+
+    @Override
+    public long lastStoredBytes() {
+        return lastStoredBytes;
     }
 
     @Override

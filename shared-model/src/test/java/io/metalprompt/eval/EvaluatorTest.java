@@ -60,4 +60,31 @@ class EvaluatorTest {
             assertTrue(report.mean().accuracy() >= 0 && report.mean().accuracy() <= 1);
         }
     }
+
+    @Test
+    void costsCountThePrefixPositionsItsKeyValueBytesAndTheStoredDemonstrations() {
+        try (LanguageModel model = LanguageModel.load(LmFixtures.gpt2(), LmSettings.cpu());
+             LmTokenizer tokenizer = LmTokenizer.load(LmFixtures.gpt2());
+             TaskRoot root = TaskRoot.open(TestData.tasksZip())) {
+            List<TaskExample> demos = TaskLoader.loadFewShot(root.resolve("dev"), "dev_000", 16, 13).subList(0, 4);
+            List<TaskExample> test = TaskLoader.loadTest(root.resolve("dev"), "dev_000").subList(0, 8);
+            String text = IclFormat.renderDemonstrations(demos);
+            long positions = tokenizer.encode(text).length;
+
+            Evaluator icl = new Evaluator(model, tokenizer);
+            icl.evaluate(demos, test, Conditioners.icl(model, tokenizer));
+            Evaluator.Costs c = icl.costs();
+            assertEquals(positions, c.prefixPositions(), 1e-9);
+            var cfg = model.config();   // keys + values, every layer, float32
+            assertEquals(2.0 * cfg.nLayer() * cfg.nKvHead() * cfg.headDim() * positions * 4, c.prefixBytes(), 1e-9);
+            assertEquals(text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length, c.storedBytes(), 1e-9);
+            assertTrue(c.conditionMillis() > 0 && c.queryMillis() > 0, c.toString());
+
+            Evaluator zero = new Evaluator(model, tokenizer);
+            zero.evaluate(demos, test, Conditioners.zeroShot());
+            assertEquals(0, zero.costs().prefixPositions());
+            assertEquals(0, zero.costs().prefixBytes());
+            assertEquals(0, zero.costs().storedBytes());
+        }
+    }
 }

@@ -90,6 +90,12 @@ public class EvalCommand implements Callable<Integer> {
         root.putPOJO("seeds", seeds);
         root.put("seconds", seconds);
         root.set("mean", score(report.mean()));
+        ObjectNode costs = root.putObject("costs");
+        costs.put("condition_ms_per_task", report.costs().conditionMillis());
+        costs.put("prefix_positions", report.costs().prefixPositions());
+        costs.put("prefix_kv_bytes", report.costs().prefixBytes());
+        costs.put("stored_bytes_per_task", report.costs().storedBytes());
+        costs.put("ms_per_query", report.costs().queryMillis());
         ObjectNode tasksNode = root.putObject("tasks");
         for (Map.Entry<String, Evaluator.TaskResult> e : report.tasks().entrySet()) {
             ObjectNode t = score(e.getValue().mean());
@@ -118,6 +124,10 @@ public class EvalCommand implements Callable<Integer> {
                 r.mean().macroF1(), r.mean().accuracy())));
         b.append(String.format(Locale.ROOT, "| **mean** | **%.4f** | **%.4f** |%n", report.mean().macroF1(),
                 report.mean().accuracy()));
+        Evaluator.Costs c = report.costs();
+        b.append(String.format(Locale.ROOT, "%nconditioning %.1f ms per task, %.1f context positions per query "
+                + "(%.0f bytes of keys/values), %.0f bytes stored per task, %.2f ms per query%n",
+                c.conditionMillis(), c.prefixPositions(), c.prefixBytes(), c.storedBytes(), c.queryMillis()));
         return b.toString();
     }
 }
