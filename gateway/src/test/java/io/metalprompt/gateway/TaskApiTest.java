@@ -329,7 +329,11 @@ class TaskApiTest {
     void openApiDocumentDescribesTheEndpoints() {
         api().accept("application/json").when().get("/q/openapi").then().statusCode(200)
                 .body("paths", org.hamcrest.Matchers.hasKey("/v1/tasks"))
-                .body("paths", org.hamcrest.Matchers.hasKey("/v1/tasks/{id}/predictions"));
+                .body("paths", org.hamcrest.Matchers.hasKey("/v1/tasks/{id}/predictions"))
+                .body("components.securitySchemes.apiKey.type", equalTo("http"))
+                .body("components.securitySchemes.apiKey.scheme", equalTo("bearer"))
+                .body("paths.'/v1/tasks'.post.responses", org.hamcrest.Matchers.hasKey("401"))
+                .body("paths.'/v1/tasks'.post.responses", org.hamcrest.Matchers.hasKey("429"));
     }
 
     @Test
