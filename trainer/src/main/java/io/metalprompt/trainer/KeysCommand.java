@@ -3,6 +3,7 @@ package io.metalprompt.trainer;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
@@ -81,12 +82,20 @@ public class KeysCommand {
         @Override
         public Integer call() {
             return redis.with(spec, keys -> {
-                List<ApiKeys.ApiKey> listed = keys.list(tenant);
+                List<String[]> rows = new ArrayList<>();
+                rows.add(new String[] {"ID", "TENANT", "CREATED", "REVOKED"});
+                for (ApiKeys.ApiKey k : keys.list(tenant)) {
+                    rows.add(new String[] {k.id(), k.tenant(), time(k.createdAt()), k.revoked() ? time(k.revokedAt()) : "-"});
+                }
+                int[] width = new int[3];
+                for (String[] row : rows) {
+                    for (int c = 0; c < width.length; c++) {
+                        width[c] = Math.max(width[c], row[c].length());
+                    }
+                }
                 PrintWriter out = spec.commandLine().getOut();
-                out.printf("%-20s  %-24s  %-24s  %s%n", "ID", "TENANT", "CREATED", "REVOKED");
-                for (ApiKeys.ApiKey k : listed) {
-                    out.printf("%-20s  %-24s  %-24s  %s%n", k.id(), k.tenant(), time(k.createdAt()),
-                            k.revoked() ? time(k.revokedAt()) : "-");
+                for (String[] row : rows) {
+                    out.printf("%-" + width[0] + "s  %-" + width[1] + "s  %-" + width[2] + "s  %s%n", (Object[]) row);
                 }
                 return 0;
             });
