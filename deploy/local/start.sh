@@ -108,19 +108,40 @@ await_service() {
 }
 
 # ---------------------------------------------------------------------------------------------------
-# HOOK: runs once everything is ready (also on a repeated start). A later change registers a sample
-# task here through the gateway's API. Keep it idempotent.
+# Every API call needs a tenant's key. The local run has one tenant, "demo", whose key the command line
+# creates once (metal keys create: Redis keeps only its hash) and keeps in the run folder, readable by you only.
+ensure_demo_key() {
+  local cli="$1" key_file="$2"
+  [[ -s "${key_file}" ]] && return 0
+  log "creating the API key of tenant demo (metal keys create --tenant demo) in ${key_file}"
+  (
+    umask 077
+    OPT_OUT_TRACKING=true DJL_OFFLINE=true java -Dai.djl.offline=true -jar "${cli}" \
+      keys create --tenant demo --redis "redis://127.0.0.1:${REDIS_PORT}" >"${key_file}.tmp"
+  ) || die "could not create the demo API key (output above)"
+  mv -f "${key_file}.tmp" "${key_file}"
+}
+
+# HOOK: runs once everything is ready (also on a repeated start): makes sure the demo tenant has a key, then
+# runs the sample task through the gateway's API with it. Keep it idempotent.
 after_start() {
-  local cli="${METAL_ROOT}/trainer/target/quarkus-app/quarkus-run.jar"
+  local cli="${METAL_ROOT}/trainer/target/quarkus-app/quarkus-run.jar" key_file="${RUN_DIR}/demo-api-key" api
+  api="http://127.0.0.1:$(service_port gateway)"
+  if [[ ! -f "${cli}" ]]; then
+    [[ "${METAL_NO_SAMPLE:-0}" == "1" ]] && { warn "the command line (${cli}) is not built: no demo API key"; return 0; }
+    die "the command line (${cli}) is not built: run deploy/local/start.sh --build"
+  fi
+  ensure_demo_key "${cli}" "${key_file}"
+  log "API key of tenant demo in ${key_file}; e.g. curl -H \"Authorization: Bearer \$(cat ${key_file})\" ${api}/v1/tasks/ID"
   if [[ "${METAL_NO_SAMPLE:-0}" == "1" ]]; then
     return 0
   fi
-  [[ -f "${cli}" ]] || die "the command line (${cli}) is not built: run deploy/local/start.sh --build"
   log "sample task: registering dev_000 (16 examples) through the gateway and predicting its test inputs"
-  OPT_OUT_TRACKING=true DJL_OFFLINE=true OMP_WAIT_POLICY=PASSIVE \
-    java -Dai.djl.offline=true -jar "${cli}" demo --gateway "http://127.0.0.1:$(service_port gateway)" \
+  # The key goes through the environment, not the command line (which any local user can read in ps).
+  METAL_API_KEY="$(<"${key_file}")" OPT_OUT_TRACKING=true DJL_OFFLINE=true OMP_WAIT_POLICY=PASSIVE \
+    java -Dai.djl.offline=true -jar "${cli}" demo --gateway "${api}" \
     --tasks "${METAL_ROOT}/data/tasks.zip" --task dev_000 --seed 100 \
-    || die "the sample task failed (output above; service logs in ${LOG_DIR})"
+    || die "the sample task failed (output above; service logs in ${LOG_DIR}; a 401 means the key in ${key_file} is revoked or unknown to this Redis: delete the file and start again)"
 }
 # ---------------------------------------------------------------------------------------------------
 

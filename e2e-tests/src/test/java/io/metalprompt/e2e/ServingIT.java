@@ -2,6 +2,7 @@ package io.metalprompt.e2e;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import io.restassured.http.ContentType;
+import io.restassured.specification.RequestSpecification;
 
 import io.metalprompt.eval.Evaluator;
 import io.metalprompt.events.Topics;
@@ -31,6 +33,8 @@ import io.metalprompt.lm.LmSettings;
 import io.metalprompt.lm.LmTokenizer;
 import io.metalprompt.prompt.PromptConditioner;
 import io.metalprompt.prompt.PromptGenerator;
+import io.metalprompt.store.ApiKeys;
+import io.metalprompt.store.RedisConnector;
 import io.metalprompt.tasks.TaskExample;
 import io.metalprompt.tasks.TaskLoader;
 import io.metalprompt.tasks.TaskRoot;
@@ -40,11 +44,19 @@ import io.metalprompt.testing.TinyModels;
 
 /**
  * The three packaged services against real Kafka and Redis: they start and report ready, and a task registered
- * through the gateway is served with exactly the accuracy the evaluation computes for the same models.
+ * through the gateway is served with exactly the accuracy the evaluation computes for the same models. Callers
+ * use API keys created in Redis the way {@code metal keys create} creates them.
  */
 class ServingIT {
 
     private static final List<ServiceProcess> services = new ArrayList<>();
+    private static RedisConnector redis;
+    private static String key;
+    private static String otherTenantsKey;
+
+    private static RequestSpecification api(String apiKey) {
+        return given().baseUri(services.get(0).baseUrl()).header("Authorization", "Bearer " + apiKey);
+    }
 
     @BeforeAll
     static void start() throws Exception {
@@ -63,12 +75,19 @@ class ServingIT {
         for (ServiceProcess service : services) {
             service.awaitReady(Duration.ofSeconds(90));
         }
+        redis = new RedisConnector(infra.redisUrl(), Duration.ofSeconds(5));
+        ApiKeys keys = new ApiKeys(redis);
+        key = keys.create("e2e").key();
+        otherTenantsKey = keys.create("e2e-other").key();
     }
 
     @AfterAll
     static void stop() throws Exception {
         for (ServiceProcess service : services) {
             service.close();
+        }
+        if (redis != null) {
+            redis.close();
         }
     }
 
@@ -82,26 +101,30 @@ class ServingIT {
             test = TaskLoader.loadTest(root.resolve("dev"), "dev_002").subList(0, 48);
         }
         int xl = 2;
-        String gateway = services.get(0).baseUrl();
         java.util.Map<String, Object> body = new java.util.LinkedHashMap<>();
         body.put("examples", train.stream().map(e -> Map.of("input", e.input(), "output", e.output())).toList());
         body.put("options", train.get(0).options());
         body.put("design", "WEIGHTED_SUM");
         body.put("demonstrations", xl);
-        String id = given().baseUri(gateway).contentType(ContentType.JSON).body(body)
+        given().baseUri(services.get(0).baseUrl()).contentType(ContentType.JSON).body(body)
+                .when().post("/v1/tasks").then().statusCode(401).header("WWW-Authenticate", startsWith("Bearer"));
+        String id = api(key).contentType(ContentType.JSON).body(body)
                 .when().post("/v1/tasks").then().statusCode(202).extract().path("id");
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         String status = "pending";
         while ("pending".equals(status) && System.nanoTime() < deadline) {
             Thread.sleep(200);
-            status = given().baseUri(gateway).when().get("/v1/tasks/" + id).then().extract().path("status");
+            status = api(key).when().get("/v1/tasks/" + id).then().extract().path("status");
         }
         assertEquals("ready", status);
+        api(otherTenantsKey).when().get("/v1/tasks/" + id).then().statusCode(404);
+        api(otherTenantsKey).contentType(ContentType.JSON).body(Map.of("inputs", List.of(test.get(0).input())))
+                .when().post("/v1/tasks/" + id + "/predictions").then().statusCode(404);
 
         int correct = 0;
         for (int from = 0; from < test.size(); from += 16) {
             List<TaskExample> chunk = test.subList(from, from + 16);
-            List<String> choices = given().baseUri(gateway).contentType(ContentType.JSON)
+            List<String> choices = api(key).contentType(ContentType.JSON)
                     .body(Map.of("inputs", chunk.stream().map(TaskExample::input).toList()))
                     .when().post("/v1/tasks/" + id + "/predictions").then().statusCode(200)
                     .extract().path("predictions.choice");

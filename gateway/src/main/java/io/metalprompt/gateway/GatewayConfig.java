@@ -1,6 +1,9 @@
 package io.metalprompt.gateway;
 
 import java.time.Duration;
+import java.util.Optional;
+
+import io.quarkus.runtime.configuration.MemorySize;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
@@ -48,8 +51,57 @@ public interface GatewayConfig {
         @WithDefault("10s")
         Duration publishTimeout();
 
-        /** The {@code Retry-After} (seconds) sent with 503/504 answers and with 409 for a pending task. Env: {@code METAL_GATEWAY_RETRY_AFTER}. */
+        /** The {@code Retry-After} (seconds) sent with 503/504 answers, with 409 for a pending task and with 429 for the task quota. Env: {@code METAL_GATEWAY_RETRY_AFTER}. */
         @WithDefault("5")
         int retryAfter();
+
+        /**
+         * Largest request body (e.g. {@code 2M}, {@code 512K}); larger: 413. Keep it below
+         * {@code quarkus.http.limits.max-body-size} (10M), where the HTTP server itself refuses a body with a bare 413.
+         * Env: {@code METAL_GATEWAY_MAX_BODY_SIZE}.
+         */
+        @WithDefault("2M")
+        MemorySize maxBodySize();
+
+        /** Who may call the API. */
+        Auth auth();
+
+        /** What each tenant may use; 0 turns a limit off. */
+        Quota quota();
+    }
+
+    interface Auth {
+        /**
+         * A key accepted besides the keys in Redis, for development and tests only (e.g. a demo without the CLI):
+         * at least 20 characters; unset in production. Env: {@code METAL_GATEWAY_AUTH_BOOTSTRAP_KEY}.
+         */
+        Optional<String> bootstrapKey();
+
+        /** The tenant the bootstrap key acts for. Env: {@code METAL_GATEWAY_AUTH_BOOTSTRAP_TENANT}. */
+        @WithDefault("dev")
+        String bootstrapTenant();
+    }
+
+    /**
+     * Per-tenant quotas. The task quota is kept in Redis (one count for every gateway instance); the request rate and
+     * the concurrent requests are counted in memory by each gateway instance, so with N instances behind a load
+     * balancer a tenant may reach up to N times these two.
+     */
+    interface Quota {
+        /** Most tasks a tenant may keep (registered and not deleted); more: 429. Env: {@code METAL_GATEWAY_QUOTA_MAX_TASKS}. */
+        @WithDefault("1000")
+        int maxTasks();
+
+        /** Sustained requests per second per tenant (token bucket refill rate); more: 429. Env: {@code METAL_GATEWAY_QUOTA_REQUESTS_PER_SECOND}. */
+        @WithDefault("20")
+        double requestsPerSecond();
+
+        /** Requests a tenant may send at once above the rate (token bucket size). Env: {@code METAL_GATEWAY_QUOTA_BURST}. */
+        @WithDefault("40")
+        int burst();
+
+        /** Requests of one tenant in progress at the same time (a prediction counts until its answer); more: 429. Env: {@code METAL_GATEWAY_QUOTA_MAX_CONCURRENT_REQUESTS}. */
+        @WithDefault("8")
+        int maxConcurrentRequests();
     }
 }

@@ -63,6 +63,9 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response json(JsonProcessingException e, UriInfo uri) {
+        if (e.getCause() instanceof ApiException api) {
+            return api(api, uri);
+        }
         if (e.getCause() instanceof JsonParseException p) {
             // databind wraps a syntax error met while building a record (e.g. the body ends too early)
             return malformed(p, uri);
@@ -130,6 +133,10 @@ public class ProblemMappers {
 
     /** The most specific answer for a Jackson failure that reached us wrapped or under a general type. */
     private Response fromJackson(JsonProcessingException e, UriInfo uri) {
+        if (e.getCause() instanceof ApiException api) {
+            // thrown while the body was read (BodyLimit), wrapped by Jackson
+            return api(api, uri);
+        }
         if (e.getCause() instanceof JsonParseException p) {
             return malformed(p, uri);
         }

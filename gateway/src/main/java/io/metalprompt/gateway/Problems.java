@@ -21,6 +21,7 @@ public final class Problems {
         if (e.retryAfterSeconds() > 0) {
             builder.header("Retry-After", Integer.toString(e.retryAfterSeconds()));
         }
+        e.headers().forEach(builder::header);
         return builder.build();
     }
 

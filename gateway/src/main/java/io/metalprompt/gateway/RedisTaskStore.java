@@ -1,103 +1,44 @@
 package io.metalprompt.gateway;
 
-import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import io.lettuce.core.api.sync.RedisCommands;
-import io.metalprompt.store.RedisConnector;
+import io.metalprompt.events.TaskRegistered;
+import io.metalprompt.store.TaskRecord;
 
 /**
- * {@link TaskStore} in Redis (docs/architecture.md, "Redis keys"): the hash {@code metal:task:{id}} and the
- * registration JSON {@code metal:task:{id}:registration}, over the shared {@link RedisConnector}.
+ * {@link TaskStore} in Redis: the gateway's view of the shared {@link io.metalprompt.store.TaskStore}, which owns the
+ * keys (docs/architecture.md, "Redis keys") including each tenant's set of tasks that the task quota counts.
  */
 public class RedisTaskStore implements TaskStore {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private final io.metalprompt.store.TaskStore store;
 
-    private final RedisConnector redis;
-
-    public RedisTaskStore(RedisConnector redis) {
-        this.redis = redis;
+    public RedisTaskStore(io.metalprompt.store.TaskStore store) {
+        this.store = store;
     }
 
     @Override
-    public void create(StoredTask task, String registrationJson) {
-        Map<byte[], byte[]> hash = new LinkedHashMap<>();
-        put(hash, "tenant", task.tenant());
-        put(hash, "status", task.status());
-        put(hash, "design", task.design());
-        put(hash, "options", toJson(task.options()));
-        put(hash, "demonstrations", Integer.toString(task.demonstrations()));
-        put(hash, "createdAt", task.createdAt());
-        RedisCommands<byte[], byte[]> commands = redis.connection().sync();
-        commands.set(bytes(TaskStore.registrationKey(task.taskId())), bytes(registrationJson));
-        commands.hset(bytes(TaskStore.taskKey(task.taskId())), hash);
+    public boolean create(TaskRegistered task, int maxTasksPerTenant) {
+        if (maxTasksPerTenant <= 0) {
+            store.register(task);
+            return true;
+        }
+        return store.register(task, maxTasksPerTenant);
     }
 
     @Override
     public Optional<StoredTask> find(String taskId) {
-        Map<byte[], byte[]> raw = redis.connection().sync().hgetall(bytes(TaskStore.taskKey(taskId)));
-        if (raw == null || raw.isEmpty()) {
-            return Optional.empty();
-        }
-        Map<String, String> h = new LinkedHashMap<>();
-        raw.forEach((k, v) -> h.put(string(k), string(v)));
-        return Optional.of(new StoredTask(taskId, h.get("tenant"), h.get("status"), h.get("design"),
-                fromJson(h.get("options")), parseInt(h.get("demonstrations"), 0), h.get("createdAt"),
-                h.containsKey("k") ? parseInt(h.get("k"), null) : null, h.get("pgmVersion"), h.get("promptText"),
-                h.get("reason")));
+        return store.find(taskId).map(RedisTaskStore::view);
     }
 
     @Override
-    public boolean delete(String taskId) {
-        return redis.connection().sync().del(bytes(TaskStore.taskKey(taskId)), bytes(TaskStore.registrationKey(taskId))) > 0;
+    public void delete(String taskId) {
+        store.delete(taskId);
     }
 
-    private static void put(Map<byte[], byte[]> hash, String field, String value) {
-        if (value != null) {
-            hash.put(bytes(field), bytes(value));
-        }
-    }
-
-    private static Integer parseInt(String value, Integer fallback) {
-        try {
-            return value == null ? fallback : Integer.valueOf(value.strip());
-        } catch (NumberFormatException e) {
-            return fallback;
-        }
-    }
-
-    private static String toJson(List<String> options) {
-        try {
-            return JSON.writeValueAsString(options == null ? List.of() : options);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static List<String> fromJson(String options) {
-        if (options == null || options.isBlank()) {
-            return List.of();
-        }
-        try {
-            return JSON.readValue(options, new TypeReference<List<String>>() { });
-        } catch (JsonProcessingException e) {
-            return List.of();
-        }
-    }
-
-    private static byte[] bytes(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static String string(byte[] b) {
-        return new String(b, StandardCharsets.UTF_8);
+    private static StoredTask view(TaskRecord t) {
+        return new StoredTask(t.taskId(), t.tenant(), t.status(), t.design() == null ? null : t.design().name(),
+                t.options(), t.demonstrations(), t.createdAt() == null ? null : t.createdAt().toString(), t.k(),
+                t.pgmVersion(), t.promptText(), t.reason());
     }
 }

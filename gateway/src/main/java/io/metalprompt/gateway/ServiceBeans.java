@@ -6,19 +6,47 @@ import java.util.UUID;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 
-import io.metalprompt.store.RedisConnector;
+import org.jboss.logging.Logger;
 
-/** Wires the plain-Java {@link TaskService} to its adapters and settings. */
+import io.metalprompt.store.ApiKeys;
+import io.metalprompt.store.RedisConnector;
+import io.metalprompt.store.TaskStore;
+import io.quarkus.runtime.Startup;
+
+/** Wires the plain-Java {@link TaskService}, {@link Authenticator} and {@link TenantQuotas} to their adapters and settings. */
 @ApplicationScoped
 public class ServiceBeans {
+
+    private static final Logger LOG = Logger.getLogger(ServiceBeans.class);
+
+    @Produces
+    @ApplicationScoped
+    @Startup   // a bad quota setting fails the start, not the first call
+    TenantQuotas quotas(GatewayConfig config) {
+        return new TenantQuotas(TenantQuotas.Settings.of(config.gateway().quota()), System::nanoTime);
+    }
+
+    @Produces
+    @ApplicationScoped
+    @Startup   // a bad bootstrap key fails the start, not the first call
+    Authenticator authenticator(GatewayConfig config, RedisConnector redis) {
+        GatewayConfig.Auth auth = config.gateway().auth();
+        Authenticator authenticator = new Authenticator(new ApiKeys(redis)::find, auth.bootstrapKey(), auth.bootstrapTenant());
+        if (authenticator.bootstrapEnabled()) {
+            LOG.warnf("the bootstrap API key (metal.gateway.auth.bootstrap-key) is accepted for tenant '%s': "
+                    + "for development and tests only", auth.bootstrapTenant());
+        }
+        return authenticator;
+    }
 
     @Produces
     @ApplicationScoped
     TaskService taskService(GatewayConfig config, RedisConnector redis, KafkaTaskEventPublisher publisher,
-                            KafkaInferenceClient inference) {
+                            KafkaInferenceClient inference, TenantQuotas quotas) {
         GatewayConfig.Gateway g = config.gateway();
-        return new TaskService(new RedisTaskStore(redis), publisher, inference,
-                new TaskService.Settings(Limits.of(g), g.publishTimeout(), g.predictionTimeout(), g.retryAfter()),
+        return new TaskService(new RedisTaskStore(new TaskStore(redis)), publisher, inference, quotas,
+                new TaskService.Settings(Limits.of(g), g.publishTimeout(), g.predictionTimeout(), g.retryAfter(),
+                        g.quota().maxTasks()),
                 Clock.systemUTC(), () -> UUID.randomUUID().toString());
     }
 }

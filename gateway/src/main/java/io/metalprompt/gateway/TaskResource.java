@@ -8,7 +8,6 @@ import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
-import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -19,12 +18,13 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
-import org.eclipse.microprofile.openapi.annotations.enums.ParameterIn;
+import org.eclipse.microprofile.openapi.annotations.enums.SecuritySchemeType;
 import org.eclipse.microprofile.openapi.annotations.headers.Header;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
-import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityScheme;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.micrometer.core.annotation.Timed;
@@ -35,14 +35,23 @@ import io.smallrye.common.annotation.Blocking;
 @Path("/v1/tasks")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "tasks", description = "Register few-shot tasks and get predictions from their generated prompts")
+@SecurityScheme(securitySchemeName = TaskResource.API_KEY, type = SecuritySchemeType.HTTP, scheme = "bearer",
+        description = "A tenant's API key ('metal keys create --tenant T'): 'Authorization: Bearer <key>'")
+@SecurityRequirement(name = TaskResource.API_KEY)
+@APIResponse(responseCode = "401", description = "No API key, or one that is unknown or revoked (see WWW-Authenticate)", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
+@APIResponse(responseCode = "413", description = "The body is larger than metal.gateway.max-body-size", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
+@APIResponse(responseCode = "429", description = "A quota of the tenant is used up: requests per second, requests in progress, or tasks; retry after Retry-After", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
 public class TaskResource {
 
-    public static final String TENANT_HEADER = "X-Tenant";
-    public static final String DEFAULT_TENANT = "public";
+    static final String API_KEY = "apiKey";
+
     static final String TIMER = "metal.gateway.requests";
 
     @Inject
     TaskService service;
+
+    @Inject
+    Caller caller;
 
     @Inject
     MeterRegistry registry;
@@ -64,9 +73,8 @@ public class TaskResource {
     @APIResponse(responseCode = "415", description = "Body not sent as application/json", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
     @APIResponse(responseCode = "422", description = "Unknown design, output not among the options, fewer than two options, demonstrations out of range", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
     @APIResponse(responseCode = "503", description = "Redis or Kafka unavailable; retry after Retry-After", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
-    public Response register(@Parameter(in = ParameterIn.HEADER, description = "Tenant (default: public)") @HeaderParam(TENANT_HEADER) String tenant,
-                             Api.TaskRequest request) {
-        Api.TaskAccepted accepted = service.register(tenant(tenant), request);
+    public Response register(Api.TaskRequest request) {
+        Api.TaskAccepted accepted = service.register(caller.tenant(), request);
         registry.counter("metal.gateway.registrations").increment();
         return Response.accepted(accepted).location(URI.create(accepted.statusUrl())).build();
     }
@@ -77,10 +85,9 @@ public class TaskResource {
             description = "Latency of the public API per endpoint")
     @Operation(summary = "A task's status and prompt")
     @APIResponse(responseCode = "200", description = "The task", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.TaskView.class)))
-    @APIResponse(responseCode = "404", description = "No such task for this tenant", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
-    public Api.TaskView get(@Parameter(in = ParameterIn.HEADER, description = "Tenant (default: public)") @HeaderParam(TENANT_HEADER) String tenant,
-                            @PathParam("id") String id) {
-        return service.get(tenant(tenant), id);
+    @APIResponse(responseCode = "404", description = "No such task for this tenant (the same answer whether or not another tenant has it)", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
+    public Api.TaskView get(@PathParam("id") String id) {
+        return service.get(caller.tenant(), id);
     }
 
     @DELETE
@@ -89,11 +96,10 @@ public class TaskResource {
             description = "Latency of the public API per endpoint")
     @Operation(summary = "Delete a task", description = "Removes its metadata and publishes TaskDeleted so its prompts are dropped.")
     @APIResponse(responseCode = "204", description = "Deleted")
-    @APIResponse(responseCode = "404", description = "No such task for this tenant", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
+    @APIResponse(responseCode = "404", description = "No such task for this tenant (the same answer whether or not another tenant has it)", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
     @APIResponse(responseCode = "503", description = "Redis or Kafka unavailable", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
-    public Response delete(@Parameter(in = ParameterIn.HEADER, description = "Tenant (default: public)") @HeaderParam(TENANT_HEADER) String tenant,
-                           @PathParam("id") String id) {
-        service.delete(tenant(tenant), id);
+    public Response delete(@PathParam("id") String id) {
+        service.delete(caller.tenant(), id);
         return Response.noContent().build();
     }
 
@@ -107,16 +113,15 @@ public class TaskResource {
             description = "Scores every option for each input behind the task's prompt (or generates text).")
     @APIResponse(responseCode = "200", description = "One prediction per input, in order", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.PredictionResponse.class)))
     @APIResponse(responseCode = "400", description = "Malformed JSON, no inputs, a blank input", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
-    @APIResponse(responseCode = "404", description = "No such task for this tenant", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
+    @APIResponse(responseCode = "404", description = "No such task for this tenant (the same answer whether or not another tenant has it)", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
     @APIResponse(responseCode = "409", description = "The task is not ready (the detail says its status)", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
     @APIResponse(responseCode = "413", description = "Too many inputs in one call, or an input too long", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
     @APIResponse(responseCode = "422", description = "The worker rejected the inputs", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
     @APIResponse(responseCode = "503", description = "The worker failed; retry after Retry-After", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
     @APIResponse(responseCode = "504", description = "No worker answered in time; retry after Retry-After", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
-    public CompletionStage<Response> predict(@Parameter(in = ParameterIn.HEADER, description = "Tenant (default: public)") @HeaderParam(TENANT_HEADER) String tenant,
-                                             @PathParam("id") String id, Api.PredictionRequest request) {
+    public CompletionStage<Response> predict(@PathParam("id") String id, Api.PredictionRequest request) {
         String instance = uri.getRequestUri().getRawPath();
-        return service.predict(tenant(tenant), id, request).handle((response, failure) -> {
+        return service.predict(caller.tenant(), id, request).handle((response, failure) -> {
             if (failure == null) {
                 registry.counter("metal.gateway.predictions", "outcome", "ok").increment();
                 registry.counter("metal.gateway.predicted.inputs").increment(response.predictions().size());
@@ -128,9 +133,5 @@ public class TaskResource {
             registry.counter("metal.gateway.predictions", "outcome", Integer.toString(api.status())).increment();
             return Problems.response(api, instance);
         });
-    }
-
-    static String tenant(String header) {
-        return header == null || header.isBlank() ? DEFAULT_TENANT : header.strip();
     }
 }

@@ -2,7 +2,6 @@ package io.metalprompt.gateway;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -12,7 +11,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
-import io.metalprompt.events.EventCodec;
 import io.metalprompt.events.Events;
 import io.metalprompt.events.InferenceRequest;
 import io.metalprompt.events.InferenceResult;
@@ -27,24 +25,27 @@ import io.metalprompt.prompt.PromptDesign;
  */
 public class TaskService {
 
-    /** The settings the service needs (from {@link GatewayConfig.Gateway}). */
-    public record Settings(Limits limits, Duration publishTimeout, Duration predictionTimeout, int retryAfterSeconds) {
+    /** The settings the service needs (from {@link GatewayConfig.Gateway}); {@code maxTasksPerTenant} 0 = no limit. */
+    public record Settings(Limits limits, Duration publishTimeout, Duration predictionTimeout, int retryAfterSeconds,
+                           int maxTasksPerTenant) {
     }
 
     private final TaskStore store;
     private final TaskEventPublisher publisher;
     private final InferenceClient inference;
+    private final TenantQuotas quotas;
     private final Settings settings;
     private final TaskValidator validator;
     private final PredictionMapper mapper;
     private final Clock clock;
     private final Supplier<String> ids;
 
-    public TaskService(TaskStore store, TaskEventPublisher publisher, InferenceClient inference, Settings settings,
-                       Clock clock, Supplier<String> ids) {
+    public TaskService(TaskStore store, TaskEventPublisher publisher, InferenceClient inference, TenantQuotas quotas,
+                       Settings settings, Clock clock, Supplier<String> ids) {
         this.store = store;
         this.publisher = publisher;
         this.inference = inference;
+        this.quotas = quotas;
         this.settings = settings;
         this.validator = new TaskValidator(settings.limits());
         this.mapper = new PredictionMapper(settings.retryAfterSeconds());
@@ -56,41 +57,65 @@ public class TaskService {
         return "/v1/tasks/" + taskId;
     }
 
-    /** Validates, stores the task as pending, publishes {@link TaskRegistered}; undoes the store write if publishing fails. */
+    /**
+     * Validates, stores the task as pending (429 when the tenant has its quota of tasks), publishes
+     * {@link TaskRegistered}; undoes the store write if publishing fails.
+     */
     public Api.TaskAccepted register(String tenant, Api.TaskRequest request) {
-        TaskValidator.ValidTask task = validator.validate(request);
-        String id = ids.get();
-        Instant now = clock.instant();
-        TaskRegistered event = new TaskRegistered(Events.SCHEMA_VERSION, id, tenant, task.examples(), task.options(),
-                task.design(), task.demonstrations(), now);
-        store.create(new TaskStore.StoredTask(id, tenant, TaskStore.STATUS_PENDING, task.design().name(), task.options(),
-                task.demonstrations(), now.toString(), null, null, null, null), EventCodec.encodeToString(event));
-        try {
-            publish(event);
-        } catch (ApiException e) {
-            store.delete(id);
-            throw e;
+        try (TenantQuotas.Permit permit = quotas.enter(tenant)) {
+            TaskValidator.ValidTask task = validator.validate(request);
+            String id = ids.get();
+            TaskRegistered event = new TaskRegistered(Events.SCHEMA_VERSION, id, tenant, task.examples(), task.options(),
+                    task.design(), task.demonstrations(), clock.instant());
+            if (!store.create(event, settings.maxTasksPerTenant())) {
+                throw ApiException.tooManyRequests("task-quota", "tenant '" + tenant + "' has "
+                        + settings.maxTasksPerTenant() + " tasks, the most it may keep; delete tasks it no longer needs "
+                        + "(DELETE /v1/tasks/{id}) before registering more", settings.retryAfterSeconds());
+            }
+            try {
+                publish(event);
+            } catch (ApiException e) {
+                store.delete(id);
+                throw e;
+            }
+            return new Api.TaskAccepted(id, TaskStore.STATUS_PENDING, statusUrl(id));
         }
-        return new Api.TaskAccepted(id, TaskStore.STATUS_PENDING, statusUrl(id));
     }
 
     public Api.TaskView get(String tenant, String taskId) {
-        TaskStore.StoredTask t = find(tenant, taskId);
-        String promptText = PromptDesign.DISCRETE.name().equals(t.design()) ? t.promptText() : null;
-        String reason = TaskStore.STATUS_FAILED.equals(t.status()) ? t.reason() : null;
-        return new Api.TaskView(taskId, t.status(), t.design(), t.k(), t.pgmVersion(), promptText, reason, t.options(),
-                t.createdAt());
+        try (TenantQuotas.Permit permit = quotas.enter(tenant)) {
+            TaskStore.StoredTask t = find(tenant, taskId);
+            String promptText = PromptDesign.DISCRETE.name().equals(t.design()) ? t.promptText() : null;
+            String reason = TaskStore.STATUS_FAILED.equals(t.status()) ? t.reason() : null;
+            return new Api.TaskView(taskId, t.status(), t.design(), t.k(), t.pgmVersion(), promptText, reason,
+                    t.options(), t.createdAt());
+        }
     }
 
     /** Publishes {@link TaskDeleted} first (a retry after a failure is harmless), then removes the Redis keys. */
     public void delete(String tenant, String taskId) {
-        find(tenant, taskId);
-        publish(new TaskDeleted(Events.SCHEMA_VERSION, taskId, tenant, clock.instant()));
-        store.delete(taskId);
+        try (TenantQuotas.Permit permit = quotas.enter(tenant)) {
+            find(tenant, taskId);
+            publish(new TaskDeleted(Events.SCHEMA_VERSION, taskId, tenant, clock.instant()));
+            store.delete(taskId);
+        }
     }
 
-    /** Checks the task is the caller's and ready, then sends the inputs to a worker and maps its result. */
+    /**
+     * Checks the task is the caller's and ready, then sends the inputs to a worker and maps its result. The call
+     * counts as one of the tenant's requests in progress until the answer (or the timeout) is there.
+     */
     public CompletionStage<Api.PredictionResponse> predict(String tenant, String taskId, Api.PredictionRequest request) {
+        TenantQuotas.Permit permit = quotas.enter(tenant);
+        try {
+            return send(tenant, taskId, request).whenComplete((response, failure) -> permit.close());
+        } catch (RuntimeException e) {
+            permit.close();
+            throw e;
+        }
+    }
+
+    private CompletionStage<Api.PredictionResponse> send(String tenant, String taskId, Api.PredictionRequest request) {
         TaskStore.StoredTask task = find(tenant, taskId);
         if (!TaskStore.STATUS_READY.equals(task.status())) {
             if (TaskStore.STATUS_FAILED.equals(task.status())) {
@@ -144,7 +169,7 @@ public class TaskService {
         return store.find(taskId)
                 .filter(t -> tenant.equals(t.tenant()))
                 .orElseThrow(() -> ApiException.notFound("no task " + taskId + " for tenant '" + tenant
-                        + "'; register one with POST /v1/tasks"));
+                        + "'; register one with POST /v1/tasks"));   // the same answer whether or not another tenant has it
     }
 
     private void publish(TaskEvent event) {

@@ -1,6 +1,6 @@
 package io.metalprompt.gateway;
 
-import static io.restassured.RestAssured.given;
+import static io.metalprompt.gateway.TaskApiTest.api;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -88,7 +88,7 @@ class KafkaRoundTripTest {
 
     @Test
     void registrationIsPublishedKeyedByTaskId() {
-        String id = given().contentType(ContentType.JSON).header("X-Tenant", "acme").body(TaskApiTest.SENTIMENT)
+        String id = api().contentType(ContentType.JSON).body(TaskApiTest.SENTIMENT)
                 .when().post("/v1/tasks").then().statusCode(202).extract().path("id");
         ConsumerRecord<String, String> record = lastRecordFor(id, 1);
         assertEquals(id, record.key());
@@ -102,7 +102,7 @@ class KafkaRoundTripTest {
     @Test
     void deletionIsPublishedKeyedByTaskId() {
         String id = TaskApiTest.register(TaskApiTest.SENTIMENT);
-        given().when().delete("/v1/tasks/" + id).then().statusCode(204);
+        api().when().delete("/v1/tasks/" + id).then().statusCode(204);
         ConsumerRecord<String, String> record = lastRecordFor(id, 2);
         assertInstanceOf(TaskDeleted.class, EventCodec.decode(record.value(), TaskEvent.class));
     }
@@ -145,9 +145,9 @@ class KafkaRoundTripTest {
 
     @Test
     void aTaskSetReadyInRedisIsPredictedThroughTheWorkerRoundTrip() {
-        String id = TestRedis.putReadyTask("public", "PREFIX", List.of("positive", "negative"));
+        String id = TestRedis.putReadyTask(TestRedis.TENANT, "PREFIX", List.of("positive", "negative"));
         startReplier(id, KafkaRoundTripTest::scored);
-        given().contentType(ContentType.JSON).body("{\"inputs\": [\"what a film\", \"loved it\"]}")
+        api().contentType(ContentType.JSON).body("{\"inputs\": [\"what a film\", \"loved it\"]}")
                 .when().post("/v1/tasks/" + id + "/predictions")
                 .then().statusCode(200)
                 .body("taskId", equalTo(id))
@@ -162,17 +162,17 @@ class KafkaRoundTripTest {
         String id = TaskApiTest.register(TaskApiTest.SENTIMENT);
         TestRedis.setStatus(id, "ready", null);
         startReplier(id, KafkaRoundTripTest::scored);
-        given().contentType(ContentType.JSON).body("{\"inputs\": [\"fine\"]}")
+        api().contentType(ContentType.JSON).body("{\"inputs\": [\"fine\"]}")
                 .when().post("/v1/tasks/" + id + "/predictions")
                 .then().statusCode(200).body("predictions[0].scores.positive", equalTo(-0.25f));
     }
 
     @Test
     void aWorkerFailureIs503WithRetryAfter() {
-        String id = TestRedis.putReadyTask("public", "PREFIX", List.of("positive", "negative"));
+        String id = TestRedis.putReadyTask(TestRedis.TENANT, "PREFIX", List.of("positive", "negative"));
         startReplier(id, r -> new InferenceResult(Events.SCHEMA_VERSION, r.requestId(), r.taskId(),
                 InferenceResult.Status.FAILED, List.of(), "out of memory", null, 0L));
-        TaskApiTest.problem(given().contentType(ContentType.JSON).body("{\"inputs\": [\"fine\"]}")
+        TaskApiTest.problem(api().contentType(ContentType.JSON).body("{\"inputs\": [\"fine\"]}")
                         .when().post("/v1/tasks/" + id + "/predictions").then(), 503)
                 .header("Retry-After", equalTo("2"))
                 .body("detail", containsString("out of memory"));
@@ -180,10 +180,10 @@ class KafkaRoundTripTest {
 
     @Test
     void aWorkerThatDoesNotKnowTheTaskIs404() {
-        String id = TestRedis.putReadyTask("public", "PREFIX", List.of("positive", "negative"));
+        String id = TestRedis.putReadyTask(TestRedis.TENANT, "PREFIX", List.of("positive", "negative"));
         startReplier(id, r -> new InferenceResult(Events.SCHEMA_VERSION, r.requestId(), r.taskId(),
                 InferenceResult.Status.NOT_FOUND, List.of(), "no prompt artifact", null, 0L));
-        TaskApiTest.problem(given().contentType(ContentType.JSON).body("{\"inputs\": [\"fine\"]}")
+        TaskApiTest.problem(api().contentType(ContentType.JSON).body("{\"inputs\": [\"fine\"]}")
                 .when().post("/v1/tasks/" + id + "/predictions").then(), 404);
     }
 }

@@ -1,7 +1,9 @@
 package io.metalprompt.gateway;
 
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.notNullValue;
 
 import java.util.Map;
 
@@ -22,6 +24,17 @@ class RedisDownTest {
             return Map.of("metal.redis.url", "redis://127.0.0.1:1", "metal.redis.timeout", "300ms",
                     "kafka.bootstrap.servers", "127.0.0.1:1");
         }
+    }
+
+    @Test
+    void aCallIs503WithRetryAfterNotAnError() {
+        // the key lookup needs Redis: a stored key cannot be checked
+        given().header("Authorization", "Bearer mpk_" + "k".repeat(43)).when().get("/v1/tasks/some-task")
+                .then().statusCode(503).contentType("application/problem+json")
+                .header("Retry-After", notNullValue()).body("detail", containsString("Redis"));
+        // the bootstrap key needs no lookup, but the task does
+        given().header("Authorization", "Bearer test-bootstrap-key-for-gateway-tests").when().get("/v1/tasks/some-task")
+                .then().statusCode(503).contentType("application/problem+json");
     }
 
     @Test

@@ -10,9 +10,17 @@ import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
 
@@ -22,7 +30,9 @@ import io.metalprompt.events.TaskRegistered;
 import io.metalprompt.testing.KafkaRedisTestResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
+import io.restassured.specification.RequestSpecification;
 import io.restassured.response.ValidatableResponse;
 
 /** Every endpoint and every error class over HTTP, against real Redis and Kafka. */
@@ -35,8 +45,18 @@ class TaskApiTest {
                           {"input": "two hours I will not get back", "output": "negative"},
                           {"input": "the cast shines", "output": "positive"}]}""";
 
+    /** A request of {@link TestRedis#TENANT}, with its API key. */
+    static RequestSpecification api() {
+        return as(TestRedis.TENANT);
+    }
+
+    /** A request of {@code tenant}, with its API key. */
+    static RequestSpecification as(String tenant) {
+        return given().header("Authorization", "Bearer " + TestRedis.key(tenant));
+    }
+
     static String register(String body) {
-        return given().contentType(ContentType.JSON).body(body)
+        return api().contentType(ContentType.JSON).body(body)
                 .when().post("/v1/tasks")
                 .then().statusCode(202).extract().path("id");
     }
@@ -53,16 +73,16 @@ class TaskApiTest {
     }
 
     private static ValidatableResponse post(String body) {
-        return given().contentType(ContentType.JSON).body(body).when().post("/v1/tasks").then();
+        return api().contentType(ContentType.JSON).body(body).when().post("/v1/tasks").then();
     }
 
     private static ValidatableResponse predict(String id, String body) {
-        return given().contentType(ContentType.JSON).body(body).when().post("/v1/tasks/" + id + "/predictions").then();
+        return api().contentType(ContentType.JSON).body(body).when().post("/v1/tasks/" + id + "/predictions").then();
     }
 
     @Test
     void registerAnswers202WithLocationAndStoresThePendingTask() {
-        String id = given().contentType(ContentType.JSON).header("X-Tenant", "acme").body(SENTIMENT)
+        String id = api().contentType(ContentType.JSON).body(SENTIMENT)
                 .when().post("/v1/tasks")
                 .then().statusCode(202)
                 .header("Location", containsString("/v1/tasks/"))
@@ -85,13 +105,13 @@ class TaskApiTest {
     void locationHeaderNamesTheTask() {
         String location = post(SENTIMENT).statusCode(202).extract().header("Location");
         String id = location.substring(location.lastIndexOf('/') + 1);
-        given().when().get(location).then().statusCode(200).body("id", equalTo(id));
+        api().when().get(location).then().statusCode(200).body("id", equalTo(id));
     }
 
     @Test
     void getReturnsAPendingTaskWithItsDefaults() {
         String id = register(SENTIMENT);
-        given().when().get("/v1/tasks/" + id).then().statusCode(200)
+        api().when().get("/v1/tasks/" + id).then().statusCode(200)
                 .body("id", equalTo(id))
                 .body("status", equalTo("pending"))
                 .body("design", equalTo("PREFIX"))
@@ -102,8 +122,8 @@ class TaskApiTest {
 
     @Test
     void getShowsTheReadablePromptOfAReadyDiscreteTask() {
-        String id = TestRedis.putReadyTask("public", "DISCRETE", List.of("positive", "negative"));
-        given().when().get("/v1/tasks/" + id).then().statusCode(200)
+        String id = TestRedis.putReadyTask(TestRedis.TENANT, "DISCRETE", List.of("positive", "negative"));
+        api().when().get("/v1/tasks/" + id).then().statusCode(200)
                 .body("status", equalTo("ready"))
                 .body("k", equalTo(8))
                 .body("pgmVersion", equalTo("pgm-test"))
@@ -112,42 +132,42 @@ class TaskApiTest {
 
     @Test
     void getHidesPromptTextForNonDiscreteDesigns() {
-        String id = TestRedis.putReadyTask("public", "PREFIX", List.of("a", "b"));
-        given().when().get("/v1/tasks/" + id).then().statusCode(200).body("promptText", nullValue());
+        String id = TestRedis.putReadyTask(TestRedis.TENANT, "PREFIX", List.of("a", "b"));
+        api().when().get("/v1/tasks/" + id).then().statusCode(200).body("promptText", nullValue());
     }
 
     @Test
     void getShowsWhyGenerationFailed() {
         String id = register(SENTIMENT);
         TestRedis.setStatus(id, "failed", "example 2 is longer than the model's context");
-        given().when().get("/v1/tasks/" + id).then().statusCode(200)
+        api().when().get("/v1/tasks/" + id).then().statusCode(200)
                 .body("status", equalTo("failed"))
                 .body("reason", equalTo("example 2 is longer than the model's context"));
     }
 
     @Test
     void getUnknownTaskIs404() {
-        problem(given().when().get("/v1/tasks/no-such-task").then(), 404)
+        problem(api().when().get("/v1/tasks/no-such-task").then(), 404)
                 .body("detail", containsString("no-such-task"));
     }
 
     @Test
     void anotherTenantCannotSeeTheTask() {
         String id = register(SENTIMENT);
-        problem(given().header("X-Tenant", "intruder").when().get("/v1/tasks/" + id).then(), 404);
+        problem(as("intruder").when().get("/v1/tasks/" + id).then(), 404);
     }
 
     @Test
     void deleteAnswers204AndRemovesTheRedisKeys() {
         String id = register(SENTIMENT);
-        given().when().delete("/v1/tasks/" + id).then().statusCode(204);
+        api().when().delete("/v1/tasks/" + id).then().statusCode(204);
         assertEquals(0L, TestRedis.redis().exists(TaskStore.taskKey(id), TaskStore.registrationKey(id)));
-        given().when().get("/v1/tasks/" + id).then().statusCode(404);
+        api().when().get("/v1/tasks/" + id).then().statusCode(404);
     }
 
     @Test
     void deleteUnknownTaskIs404() {
-        problem(given().when().delete("/v1/tasks/no-such-task").then(), 404);
+        problem(api().when().delete("/v1/tasks/no-such-task").then(), 404);
     }
 
     @Test
@@ -168,12 +188,12 @@ class TaskApiTest {
 
     @Test
     void missingBodyIs400() {
-        problem(given().contentType(ContentType.JSON).when().post("/v1/tasks").then(), 400);
+        problem(api().contentType(ContentType.JSON).when().post("/v1/tasks").then(), 400);
     }
 
     @Test
     void wrongContentTypeIs415() {
-        problem(given().contentType(ContentType.TEXT).body(SENTIMENT).when().post("/v1/tasks").then(), 415)
+        problem(api().contentType(ContentType.TEXT).body(SENTIMENT).when().post("/v1/tasks").then(), 415)
                 .body("detail", containsString("application/json"));
     }
 
@@ -227,6 +247,31 @@ class TaskApiTest {
     }
 
     @Test
+    void aBodyAnnouncedLargerThanTheLimitIs413() {
+        String big = "{\"inputs\": [\"" + "x".repeat(2 * 1024 * 1024) + "\"]}";
+        problem(predict("some-task", big), 413)
+                .body("type", equalTo("urn:metal-prompt:problem:too-large"))
+                .body("detail", containsString("has " + big.length() + " bytes; the limit is 2097152 bytes (metal.gateway.max-body-size)"));
+    }
+
+    @Test
+    void aChunkedBodyLargerThanTheLimitIs413() throws Exception {
+        String id = TestRedis.putReadyTask(TestRedis.TENANT, "PREFIX", List.of("a", "b"));
+        byte[] big = ("{\"inputs\": [\"" + "x".repeat(2 * 1024 * 1024) + "\"]}").getBytes(StandardCharsets.UTF_8);
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + RestAssured.port + "/v1/tasks/" + id + "/predictions"))
+                .header("Authorization", "Bearer " + TestRedis.key())
+                .header("Content-Type", "application/json")
+                .timeout(Duration.ofSeconds(30))
+                // no length: the client sends the body chunked
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(big)))
+                .build();
+        HttpResponse<String> response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+        assertEquals(413, response.statusCode(), response.body());
+        assertEquals(Optional.of("application/problem+json"), response.headers().firstValue("Content-Type"));
+        assertTrue(response.body().contains("more than 2097152 bytes"), response.body());
+    }
+
+    @Test
     void predictUnknownTaskIs404() {
         problem(predict("no-such-task", "{\"inputs\": [\"hi\"]}"), 404);
     }
@@ -248,25 +293,25 @@ class TaskApiTest {
 
     @Test
     void predictWithoutInputsIs400() {
-        String id = TestRedis.putReadyTask("public", "PREFIX", List.of("a", "b"));
+        String id = TestRedis.putReadyTask(TestRedis.TENANT, "PREFIX", List.of("a", "b"));
         problem(predict(id, "{\"inputs\": []}"), 400).body("detail", containsString("at least one input"));
     }
 
     @Test
     void predictBlankInputIs400() {
-        String id = TestRedis.putReadyTask("public", "PREFIX", List.of("a", "b"));
+        String id = TestRedis.putReadyTask(TestRedis.TENANT, "PREFIX", List.of("a", "b"));
         problem(predict(id, "{\"inputs\": [\"ok\", \" \"]}"), 400).body("detail", containsString("inputs[1]"));
     }
 
     @Test
     void predictMalformedJsonIs400() {
-        String id = TestRedis.putReadyTask("public", "PREFIX", List.of("a", "b"));
+        String id = TestRedis.putReadyTask(TestRedis.TENANT, "PREFIX", List.of("a", "b"));
         problem(predict(id, "{\"inputs\": [\"ok\""), 400);
     }
 
     @Test
     void predictTooManyInputsIs413() {
-        String id = TestRedis.putReadyTask("public", "PREFIX", List.of("a", "b"));
+        String id = TestRedis.putReadyTask(TestRedis.TENANT, "PREFIX", List.of("a", "b"));
         String inputs = String.join(",", Collections.nCopies(65, "\"x\""));
         problem(predict(id, "{\"inputs\": [" + inputs + "]}"), 413).body("detail", containsString("at most 64 inputs"));
     }
@@ -274,17 +319,22 @@ class TaskApiTest {
     @Test
     void predictWithoutAWorkerIs504WithRetryAfter() {
         // Nobody consumes the request for this task: the gateway gives up after metal.gateway.prediction-timeout (5 s in tests).
-        String id = TestRedis.putReadyTask("public", "PREFIX", List.of("a", "b"));
+        String id = TestRedis.putReadyTask(TestRedis.TENANT, "PREFIX", List.of("a", "b"));
         problem(predict(id, "{\"inputs\": [\"hi\"]}"), 504)
                 .header("Retry-After", equalTo("2"))
                 .body("detail", containsString("within 5 s"));
     }
 
+    /** The API description, the UI and the metrics need no key (only /v1 does). */
     @Test
     void openApiDocumentDescribesTheEndpoints() {
         given().accept("application/json").when().get("/q/openapi").then().statusCode(200)
                 .body("paths", org.hamcrest.Matchers.hasKey("/v1/tasks"))
-                .body("paths", org.hamcrest.Matchers.hasKey("/v1/tasks/{id}/predictions"));
+                .body("paths", org.hamcrest.Matchers.hasKey("/v1/tasks/{id}/predictions"))
+                .body("components.securitySchemes.apiKey.type", equalTo("http"))
+                .body("components.securitySchemes.apiKey.scheme", equalTo("bearer"))
+                .body("paths.'/v1/tasks'.post.responses", org.hamcrest.Matchers.hasKey("401"))
+                .body("paths.'/v1/tasks'.post.responses", org.hamcrest.Matchers.hasKey("429"));
     }
 
     @Test

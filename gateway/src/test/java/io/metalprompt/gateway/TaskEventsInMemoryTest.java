@@ -1,6 +1,6 @@
 package io.metalprompt.gateway;
 
-import static io.restassured.RestAssured.given;
+import static io.metalprompt.gateway.TaskApiTest.api;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
@@ -70,7 +70,7 @@ class TaskEventsInMemoryTest {
         TaskRegistered event = assertInstanceOf(TaskRegistered.class, EventCodec.decode(message.getPayload(), TaskEvent.class));
         assertEquals("DISCRETE", event.design().name());
         assertEquals(1, event.demonstrations());
-        assertEquals("public", event.tenant());
+        assertEquals(TestRedis.TENANT, event.tenant());
     }
 
     @Test
@@ -78,7 +78,7 @@ class TaskEventsInMemoryTest {
         InMemorySink<String> sink = connector.sink(Channels.TASK_REGISTRATIONS);
         String id = TaskApiTest.register(TaskApiTest.SENTIMENT);
         sink.clear();
-        given().when().delete("/v1/tasks/" + id).then().statusCode(204);
+        api().when().delete("/v1/tasks/" + id).then().statusCode(204);
         Message<String> message = sink.received().get(0);
         assertEquals(id, key(message));
         assertInstanceOf(TaskDeleted.class, EventCodec.decode(message.getPayload(), TaskEvent.class));

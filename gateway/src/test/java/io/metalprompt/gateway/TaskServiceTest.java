@@ -37,9 +37,15 @@ class TaskServiceTest {
         final Map<String, String> registrations = new HashMap<>();
 
         @Override
-        public void create(StoredTask task, String registrationJson) {
-            tasks.put(task.taskId(), task);
-            registrations.put(task.taskId(), registrationJson);
+        public boolean create(TaskRegistered task, int maxTasksPerTenant) {
+            long owned = tasks.values().stream().filter(t -> t.tenant().equals(task.tenant())).count();
+            if (maxTasksPerTenant > 0 && owned >= maxTasksPerTenant) {
+                return false;
+            }
+            tasks.put(task.taskId(), new StoredTask(task.taskId(), task.tenant(), STATUS_PENDING, task.design().name(),
+                    task.options(), task.demonstrations(), task.registeredAt().toString(), null, null, null, null));
+            registrations.put(task.taskId(), EventCodec.encodeToString(task));
+            return true;
         }
 
         @Override
@@ -48,9 +54,9 @@ class TaskServiceTest {
         }
 
         @Override
-        public boolean delete(String taskId) {
+        public void delete(String taskId) {
             registrations.remove(taskId);
-            return tasks.remove(taskId) != null;
+            tasks.remove(taskId);
         }
 
         void ready(String id) {
@@ -67,6 +73,9 @@ class TaskServiceTest {
     private final List<InferenceRequest> sent = new ArrayList<>();
     private CompletableFuture<InferenceResult> workerAnswer = new CompletableFuture<>();
 
+    /** At most 2 requests of a tenant in progress; no rate limit (TenantQuotasTest covers it). */
+    private final TenantQuotas quotas = new TenantQuotas(new TenantQuotas.Settings(0, 0, 2), System::nanoTime);
+
     private final TaskService service = new TaskService(store,
             event -> {
                 published.add(event);
@@ -76,7 +85,8 @@ class TaskServiceTest {
                 sent.add(request);
                 return workerAnswer;
             },
-            new TaskService.Settings(new Limits(10, 100, 5), Duration.ofMillis(200), Duration.ofMillis(300), 3),
+            quotas,
+            new TaskService.Settings(new Limits(10, 100, 5), Duration.ofMillis(200), Duration.ofMillis(300), 3, 3),
             Clock.fixed(Instant.parse("2026-01-02T03:04:05Z"), ZoneOffset.UTC),
             () -> "id-" + ids.incrementAndGet());
 
@@ -148,5 +158,55 @@ class TaskServiceTest {
         ApiException api = assertInstanceOf(ApiException.class, e.getCause());
         assertEquals(504, api.status());
         assertEquals(3, api.retryAfterSeconds());
+    }
+
+    @Test
+    void aTenantWithItsQuotaOfTasksGets429UntilItDeletesOne() {
+        for (int i = 0; i < 3; i++) {
+            service.register("acme", REQUEST);
+        }
+        ApiException e = assertThrows(ApiException.class, () -> service.register("acme", REQUEST));
+        assertEquals(429, e.status());
+        assertEquals("task-quota", e.slug());
+        assertEquals(3, e.retryAfterSeconds());
+        assertTrue(e.detail().contains("has 3 tasks"), e.detail());
+        assertEquals(3, published.size(), "a refused task is not published");
+        service.register("other", REQUEST);
+
+        service.delete("acme", "id-1");
+        service.register("acme", REQUEST);
+    }
+
+    @Test
+    void aPredictionCountsAsInProgressUntilTheWorkerAnswers() {
+        service.register("acme", REQUEST);
+        store.ready("id-1");
+        CompletableFuture<Api.PredictionResponse> first = service.predict("acme", "id-1",
+                new Api.PredictionRequest(List.of("fine"))).toCompletableFuture();
+        CompletableFuture<Api.PredictionResponse> second = service.predict("acme", "id-1",
+                new Api.PredictionRequest(List.of("fine"))).toCompletableFuture();
+        assertEquals(2, quotas.inProgress("acme"));
+        ApiException e = assertThrows(ApiException.class, () -> service.get("acme", "id-1"));
+        assertEquals(429, e.status());
+        assertEquals("too-many-concurrent-requests", e.slug());
+        assertEquals(404, assertThrows(ApiException.class, () -> service.get("other", "id-1")).status(),
+                "another tenant's requests are counted apart");
+        workerAnswer.complete(new InferenceResult(Events.SCHEMA_VERSION, sent.get(0).requestId(), "id-1",
+                InferenceResult.Status.OK, List.of(new Prediction("positive", Map.of("positive", -0.2, "negative", -1.9), null)),
+                null, "pgm-1", 0L));
+        first.join();
+        second.join();
+        assertEquals(0, quotas.inProgress("acme"), "both permits are given back");
+        assertEquals("ready", service.get("acme", "id-1").status());
+    }
+
+    @Test
+    void aRefusedPredictionGivesItsPermitBack() {
+        service.register("acme", REQUEST);
+        for (int i = 0; i < 3; i++) {
+            assertEquals(409, assertThrows(ApiException.class,
+                    () -> service.predict("acme", "id-1", new Api.PredictionRequest(List.of("x")))).status());
+        }
+        assertEquals(0, quotas.inProgress("acme"));
     }
 }

@@ -3,11 +3,16 @@ package io.metalprompt.worker;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+
+import jakarta.inject.Inject;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
@@ -18,9 +23,13 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import io.metalprompt.events.EventCodec;
+import io.metalprompt.events.Example;
 import io.metalprompt.events.InferenceRequest;
 import io.metalprompt.events.InferenceResult;
+import io.metalprompt.events.TaskRegistered;
 import io.metalprompt.events.Topics;
+import io.metalprompt.prompt.PromptDesign;
+import io.metalprompt.store.TaskStore;
 import io.metalprompt.testing.TestInfrastructure;
 import io.metalprompt.testing.TinyModelsTestResource;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -36,6 +45,9 @@ import io.smallrye.reactive.messaging.kafka.reply.KafkaRequestReply;
 class RequestRoundTripTest {
 
     private KafkaCompanion companion;
+
+    @Inject
+    TaskStore store;
 
     @BeforeEach
     void connect() {
@@ -76,6 +88,42 @@ class RequestRoundTripTest {
         InferenceResult result = EventCodec.decode(reply.value(), InferenceResult.class);
         assertEquals(req.requestId(), result.requestId());
         assertEquals(InferenceResult.Status.NOT_FOUND, result.status());
+    }
+
+    /** Sends a request with the reply headers and returns the worker's result for it. */
+    private InferenceResult roundTrip(String taskId, String tenant) {
+        InferenceRequest req = new InferenceRequest(1, UUID.randomUUID().toString(), taskId, tenant, List.of("a dog"), 0);
+        ProducerRecord<String, String> record = new ProducerRecord<>(Topics.INFERENCE_REQUESTS, taskId,
+                EventCodec.encodeToString(req));
+        record.headers().add(new RecordHeader(KafkaRequestReply.DEFAULT_REPLY_CORRELATION_ID_HEADER,
+                req.requestId().getBytes(StandardCharsets.UTF_8)));
+        record.headers().add(new RecordHeader(KafkaRequestReply.DEFAULT_REPLY_TOPIC_HEADER,
+                Topics.INFERENCE_RESULTS.getBytes(StandardCharsets.UTF_8)));
+        companion.produceStrings().fromRecords(record);
+        ConsumerRecord<String, String> reply = first(Topics.INFERENCE_RESULTS,
+                r -> taskId.equals(r.key()) && r.value().contains(req.requestId()));
+        InferenceResult result = EventCodec.decode(reply.value(), InferenceResult.class);
+        assertEquals(req.requestId(), result.requestId());
+        return result;
+    }
+
+    @Test
+    void anotherTenantsTaskIsNotFoundExactlyAsAMissingTask() {
+        TaskRegistered task = new TaskRegistered(1, UUID.randomUUID().toString(), "acme",
+                List.of(new Example("a dog", "good"), new Example("a cat", "bad")), List.of("good", "bad"),
+                PromptDesign.PREFIX, 0, Instant.now());
+        store.register(task);   // pending: its own tenant gets NOT_READY, so the task is there
+        assertEquals(InferenceResult.Status.NOT_READY, roundTrip(task.taskId(), "acme").status());
+
+        InferenceResult intruder = roundTrip(task.taskId(), "intruder");
+        String missingId = "missing-" + UUID.randomUUID();
+        InferenceResult missing = roundTrip(missingId, "intruder");
+        assertEquals(InferenceResult.Status.NOT_FOUND, intruder.status());
+        assertEquals(InferenceResult.Status.NOT_FOUND, missing.status());
+        assertEquals(missing.error().replace(missingId, "ID"), intruder.error().replace(task.taskId(), "ID"),
+                "nothing in the answer tells another tenant's task from no task");
+        assertNull(intruder.pgmVersion());
+        assertTrue(intruder.predictions().isEmpty());
     }
 
     @Test

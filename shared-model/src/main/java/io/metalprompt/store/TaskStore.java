@@ -12,6 +12,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.metalprompt.events.EventCodec;
 import io.metalprompt.events.TaskRegistered;
@@ -21,7 +22,8 @@ import io.metalprompt.prompt.PromptDesign;
  * Tasks and their prompt artifacts in Redis (keys in {@code docs/architecture.md}):
  * {@code metal:task:{id}} (hash), {@code metal:task:{id}:registration} (the registration JSON) and
  * {@code metal:prompt:{id}:{pgmVersion}} (the binary artifact), with {@code metal:task:{id}:prompts} (the set of
- * stored versions). Writes are ordered so no reader sees a ready task without its prompt: the artifact first,
+ * stored versions), and {@code metal:tenant:{tenant}:tasks} (the set of a tenant's task ids, for its task quota).
+ * Writes are ordered so no reader sees a ready task without its prompt: the artifact first,
  * then the status. No MULTI/EXEC: the connection is shared by many threads, and a transaction on a shared
  * Lettuce connection would take in other threads' commands.
  */
@@ -51,6 +53,20 @@ public final class TaskStore {
         return "metal:prompt:" + taskId + ":" + pgmVersion;
     }
 
+    public static String tenantTasksKey(String tenant) {
+        return "metal:tenant:" + tenant + ":tasks";
+    }
+
+    /**
+     * Adds the task id (ARGV[1]) to its tenant's set (KEYS[1]) unless the set already holds ARGV[2] ids: one script,
+     * so concurrent registrations of one tenant cannot overshoot the quota. Answers 1 when the id is in the set.
+     */
+    private static final String RESERVE_SLOT = """
+            if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 1 end
+            if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+            redis.call('SADD', KEYS[1], ARGV[1])
+            return 1""";
+
     private RedisCommands<byte[], byte[]> sync() {
         return redis.connection().sync();
     }
@@ -61,6 +77,30 @@ public final class TaskStore {
 
     /** Records a new task as pending, with its registration (kept so prompts can be regenerated). */
     public void register(TaskRegistered task) {
+        sync().sadd(b(tenantTasksKey(task.tenant())), b(task.taskId()));
+        write(task);
+    }
+
+    /**
+     * Records a new task as pending, as {@link #register(TaskRegistered)} does, unless its tenant already has
+     * {@code maxTasksPerTenant} tasks: then nothing is written and the answer is false.
+     */
+    public boolean register(TaskRegistered task, int maxTasksPerTenant) {
+        Long reserved = sync().eval(RESERVE_SLOT, ScriptOutputType.INTEGER,
+                new byte[][] {b(tenantTasksKey(task.tenant()))}, b(task.taskId()), b(Integer.toString(maxTasksPerTenant)));
+        if (reserved == null || reserved == 0L) {
+            return false;
+        }
+        write(task);
+        return true;
+    }
+
+    /** How many tasks a tenant has (registered and not yet deleted). */
+    public long taskCount(String tenant) {
+        return sync().scard(b(tenantTasksKey(tenant)));
+    }
+
+    private void write(TaskRegistered task) {
         Map<byte[], byte[]> fields = new HashMap<>();
         fields.put(b("tenant"), b(task.tenant()));
         fields.put(b("status"), b(TaskRecord.PENDING));
@@ -128,15 +168,19 @@ public final class TaskStore {
         return Optional.ofNullable(sync().get(b(promptKey(taskId, pgmVersion))));
     }
 
-    /** Removes the task, its registration and every stored prompt version. */
+    /** Removes the task, its registration and every stored prompt version, and takes it off its tenant's set. */
     public void delete(String taskId) {
         RedisCommands<byte[], byte[]> c = sync();
+        byte[] tenant = c.hget(b(taskKey(taskId)), b("tenant"));
         List<byte[]> keys = new java.util.ArrayList<>(List.of(b(taskKey(taskId)), b(registrationKey(taskId)),
                 b(promptsKey(taskId))));
         for (byte[] version : c.smembers(b(promptsKey(taskId)))) {
             keys.add(b(promptKey(taskId, new String(version, UTF_8))));
         }
         c.del(keys.toArray(new byte[0][]));   // one command: the task disappears at once
+        if (tenant != null) {
+            c.srem(b(tenantTasksKey(new String(tenant, UTF_8))), b(taskId));
+        }
     }
 
     private static String json(List<String> list) {

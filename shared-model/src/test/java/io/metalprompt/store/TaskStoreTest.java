@@ -2,6 +2,7 @@ package io.metalprompt.store;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
@@ -36,7 +37,11 @@ class TaskStoreTest {
     }
 
     private static TaskRegistered task(String id) {
-        return new TaskRegistered(1, id, "acme", List.of(new Example("a dog", "alpha"), new Example("a car", "beta")),
+        return task(id, "acme");
+    }
+
+    private static TaskRegistered task(String id, String tenant) {
+        return new TaskRegistered(1, id, tenant, List.of(new Example("a dog", "alpha"), new Example("a car", "beta")),
                 List.of("alpha", "beta"), PromptDesign.DISCRETE, 1, Instant.parse("2026-11-26T06:00:00Z"));
     }
 
@@ -81,5 +86,36 @@ class TaskStoreTest {
         assertTrue(store.registration(id).isEmpty());
         assertTrue(store.artifact(id, "pgm-1").isEmpty());
         assertTrue(store.artifact(id, "pgm-2").isEmpty());
+    }
+
+    @Test
+    void aTenantCannotRegisterMoreTasksThanItsQuotaAndADeletionFreesASlot() {
+        String tenant = "quota-" + UUID.randomUUID();
+        String first = UUID.randomUUID().toString();
+        String second = UUID.randomUUID().toString();
+        assertTrue(store.register(task(first, tenant), 2));
+        assertTrue(store.register(task(second, tenant), 2));
+        assertTrue(store.register(task(first, tenant), 2), "registering a task it already has takes no new slot");
+        String third = UUID.randomUUID().toString();
+        assertFalse(store.register(task(third, tenant), 2));
+        assertTrue(store.find(third).isEmpty(), "a refused task leaves nothing behind");
+        assertTrue(store.registration(third).isEmpty());
+        assertEquals(2, store.taskCount(tenant));
+        assertTrue(store.register(task(third, "other-" + tenant), 2), "another tenant's quota is its own");
+
+        store.delete(first);
+        assertEquals(1, store.taskCount(tenant));
+        assertTrue(store.register(task(third, tenant), 2));
+    }
+
+    @Test
+    void tasksRegisteredWithoutAQuotaStillCount() {
+        String tenant = "direct-" + UUID.randomUUID();
+        String id = UUID.randomUUID().toString();
+        store.register(task(id, tenant));
+        assertEquals(1, store.taskCount(tenant));
+        assertFalse(store.register(task(UUID.randomUUID().toString(), tenant), 1));
+        store.delete(id);
+        assertEquals(0, store.taskCount(tenant));
     }
 }

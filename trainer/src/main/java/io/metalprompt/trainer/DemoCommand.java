@@ -40,12 +40,19 @@ public class DemoCommand implements Callable<Integer> {
     @Option(names = "--limit", defaultValue = "200", description = "test inputs to predict") int limit;
     @Option(names = "--batch", defaultValue = "16", description = "inputs per prediction call") int batch;
     @Option(names = "--timeout", defaultValue = "PT120S") Duration timeout;
+    @Option(names = "--api-key", paramLabel = "KEY", defaultValue = "${env:METAL_API_KEY}",
+            description = "the tenant's API key (default: $METAL_API_KEY; prefer the variable: arguments show in ps)")
+    String apiKey;
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @Override
     public Integer call() throws Exception {
+        if (apiKey == null || apiKey.isBlank()) {
+            System.err.println("no API key: set METAL_API_KEY (or --api-key) to a key from 'metal keys create --tenant T'");
+            return 2;
+        }
         List<TaskExample> train;
         List<TaskExample> test;
         try (TaskRoot root = TaskRoot.open(tasks)) {
@@ -105,7 +112,8 @@ public class DemoCommand implements Callable<Integer> {
     private JsonNode waitReady(String id) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(gateway + "/v1/tasks/" + id)).GET().build(),
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(gateway + "/v1/tasks/" + id))
+                            .header("Authorization", "Bearer " + apiKey).GET().build(),
                     HttpResponse.BodyHandlers.ofString());
             JsonNode node = JSON.readTree(r.body());
             if (!"pending".equals(node.path("status").asText()) || System.nanoTime() > deadline) {
@@ -118,6 +126,7 @@ public class DemoCommand implements Callable<Integer> {
     private HttpResponse<String> post(String path, JsonNode body) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create(gateway + path)).timeout(timeout)
                 .header("Content-Type", "application/json")
+                .header("Authorization", "Bearer " + apiKey)
                 .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
