@@ -86,6 +86,14 @@ public final class ServingBench {
         Options o = Options.parse(args);
         LocalSystem system = o.gateway == null ? LocalSystem.start(o.root, o.threads) : null;
         try {
+            if (system != null && o.headers.keySet().stream().noneMatch(h -> h.equalsIgnoreCase("Authorization"))) {
+                // the gateway wants a tenant's API key: the harness makes one in the system it started
+                try (io.metalprompt.store.RedisConnector redis = new io.metalprompt.store.RedisConnector(system.redis(),
+                        Duration.ofSeconds(5))) {
+                    o.headers.put("Authorization", "Bearer "
+                            + new io.metalprompt.store.ApiKeys(redis).create("bench").key());
+                }
+            }
             new Run(o, system == null ? o.gateway : system.gateway(), system == null ? o.redis : system.redis(),
                     system == null ? o.worker : system.worker(), system != null).run();
         } finally {

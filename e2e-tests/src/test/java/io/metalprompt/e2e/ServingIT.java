@@ -156,18 +156,18 @@ class ServingIT {
         Map<String, Object> body = Map.of(
                 "examples", List.of(Map.of("input", "a happy dog", "output", "good"), Map.of("input", "a sad cat", "output", "bad")),
                 "design", "PREFIX");
-        String id = given().baseUri(gateway).contentType(ContentType.JSON).body(body)
+        String id = api(key).contentType(ContentType.JSON).body(body)
                 .when().post("/v1/tasks").then().statusCode(202).extract().path("id");
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         String status = "pending";
         while ("pending".equals(status) && System.nanoTime() < deadline) {
             Thread.sleep(200);
-            status = given().baseUri(gateway).when().get("/v1/tasks/" + id).then().extract().path("status");
+            status = api(key).when().get("/v1/tasks/" + id).then().extract().path("status");
         }
         assertEquals("ready", status);
 
         String traceId = java.util.UUID.randomUUID().toString().replace("-", "");
-        given().baseUri(gateway).contentType(ContentType.JSON)
+        api(key).contentType(ContentType.JSON)
                 .header("traceparent", "00-" + traceId + "-" + traceId.substring(0, 16) + "-01")
                 .body(Map.of("inputs", List.of("a happy cat"))).when().post("/v1/tasks/" + id + "/predictions")
                 .then().statusCode(200);

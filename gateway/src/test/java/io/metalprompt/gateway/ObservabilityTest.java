@@ -106,13 +106,13 @@ class ObservabilityTest {
     @Test
     void metricsAfterTraffic() {
         TaskApiTest.register(TaskApiTest.SENTIMENT);
-        String id = TestRedis.putReadyTask("public", "PREFIX", List.of("positive", "negative"));
+        String id = TestRedis.putReadyTask(TestRedis.TENANT, "PREFIX", List.of("positive", "negative"));
         startReplier(id);
         for (int i = 0; i < 3; i++) {
-            given().contentType(ContentType.JSON).body("{\"inputs\": [\"fine\", \"awful\"]}")
+            TaskApiTest.api().contentType(ContentType.JSON).body("{\"inputs\": [\"fine\", \"awful\"]}")
                     .when().post("/v1/tasks/" + id + "/predictions").then().statusCode(200);
         }
-        given().when().get("/v1/tasks/" + id).then().statusCode(200);
+        TaskApiTest.api().when().get("/v1/tasks/" + id).then().statusCode(200);
 
         List<String> lines = List.of(given().when().get("/q/metrics").then().statusCode(200).extract().asString().split("\n"));
         assertMetric(lines, "metal_gateway_requests_seconds_bucket{", "endpoint=\"predict\"");
@@ -133,11 +133,11 @@ class ObservabilityTest {
 
     @Test
     void aPredictionsTraceContinuesIntoTheRequestRecordAndBack() throws Exception {
-        String id = TestRedis.putReadyTask("public", "PREFIX", List.of("positive", "negative"));
+        String id = TestRedis.putReadyTask(TestRedis.TENANT, "PREFIX", List.of("positive", "negative"));
         startReplier(id);
         String traceId = randomHex(32);
         String clientSpan = randomHex(16);
-        given().contentType(ContentType.JSON).header("traceparent", "00-" + traceId + "-" + clientSpan + "-01")
+        TaskApiTest.api().contentType(ContentType.JSON).header("traceparent", "00-" + traceId + "-" + clientSpan + "-01")
                 .body("{\"inputs\": [\"fine\"]}")
                 .when().post("/v1/tasks/" + id + "/predictions").then().statusCode(200);
 
