@@ -8,6 +8,6 @@ import picocli.CommandLine.Command;
 @Command(name = "metal", mixinStandardHelpOptions = true, version = "MetaL-Prompt 0.1.0",
         description = "MetaL-Prompt command line: LM checks, training, meta-training and evaluation.",
         subcommands = {LmCommand.class, TrainBaseCommand.class, MetaTrainCommand.class, EvalCommand.class,
-                DemoCommand.class})
+                DemoCommand.class, StoreCommand.class, PeriodicCommand.class})
 public class MetalCommand {
 }
