@@ -12,7 +12,11 @@ import java.util.Properties;
 import io.metalprompt.models.ModelPublisher;
 import picocli.CommandLine.Option;
 
-/** Where model versions are published: the Kafka cluster of the services (a picocli mixin). */
+/**
+ * Where model versions are published: the Kafka cluster of the services (a picocli mixin). Client settings come from
+ * {@code KAFKA_*} environment variables as for the services ({@code KAFKA_SECURITY_PROTOCOL} is
+ * {@code security.protocol}), then from {@code --kafka-config}.
+ */
 public class KafkaOptions {
 
     @Option(names = "--kafka", defaultValue = "${env:KAFKA_BOOTSTRAP_SERVERS}",
@@ -22,6 +26,12 @@ public class KafkaOptions {
 
     ModelPublisher publisher() {
         Map<String, String> extra = new HashMap<>();
+        // as for the services: KAFKA_SASL_JAAS_CONFIG is sasl.jaas.config, and so on
+        System.getenv().forEach((name, value) -> {
+            if (name.startsWith("KAFKA_") && !name.equals("KAFKA_BOOTSTRAP_SERVERS")) {
+                extra.put(name.substring("KAFKA_".length()).toLowerCase(java.util.Locale.ROOT).replace('_', '.'), value);
+            }
+        });
         if (config != null) {
             Properties p = new Properties();
             try (Reader r = Files.newBufferedReader(config)) {

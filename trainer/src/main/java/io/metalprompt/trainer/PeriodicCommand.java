@@ -54,7 +54,8 @@ public class PeriodicCommand implements Callable<Integer> {
     @Mixin MetaTrainOptions train;
     @Mixin KafkaOptions kafka;
     @Option(names = "--store", required = true, description = "model store folder, at the path the services mount it") Path store;
-    @Option(names = "--config", required = true, description = "config JSON whose \"test\" list names the held-out tasks (under --tasks)") Path config;
+    @Option(names = "--config", required = true, description = "config JSON whose \"test\" list names the held-out tasks (a file, or a path inside --tasks such as config/cls_to_cls_dev.json)") Path config;
+    @Option(names = "--start-up-pgm", description = "the prompt-generators' start-up PGMs (their metal.model.pgm): compared with while no version is published") Path startUpPgm;
     @Option(names = "--work", description = "training folder of the current cycle (default STORE/work/periodic-<design>)") Path work;
     @Option(names = "--steps-per-run", defaultValue = "200", description = "meta-training steps one run does at most (default ${DEFAULT-VALUE})") int stepsPerRun;
     @Option(names = "--eval-k", defaultValue = "16", description = "examples per held-out task (<task>_<k>_<seed>_train.jsonl; default ${DEFAULT-VALUE})") int evalK;
@@ -79,7 +80,10 @@ public class PeriodicCommand implements Callable<Integer> {
         if (!"macro_f1".equals(metric) && !"accuracy".equals(metric)) {
             throw new IllegalArgumentException("--metric must be macro_f1 or accuracy, got " + metric);
         }
-        TaskConfig held = TaskConfig.read(config);
+        TaskConfig held;
+        try (TaskRoot root = TaskRoot.open(train.tasks)) {
+            held = TaskConfig.read(configFile(root));
+        }
         if (held.test().isEmpty()) {
             throw new IllegalArgumentException(config + " names no held-out (\"test\") tasks to evaluate on");
         }
@@ -103,20 +107,27 @@ public class PeriodicCommand implements Callable<Integer> {
              ModelPublisher publisher = kafka.publisher()) {
             String fingerprint = lm.fingerprint();
             Optional<ModelPublished> inForce = publisher.current(fingerprint);
-            Optional<Path> currentPgm = inForce.flatMap(this::pgmOfDesign);
+            // what the new PGM competes with: the design's PGM in the version in force, else the start-up PGM
+            Optional<Path> currentPgm;
+            String currentName;
+            if (inForce.isPresent()) {
+                currentPgm = pgmOfDesign(inForce.get());
+                currentName = "PGM version " + inForce.get().pgmVersion();
+            } else {
+                currentPgm = startUpPgm == null ? Optional.empty() : startUpPgmOfDesign();
+                currentName = "the start-up PGM " + currentPgm.map(Path::toString).orElse("");
+            }
             String newSha = ModelStore.pgmContentSha256(List.of(dir));
             if (currentPgm.isPresent() && newSha.equals(ModelStore.pgmContentSha256(List.of(currentPgm.get())))) {
-                say(out, "periodic: kept PGM version %s: the new PGM has the same weights (same data and seed)",
-                        inForce.get().pgmVersion());
+                say(out, "periodic: kept %s: the new PGM has the same weights (same data and seed)", currentName);
                 newCycle(out, dir);
                 return 0;
             }
 
-            Metrics.Score candidate = evaluate(lm, tokenizer, root, held, dir, "new PGM");
-            Double current = currentPgm.map(p -> value(evaluate(lm, tokenizer, root, held, p,
-                    "version " + inForce.get().pgmVersion()))).orElse(null);
+            Metrics.Score candidate = evaluate(lm, tokenizer, root, held, dir, "the new PGM");
+            Double current = currentPgm.map(p -> value(evaluate(lm, tokenizer, root, held, p, currentName))).orElse(null);
             PublishDecision decision = PublishDecision.decide(metric, value(candidate), current,
-                    inForce.map(ModelPublished::pgmVersion).orElse(null), threshold);
+                    currentPgm.isPresent() ? currentName : null, threshold);
 
             Map<String, Double> metrics = new LinkedHashMap<>();
             metrics.put("eval.macro_f1", candidate.macroF1());
@@ -124,18 +135,43 @@ public class PeriodicCommand implements Callable<Integer> {
             Map<String, String> data = new LinkedHashMap<>(Commands.data(train));
             data.put("config", config.toString());
             data.put("eval", String.format(Locale.ROOT, "k=%d seeds=%s xl=%d", evalK, evalSeeds, xl));
-            data.put("comparedWith", inForce.map(ModelPublished::pgmVersion).orElse("none"));
+            data.put("comparedWith", currentPgm.isEmpty() ? "none"
+                    : inForce.map(ModelPublished::pgmVersion).orElse("start-up:" + currentPgm.get()));
             ModelVersion version = models.findByContent(ModelStore.Kind.PGM, newSha)
                     .orElseGet(() -> models.addPgm(List.of(dir), new ModelStore.Provenance(command, data, metrics)));
             if (decision.publish()) {
                 publisher.publish(version, Instant.now());
                 say(out, "periodic: published PGM version %s: %s", version.version(), decision.reason());
             } else {
-                say(out, "periodic: kept PGM version %s; the new version %s stays in the store unpublished: %s",
-                        inForce.map(ModelPublished::pgmVersion).orElse("(none)"), version.version(), decision.reason());
+                say(out, "periodic: kept %s; the new version %s stays in the store unpublished: %s",
+                        currentPgm.isPresent() ? currentName : "what is served", version.version(), decision.reason());
             }
             newCycle(out, dir);
             return 0;
+        }
+    }
+
+    /** {@code --config} on disk, else inside the task tree (the shipped tasks.zip holds config/cls_to_cls_dev.json). */
+    private Path configFile(TaskRoot root) {
+        if (Files.isRegularFile(config)) {
+            return config;
+        }
+        Path inside = root.path().resolve(config.toString());
+        if (Files.isRegularFile(inside)) {
+            return inside;
+        }
+        throw new IllegalArgumentException("no config file " + config + ", neither on disk nor inside " + train.tasks);
+    }
+
+    /** The start-up PGM of this job's design; empty when there is none of it. */
+    private Optional<Path> startUpPgmOfDesign() {
+        if (!Files.isDirectory(startUpPgm)) {
+            throw new IllegalArgumentException("--start-up-pgm " + startUpPgm + " is not a folder this job can read");
+        }
+        try {
+            return Optional.of(PgmChoice.folder(startUpPgm, train.design));
+        } catch (ModelLoadException e) {
+            return Optional.empty();
         }
     }
 
@@ -155,7 +191,7 @@ public class PeriodicCommand implements Callable<Integer> {
 
     private Metrics.Score evaluate(LanguageModel lm, LmTokenizer tokenizer, TaskRoot root, TaskConfig held, Path pgm,
                                    String what) {
-        System.out.println("evaluating the " + what + " on " + held.test().size() + " held-out tasks");
+        System.out.println("evaluating " + what + " on " + held.test().size() + " held-out tasks");
         Evaluator.Report report = new Evaluator(lm, tokenizer).run(root.path(), held, evalK, evalSeeds,
                 PgmChoice.conditioner(lm, tokenizer, pgm, train.design, xl, 0), System.out::println);
         System.out.printf(Locale.ROOT, "%s: macro-F1 %.4f accuracy %.4f%n", what, report.mean().macroF1(),

@@ -10,7 +10,8 @@ import java.util.Locale;
  */
 record PublishDecision(boolean publish, String reason) {
 
-    static PublishDecision decide(String metric, double candidate, Double current, String currentVersion, double threshold) {
+    /** {@code current}: the score of what is served now, {@code currentName} (e.g. "version X"), null if nothing. */
+    static PublishDecision decide(String metric, double candidate, Double current, String currentName, double threshold) {
         if (Double.isNaN(candidate)) {
             return new PublishDecision(false, "the new PGM's " + metric + " is not a number");
         }
@@ -19,12 +20,12 @@ record PublishDecision(boolean publish, String reason) {
                     "no version of this design is in force for the base model yet (new %s %.4f)", metric, candidate));
         }
         if (current.isNaN()) {
-            return new PublishDecision(true, String.format(Locale.ROOT, "the %s of version %s in force is not a number "
-                    + "(new %s %.4f)", metric, currentVersion, metric, candidate));
+            return new PublishDecision(true, String.format(Locale.ROOT, "the %s of %s is not a number (new %s %.4f)",
+                    metric, currentName, metric, candidate));
         }
         double bar = current - threshold;
         boolean publish = candidate >= bar;
-        return new PublishDecision(publish, String.format(Locale.ROOT, "new %s %.4f %s %.4f (version %s) - threshold %.4f = %.4f",
-                metric, candidate, publish ? ">=" : "<", current, currentVersion, threshold, bar));
+        return new PublishDecision(publish, String.format(Locale.ROOT, "new %s %.4f %s %.4f (%s) - threshold %.4f = %.4f",
+                metric, candidate, publish ? ">=" : "<", current, currentName, threshold, bar));
     }
 }

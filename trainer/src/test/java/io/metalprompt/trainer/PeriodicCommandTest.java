@@ -25,6 +25,7 @@ import io.metalprompt.models.ModelStore;
 import io.metalprompt.models.ModelVersion;
 import io.metalprompt.tasks.TestData;
 import io.metalprompt.testing.TestInfrastructure;
+import io.metalprompt.testing.TinyModels;
 import picocli.CommandLine;
 
 /**
@@ -77,15 +78,19 @@ class PeriodicCommandTest {
         assertTrue(first.out().contains("meta-training at step 2 of 4"), first.out());
         assertEquals(List.of(), models.list(ModelStore.Kind.PGM), "nothing is stored before the PGM is finished");
 
-        Run second = metal(periodic(store, config));
+        // nothing published yet: the new PGM competes with the prompt-generators' start-up PGM (tolerating a whole
+        // point of macro-F1 less, so it is published whatever four steps of training gave)
+        Path startUp = Path.of(TinyModels.config().get("metal.model.pgm"));
+        Run second = metal(periodic(store, config, "--start-up-pgm", startUp.toString(), "--threshold", "1"));
         assertEquals(0, second.code(), second.err());
         assertTrue(second.out().contains("periodic: published PGM version"), second.out());
-        assertTrue(second.out().contains("no version of this design is in force"), second.out());
+        assertTrue(second.out().contains("(the start-up PGM " + startUp.resolve("prefix") + ") - threshold 1.0000"),
+                second.out());
         List<ModelVersion> versions = models.list(ModelStore.Kind.PGM);
         assertEquals(1, versions.size());
         ModelVersion v1 = versions.get(0);
         assertTrue(v1.metrics().containsKey("eval.macro_f1") && v1.metrics().containsKey("eval.accuracy"), v1.metrics().toString());
-        assertEquals("none", v1.data().get("comparedWith"));
+        assertEquals("start-up:" + startUp.resolve("prefix"), v1.data().get("comparedWith"));
         assertTrue(v1.command().startsWith("metal periodic --store"), v1.command());
         assertFalse(Files.exists(store.resolve("work/periodic-prefix")), "the next run starts a new cycle");
         try (ModelPublisher publisher = publisher()) {
@@ -116,7 +121,16 @@ class PeriodicCommandTest {
     void aFailureExitsNonZeroWithItsReason(@TempDir Path tmp) {
         Run r = metal(periodic(tmp.resolve("store"), tmp.resolve("missing.json")));
         assertEquals(1, r.code());
-        assertTrue(r.err().contains("metal periodic: failed: missing config file"), r.err());
+        assertTrue(r.err().contains("metal periodic: failed: no config file " + tmp.resolve("missing.json")), r.err());
+    }
+
+    @Test
+    void theConfigMayBeAFileInsideTheTaskTree(@TempDir Path tmp) {
+        List<String> args = periodic(tmp.resolve("store"), Path.of("config/cls_to_cls_dev.json"));
+        args.set(args.indexOf("--steps-per-run") + 1, "1");
+        Run r = metal(args);
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("meta-training at step 1 of 4"), r.out());
     }
 
     @Test
