@@ -162,13 +162,14 @@ class RolloutIT {
             t.start();
         }
         try {
-            awaitAnswers(answers, prefixTasks, startVersion);
+            awaitAnswers(answers, prefixTasks, startVersion, sizes(answers));
             for (String v : List.of(v1, v2, v1)) {   // roll out v1, then v2, then roll back to v1
+                Map<String, Integer> before = sizes(answers);
                 metal("store", "publish", "--store", store.toString(), "--id", v,
                         "--kafka", TestInfrastructure.get().kafkaBootstrap());
-                awaitAnswers(answers, prefixTasks, v);
+                awaitAnswers(answers, prefixTasks, v, before);
             }
-            awaitAnswers(answers, List.of(other), otherVersion);
+            awaitAnswers(answers, List.of(other), otherVersion, sizes(answers));
         } finally {
             running.set(false);
             for (Thread t : clients) {
@@ -190,12 +191,18 @@ class RolloutIT {
         assertEquals(List.of(otherVersion), switches(answers.get(other)), "a design the versions do not hold stays");
     }
 
-    /** Waits until each task's client has had an answer naming {@code version}. */
-    private static void awaitAnswers(Map<String, List<Answer>> answers, List<String> tasks, String version)
-            throws InterruptedException {
+    private static Map<String, Integer> sizes(Map<String, List<Answer>> answers) {
+        Map<String, Integer> sizes = new java.util.HashMap<>();
+        answers.forEach((id, list) -> sizes.put(id, list.size()));
+        return sizes;
+    }
+
+    /** Waits until each task's client has had an answer naming {@code version} among its answers after {@code from}. */
+    private static void awaitAnswers(Map<String, List<Answer>> answers, List<String> tasks, String version,
+                                     Map<String, Integer> from) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
         for (String id : tasks) {
-            while (answers.get(id).stream().noneMatch(a -> version.equals(a.pgmVersion()))) {
+            while (!named(answers.get(id), from.get(id), version)) {
                 if (System.nanoTime() > deadline) {
                     throw new AssertionError("task " + id + " not answered with PGM version " + version
                             + " within 120 s; its answers named " + switches(answers.get(id)));
@@ -213,6 +220,17 @@ class RolloutIT {
                 Thread.sleep(50);
             }
         }
+    }
+
+    /** True when one of {@code answers} from index {@code from} on names {@code version} (read while clients append). */
+    private static boolean named(List<Answer> answers, int from, String version) {
+        Object[] snapshot = answers.toArray();
+        for (int i = from; i < snapshot.length; i++) {
+            if (version.equals(((Answer) snapshot[i]).pgmVersion())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The versions a task's answers named, consecutive repeats merged. */
