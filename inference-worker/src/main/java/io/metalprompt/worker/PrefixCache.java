@@ -12,7 +12,7 @@ import io.metalprompt.lm.KvCache;
  * The per-task conditioning prefix (prompt keys/values, plus the XL demonstrations' when the task keeps
  * some), computed once per (task, PGM version) and kept in an LRU bounded in bytes. An evicted prefix may
  * still be in use by the batch that evicted it, so its native memory is freed by {@link #releaseEvicted()},
- * which the worker calls after each batch.
+ * which the worker calls after each batch. When a task moves to a new PGM version its old prefix is dropped.
  */
 public final class PrefixCache {
 
@@ -42,9 +42,25 @@ public final class PrefixCache {
                 .build();
     }
 
-    /** The entry for {@code key}, built by {@code loader} on a miss. */
+    /**
+     * The entry for {@code key}, built by {@code loader} on a miss. A task's entry of a new PGM version replaces its
+     * entries of other versions (once a task's version pointer moves, the old prefix is not asked for again).
+     */
     public Entry get(Key key, Function<Key, Entry> loader) {
-        return cache.get(key, loader);
+        boolean[] built = {false};
+        Entry entry = cache.get(key, k -> {
+            built[0] = true;
+            return loader.apply(k);
+        });
+        if (built[0]) {
+            cache.asMap().keySet().removeIf(k -> k.taskId().equals(key.taskId()) && !k.equals(key));
+        }
+        return entry;
+    }
+
+    /** The PGM versions of {@code taskId} with a cached prefix. */
+    java.util.List<String> cachedVersions(String taskId) {
+        return cache.asMap().keySet().stream().filter(k -> k.taskId().equals(taskId)).map(Key::pgmVersion).toList();
     }
 
     /** Frees the native memory of prefixes evicted so far; call when no batch uses them any more. */

@@ -55,6 +55,9 @@ class InferenceEngineTest {
     @Inject
     LmTokenizer tokenizer;
 
+    @Inject
+    PrefixCache cache;
+
     private static final List<String> OPTIONS = List.of("good", "bad");
 
     /** Registers a ready task the way the prompt-generator stores one. */
@@ -145,5 +148,23 @@ class InferenceEngineTest {
         assertTrue(r.get(3).error().contains("too long"), r.get(3).error());
         assertEquals(InferenceResult.Status.FAILED, r.get(4).status());
         assertTrue(r.get(4).error().contains("deadline"), r.get(4).error());
+    }
+
+    @Test
+    void aTaskIsServedWithThePromptItsVersionPointerNamesAndTheResultNamesThatVersion() {
+        TaskRegistered t = readyTask(PromptDesign.PREFIX, 1);
+        String old = store.find(t.taskId()).orElseThrow().pgmVersion();
+        InferenceResult before = engine.serve(List.of(request(t, "acme", "a happy cat"))).get(0);
+        assertEquals(old, before.pgmVersion());
+
+        byte[] prompt = store.artifact(t.taskId(), old).orElseThrow();
+        assertEquals(List.of(old), cache.cachedVersions(t.taskId()));
+
+        // the prompt-generator's rollout: the new version's prompt stored and the pointer moved, in one step
+        assertTrue(store.switchVersion(t.taskId(), "v-next", TinyModels.K, null, prompt));
+        InferenceResult after = engine.serve(List.of(request(t, "acme", "a happy cat"))).get(0);
+        assertEquals(InferenceResult.Status.OK, after.status(), after.error());
+        assertEquals("v-next", after.pgmVersion());
+        assertEquals(List.of("v-next"), cache.cachedVersions(t.taskId()), "the old version's prefix is dropped");
     }
 }

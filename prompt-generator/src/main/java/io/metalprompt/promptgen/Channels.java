@@ -4,6 +4,7 @@ package io.metalprompt.promptgen;
 public final class Channels {
     public static final String TASK_REGISTRATIONS = "task-registrations";
     public static final String PROMPT_EVENTS = "prompt-events";
+    public static final String MODEL_EVENTS = "model-events";
 
     private Channels() {
     }

@@ -20,13 +20,17 @@ import io.metalprompt.text.IclFormat;
  * do not fit the context, iteratively (previous prompt plus the next chunk of examples, until all are read) —
  * and packs it as a {@link PromptArtifact}. Checks up front that the prompt plus the XL demonstrations leave
  * room for a query, and says so in the user's terms when not.
+ *
+ * <p>The PGMs can be replaced while the service runs ({@link #install}, when a new version is published).
+ * Generation and replacement take turns (one lock), so a prompt is always made by one whole PGM, whose version
+ * the result names, and a replaced PGM is closed only when no generation uses it.
  */
 public final class PgmPromptFactory implements PromptFactory {
 
     /** Positions kept free behind the prompt and XL demonstrations for a query and its answer. */
     static final int QUERY_ROOM = 32;
 
-    private final Map<PromptDesign, PromptGenerator> pgms;
+    private Map<PromptDesign, PromptGenerator> pgms;   // guarded by this
     private final LmTokenizer tokenizer;
     private final Clock clock;
 
@@ -39,14 +43,30 @@ public final class PgmPromptFactory implements PromptFactory {
         this.clock = clock;
     }
 
+    /**
+     * Serves {@code replacements} from now on for their designs (the other designs keep their PGM) and closes the
+     * PGMs they replace.
+     */
+    public synchronized void install(Map<PromptDesign, PromptGenerator> replacements) {
+        Map<PromptDesign, PromptGenerator> next = new java.util.EnumMap<>(PromptDesign.class);
+        next.putAll(pgms);
+        next.putAll(replacements);
+        for (Map.Entry<PromptDesign, PromptGenerator> e : pgms.entrySet()) {
+            if (next.get(e.getKey()) != e.getValue()) {
+                e.getValue().close();
+            }
+        }
+        pgms = Map.copyOf(next);
+    }
+
     @Override
-    public String pgmVersion(PromptDesign design) {
+    public synchronized String pgmVersion(PromptDesign design) {
         PromptGenerator pgm = pgms.get(design);
         return pgm == null ? "none" : pgm.version();
     }
 
     @Override
-    public Result generate(TaskRegistered task) {
+    public synchronized Result generate(TaskRegistered task) {
         PromptGenerator pgm = pgms.get(task.design());
         if (pgm == null) {
             throw new IllegalArgumentException("this deployment has no prompt generation model for design "
@@ -64,7 +84,7 @@ public final class PgmPromptFactory implements PromptFactory {
         }
         try (GeneratedPrompt prompt = pgm.generateIterative(xp, tokenizer)) {
             PromptArtifact artifact = PromptArtifact.of(prompt, pgm, clock.instant());
-            return new Result(prompt.k(), artifact.promptText(), artifact.toBytes());
+            return new Result(prompt.k(), artifact.promptText(), artifact.toBytes(), pgm.version());
         }
     }
 }

@@ -5,8 +5,11 @@ import io.metalprompt.events.TaskRegistered;
 /** Turns a registration into a stored prompt artifact: the model side of the prompt-generator. */
 public interface PromptFactory {
 
-    /** A generated prompt: its length in positions, its readable text (DISCRETE, else null), its artifact bytes. */
-    record Result(int k, String text, byte[] artifact) {
+    /**
+     * A generated prompt: its length in positions, its readable text (DISCRETE, else null), its artifact bytes and
+     * the version of the PGM that generated it.
+     */
+    record Result(int k, String text, byte[] artifact, String pgmVersion) {
     }
 
     /** The version of the PGM that generates prompts of {@code design} now. */

@@ -23,7 +23,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * Wires the plain prompt-generation classes: the frozen base LM (whose weights every PGM shares), the PGMs
- * found under {@code metal.model.pgm} (a PGM folder, or a folder of PGM folders, one per design), the task store.
+ * found under {@code metal.model.pgm} (a PGM folder, or a folder of PGM folders, one per design: served until a
+ * version is published, see {@link RolloutBeans}), the task store.
  */
 @ApplicationScoped
 public class PromptGenBeans {
@@ -53,7 +54,7 @@ public class PromptGenBeans {
     @Produces
     @ApplicationScoped
     @Startup
-    PromptFactory factory(PromptGeneratorConfig config, LanguageModel base, LmTokenizer tokenizer) {
+    PgmPromptFactory factory(PromptGeneratorConfig config, LanguageModel base, LmTokenizer tokenizer) {
         Map<PromptDesign, PromptGenerator> pgms = new EnumMap<>(PromptDesign.class);
         for (Path dir : PromptGenerator.folders(Path.of(config.model().pgm()))) {
             PromptGenerator pgm = PromptGenerator.load(base, dir);
@@ -72,7 +73,7 @@ public class PromptGenBeans {
 
     @Produces
     @ApplicationScoped
-    PromptTaskHandler handler(TaskStore store, PromptFactory factory, MeterRegistry registry) {
-        return new PromptTaskHandler(store, factory, Clock.systemUTC(), registry);
+    PromptTaskHandler handler(TaskStore store, PromptFactory factory, ModelUpdater models, MeterRegistry registry) {
+        return new PromptTaskHandler(store, factory, models::sync, Clock.systemUTC(), registry);
     }
 }

@@ -27,6 +27,10 @@ import io.micrometer.core.instrument.Timer;
  * Idempotent: a redelivered registration whose prompt is already stored for the current PGM version is
  * answered with the same {@link PromptReady} and not generated again. Records how long generation takes, how
  * large the stored prompts are and what became of each record (docs/observability.md).
+ *
+ * <p>Before and after generating it brings the PGMs up to the published version ({@code models}): a version
+ * published while a prompt was being made may have had its rollout pass this task while it was still pending,
+ * so a prompt that turns out to be of a replaced version is made again with the new one at once.
  */
 public class PromptTaskHandler {
 
@@ -34,13 +38,17 @@ public class PromptTaskHandler {
 
     private final TaskStore store;
     private final PromptFactory factory;
+    private final Runnable models;
     private final Clock clock;
     private final MeterRegistry registry;
     private final DistributionSummary artifactBytes;
 
-    public PromptTaskHandler(TaskStore store, PromptFactory factory, Clock clock, MeterRegistry registry) {
+    /** {@code models} loads the published PGM version if this replica does not serve it yet (a no-op when it does). */
+    public PromptTaskHandler(TaskStore store, PromptFactory factory, Runnable models, Clock clock,
+                             MeterRegistry registry) {
         this.store = store;
         this.factory = factory;
+        this.models = models;
         this.clock = clock;
         this.registry = registry;
         this.artifactBytes = DistributionSummary.builder("metal.promptgen.artifact").baseUnit("bytes")
@@ -71,6 +79,7 @@ public class PromptTaskHandler {
             return Optional.empty();
         }
         TaskRegistered task = (TaskRegistered) event;
+        models.run();
         String version = factory.pgmVersion(task.design());
         Optional<TaskRecord> known = store.find(task.taskId());
         if (known.isPresent() && known.get().ready() && version.equals(known.get().pgmVersion())
@@ -97,15 +106,32 @@ public class PromptTaskHandler {
             return Optional.of(new PromptFailed(Events.SCHEMA_VERSION, task.taskId(), task.tenant(), e.getMessage(),
                     clock.instant()));
         }
-        long nanos = System.nanoTime() - t0;
-        long millis = nanos / 1_000_000;
-        timeGeneration("ready", task, nanos);
-        store.storeReady(task.taskId(), version, result.k(), result.text(), result.artifact());
+        timeGeneration("ready", task, System.nanoTime() - t0);
+        store.storeReady(task.taskId(), result.pgmVersion(), result.k(), result.text(), result.artifact());
         artifactBytes.record(result.artifact().length);
         count("ready");
+        models.run();
+        if (!factory.pgmVersion(task.design()).equals(result.pgmVersion())) {
+            result = again(task, result);
+        }
+        long millis = (System.nanoTime() - t0) / 1_000_000;
         LOG.infof("task %s ready: %s prompt of %d positions in %d ms (PGM %s)", task.taskId(), task.design(),
-                result.k(), millis, version);
-        return Optional.of(new PromptReady(Events.SCHEMA_VERSION, task.taskId(), task.tenant(), version, task.design(),
-                result.k(), result.text(), millis, clock.instant()));
+                result.k(), millis, result.pgmVersion());
+        return Optional.of(new PromptReady(Events.SCHEMA_VERSION, task.taskId(), task.tenant(), result.pgmVersion(),
+                task.design(), result.k(), result.text(), millis, clock.instant()));
+    }
+
+    /** The task's prompt made again by the PGM version published meanwhile; the first one when that one refuses. */
+    private PromptFactory.Result again(TaskRegistered task, PromptFactory.Result first) {
+        try {
+            PromptFactory.Result next = factory.generate(task);
+            if (store.switchVersion(task.taskId(), next.pgmVersion(), next.k(), next.text(), next.artifact())) {
+                return next;
+            }
+        } catch (IllegalArgumentException e) {
+            LOG.warnf("task %s keeps its prompt of PGM %s: the version published meanwhile refuses it: %s",
+                    task.taskId(), first.pgmVersion(), e.getMessage());
+        }
+        return first;
     }
 }

@@ -12,6 +12,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.lettuce.core.KeyScanCursor;
+import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ScanCursor;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.metalprompt.events.EventCodec;
@@ -153,6 +156,63 @@ public final class TaskStore {
         c.sadd(b(promptsKey(taskId)), b(pgmVersion));
         c.hdel(b(taskKey(taskId)), b("reason"));
         c.hset(b(taskKey(taskId)), fields);
+    }
+
+    /** One page of a walk over every task: task ids and the cursor to go on from ({@code "0"}: the walk is complete). */
+    public record TaskPage(List<String> taskIds, String cursor) {
+        public boolean last() {
+            return "0".equals(cursor);
+        }
+    }
+
+    /**
+     * About {@code count} task ids from {@code cursor} on ({@code "0"} starts a walk). A walk to the last page returns
+     * every task that existed during the whole walk at least once (Redis {@code SCAN} over the registration keys),
+     * and its cursor can be saved and resumed from in another process.
+     */
+    public TaskPage scanTasks(String cursor, int count) {
+        KeyScanCursor<byte[]> page = sync().scan(ScanCursor.of(cursor),
+                ScanArgs.Builder.matches(REGISTRATION_PATTERN).limit(count));
+        List<String> ids = new java.util.ArrayList<>();
+        for (byte[] key : page.getKeys()) {
+            String k = new String(key, UTF_8);
+            ids.add(k.substring("metal:task:".length(), k.length() - ":registration".length()));
+        }
+        return new TaskPage(ids, page.isFinished() ? "0" : page.getCursor());
+    }
+
+    private static final String REGISTRATION_PATTERN = "metal:task:*:registration";
+
+    // KEYS: task hash, prompt-version set, new prompt key. ARGV: version, k, prompt text ('' = none), artifact,
+    // prefix of the task's prompt keys. Keeps the new and the previous version's prompts, drops older ones.
+    private static final String SWITCH_VERSION = """
+            if redis.call('HGET', KEYS[1], 'status') ~= 'ready' then return 0 end
+            local previous = redis.call('HGET', KEYS[1], 'pgmVersion')
+            redis.call('SET', KEYS[3], ARGV[4])
+            redis.call('SADD', KEYS[2], ARGV[1])
+            redis.call('HSET', KEYS[1], 'pgmVersion', ARGV[1], 'k', ARGV[2])
+            if ARGV[3] == '' then redis.call('HDEL', KEYS[1], 'promptText') else redis.call('HSET', KEYS[1], 'promptText', ARGV[3]) end
+            for _, v in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+              if v ~= ARGV[1] and v ~= previous then
+                redis.call('DEL', ARGV[5] .. v)
+                redis.call('SREM', KEYS[2], v)
+              end
+            end
+            return 1
+            """;
+
+    /**
+     * Moves a ready task to another PGM version in one atomic step: stores {@code artifact} under the version, then
+     * points the task at it. The prompts of the new and of the previous version stay (a worker may still be
+     * reading the previous one, and rolling back to it needs no generation); older versions' prompts are removed.
+     * Returns false, writing nothing, when the task is no longer ready (deleted meanwhile, for example).
+     */
+    public boolean switchVersion(String taskId, String pgmVersion, int k, String promptText, byte[] artifact) {
+        Long r = sync().eval(SWITCH_VERSION, ScriptOutputType.INTEGER,
+                new byte[][] {b(taskKey(taskId)), b(promptsKey(taskId)), b(promptKey(taskId, pgmVersion))},
+                b(pgmVersion), b(Integer.toString(k)), b(promptText == null ? "" : promptText), artifact,
+                b(promptKey(taskId, "")));
+        return r != null && r == 1;
     }
 
     /** Marks the task failed with a reason the user can act on. */

@@ -118,4 +118,68 @@ class TaskStoreTest {
         store.delete(id);
         assertEquals(0, store.taskCount(tenant));
     }
+
+    @Test
+    void aWalkOverTasksFindsEveryTaskAndCanBeResumedFromItsCursor() {
+        java.util.Set<String> mine = new java.util.HashSet<>();
+        for (int i = 0; i < 7; i++) {
+            String id = UUID.randomUUID().toString();
+            store.register(task(id));
+            mine.add(id);
+        }
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        String cursor = "0";
+        int pages = 0;
+        do {
+            TaskStore.TaskPage page = store.scanTasks(cursor, 2);
+            seen.addAll(page.taskIds());
+            cursor = page.cursor();
+            pages++;
+        } while (!"0".equals(cursor) && pages < 10_000);
+        assertTrue(seen.containsAll(mine), "every task, however the walk was cut into pages");
+        assertTrue(pages > 1);
+    }
+
+    @Test
+    void switchingVersionsKeepsTheCurrentAndThePreviousPromptOnly() {
+        String id = UUID.randomUUID().toString();
+        store.register(task(id));
+        store.storeReady(id, "v1", 8, "one", new byte[] {1});
+        assertTrue(store.switchVersion(id, "v2", 4, null, new byte[] {2}));
+        TaskRecord r = store.find(id).orElseThrow();
+        assertEquals("v2", r.pgmVersion());
+        assertEquals(4, r.k());
+        assertEquals(null, r.promptText());
+        assertTrue(r.ready());
+        assertArrayEquals(new byte[] {1}, store.artifact(id, "v1").orElseThrow(), "the previous prompt stays");
+
+        assertTrue(store.switchVersion(id, "v3", 8, "three", new byte[] {3}));
+        assertTrue(store.artifact(id, "v1").isEmpty(), "older than the previous: removed");
+        assertArrayEquals(new byte[] {2}, store.artifact(id, "v2").orElseThrow());
+        assertEquals("three", store.find(id).orElseThrow().promptText());
+
+        assertTrue(store.switchVersion(id, "v2", 4, null, new byte[] {2}), "back to the previous version");
+        assertEquals("v2", store.find(id).orElseThrow().pgmVersion());
+        assertTrue(store.artifact(id, "v3").isPresent());
+
+        store.delete(id);
+        assertTrue(store.artifact(id, "v2").isEmpty() && store.artifact(id, "v3").isEmpty());
+    }
+
+    @Test
+    void aTaskThatIsNotReadyIsNotSwitched() {
+        String pending = UUID.randomUUID().toString();
+        store.register(task(pending));
+        assertFalse(store.switchVersion(pending, "v2", 4, null, new byte[] {2}));
+        assertTrue(store.artifact(pending, "v2").isEmpty());
+        assertEquals(TaskRecord.PENDING, store.find(pending).orElseThrow().status());
+
+        String deleted = UUID.randomUUID().toString();
+        store.register(task(deleted));
+        store.storeReady(deleted, "v1", 8, null, new byte[] {1});
+        store.delete(deleted);
+        assertFalse(store.switchVersion(deleted, "v2", 4, null, new byte[] {2}), "deleted meanwhile");
+        assertTrue(store.find(deleted).isEmpty(), "a deleted task is not brought back");
+        assertTrue(store.artifact(deleted, "v2").isEmpty());
+    }
 }

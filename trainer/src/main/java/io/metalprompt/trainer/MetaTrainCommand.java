@@ -1,12 +1,18 @@
 package io.metalprompt.trainer;
 
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
+import io.metalprompt.models.ModelPublisher;
+import io.metalprompt.models.ModelStore;
+import io.metalprompt.models.ModelVersion;
 import io.metalprompt.prompt.MetaTrainer;
-import io.metalprompt.prompt.PromptDesign;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -14,47 +20,50 @@ import picocli.CommandLine.Spec;
 /** {@code metal meta-train}: meta-trains (or resumes) a prompt generation model on a frozen base LM. */
 @Command(name = "meta-train", mixinStandardHelpOptions = true,
         description = "Meta-train a MetaL-Prompt PGM (LoRA + trainable padding) on episodes of meta-training tasks; "
-                + "resumes from OUT/checkpoint.")
+                + "resumes from OUT/checkpoint. With --store, the finished PGM becomes a new version of the model store "
+                + "(and with --publish, the version the prompt-generators serve).")
 public class MetaTrainCommand implements Callable<Integer> {
 
     @Spec CommandSpec spec;
 
-    @Option(names = "--base", required = true, description = "frozen base LM folder (config.json, model.safetensors, tokenizer.json)") Path base;
+    @Mixin MetaTrainOptions train;
     @Option(names = "--out", required = true, description = "output PGM folder (pgm.json, adapter.safetensors)") Path out;
-    @Option(names = "--tasks", defaultValue = "data/tasks.zip", description = "task tree with train/ (default ${DEFAULT-VALUE})") Path tasks;
-    @Option(names = "--lexicon", defaultValue = "data/lexicon.json") Path lexicon;
-    @Option(names = "--design", defaultValue = "PREFIX", description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE})") PromptDesign design;
-    @Option(names = "--k", defaultValue = "16", description = "prompt length (padding rows)") int k;
-    @Option(names = "--lora-rank", defaultValue = "8") int loraRank;
-    @Option(names = "--lora-alpha", defaultValue = "16") double loraAlpha;
-    @Option(names = "--lora-targets", split = ",", description = "projection names (default: c_attn for GPT-2, q_proj,v_proj for Llama)") List<String> loraTargets;
-    @Option(names = "--seed", defaultValue = "1") long seed;
-    @Option(names = "--steps", defaultValue = "2000") int steps;
-    @Option(names = "--episodes", defaultValue = "8", description = "episodes per step") int episodes;
-    @Option(names = "--queries", defaultValue = "4", description = "queries per episode") int queries;
-    @Option(names = "--m-min", defaultValue = "4", description = "fewest XP examples per episode") int mMin;
-    @Option(names = "--m-max", defaultValue = "8") int mMax;
-    @Option(names = "--l-min", defaultValue = "0", description = "fewest XL demonstrations per episode") int lMin;
-    @Option(names = "--l-max", defaultValue = "2") int lMax;
-    @Option(names = "--synthetic-fraction", defaultValue = "0.5", description = "share of episodes from new synthetic tasks") double syntheticFraction;
-    @Option(names = "--remap-fraction", defaultValue = "0.5", description = "share of real-task episodes with remapped label words") double remapFraction;
-    @Option(names = "--lr", defaultValue = "1e-3") double lr;
-    @Option(names = "--warmup", defaultValue = "100") int warmup;
-    @Option(names = "--temperature", defaultValue = "1.0", description = "Gumbel-softmax temperature (DISCRETE)") double temperature;
-    @Option(names = "--clip", defaultValue = "1.0", description = "global gradient-norm clip (0 = off)") double clip;
-    @Option(names = "--checkpoint-every", defaultValue = "100") int checkpointEvery;
     @Option(names = "--stop-after", defaultValue = "0", description = "stop after this many steps of this run, leaving a checkpoint (0 = run to --steps)") int stopAfter;
+    @Option(names = "--store", description = "model store: once training is finished, write the PGM into it as a new version") Path store;
+    @Option(names = "--publish", description = "with --store: publish the new version on metal.model-events") boolean publish;
+    @Mixin KafkaOptions kafka;
 
     @Override
     public Integer call() {
-        // the top-level parse result's original arguments include the subcommand name
-        String command = "metal " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
-        MetaTrainer.Options options = new MetaTrainer.Options(out, base, tasks, lexicon, design, k, loraRank, loraAlpha,
-                loraTargets, seed, steps, episodes, queries, mMin, mMax, lMin, lMax, syntheticFraction, remapFraction,
-                lr, warmup, temperature, clip, checkpointEvery, stopAfter, command);
+        if (publish && store == null) {
+            System.err.println("--publish needs --store (a version of the model store is what gets published)");
+            return 2;
+        }
+        String command = Commands.commandLine(spec);
+        MetaTrainer.Options options = train.toOptions(out, stopAfter, command);
         double loss = new MetaTrainer(options, System.out).run();
         if (!Double.isNaN(loss)) {
             System.out.printf("meta-trained %s: mean loss over the last 20 steps %.4f%n", out, loss);
+        }
+        if (store == null) {
+            return 0;
+        }
+        if (Commands.checkpointStep(out) < train.steps) {
+            System.out.println("not finished yet: nothing written to the store " + store);
+            return 0;
+        }
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        if (Double.isFinite(loss)) {
+            metrics.put("train.loss_last20", loss);
+        }
+        ModelVersion version = new ModelStore(store).addPgm(List.of(out),
+                new ModelStore.Provenance(command, Commands.data(train), metrics));
+        System.out.println("model store " + store + ": new PGM version " + version.version());
+        if (publish) {
+            try (ModelPublisher publisher = kafka.publisher()) {
+                publisher.publish(version, Instant.now());
+            }
+            System.out.println("published PGM version " + version.version());
         }
         return 0;
     }

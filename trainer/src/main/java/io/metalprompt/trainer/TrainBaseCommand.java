@@ -1,16 +1,27 @@
 package io.metalprompt.trainer;
 
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
+import io.metalprompt.lm.LanguageModel;
+import io.metalprompt.lm.LmSettings;
+import io.metalprompt.models.ModelStore;
+import io.metalprompt.models.ModelVersion;
 import io.metalprompt.train.BaseLmTrainer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code metal train-base}: trains (or resumes) the bundled base LM. */
 @Command(name = "train-base", mixinStandardHelpOptions = true,
-        description = "Train the small GPT-2-architecture base LM from scratch on demonstration sequences; resumes from OUT/checkpoint.")
+        description = "Train the small GPT-2-architecture base LM from scratch on demonstration sequences; resumes from OUT/checkpoint. "
+                + "With --store, the finished model becomes a new base version of the model store.")
 public class TrainBaseCommand implements Callable<Integer> {
+
+    @Spec CommandSpec spec;
 
     @Option(names = "--out", required = true, description = "output model folder") Path out;
     @Option(names = "--tasks", defaultValue = "data/tasks.zip", description = "task tree (folder or zip) with train/ (default ${DEFAULT-VALUE})") Path tasks;
@@ -38,6 +49,7 @@ public class TrainBaseCommand implements Callable<Integer> {
     @Option(names = "--curriculum-max-tokens", defaultValue = "128") int curriculumMaxTokens;
     @Option(names = "--checkpoint-every", defaultValue = "100") int checkpointEvery;
     @Option(names = "--stop-after", defaultValue = "0", description = "stop after this many steps of this run, leaving a checkpoint (0 = run to --steps)") int stopAfter;
+    @Option(names = "--store", description = "model store: once training is finished, write the model into it as a new base version") Path store;
 
     @Override
     public Integer call() {
@@ -47,6 +59,26 @@ public class TrainBaseCommand implements Callable<Integer> {
         double loss = new BaseLmTrainer(options, System.out).run();
         if (!Double.isNaN(loss)) {
             System.out.printf("trained %s: mean loss over the last 50 steps %.4f%n", out, loss);
+        }
+        if (store != null) {
+            if (Commands.checkpointStep(out) < steps) {
+                System.out.println("not finished yet: nothing written to the store " + store);
+                return 0;
+            }
+            String fingerprint;
+            try (LanguageModel model = LanguageModel.load(out, LmSettings.cpu())) {
+                fingerprint = model.fingerprint();
+            }
+            Map<String, String> data = new LinkedHashMap<>();
+            data.put("tasks", tasks.toString());
+            data.put("lexicon", lexicon.toString());
+            data.put("tokenizer", tokenizer.toString());
+            Map<String, Double> metrics = Double.isFinite(loss) ? Map.of("train.loss_last50", loss) : Map.of();
+            ModelVersion version = new ModelStore(store).addBase(out, fingerprint,
+                    new ModelStore.Provenance(Commands.commandLine(spec), data, metrics));
+            System.out.println("model store " + store + ": new base version " + version.version()
+                    + " (fingerprint " + fingerprint + "); PGMs for it are meta-trained with --base "
+                    + version.location());
         }
         return 0;
     }

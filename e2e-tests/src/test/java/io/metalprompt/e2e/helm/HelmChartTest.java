@@ -218,6 +218,7 @@ class HelmChartTest {
         JsonNode pg = container(defaults.get("Deployment", PROMPT_GENERATOR), "prompt-generator");
         assertEquals("/models/base-lm", env(pg, "METAL_MODEL_BASE").orElseThrow());
         assertEquals("/models/pgm", env(pg, "METAL_MODEL_PGM").orElseThrow());
+        assertEquals("2", env(pg, "METAL_ROLLOUT_TASKS_PER_SECOND").orElseThrow());
         JsonNode worker = container(defaults.get("Deployment", WORKER), "inference-worker");
         assertEquals("/models/base-lm", env(worker, "METAL_MODEL_BASE").orElseThrow());
         assertEquals("268435456", env(worker, "METAL_SERVING_CACHE_BYTES").orElseThrow());
@@ -432,9 +433,12 @@ class HelmChartTest {
         JsonNode trainer = container(cron, "trainer");
         List<String> args = new ArrayList<>();
         trainer.path("args").forEach(a -> args.add(a.asText()));
-        assertEquals("meta-train", args.get(0));
+        assertEquals("periodic", args.get(0), "the periodic training job (docs/models.md)");
+        assertEquals("/models/store", args.get(args.indexOf("--store") + 1));
         assertEquals("/models/base-lm", args.get(args.indexOf("--base") + 1));
-        assertEquals("/models/runs/pgm-prefix", args.get(args.indexOf("--out") + 1));
+        assertEquals("/models/pgm", args.get(args.indexOf("--start-up-pgm") + 1), "what the services start with");
+        assertEquals(FULLNAME + "-config", envEntry(trainer, "KAFKA_BOOTSTRAP_SERVERS").orElseThrow()
+                .path("valueFrom").path("configMapKeyRef").path("name").asText(), "where versions are published");
         assertEquals("metal-prompt/trainer:0.1.0", trainer.path("image").asText());
         assertEquals("Never", podTemplate(cron).path("spec").path("restartPolicy").asText());
 

@@ -1,0 +1,229 @@
+package io.metalprompt.trainer;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+
+import io.metalprompt.eval.Evaluator;
+import io.metalprompt.eval.Metrics;
+import io.metalprompt.events.ModelPublished;
+import io.metalprompt.lm.LanguageModel;
+import io.metalprompt.lm.LmSettings;
+import io.metalprompt.lm.LmTokenizer;
+import io.metalprompt.lm.ModelLoadException;
+import io.metalprompt.models.ModelPublisher;
+import io.metalprompt.models.ModelStore;
+import io.metalprompt.models.ModelVersion;
+import io.metalprompt.prompt.MetaTrainer;
+import io.metalprompt.prompt.PromptGenerator;
+import io.metalprompt.tasks.TaskConfig;
+import io.metalprompt.tasks.TaskRoot;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code metal periodic}: one run of the periodic training job (a Kubernetes CronJob). Each run meta-trains at most
+ * {@code --steps-per-run} more steps of the current cycle (resuming from {@code WORK/checkpoint}); the run that
+ * finishes the cycle evaluates the new PGM and the version in force on the held-out tasks of {@code --config} (the
+ * {@code metal eval --method metal-prompt} path, same tasks, k and seeds), writes the new PGM into the store and
+ * publishes it only if it is not worse than the version in force by more than {@code --threshold}; then the next run
+ * starts a new cycle. Exit code 0: trained on, published, or kept the version in force (each said on standard output);
+ * 1: failed, with the reason on standard error.
+ */
+@Command(name = "periodic", mixinStandardHelpOptions = true,
+        description = "One run of the periodic training job: meta-train on (bounded, resumable), and once the PGM is "
+                + "finished evaluate it against the version in force on held-out tasks and publish it only if it is not worse.")
+public class PeriodicCommand implements Callable<Integer> {
+
+    @Spec CommandSpec spec;
+
+    @Mixin MetaTrainOptions train;
+    @Mixin KafkaOptions kafka;
+    @Option(names = "--store", required = true, description = "model store folder, at the path the services mount it") Path store;
+    @Option(names = "--config", required = true, description = "config JSON whose \"test\" list names the held-out tasks (a file, or a path inside --tasks such as config/cls_to_cls_dev.json)") Path config;
+    @Option(names = "--start-up-pgm", description = "the prompt-generators' start-up PGMs (their metal.model.pgm): compared with while no version is published") Path startUpPgm;
+    @Option(names = "--work", description = "training folder of the current cycle (default STORE/work/periodic-<design>)") Path work;
+    @Option(names = "--steps-per-run", defaultValue = "200", description = "meta-training steps one run does at most (default ${DEFAULT-VALUE})") int stepsPerRun;
+    @Option(names = "--eval-k", defaultValue = "16", description = "examples per held-out task (<task>_<k>_<seed>_train.jsonl; default ${DEFAULT-VALUE})") int evalK;
+    @Option(names = "--eval-seeds", defaultValue = "100,13,21,42,87", split = ",", description = "seeds of the held-out examples (default ${DEFAULT-VALUE})") List<Integer> evalSeeds;
+    @Option(names = "--xl", defaultValue = "0", description = "XL demonstrations kept after the prompt in the evaluation (default ${DEFAULT-VALUE})") int xl;
+    @Option(names = "--metric", defaultValue = "macro_f1", description = "macro_f1 or accuracy (default ${DEFAULT-VALUE})") String metric;
+    @Option(names = "--threshold", defaultValue = "0.0", description = "how much lower than the version in force the new PGM may score and still be published; negative: how much higher it must score (default ${DEFAULT-VALUE})") double threshold;
+
+    @Override
+    public Integer call() {
+        PrintWriter err = spec.commandLine().getErr();
+        try {
+            return run(spec.commandLine().getOut());
+        } catch (RuntimeException e) {
+            err.println("metal periodic: failed: " + reason(e));
+            err.flush();
+            return 1;
+        }
+    }
+
+    private int run(PrintWriter out) {
+        if (!"macro_f1".equals(metric) && !"accuracy".equals(metric)) {
+            throw new IllegalArgumentException("--metric must be macro_f1 or accuracy, got " + metric);
+        }
+        TaskConfig held;
+        try (TaskRoot root = TaskRoot.open(train.tasks)) {
+            held = TaskConfig.read(configFile(root));
+        }
+        if (held.test().isEmpty()) {
+            throw new IllegalArgumentException(config + " names no held-out (\"test\") tasks to evaluate on");
+        }
+        Path dir = work != null ? work : store.resolve("work").resolve("periodic-" + train.design.name().toLowerCase(Locale.ROOT));
+        String command = Commands.commandLine(spec);
+
+        if (Commands.checkpointStep(dir) < train.steps || !Files.isRegularFile(dir.resolve(PromptGenerator.CONFIG_FILE))) {
+            MetaTrainer.Options options = train.toOptions(dir, stepsPerRun, command);
+            new MetaTrainer(options, System.out).run();
+            long step = Commands.checkpointStep(dir);
+            if (step < train.steps) {
+                say(out, "periodic: meta-training at step %d of %d in %s; the next run goes on", step, train.steps, dir);
+                return 0;
+            }
+        }
+
+        ModelStore models = new ModelStore(store);
+        try (LanguageModel lm = LanguageModel.load(train.base, LmSettings.cpu());
+             LmTokenizer tokenizer = LmTokenizer.load(train.base);
+             TaskRoot root = TaskRoot.open(train.tasks);
+             ModelPublisher publisher = kafka.publisher()) {
+            String fingerprint = lm.fingerprint();
+            Optional<ModelPublished> inForce = publisher.current(fingerprint);
+            // what the new PGM competes with: the design's PGM in the version in force, else the start-up PGM
+            Optional<Path> currentPgm;
+            String currentName;
+            if (inForce.isPresent()) {
+                currentPgm = pgmOfDesign(inForce.get());
+                currentName = "PGM version " + inForce.get().pgmVersion();
+            } else {
+                currentPgm = startUpPgm == null ? Optional.empty() : startUpPgmOfDesign();
+                currentName = "the start-up PGM " + currentPgm.map(Path::toString).orElse("");
+            }
+            String newSha = ModelStore.pgmContentSha256(List.of(dir));
+            if (currentPgm.isPresent() && newSha.equals(ModelStore.pgmContentSha256(List.of(currentPgm.get())))) {
+                say(out, "periodic: kept %s: the new PGM has the same weights (same data and seed)", currentName);
+                newCycle(out, dir);
+                return 0;
+            }
+
+            Metrics.Score candidate = evaluate(lm, tokenizer, root, held, dir, "the new PGM");
+            Double current = currentPgm.map(p -> value(evaluate(lm, tokenizer, root, held, p, currentName))).orElse(null);
+            PublishDecision decision = PublishDecision.decide(metric, value(candidate), current,
+                    currentPgm.isPresent() ? currentName : null, threshold);
+
+            Map<String, Double> metrics = new LinkedHashMap<>();
+            metrics.put("eval.macro_f1", candidate.macroF1());
+            metrics.put("eval.accuracy", candidate.accuracy());
+            Map<String, String> data = new LinkedHashMap<>(Commands.data(train));
+            data.put("config", config.toString());
+            data.put("eval", String.format(Locale.ROOT, "k=%d seeds=%s xl=%d", evalK, evalSeeds, xl));
+            data.put("comparedWith", currentPgm.isEmpty() ? "none"
+                    : inForce.map(ModelPublished::pgmVersion).orElse("start-up:" + currentPgm.get()));
+            ModelVersion version = models.findByContent(ModelStore.Kind.PGM, newSha)
+                    .orElseGet(() -> models.addPgm(List.of(dir), new ModelStore.Provenance(command, data, metrics)));
+            if (decision.publish()) {
+                publisher.publish(version, Instant.now());
+                say(out, "periodic: published PGM version %s: %s", version.version(), decision.reason());
+            } else {
+                say(out, "periodic: kept %s; the new version %s stays in the store unpublished: %s",
+                        currentPgm.isPresent() ? currentName : "what is served", version.version(), decision.reason());
+            }
+            newCycle(out, dir);
+            return 0;
+        }
+    }
+
+    /** {@code --config} on disk, else inside the task tree (the shipped tasks.zip holds config/cls_to_cls_dev.json). */
+    private Path configFile(TaskRoot root) {
+        if (Files.isRegularFile(config)) {
+            return config;
+        }
+        Path inside = root.path().resolve(config.toString());
+        if (Files.isRegularFile(inside)) {
+            return inside;
+        }
+        throw new IllegalArgumentException("no config file " + config + ", neither on disk nor inside " + train.tasks);
+    }
+
+    /** The start-up PGM of this job's design; empty when there is none of it. */
+    private Optional<Path> startUpPgmOfDesign() {
+        if (!Files.isDirectory(startUpPgm)) {
+            throw new IllegalArgumentException("--start-up-pgm " + startUpPgm + " is not a folder this job can read");
+        }
+        try {
+            return Optional.of(PgmChoice.folder(startUpPgm, train.design));
+        } catch (ModelLoadException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The PGM of this job's design in a published version's folder; empty when the version has none of it. */
+    private Optional<Path> pgmOfDesign(ModelPublished event) {
+        Path location = Path.of(event.location());
+        if (!Files.isDirectory(location)) {
+            throw new IllegalStateException("version " + event.pgmVersion() + " in force is at " + location
+                    + ", which this job cannot read: mount the model store at the path the services use");
+        }
+        try {
+            return Optional.of(PgmChoice.folder(location, train.design));
+        } catch (ModelLoadException e) {
+            return Optional.empty();   // the version in force holds other designs only
+        }
+    }
+
+    private Metrics.Score evaluate(LanguageModel lm, LmTokenizer tokenizer, TaskRoot root, TaskConfig held, Path pgm,
+                                   String what) {
+        System.out.println("evaluating " + what + " on " + held.test().size() + " held-out tasks");
+        Evaluator.Report report = new Evaluator(lm, tokenizer).run(root.path(), held, evalK, evalSeeds,
+                PgmChoice.conditioner(lm, tokenizer, pgm, train.design, xl, 0), System.out::println);
+        System.out.printf(Locale.ROOT, "%s: macro-F1 %.4f accuracy %.4f%n", what, report.mean().macroF1(),
+                report.mean().accuracy());
+        return report.mean();
+    }
+
+    private double value(Metrics.Score s) {
+        return "accuracy".equals(metric) ? s.accuracy() : s.macroF1();
+    }
+
+    /** Removes the finished cycle's training folder: the next run trains a new PGM. */
+    private void newCycle(PrintWriter out, Path dir) {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot clear " + dir + " for the next cycle", e);
+        }
+        say(out, "periodic: cycle finished; the next run starts a new one in %s", dir);
+    }
+
+    private static void say(PrintWriter out, String format, Object... args) {
+        out.printf(Locale.ROOT, format + "%n", args);
+        out.flush();
+    }
+
+    private static String reason(Throwable e) {
+        String m = e.getMessage();
+        return (m == null || m.isBlank() ? e.getClass().getSimpleName() : m)
+                + (e.getCause() != null && e.getCause() != e && e.getCause().getMessage() != null
+                && (m == null || !m.contains(e.getCause().getMessage())) ? " (" + e.getCause().getMessage() + ")" : "");
+    }
+}
