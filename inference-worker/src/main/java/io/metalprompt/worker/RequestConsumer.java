@@ -4,7 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -24,18 +23,23 @@ import io.metalprompt.events.InferenceResult;
 import io.metalprompt.events.InvalidRecordException;
 import io.metalprompt.events.Topics;
 import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.kafka.KafkaRecord;
 import io.smallrye.reactive.messaging.kafka.KafkaRecordBatch;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.smallrye.reactive.messaging.kafka.reply.KafkaRequestReply;
+import io.smallrye.reactive.messaging.kafka.transactions.KafkaTransactions;
 
 /**
  * Thin messaging adapter: a batch of request records in, one result record per request out. A result goes to
  * the topic and partition named by the request's {@code REPLY_TOPIC} / {@code REPLY_PARTITION} headers (the
  * requesting gateway's reply partition), else to {@code metal.inference-results} keyed by task id, and carries
- * the request's {@code REPLY_CORRELATION_ID} header back. The batch's offsets are committed only after every
- * result is acknowledged by the broker, so a worker killed mid-batch leaves the batch to be answered again.
- * A record that cannot be decoded goes to {@code metal.inference-requests.dlq} with the reason in a header.
+ * the request's {@code REPLY_CORRELATION_ID} header back. A batch's results and its consumed offsets are written
+ * in one Kafka transaction: a worker killed mid-batch leaves an open transaction that the broker aborts, and the
+ * worker that takes over the partition answers the batch again, so a {@code read_committed} reader sees exactly
+ * one result per request. A failed transaction is aborted and the batch is read again from the committed offsets.
+ * A record that cannot be decoded goes to {@code metal.inference-requests.dlq} with the reason in a header (sent
+ * before the transaction commits, so at least once).
  */
 @ApplicationScoped
 public class RequestConsumer {
@@ -48,7 +52,7 @@ public class RequestConsumer {
 
     @Inject
     @Channel(Channels.INFERENCE_RESULTS)
-    Emitter<String> results;
+    KafkaTransactions<String> results;
 
     @Inject
     @Channel(Channels.REQUESTS_DLQ)
@@ -56,28 +60,32 @@ public class RequestConsumer {
 
     @Incoming(Channels.INFERENCE_REQUESTS)
     @Blocking
-    public CompletionStage<Void> onBatch(KafkaRecordBatch<String, String> batch) {
-        List<InferenceRequest> requests = new ArrayList<>();
-        List<KafkaRecord<String, String>> sources = new ArrayList<>();
-        List<CompletableFuture<Void>> sent = new ArrayList<>();
-        for (KafkaRecord<String, String> record : batch) {
-            try {
-                requests.add(EventCodec.decode(record.getPayload(), InferenceRequest.class));
-                sources.add(record);
-            } catch (InvalidRecordException e) {
-                LOG.warnf("request record (topic %s, partition %d, key %s) to the dead-letter topic: %s",
-                        record.getTopic(), record.getPartition(), record.getKey(), e.getMessage());
-                sent.add(send(deadLetters, record.getPayload() == null ? "" : record.getPayload(),
-                        OutgoingKafkaRecordMetadata.<String>builder().withKey(record.getKey())
-                                .withHeaders(List.of(new RecordHeader(DLQ_REASON_HEADER,
-                                        e.getMessage().getBytes(StandardCharsets.UTF_8)))).build()));
+    public Uni<Void> onBatch(KafkaRecordBatch<String, String> batch) {
+        return results.withTransactionAndAck(batch, tx -> {
+            List<InferenceRequest> requests = new ArrayList<>();
+            List<KafkaRecord<String, String>> sources = new ArrayList<>();
+            List<CompletableFuture<Void>> dead = new ArrayList<>();
+            for (KafkaRecord<String, String> record : batch) {
+                try {
+                    requests.add(EventCodec.decode(record.getPayload(), InferenceRequest.class));
+                    sources.add(record);
+                } catch (InvalidRecordException e) {
+                    LOG.warnf("request record (topic %s, partition %d, key %s) to the dead-letter topic: %s",
+                            record.getTopic(), record.getPartition(), record.getKey(), e.getMessage());
+                    dead.add(send(deadLetters, record.getPayload() == null ? "" : record.getPayload(),
+                            OutgoingKafkaRecordMetadata.<String>builder().withKey(record.getKey())
+                                    .withHeaders(List.of(new RecordHeader(DLQ_REASON_HEADER,
+                                            e.getMessage().getBytes(StandardCharsets.UTF_8)))).build()));
+                }
             }
-        }
-        List<InferenceResult> answers = requests.isEmpty() ? List.of() : engine.serve(requests);
-        for (int i = 0; i < answers.size(); i++) {
-            sent.add(send(results, EventCodec.encodeToString(answers.get(i)), replyMetadata(sources.get(i), answers.get(i))));
-        }
-        return CompletableFuture.allOf(sent.toArray(new CompletableFuture[0])).thenCompose(v -> batch.ack());
+            List<InferenceResult> answers = requests.isEmpty() ? List.of() : engine.serve(requests);
+            for (int i = 0; i < answers.size(); i++) {
+                tx.send(Message.of(EventCodec.encodeToString(answers.get(i)))
+                        .addMetadata(replyMetadata(sources.get(i), answers.get(i))));
+            }
+            // the transaction commits (results and offsets) only after the dead letters are acknowledged
+            return Uni.createFrom().completionStage(CompletableFuture.allOf(dead.toArray(new CompletableFuture[0])));
+        });
     }
 
     /** Where the reply goes and what it carries back, from the request's reply headers. */
