@@ -83,6 +83,8 @@ class FaultToleranceIT {
     private static KafkaProducer<String, String> producer;
     private static List<TaskExample> train;
     private static List<String> inputs;
+    /** One task per partition of metal.inference-requests, so that every worker has work; all alike. */
+    private static List<String> taskIds;
     private static String taskId;
     private static Map<String, String> expected;
     private static Map<String, String> settings;
@@ -125,14 +127,18 @@ class FaultToleranceIT {
             inputs = TaskLoader.loadTest(root.resolve("dev"), "dev_002").subList(0, 48).stream()
                     .map(TaskExample::input).toList();
         }
-        taskId = "faults-" + UUID.randomUUID();
-        register(taskId, null);
-        awaitReady(List.of(taskId), Duration.ofSeconds(120));
+        taskIds = onePerPartition("faults-", 6);
+        taskId = taskIds.get(0);
+        for (String id : taskIds) {
+            register(id, null);
+        }
+        awaitReady(taskIds, Duration.ofSeconds(120));
 
         settings = new LinkedHashMap<>();
         settings.put("machine", Runtime.getRuntime().availableProcessors() + " cores, load average "
                 + Files.readString(Path.of("/proc/loadavg")).split(" ")[0] + " at the start (other jobs running)");
-        settings.put("load", REQUESTS + " requests of one input each, one every " + INTERVAL.toMillis()
+        settings.put("load", REQUESTS + " requests of one input each over " + taskIds.size() + " tasks (one per partition)"
+                + ", one every " + INTERVAL.toMillis()
                 + " ms, through the Kafka topics; the fault starts before request " + FAULT_AT + "; the client waits up to "
                 + WAIT.toSeconds() + " s after the last one");
         settings.put("system", "1 prompt-generator, 2 inference-workers (tiny test models), single-node Kafka 4.1.2 "
@@ -140,13 +146,13 @@ class FaultToleranceIT {
         settings.put("client", "reads metal.inference-results with isolation.level=read_committed, no de-duplication");
 
         // the unfaulted run: its predictions are the expected ones
-        Tally baseline = client.run("none (baseline)", "", taskId, TENANT, inputs, REQUESTS, INTERVAL, -1, null,
+        Tally baseline = client.run("none (baseline)", "", taskIds, TENANT, inputs, REQUESTS, INTERVAL, -1, null,
                 WAIT, Map.of(), settings);
         baseline.write(REPORTS, "0-baseline");
         assertEquals(REQUESTS, baseline.answered(), baseline::toString);
         assertEquals(0, baseline.duplicated(), baseline::toString);
         expected = client.lastChoices();
-        assertEquals(inputs.size(), expected.size());
+        assertEquals(REQUESTS, expected.size());
     }
 
     @AfterAll
@@ -181,24 +187,26 @@ class FaultToleranceIT {
     @Order(1)
     void workerKilledDuringLoad() throws Exception {
         ServiceProcess victim = workers.get(1);
-        Tally t = client.run("kill -9 of one of two inference-workers", "", taskId, TENANT, inputs, REQUESTS, INTERVAL,
-                FAULT_AT, victim::kill, WAIT, expected, settings);
+        Tally t = client.run("kill -9 of one of two inference-workers", "restarted after the run", taskIds, TENANT,
+                inputs, REQUESTS, INTERVAL, FAULT_AT, victim::kill, WAIT, expected, settings);
         t.write(REPORTS, "1-worker-kill");
         System.out.println("[faults] " + t);
         workers.set(1, victim.restart());
         workers.get(1).awaitReady(Duration.ofSeconds(180));
         assertEquals(REQUESTS, t.answered(), t::toString);
         assertClean(t);
+        assertTrue(t.slowestMillis() > 3000, () -> "the killed worker was serving: its partitions' requests waited for"
+                + " the failover; " + t);
     }
 
     @Test
     @Order(2)
     void redisRestartedDuringLoad() throws Exception {
         TaskRecord before = store.find(taskId).orElseThrow();
-        Tally t = client.run("Redis restart (SIGTERM, start on the same port and data)", "", taskId, TENANT, inputs,
-                REQUESTS, INTERVAL, FAULT_AT, () -> {
+        Tally t = client.run("Redis restart (SIGTERM, start on the same port and data)", "down for 3 s", taskIds, TENANT,
+                inputs, REQUESTS, INTERVAL, FAULT_AT, () -> {
                     redis.stop();
-                    Thread.sleep(1000);
+                    Thread.sleep(3000);
                     redis.launch();
                 }, WAIT, expected, settings);
         t.write(REPORTS, "2-redis-restart");
@@ -216,7 +224,7 @@ class FaultToleranceIT {
     @Test
     @Order(3)
     void kafkaRestartedDuringLoad() throws Exception {
-        Tally t = client.run("Kafka broker restart (SIGTERM, start on the same port and log dir)", "", taskId, TENANT,
+        Tally t = client.run("Kafka broker restart (SIGTERM, start on the same port and log dir)", "", taskIds, TENANT,
                 inputs, REQUESTS, INTERVAL, FAULT_AT, () -> {
                     kafka.stop();
                     kafka.launch();
@@ -271,7 +279,7 @@ class FaultToleranceIT {
             int duplicated = (int) ready.values().stream().filter(l -> l.size() > 1).count();
             Tally t = new Tally("kill -9 of the prompt-generator during generation (task registrations)",
                     pendingAtKill + " of " + tasks + " tasks still pending when killed", tasks, answered, failed,
-                    tasks - answered - failed, duplicated, 0, Map.of(), (System.nanoTime() - t0) / 1_000_000,
+                    tasks - answered - failed, duplicated, 0, Map.of(), 0, (System.nanoTime() - t0) / 1_000_000,
                     Map.of("prompt-generator run", tasks + " registrations (dev_002, 16 examples, WEIGHTED_SUM); killed"
                             + " when the first prompt was stored; duplicated = tasks with more than one PromptReady "
                             + "event (a redelivered registration whose prompt is stored is answered again, not generated again)"));
@@ -304,7 +312,7 @@ class FaultToleranceIT {
             Tally t = new Tally("poison record on metal.task-registrations", "then a valid registration, same key",
                     2, isReady(id) ? 1 : 0, dead.size(), 2 - (isReady(id) ? 1 : 0) - dead.size(),
                     dead.size() > 1 ? 1 : 0, 0, Map.of("to " + Topics.deadLetter(Topics.TASK_REGISTRATIONS), dead.size()),
-                    (System.nanoTime() - t0) / 1_000_000, Map.of());
+                    0, (System.nanoTime() - t0) / 1_000_000, Map.of());
             t.write(REPORTS, "5-poison-registration");
             System.out.println("[faults] " + t);
             assertEquals(1, dead.size());
@@ -321,7 +329,7 @@ class FaultToleranceIT {
             long t0 = System.nanoTime();
             producer.send(new ProducerRecord<>(Topics.INFERENCE_REQUESTS, taskId, "not an inference request")).get();
             int normal = 20;
-            Tally after = client.run("poison", "", taskId, TENANT, inputs, normal, INTERVAL, -1, null, WAIT, expected,
+            Tally after = client.run("poison", "", List.of(taskId), TENANT, inputs, normal, INTERVAL, -1, null, WAIT, expected,
                     Map.of());
             List<ConsumerRecord<String, String>> dead = awaitRecords(dlq, taskId, Duration.ofSeconds(30));
             Map<String, Integer> errors = new LinkedHashMap<>(after.errors());
@@ -329,7 +337,7 @@ class FaultToleranceIT {
             Tally t = new Tally("poison record on metal.inference-requests", "then " + normal + " valid requests, same key",
                     normal + 1, after.answered(), after.clearErrors() + dead.size(),
                     normal + 1 - after.answered() - after.clearErrors() - dead.size(), after.duplicated(), after.wrong(),
-                    errors, (System.nanoTime() - t0) / 1_000_000, Map.of());
+                    errors, after.slowestMillis(), (System.nanoTime() - t0) / 1_000_000, Map.of());
             t.write(REPORTS, "6-poison-request");
             System.out.println("[faults] " + t);
             assertEquals(1, dead.size());
@@ -350,7 +358,7 @@ class FaultToleranceIT {
 
     /** After a fault: a fresh run is served completely, correctly and once. */
     private static void assertResumes() throws Exception {
-        Tally t = client.run("after", "", taskId, TENANT, inputs, 20, INTERVAL, -1, null, WAIT, expected, Map.of());
+        Tally t = client.run("after", "", taskIds, TENANT, inputs, 20, INTERVAL, -1, null, WAIT, expected, Map.of());
         assertEquals(20, t.answered(), () -> "requests did not resume: " + t);
         assertClean(t);
     }
@@ -382,6 +390,17 @@ class FaultToleranceIT {
         List<String> pending = ids.stream().filter(id -> !isReady(id)).toList();
         assertFalse(!pending.isEmpty(), "not ready within " + timeout + ": " + pending
                 + "; prompt-generator log: " + promptGenerator.log());
+    }
+
+    /** {@code n} task ids whose records land on {@code n} different partitions of the inference topics. */
+    private static List<String> onePerPartition(String prefix, int n) {
+        Map<Integer, String> byPartition = new java.util.TreeMap<>();
+        while (byPartition.size() < n) {
+            String id = prefix + UUID.randomUUID();
+            byPartition.putIfAbsent(org.apache.kafka.common.utils.Utils.toPositive(
+                    org.apache.kafka.common.utils.Utils.murmur2(id.getBytes(StandardCharsets.UTF_8))) % n, id);
+        }
+        return List.copyOf(byPartition.values());
     }
 
     /** A consumer at the end of every partition of {@code topic}. */

@@ -54,6 +54,7 @@ public final class LoadClient implements AutoCloseable {
     private final KafkaProducer<String, String> producer;
     private final KafkaConsumer<String, String> consumer;
     private final Map<String, List<InferenceResult>> results = new ConcurrentHashMap<>();
+    private final Map<String, Long> firstArrival = new ConcurrentHashMap<>();
     private final List<String> undecodable = new CopyOnWriteArrayList<>();
     private final Thread poller;
     private volatile boolean running = true;
@@ -96,6 +97,7 @@ public final class LoadClient implements AutoCloseable {
                         continue;
                     }
                     results.computeIfAbsent(result.requestId(), k -> new CopyOnWriteArrayList<>()).add(result);
+                    firstArrival.putIfAbsent(result.requestId(), System.nanoTime());
                 } catch (InvalidRecordException e) {
                     undecodable.add(r.value());
                 }
@@ -104,17 +106,24 @@ public final class LoadClient implements AutoCloseable {
         consumer.close();
     }
 
+    /** The key under which {@code expected} and {@link #lastChoices()} keep a prediction. */
+    public static String key(String taskId, String input) {
+        return taskId + " | " + input;
+    }
+
     /**
-     * Sends {@code requests} requests of one input each (input {@code i % inputs.size()}), one every {@code interval},
-     * starts {@code fault} in its own thread just before request {@code faultAt}, waits for the fault to finish and then
-     * up to {@code wait} for every answer, and counts. {@code expected} maps an input to the unfaulted prediction
-     * (empty: nothing is compared).
+     * Sends {@code requests} requests of one input each, one every {@code interval}: request {@code i} goes to task
+     * {@code i % tasks} with input {@code (i / tasks) % inputs}, so a run with the same arguments sends the same
+     * requests. Starts {@code fault} in its own thread just before request {@code faultAt}, waits for the fault to
+     * finish and then up to {@code wait} for every answer, and counts. {@code expected} maps
+     * {@link #key(String, String)} to the unfaulted prediction (empty: nothing is compared).
      */
-    public Tally run(String fault, String detail, String taskId, String tenant, List<String> inputs, int requests,
+    public Tally run(String fault, String detail, List<String> taskIds, String tenant, List<String> inputs, int requests,
                      Duration interval, int faultAt, Fault action, Duration wait, Map<String, String> expected,
                      Map<String, String> settings) throws Exception {
         String prefix = UUID.randomUUID() + "-";
         Map<String, String> inputOf = new ConcurrentHashMap<>();
+        Map<String, Long> sentAt = new ConcurrentHashMap<>();
         List<Future<RecordMetadata>> sends = new ArrayList<>();
         Thread faultThread = null;
         Exception[] faultError = new Exception[1];
@@ -131,8 +140,10 @@ public final class LoadClient implements AutoCloseable {
                 faultThread.start();
             }
             String requestId = prefix + i;
-            String input = inputs.get(i % inputs.size());
-            inputOf.put(requestId, input);
+            String taskId = taskIds.get(i % taskIds.size());
+            String input = inputs.get((i / taskIds.size()) % inputs.size());
+            inputOf.put(requestId, key(taskId, input));
+            sentAt.put(requestId, System.nanoTime());
             InferenceRequest req = new InferenceRequest(Events.SCHEMA_VERSION, requestId, taskId, tenant, List.of(input),
                     0);
             ProducerRecord<String, String> record = new ProducerRecord<>(Topics.INFERENCE_REQUESTS, taskId,
@@ -174,7 +185,12 @@ public final class LoadClient implements AutoCloseable {
         int clearErrors = sendFailures;
         int duplicated = 0;
         int wrong = 0;
+        long slowest = 0;
         for (Map.Entry<String, String> e : inputOf.entrySet()) {
+            Long arrived = firstArrival.get(e.getKey());
+            if (arrived != null) {
+                slowest = Math.max(slowest, (arrived - sentAt.get(e.getKey())) / 1_000_000);
+            }
             List<InferenceResult> got = results.getOrDefault(e.getKey(), List.of());
             if (got.size() > 1) {
                 duplicated++;
@@ -200,10 +216,10 @@ public final class LoadClient implements AutoCloseable {
             throw new IllegalStateException("results the contract does not allow: " + undecodable);
         }
         return new Tally(fault, detail, requests, answered, clearErrors, requests - answered - clearErrors, duplicated,
-                wrong, errors, millis, settings);
+                wrong, errors, slowest, millis, settings);
     }
 
-    /** Input to predicted choice, from the OK answers of the last run (an unfaulted run gives the expected ones). */
+    /** {@link #key(String, String)} to predicted choice, from the OK answers of the last run (an unfaulted run gives the expected ones). */
     public Map<String, String> lastChoices() {
         return lastChoices;
     }
