@@ -71,9 +71,4 @@ public record Tally(String fault, String detail, int sent, int answered, int cle
         errors.forEach((k, v) -> parts.add(v + " " + k));
         return String.join(", ", parts);
     }
-
-    /** Renders the table of {@code args[0]} (default {@code e2e-tests/target/reliability}) to standard output. */
-    public static void main(String[] args) throws IOException {
-        System.out.print(table(Path.of(args.length > 0 ? args[0] : "e2e-tests/target/reliability")));
-    }
 }
