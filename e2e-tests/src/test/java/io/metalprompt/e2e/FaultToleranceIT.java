@@ -223,13 +223,46 @@ class FaultToleranceIT {
 
     @Test
     @Order(3)
+    void registrationsWhileRedisRestarts() throws Exception {
+        int tasks = 4;
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < tasks; i++) {
+            ids.add("faults-redis-" + i + "-" + UUID.randomUUID());
+        }
+        long t0 = System.nanoTime();
+        try (KafkaConsumer<String, String> dlq = consumer(Topics.deadLetter(Topics.TASK_REGISTRATIONS))) {
+            redis.stop();
+            for (String id : ids) {
+                register(id, null);
+            }
+            Thread.sleep(3000);
+            redis.launch();
+            awaitReadyOrFail(ids, Duration.ofSeconds(120));
+            int dead = 0;
+            for (String id : ids) {
+                dead += awaitRecords(dlq, id, Duration.ofMillis(100)).size();
+            }
+            int answered = (int) ids.stream().filter(FaultToleranceIT::isReady).count();
+            Tally t = new Tally("Redis down for 3 s while tasks are registered (metal.task-registrations)",
+                    "registered while Redis was stopped", tasks, answered, dead, tasks - answered - dead, 0, 0,
+                    dead == 0 ? Map.of() : Map.of("to " + Topics.deadLetter(Topics.TASK_REGISTRATIONS), dead), 0,
+                    (System.nanoTime() - t0) / 1_000_000, Map.of());
+            t.write(REPORTS, "3-redis-down-registrations");
+            System.out.println("[faults] " + t);
+            assertEquals(0, dead, t::toString);
+            assertEquals(tasks, answered, t::toString);
+        }
+    }
+
+    @Test
+    @Order(4)
     void kafkaRestartedDuringLoad() throws Exception {
         Tally t = client.run("Kafka broker restart (SIGTERM, start on the same port and log dir)", "", taskIds, TENANT,
                 inputs, REQUESTS, INTERVAL, FAULT_AT, () -> {
                     kafka.stop();
                     kafka.launch();
                 }, WAIT, expected, settings);
-        t.write(REPORTS, "3-kafka-restart");
+        t.write(REPORTS, "4-kafka-restart");
         System.out.println("[faults] " + t);
         assertEquals(REQUESTS, t.answered(), t::toString);
         assertClean(t);
@@ -241,7 +274,7 @@ class FaultToleranceIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void promptGeneratorKilledDuringGeneration() throws Exception {
         int tasks = 8;
         List<String> ids = new ArrayList<>();
@@ -283,7 +316,7 @@ class FaultToleranceIT {
                     Map.of("prompt-generator run", tasks + " registrations (dev_002, 16 examples, WEIGHTED_SUM); killed"
                             + " when the first prompt was stored; duplicated = tasks with more than one PromptReady "
                             + "event (a redelivered registration whose prompt is stored is answered again, not generated again)"));
-            t.write(REPORTS, "4-prompt-generator-kill");
+            t.write(REPORTS, "5-prompt-generator-kill");
             System.out.println("[faults] " + t + ", " + t.detail());
             assertTrue(pendingAtKill > 0, "the generator was killed before it finished: " + pendingAtKill + " pending");
             assertEquals(tasks, answered, t::toString);
@@ -299,7 +332,7 @@ class FaultToleranceIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void poisonRegistrationGoesToTheDeadLetterTopicAndTheNextIsProcessed() throws Exception {
         String id = "faults-poison-" + UUID.randomUUID();
         try (KafkaConsumer<String, String> dlq = consumer(Topics.deadLetter(Topics.TASK_REGISTRATIONS))) {
@@ -313,7 +346,7 @@ class FaultToleranceIT {
                     2, isReady(id) ? 1 : 0, dead.size(), 2 - (isReady(id) ? 1 : 0) - dead.size(),
                     dead.size() > 1 ? 1 : 0, 0, Map.of("to " + Topics.deadLetter(Topics.TASK_REGISTRATIONS), dead.size()),
                     0, (System.nanoTime() - t0) / 1_000_000, Map.of());
-            t.write(REPORTS, "5-poison-registration");
+            t.write(REPORTS, "6-poison-registration");
             System.out.println("[faults] " + t);
             assertEquals(1, dead.size());
             assertEquals("{\"type\":\"TaskRegistered\",\"broken\"", dead.get(0).value());
@@ -323,7 +356,7 @@ class FaultToleranceIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void poisonRequestGoesToTheDeadLetterTopicAndTheNextAreServed() throws Exception {
         try (KafkaConsumer<String, String> dlq = consumer(Topics.deadLetter(Topics.INFERENCE_REQUESTS))) {
             long t0 = System.nanoTime();
@@ -338,7 +371,7 @@ class FaultToleranceIT {
                     normal + 1, after.answered(), after.clearErrors() + dead.size(),
                     normal + 1 - after.answered() - after.clearErrors() - dead.size(), after.duplicated(), after.wrong(),
                     errors, after.slowestMillis(), (System.nanoTime() - t0) / 1_000_000, Map.of());
-            t.write(REPORTS, "6-poison-request");
+            t.write(REPORTS, "7-poison-request");
             System.out.println("[faults] " + t);
             assertEquals(1, dead.size());
             assertEquals("not an inference request", dead.get(0).value());
@@ -401,6 +434,22 @@ class FaultToleranceIT {
                     org.apache.kafka.common.utils.Utils.murmur2(id.getBytes(StandardCharsets.UTF_8))) % n, id);
         }
         return List.copyOf(byPartition.values());
+    }
+
+    /** Waits until every task is ready or failed, or the timeout passes (the caller counts). */
+    private static void awaitReadyOrFail(List<String> ids, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline && !ids.stream().allMatch(id -> isReady(id) || isFailed(id))) {
+            Thread.sleep(200);
+        }
+    }
+
+    private static boolean isFailed(String id) {
+        try {
+            return store.find(id).map(r -> TaskRecord.FAILED.equals(r.status())).orElse(false);
+        } catch (RuntimeException redisDown) {
+            return false;
+        }
     }
 
     /** A consumer at the end of every partition of {@code topic}. */
