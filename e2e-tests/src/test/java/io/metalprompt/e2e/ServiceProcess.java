@@ -24,12 +24,14 @@ public final class ServiceProcess implements AutoCloseable {
     private final int port;
     private final Process process;
     private final Path log;
+    private final Map<String, String> env;
 
-    private ServiceProcess(String module, int port, Process process, Path log) {
+    private ServiceProcess(String module, int port, Process process, Path log, Map<String, String> env) {
         this.module = module;
         this.port = port;
         this.process = process;
         this.log = log;
+        this.env = env;
     }
 
     /** Starts {@code module}'s packaged app on {@code port} with the given extra environment. */
@@ -47,7 +49,7 @@ public final class ServiceProcess implements AutoCloseable {
                 "-Xmx1g", "-jar", jar.toString()));
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
-                .redirectOutput(log.toFile());
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         builder.environment().putAll(Map.of(
                 "QUARKUS_HTTP_PORT", Integer.toString(port),
                 "QUARKUS_HTTP_HOST", "127.0.0.1",
@@ -55,7 +57,22 @@ public final class ServiceProcess implements AutoCloseable {
                 "DJL_OFFLINE", "true",
                 "OMP_WAIT_POLICY", "PASSIVE"));
         builder.environment().putAll(env);
-        return new ServiceProcess(module, port, builder.start(), log);
+        return new ServiceProcess(module, port, builder.start(), log, Map.copyOf(env));
+    }
+
+    /** The same service started again on the same port with the same environment (its log goes on). */
+    public ServiceProcess restart() throws IOException, InterruptedException {
+        close();
+        return start(module, port, env);
+    }
+
+    /** {@code kill -9}: no shutdown hook runs, nothing is flushed or committed. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
     }
 
     public String baseUrl() {

@@ -9,6 +9,8 @@ public final class Channels {
     public static final String TASK_REGISTRATIONS = "task-registrations";
     /** Request-reply: {@code InferenceRequest} to {@code metal.inference-requests}, replies from {@code metal.inference-results}. */
     public static final String INFERENCE_REQUESTS = "inference-requests";
+    /** Outgoing: replies this instance waited for that are not valid results, to {@code metal.inference-results.dlq}. */
+    public static final String INFERENCE_RESULTS_DLQ = "inference-results-dlq";
     /** The {@code reply.correlation-id.handler} of {@link #INFERENCE_REQUESTS}: the correlation id is the body's requestId. */
     public static final String REQUEST_ID_CORRELATION = "request-id";
 

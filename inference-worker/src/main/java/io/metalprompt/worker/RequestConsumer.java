@@ -4,7 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -28,19 +27,25 @@ import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.TracingMetadata;
 import io.smallrye.reactive.messaging.kafka.KafkaRecord;
 import io.smallrye.reactive.messaging.kafka.KafkaRecordBatch;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.smallrye.reactive.messaging.kafka.reply.KafkaRequestReply;
+import io.smallrye.reactive.messaging.kafka.transactions.KafkaTransactions;
+import io.smallrye.reactive.messaging.kafka.transactions.TransactionalEmitter;
 
 /**
  * Thin messaging adapter: a batch of request records in, one result record per request out. A result goes to
  * the topic and partition named by the request's {@code REPLY_TOPIC} / {@code REPLY_PARTITION} headers (the
  * requesting gateway's reply partition), else to {@code metal.inference-results} keyed by task id, and carries
- * the request's {@code REPLY_CORRELATION_ID} header back. The batch's offsets are committed only after every
- * result is acknowledged by the broker, so a worker killed mid-batch leaves the batch to be answered again.
- * A record that cannot be decoded goes to {@code metal.inference-requests.dlq} with the reason in a header.
+ * the request's {@code REPLY_CORRELATION_ID} header back. A batch's results and its consumed offsets are written
+ * in one Kafka transaction: a worker killed mid-batch leaves an open transaction that the broker aborts, and the
+ * worker that takes over the partition answers the batch again, so a {@code read_committed} reader sees exactly
+ * one result per request. A failed transaction is aborted and the batch is read again from the committed offsets.
+ * A record that cannot be decoded goes to {@code metal.inference-requests.dlq} with the reason in a header (sent
+ * before the transaction commits, so at least once).
  *
  * <p>Tracing: the connector starts each record's consumer span from its {@code traceparent} header, but a batch has
  * no current trace, so each request gets its own {@value #SERVE_SPAN} span under its record's, and its reply is
@@ -64,7 +69,7 @@ public class RequestConsumer {
 
     @Inject
     @Channel(Channels.INFERENCE_RESULTS)
-    Emitter<String> results;
+    KafkaTransactions<String> results;
 
     @Inject
     @Channel(Channels.REQUESTS_DLQ)
@@ -72,32 +77,35 @@ public class RequestConsumer {
 
     @Incoming(Channels.INFERENCE_REQUESTS)
     @Blocking
-    public CompletionStage<Void> onBatch(KafkaRecordBatch<String, String> batch) {
-        List<InferenceRequest> requests = new ArrayList<>();
-        List<KafkaRecord<String, String>> sources = new ArrayList<>();
-        List<CompletableFuture<Void>> sent = new ArrayList<>();
-        for (KafkaRecord<String, String> record : batch) {
-            try {
-                requests.add(EventCodec.decode(record.getPayload(), InferenceRequest.class));
-                sources.add(record);
-            } catch (InvalidRecordException e) {
-                LOG.warnf("request record (topic %s, partition %d, key %s) to the dead-letter topic: %s",
-                        record.getTopic(), record.getPartition(), record.getKey(), e.getMessage());
-                sent.add(send(deadLetters, Message.of(record.getPayload() == null ? "" : record.getPayload())
-                        .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(record.getKey())
-                                .withHeaders(List.of(new RecordHeader(DLQ_REASON_HEADER,
-                                        e.getMessage().getBytes(StandardCharsets.UTF_8)))).build())));
+    public Uni<Void> onBatch(KafkaRecordBatch<String, String> batch) {
+        return results.withTransactionAndAck(batch, tx -> {
+            List<InferenceRequest> requests = new ArrayList<>();
+            List<KafkaRecord<String, String>> sources = new ArrayList<>();
+            List<CompletableFuture<Void>> dead = new ArrayList<>();
+            for (KafkaRecord<String, String> record : batch) {
+                try {
+                    requests.add(EventCodec.decode(record.getPayload(), InferenceRequest.class));
+                    sources.add(record);
+                } catch (InvalidRecordException e) {
+                    LOG.warnf("request record (topic %s, partition %d, key %s) to the dead-letter topic: %s",
+                            record.getTopic(), record.getPartition(), record.getKey(), e.getMessage());
+                    dead.add(send(deadLetters, record.getPayload() == null ? "" : record.getPayload(),
+                            OutgoingKafkaRecordMetadata.<String>builder().withKey(record.getKey())
+                                    .withHeaders(List.of(new RecordHeader(DLQ_REASON_HEADER,
+                                            e.getMessage().getBytes(StandardCharsets.UTF_8)))).build()));
+                }
             }
-        }
-        if (!requests.isEmpty()) {
-            serve(requests, sources, sent);
-        }
-        return CompletableFuture.allOf(sent.toArray(new CompletableFuture[0])).thenCompose(v -> batch.ack());
+            if (!requests.isEmpty()) {
+                serve(requests, sources, tx);
+            }
+            // the transaction commits (results and offsets) only after the dead letters are acknowledged
+            return Uni.createFrom().completionStage(CompletableFuture.allOf(dead.toArray(new CompletableFuture[0])));
+        });
     }
 
-    /** Serves the decoded requests as one batch and sends one reply each, every request in its own span. */
+    /** Serves the decoded requests as one batch and sends one reply each in {@code tx}, every request in its own span. */
     private void serve(List<InferenceRequest> requests, List<KafkaRecord<String, String>> sources,
-                       List<CompletableFuture<Void>> sent) {
+                       TransactionalEmitter<String> tx) {
         long now = System.currentTimeMillis();
         List<Context> traces = new ArrayList<>();
         List<Span> spans = new ArrayList<>();
@@ -132,9 +140,9 @@ public class RequestConsumer {
             }
             span.end();
             // the reply's producer span, and so its traceparent header, continue this request's trace
-            sent.add(send(results, Message.of(EventCodec.encodeToString(answer))
+            tx.send(Message.of(EventCodec.encodeToString(answer))
                     .addMetadata(replyMetadata(sources.get(i), answer))
-                    .addMetadata(TracingMetadata.withCurrent(traces.get(i)))));
+                    .addMetadata(TracingMetadata.withCurrent(traces.get(i))));
         }
     }
 
@@ -157,10 +165,11 @@ public class RequestConsumer {
         return b.build();
     }
 
-    /** Sends {@code message}; completes when the broker acknowledges it. */
-    private static CompletableFuture<Void> send(Emitter<String> emitter, Message<String> message) {
+    /** Sends {@code payload} with {@code metadata}; completes when the broker acknowledges it. */
+    private static CompletableFuture<Void> send(Emitter<String> emitter, String payload,
+                                                OutgoingKafkaRecordMetadata<String> metadata) {
         CompletableFuture<Void> done = new CompletableFuture<>();
-        emitter.send(message
+        emitter.send(Message.of(payload).addMetadata(metadata)
                 .withAck(() -> {
                     done.complete(null);
                     return CompletableFuture.completedFuture(null);

@@ -17,6 +17,7 @@ import jakarta.inject.Inject;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -38,7 +39,10 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
 import io.smallrye.reactive.messaging.kafka.reply.KafkaRequestReply;
 
-/** Over a real broker: a request with reply headers gets exactly the reply the contract promises; poison goes to the DLQ. */
+/**
+ * Over a real broker: a request with reply headers gets exactly the reply the contract promises, committed in the
+ * batch's transaction; poison goes to the DLQ and the next request is still answered.
+ */
 @QuarkusTest
 @QuarkusTestResource(value = TinyModelsTestResource.class, restrictToAnnotatedClass = false,
         initArgs = @ResourceArg(name = "pgm", value = "false"))
@@ -60,8 +64,10 @@ class RequestRoundTripTest {
     }
 
     private ConsumerRecord<String, String> first(String topic, java.util.function.Predicate<ConsumerRecord<String, String>> which) {
+        // read_committed: a reply is visible only once its batch's transaction (replies and offsets) committed
         return companion.consumeStrings().withGroupId("it-" + UUID.randomUUID())
                 .withOffsetReset(OffsetResetStrategy.EARLIEST)
+                .withIsolationLevel(IsolationLevel.READ_COMMITTED)
                 .fromTopics(topic, m -> m.filter(which::test))
                 .awaitRecords(1, Duration.ofSeconds(60))
                 .getFirstRecord();
@@ -127,11 +133,16 @@ class RequestRoundTripTest {
     }
 
     @Test
-    void poisonRequestGoesToTheDeadLetterTopic() {
+    void poisonRequestGoesToTheDeadLetterTopicAndTheNextIsAnswered() {
         String key = "poison-" + UUID.randomUUID();
-        companion.produceStrings().fromRecords(new ProducerRecord<>(Topics.INFERENCE_REQUESTS, key, "not json"));
+        InferenceRequest next = new InferenceRequest(1, UUID.randomUUID().toString(), key, "acme", List.of("a dog"), 0);
+        // same key, same partition: the valid request comes after the poison
+        companion.produceStrings().fromRecords(new ProducerRecord<>(Topics.INFERENCE_REQUESTS, key, "not json"),
+                new ProducerRecord<>(Topics.INFERENCE_REQUESTS, key, EventCodec.encodeToString(next)));
         ConsumerRecord<String, String> dead = first(Topics.deadLetter(Topics.INFERENCE_REQUESTS), r -> key.equals(r.key()));
         assertEquals("not json", dead.value());
         assertNotNull(dead.headers().lastHeader(RequestConsumer.DLQ_REASON_HEADER));
+        ConsumerRecord<String, String> reply = first(Topics.INFERENCE_RESULTS, r -> key.equals(r.key()));
+        assertEquals(next.requestId(), EventCodec.decode(reply.value(), InferenceResult.class).requestId());
     }
 }

@@ -1,0 +1,176 @@
+package io.metalprompt.e2e.faults;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+import io.metalprompt.testing.TestInfrastructure;
+import io.metalprompt.testing.TopicsConf;
+
+/**
+ * A single-node KRaft broker in its own JVM (the {@code kafka_2.13} jars of this test's classpath), configured as
+ * {@code deploy/local/infra.sh} configures the local one: it can be stopped and started again on the same ports
+ * with the same log directory, which an in-process test broker cannot.
+ */
+public final class KafkaBroker implements AutoCloseable {
+
+    private final Path dir;
+    private final Path log;
+    private final int port;
+    private final int controllerPort;
+    private Process process;
+
+    private KafkaBroker(Path dir, Path log) {
+        this.dir = dir;
+        this.log = log;
+        this.port = TestInfrastructure.freePort();
+        this.controllerPort = TestInfrastructure.freePort();
+    }
+
+    /** Formats a log directory under {@code dir}, starts the broker and creates the topics of deploy/topics.conf. */
+    public static KafkaBroker start(Path dir, Path log) throws IOException, InterruptedException {
+        KafkaBroker broker = new KafkaBroker(dir, log);
+        broker.writeConfig();
+        broker.format();
+        broker.launch();
+        broker.createTopics();
+        return broker;
+    }
+
+    public String bootstrap() {
+        return "127.0.0.1:" + port;
+    }
+
+    private Path config() {
+        return dir.resolve("server.properties");
+    }
+
+    private void writeConfig() throws IOException {
+        Files.createDirectories(dir.resolve("data"));
+        Files.writeString(config(), String.join("\n",
+                "node.id=1",
+                "process.roles=broker,controller",
+                "controller.quorum.voters=1@127.0.0.1:" + controllerPort,
+                "controller.listener.names=CONTROLLER",
+                "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
+                "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
+                "inter.broker.listener.name=PLAINTEXT",
+                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                "log.dirs=" + dir.resolve("data"),
+                "offsets.topic.replication.factor=1",
+                "offsets.topic.num.partitions=6",
+                "transaction.state.log.replication.factor=1",
+                "transaction.state.log.min.isr=1",
+                "share.coordinator.state.topic.replication.factor=1",
+                "share.coordinator.state.topic.min.isr=1",
+                "group.initial.rebalance.delay.ms=0",
+                "auto.create.topics.enable=false",
+                "num.partitions=1",
+                // a transaction left open by a killed producer is aborted within its timeout plus this interval
+                "transaction.abort.timed.out.transaction.cleanup.interval.ms=2000",
+                "") );
+    }
+
+    private List<String> java(String mainClass, String... args) {
+        List<String> command = new java.util.ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), mainClass));
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    private void format() throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(java("kafka.tools.StorageTool", "format", "-t", clusterId(), "-c",
+                config().toString())).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .start();
+        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IllegalStateException("formatting the Kafka log directory failed; see " + log);
+        }
+    }
+
+    private static String clusterId() {
+        UUID u = UUID.randomUUID();
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16).putLong(u.getMostSignificantBits())
+                .putLong(u.getLeastSignificantBits());
+        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(b.array());
+    }
+
+    /** Starts the broker process on the same ports and log directory as before and waits until it answers. */
+    public synchronized void launch() throws IOException, InterruptedException {
+        if (process != null && process.isAlive()) {
+            throw new IllegalStateException("the broker is already running");
+        }
+        process = new ProcessBuilder(java("kafka.Kafka", config().toString()))
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        awaitReady(Duration.ofSeconds(120));
+    }
+
+    /** SIGTERM and wait: a clean broker shutdown, as an operator's restart does. */
+    public synchronized void stop() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+        }
+    }
+
+    private void awaitReady(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        RuntimeException last = null;
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("the Kafka broker exited with " + process.exitValue() + "; see " + log);
+            }
+            try (Admin admin = admin()) {
+                admin.describeCluster().nodes().get(5, TimeUnit.SECONDS);
+                admin.listTopics().names().get(5, TimeUnit.SECONDS);
+                return;
+            } catch (Exception e) {
+                last = new IllegalStateException(e.getMessage(), e);
+            }
+            Thread.sleep(500);
+        }
+        throw new IllegalStateException("the Kafka broker did not answer within " + timeout + "; see " + log, last);
+    }
+
+    public Admin admin() {
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000);
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10000);
+        return Admin.create(props);
+    }
+
+    private void createTopics() throws InterruptedException {
+        try (Admin admin = admin()) {
+            for (TopicsConf.Spec spec : TopicsConf.read(TopicsConf.defaultPath())) {
+                try {
+                    admin.createTopics(List.of(new NewTopic(spec.name(), spec.partitions(), (short) 1)
+                            .configs(spec.configs()))).all().get(30, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw new IllegalStateException("could not create topic " + spec.name(), e.getCause());
+                    }
+                } catch (java.util.concurrent.TimeoutException e) {
+                    throw new IllegalStateException("creating topic " + spec.name() + " timed out", e);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        stop();
+    }
+}
