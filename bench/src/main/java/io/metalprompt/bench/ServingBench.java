@@ -709,6 +709,9 @@ public final class ServingBench {
                 env.put(name, Integer.toString(freePort()));
             }
             env.put("METAL_NO_SAMPLE", "1");
+            // a load test of one tenant: the per-tenant rate and concurrency quotas (0 = off) would measure the quota
+            env.put("METAL_GATEWAY_QUOTA_REQUESTS_PER_SECOND", "0");
+            env.put("METAL_GATEWAY_QUOTA_MAX_CONCURRENT_REQUESTS", "0");
             // the same PyTorch threads in the services as in this JVM
             env.put("METAL_JAVA_OPTS", "-Dai.djl.pytorch.num_threads=" + threads + " -Dai.djl.pytorch.num_interop_threads=1");
             LocalSystem system = new LocalSystem(root, env);
