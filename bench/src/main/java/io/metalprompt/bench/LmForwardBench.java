@@ -10,7 +10,6 @@ import io.metalprompt.lm.LanguageModel;
 import io.metalprompt.lm.LmSettings;
 import io.metalprompt.lm.ModelConfig;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -44,7 +43,7 @@ public final class LmForwardBench {
         int vocab = Integer.parseInt(arg(args, "--vocab", "8192"));
 
         System.out.println("## LM forward latency\n");
-        System.out.println("- machine: " + cpuModel() + ", " + Runtime.getRuntime().availableProcessors() + " cores");
+        System.out.println("- machine: " + Machine.cpuModel() + ", " + Runtime.getRuntime().availableProcessors() + " cores");
         System.out.println("- java " + System.getProperty("java.version") + ", DJL PyTorch CPU, fp32");
         System.out.println("- ai.djl.pytorch.num_threads=" + System.getProperty("ai.djl.pytorch.num_threads", "(default)")
                 + ", num_interop_threads=" + System.getProperty("ai.djl.pytorch.num_interop_threads", "(default)")
@@ -52,7 +51,7 @@ public final class LmForwardBench {
         System.out.println("- " + warmup + " warm-up runs, median of " + runs + " timed runs (cases a/b/c interleaved run by run); logits for every input"
                 + " position are computed (no last-position shortcut)\n");
 
-        String before = loadAverage();
+        String before = Machine.loadAverage();
         List<String> rows = new ArrayList<>();
         ModelConfig gpt2 = ModelConfig.gpt2(vocab, 4, 4, 128, 512);
         try (LanguageModel model = LanguageModel.init(gpt2, 1, LmSettings.cpu())) {
@@ -66,7 +65,7 @@ public final class LmForwardBench {
         } else {
             System.out.println("(llama fixture not found at " + llama + "; skipped)\n");
         }
-        System.out.println("- load average (1/5/15 min) before: " + before + ", after: " + loadAverage() + "\n");
+        System.out.println("- load average (1/5/15 min) before: " + before + ", after: " + Machine.loadAverage() + "\n");
         System.out.println("| model | B | n | k | q | (a) n ctx ms | (b) k cached + q ms | (c) q alone ms "
                 + "| (a)/(b) | (b)/(c) | (a) tok/s | (b) tok/s | (c) tok/s |");
         System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
@@ -144,25 +143,6 @@ public final class LmForwardBench {
             ids[i] = r.nextInt(vocab);
         }
         return ids;
-    }
-
-    private static String cpuModel() {
-        try {
-            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
-                    .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse("unknown CPU");
-        } catch (IOException e) {
-            return "unknown CPU";
-        }
-    }
-
-    /** Other work on the cores skews timings; the table records how busy the machine was. */
-    private static String loadAverage() {
-        try {
-            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
-            return f[0] + " " + f[1] + " " + f[2];
-        } catch (IOException | RuntimeException e) {
-            return "unknown";
-        }
     }
 
     private static String arg(String[] args, String name, String def) {

@@ -248,7 +248,7 @@ public final class ServingBench {
             String demonstrations = IclFormat.renderDemonstrations(train);
             List<String> iclInputs = inputs.stream().map(x -> demonstrations + IclFormat.JOINER + x).toList();
 
-            String before = loadAverage();
+            String before = Machine.loadAverage();
             String taskId = register(train);
             log("task " + taskId + " (" + o.task + ", " + train.size() + " examples, seed " + o.seed + ") ready");
 
@@ -278,7 +278,7 @@ public final class ServingBench {
                     }
                     Batch32 batch = batch32(model, tokenizer, scorer, loader, task, train, inputs.subList(0, 32),
                             viaGateway, server, iclInputs.subList(0, 32));
-                    String after = loadAverage();
+                    String after = Machine.loadAverage();
                     String report = report(task, train.size(), demoTokens, cells, batch, before, after);
                     System.out.println(report);
                     if (o.out != null) {
@@ -486,7 +486,7 @@ public final class ServingBench {
             s.append("How to run: see [`bench/README.md`](../bench/README.md). Run on ").append(LocalDate.now())
                     .append(", commit ").append(gitCommit()).append(".\n\n");
             s.append("**Machine and settings**\n");
-            s.append("- CPU: ").append(cpuModel()).append(", ").append(Runtime.getRuntime().availableProcessors())
+            s.append("- CPU: ").append(Machine.cpuModel()).append(", ").append(Runtime.getRuntime().availableProcessors())
                     .append(" cores, shared with other jobs; Java ").append(System.getProperty("java.version")).append(".\n");
             s.append("- Load average (1/5/15 min) before: ").append(before).append(", after: ").append(after).append(".\n");
             s.append("- ").append(started
@@ -768,23 +768,5 @@ public final class ServingBench {
 
     private static void log(String line) {
         System.err.println("[bench] " + line);
-    }
-
-    private static String cpuModel() {
-        try {
-            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
-                    .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse("unknown CPU");
-        } catch (IOException e) {
-            return "unknown CPU";
-        }
-    }
-
-    private static String loadAverage() {
-        try {
-            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
-            return f[0] + " " + f[1] + " " + f[2];
-        } catch (IOException | RuntimeException e) {
-            return "unknown";
-        }
     }
 }
