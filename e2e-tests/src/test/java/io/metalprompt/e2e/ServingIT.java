@@ -54,6 +54,20 @@ class ServingIT {
     private static String key;
     private static String otherTenantsKey;
 
+    /** Registers a task of the test's tenant and waits (up to 60 s) until its prompt is ready; returns its id. */
+    private static String registerReady(Map<String, Object> body) throws InterruptedException {
+        String id = api(key).contentType(ContentType.JSON).body(body)
+                .when().post("/v1/tasks").then().statusCode(202).extract().path("id");
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        String status = "pending";
+        while ("pending".equals(status) && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            status = api(key).when().get("/v1/tasks/" + id).then().extract().path("status");
+        }
+        assertEquals("ready", status);
+        return id;
+    }
+
     private static RequestSpecification api(String apiKey) {
         return given().baseUri(services.get(0).baseUrl()).header("Authorization", "Bearer " + apiKey);
     }
@@ -108,15 +122,7 @@ class ServingIT {
         body.put("demonstrations", xl);
         given().baseUri(services.get(0).baseUrl()).contentType(ContentType.JSON).body(body)
                 .when().post("/v1/tasks").then().statusCode(401).header("WWW-Authenticate", startsWith("Bearer"));
-        String id = api(key).contentType(ContentType.JSON).body(body)
-                .when().post("/v1/tasks").then().statusCode(202).extract().path("id");
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        String status = "pending";
-        while ("pending".equals(status) && System.nanoTime() < deadline) {
-            Thread.sleep(200);
-            status = api(key).when().get("/v1/tasks/" + id).then().extract().path("status");
-        }
-        assertEquals("ready", status);
+        String id = registerReady(body);
         api(otherTenantsKey).when().get("/v1/tasks/" + id).then().statusCode(404);
         api(otherTenantsKey).contentType(ContentType.JSON).body(Map.of("inputs", List.of(test.get(0).input())))
                 .when().post("/v1/tasks/" + id + "/predictions").then().statusCode(404);
@@ -152,19 +158,10 @@ class ServingIT {
      */
     @Test
     void aPredictionCanBeFollowedFromTheClientToTheWorkersReply() throws Exception {
-        String gateway = services.get(0).baseUrl();
         Map<String, Object> body = Map.of(
                 "examples", List.of(Map.of("input", "a happy dog", "output", "good"), Map.of("input", "a sad cat", "output", "bad")),
                 "design", "PREFIX");
-        String id = api(key).contentType(ContentType.JSON).body(body)
-                .when().post("/v1/tasks").then().statusCode(202).extract().path("id");
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        String status = "pending";
-        while ("pending".equals(status) && System.nanoTime() < deadline) {
-            Thread.sleep(200);
-            status = api(key).when().get("/v1/tasks/" + id).then().extract().path("status");
-        }
-        assertEquals("ready", status);
+        String id = registerReady(body);
 
         String traceId = java.util.UUID.randomUUID().toString().replace("-", "");
         api(key).contentType(ContentType.JSON)
