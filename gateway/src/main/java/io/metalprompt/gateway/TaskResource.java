@@ -1,8 +1,8 @@
 package io.metalprompt.gateway;
 
 import java.net.URI;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
 
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -119,19 +119,25 @@ public class TaskResource {
     @APIResponse(responseCode = "422", description = "The worker rejected the inputs", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
     @APIResponse(responseCode = "503", description = "The worker failed; retry after Retry-After", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
     @APIResponse(responseCode = "504", description = "No worker answered in time; retry after Retry-After", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
-    public CompletionStage<Response> predict(@PathParam("id") String id, Api.PredictionRequest request) {
+    public Response predict(@PathParam("id") String id, Api.PredictionRequest request) {
         String instance = uri.getRequestUri().getRawPath();
-        return service.predict(caller.tenant(), id, request).handle((response, failure) -> {
-            if (failure == null) {
-                registry.counter("metal.gateway.predictions", "outcome", "ok").increment();
-                registry.counter("metal.gateway.predicted.inputs").increment(response.predictions().size());
-                return Response.ok(response).build();
-            }
+        // Waits on this worker thread instead of returning the CompletionStage: when a blocking resource method's stage
+        // completed while RESTEasy was still suspending the request, resuming it on another worker thread found no
+        // active request context and answered 500 (seen once in a few thousand calls at 8 clients). The wait is
+        // bounded by metal.gateway.prediction-timeout (the inference client fails the stage then); a call in flight
+        // holds one worker thread (quarkus.thread-pool.max-threads), and the tenant's concurrency quota bounds them.
+        Api.PredictionResponse response;
+        try {
+            response = service.predict(caller.tenant(), id, request).toCompletableFuture().join();
+        } catch (CompletionException | CancellationException failure) {
             Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
             ApiException api = cause instanceof ApiException e ? e
                     : ApiException.unavailable("the prediction failed; retry later", 5);
             registry.counter("metal.gateway.predictions", "outcome", Integer.toString(api.status())).increment();
             return Problems.response(api, instance);
-        });
+        }
+        registry.counter("metal.gateway.predictions", "outcome", "ok").increment();
+        registry.counter("metal.gateway.predicted.inputs").increment(response.predictions().size());
+        return Response.ok(response).build();
     }
 }

@@ -10,9 +10,13 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Function;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -185,5 +189,39 @@ class KafkaRoundTripTest {
                 InferenceResult.Status.NOT_FOUND, List.of(), "no prompt artifact", null, 0L));
         TaskApiTest.problem(api().contentType(ContentType.JSON).body("{\"inputs\": [\"fine\"]}")
                 .when().post("/v1/tasks/" + id + "/predictions").then(), 404);
+    }
+
+    /**
+     * Eight clients calling at once each get their own answer, every time: the replier scores each input by a number
+     * in it, so a reply delivered to the wrong waiting call, a lost one (504) or a failed resume (500) shows.
+     */
+    @Test
+    void concurrentCallsEachGetTheirOwnAnswer() throws Exception {
+        String id = TestRedis.putReadyTask(TestRedis.TENANT, "PREFIX", List.of("positive", "negative"));
+        startReplier(id, r -> new InferenceResult(Events.SCHEMA_VERSION, r.requestId(), r.taskId(),
+                InferenceResult.Status.OK, r.inputs().stream().map(in -> new Prediction("positive",
+                        Map.of("positive", -Double.parseDouble(in.substring(in.indexOf('#') + 1)), "negative", 0.5),
+                        null)).toList(), null, "pgm-7", System.currentTimeMillis()));
+        ExecutorService clients = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<?>> calls = new ArrayList<>();
+            for (int c = 0; c < 8; c++) {
+                int client = c;
+                calls.add(clients.submit(() -> {
+                    for (int i = 0; i < 40; i++) {
+                        int n = client * 1000 + i;
+                        api().contentType(ContentType.JSON).body("{\"inputs\": [\"call #" + n + "\"]}")
+                                .when().post("/v1/tasks/" + id + "/predictions")
+                                .then().statusCode(200)
+                                .body("predictions[0].scores.positive", equalTo((float) -n));
+                    }
+                }));
+            }
+            for (Future<?> call : calls) {
+                call.get();
+            }
+        } finally {
+            clients.shutdownNow();
+        }
     }
 }
