@@ -124,6 +124,11 @@ class InferenceEngineTest {
             assertEquals(InferenceResult.Status.OK, results.get(i).status());
             assertEquals(batch.get(i).inputs().size(), results.get(i).predictions().size());
             assertTrue(OPTIONS.contains(results.get(i).predictions().get(0).choice()));
+            // the same scores, input by input, as the request served on its own
+            InferenceResult alone = engine.serve(List.of(batch.get(i))).get(0);
+            for (int j = 0; j < alone.predictions().size(); j++) {
+                assertArrayEquals(got(alone, j), got(results.get(i), j), 1e-4, "request " + i + " input " + j);
+            }
         }
     }
 

@@ -64,4 +64,35 @@ class BatchScorerTest {
             assertEquals(OPTIONS.size(), batched[0].length);
         }
     }
+
+    /**
+     * Consecutive queries with one prefix (a task's queries) are stacked as one run; the result must not depend on it,
+     * and a batch that is one run must leave the cached prefix usable for the next batch.
+     */
+    @ParameterizedTest
+    @MethodSource("models")
+    void runsOfQueriesSharingAPrefixScoreAsEachAlone(Path dir) {
+        try (LanguageModel model = LanguageModel.load(dir, LmSettings.cpu());
+             KvCache a = prefix(model, PREFIX_A);
+             KvCache b = prefix(model, PREFIX_B)) {
+            BatchScorer scorer = new BatchScorer(model);
+            double[][] runs = scorer.score(List.of(
+                    new BatchScorer.Query(a, QUERY_1, OPTIONS),
+                    new BatchScorer.Query(a, QUERY_2, OPTIONS),
+                    new BatchScorer.Query(b, QUERY_1, OPTIONS),
+                    new BatchScorer.Query(null, QUERY_2, OPTIONS),
+                    new BatchScorer.Query(null, QUERY_1, OPTIONS),
+                    new BatchScorer.Query(a, QUERY_1, OPTIONS)));
+            assertArrayEquals(fullContext(model, PREFIX_A, QUERY_1), runs[0], 1e-4);
+            assertArrayEquals(fullContext(model, PREFIX_A, QUERY_2), runs[1], 1e-4);
+            assertArrayEquals(fullContext(model, PREFIX_B, QUERY_1), runs[2], 1e-4);
+            assertArrayEquals(fullContext(model, null, QUERY_2), runs[3], 1e-4);
+            assertArrayEquals(fullContext(model, null, QUERY_1), runs[4], 1e-4);
+            assertArrayEquals(fullContext(model, PREFIX_A, QUERY_1), runs[5], 1e-4);
+            for (int call = 0; call < 2; call++) {
+                double[][] oneRun = scorer.score(List.of(new BatchScorer.Query(a, QUERY_2, List.of(OPTIONS.get(0)))));
+                assertArrayEquals(new double[] {fullContext(model, PREFIX_A, QUERY_2)[0]}, oneRun[0], 1e-4);
+            }
+        }
+    }
 }
