@@ -28,9 +28,15 @@ public final class CorpusSampler {
     public record Sequence(int[] ids, float[] lossMask, String task, List<TaskExample> demonstrations) {
     }
 
-    /** A batch padded with the pad id (mask 0 on padding) to its longest sequence. */
-    public record Batch(int[][] ids, float[][] masks) {
+    /**
+     * A batch padded with the pad id (mask 0 on padding) to its longest sequence; {@code lookback[i]} marks a row
+     * that is a look-back sequence (no demonstrations: its masked tokens are not answers of a task).
+     */
+    public record Batch(int[][] ids, float[][] masks, boolean[] lookback) {
     }
+
+    /** Task name of the look-back sequences ({@link Builder#optLookbackFraction}). */
+    public static final String LOOKBACK = "lookback";
 
     private final HuggingFaceTokenizer tokenizer;
     private final SyntheticTasks synthetic;
@@ -38,6 +44,8 @@ public final class CorpusSampler {
     private final double burstFraction;
     private final int burstWords;
     private final double plainFraction;
+    private final double lookbackFraction;
+    private final int[] lookbackPool;
     private final Map<String, List<TaskExample>> realTasks;
     private final List<String> remapPool;
     private final double realFraction;
@@ -60,6 +68,7 @@ public final class CorpusSampler {
         this.burstFraction = b.burstFraction;
         this.burstWords = b.burstWords;
         this.plainFraction = b.plainFraction;
+        this.lookbackFraction = b.lookbackFraction;
         this.realTasks = new LinkedHashMap<>(b.realTasks);
         this.remapPool = List.copyOf(b.remapPool != null ? b.remapPool : b.lexicon.labels());
         this.realFraction = b.realFraction;
@@ -73,6 +82,10 @@ public final class CorpusSampler {
         this.padId = single(TokenizerBuilder.PAD);
         this.separatorId = single(IclFormat.SEPARATOR);
         this.terminatorId = single(IclFormat.TERMINATOR);
+        // single-token words of the task world, the tokens a look-back sequence is made of
+        this.lookbackPool = java.util.stream.Stream.concat(b.lexicon.allWords().stream(), b.lexicon.labels().stream())
+                .distinct().sorted().map(this::word).filter(ids -> ids.length == 1).mapToInt(ids -> ids[0])
+                .distinct().toArray();
     }
 
     public static Builder builder(HuggingFaceTokenizer tokenizer, Lexicon lexicon) {
@@ -89,6 +102,9 @@ public final class CorpusSampler {
 
     /** The next training sequence. */
     public Sequence next() {
+        if (lookbackFraction > 0 && random.nextDouble() < lookbackFraction) { // no draw at 0: older streams unchanged
+            return lookback();
+        }
         List<String> eligible = realTasks.entrySet().stream()
                 .filter(e -> {
                     int k = e.getValue().get(0).options().size();
@@ -152,6 +168,26 @@ public final class CorpusSampler {
         return new Sequence(idArray, maskArray, name, List.copyOf(demos));
     }
 
+    /**
+     * A look-back sequence: triples {@code a z a} of random single-token words, the loss on each third token. It is
+     * predictable only by looking one token back from {@code z}, so it trains a previous-token attention head on its
+     * own; that head is the first half of an induction circuit, whose two halves otherwise get gradient only from
+     * each other (the plateau described in docs/base-lm.md).
+     */
+    private Sequence lookback() {
+        int triples = Math.max(1, maxTokens / 3);
+        int[] ids = new int[3 * triples];
+        float[] mask = new float[ids.length];
+        for (int n = 0; n < triples; n++) {
+            int a = lookbackPool[random.nextInt(lookbackPool.length)];
+            ids[3 * n] = a;
+            ids[3 * n + 1] = lookbackPool[random.nextInt(lookbackPool.length)];
+            ids[3 * n + 2] = a;
+            mask[3 * n + 2] = 1f;
+        }
+        return new Sequence(ids, mask, LOOKBACK, List.of());
+    }
+
     /** {@code size} sequences padded with the pad id to the longest. */
     public Batch batch(int size) {
         List<Sequence> seqs = new ArrayList<>(size);
@@ -163,13 +199,15 @@ public final class CorpusSampler {
         }
         int[][] ids = new int[size][longest];
         float[][] masks = new float[size][longest];
+        boolean[] lookback = new boolean[size];
         for (int i = 0; i < size; i++) {
+            lookback[i] = LOOKBACK.equals(seqs.get(i).task());
             int[] src = seqs.get(i).ids();
             java.util.Arrays.fill(ids[i], padId);
             System.arraycopy(src, 0, ids[i], 0, src.length);
             System.arraycopy(seqs.get(i).lossMask(), 0, masks[i], 0, src.length);
         }
-        return new Batch(ids, masks);
+        return new Batch(ids, masks, lookback);
     }
 
     /** Token ids of {@code text}, as the scorer would get them for the same text. */
@@ -252,6 +290,7 @@ public final class CorpusSampler {
         private double burstFraction;
         private int burstWords = 2;
         private double plainFraction;
+        private double lookbackFraction;
 
         private Builder(HuggingFaceTokenizer tokenizer, Lexicon lexicon) {
             this.tokenizer = tokenizer;
@@ -309,6 +348,15 @@ public final class CorpusSampler {
         /** Share of synthetic sequences whose sentences hold only the words the task's rule reads [0]. */
         public Builder optPlainFraction(double f) {
             this.plainFraction = fraction("plainFraction", f);
+            return this;
+        }
+
+        /**
+         * Share of look-back sequences [0]: triples {@code a z a} with the loss on the third token, which train a
+         * previous-token head directly (see {@link CorpusSampler#lookback}).
+         */
+        public Builder optLookbackFraction(double f) {
+            this.lookbackFraction = fraction("lookbackFraction", f);
             return this;
         }
 

@@ -53,7 +53,7 @@ public final class BaseLmTrainer {
                           int maxTokens, int layers, int heads, int dModel, double lr, int warmupSteps,
                           double answerWeight, double tokenWeight, double realFraction, double remapFraction,
                           double repeatProbability, double burstFraction, int burstWords, double plainFraction,
-                          boolean sinusoidalPositions, int curriculumSteps,
+                          double lookbackFraction, boolean sinusoidalPositions, int curriculumSteps,
                           int curriculumMaxTokens, int checkpointEvery, int stopAfter) {
     }
 
@@ -159,6 +159,7 @@ public final class BaseLmTrainer {
                 .optRepeatProbability(o.repeatProbability())
                 .optBurst(o.burstFraction(), o.burstWords())
                 .optPlainFraction(o.plainFraction())
+                .optLookbackFraction(o.lookbackFraction())
                 .optMinClasses(2)
                 .optMaxClasses(curriculum ? 2 : 4)
                 .optMaxTokens(curriculum ? o.curriculumMaxTokens() : o.maxTokens())
@@ -246,6 +247,9 @@ public final class BaseLmTrainer {
         double seen = 0;
         double right = 0;
         for (int i = 0; i < batch.ids().length; i++) {
+            if (batch.lookback()[i]) {
+                continue;   // no task, no answers: only the task rows carry the in-context signal
+            }
             java.util.Set<Integer> answered = new java.util.HashSet<>();
             for (int j = 1; j < t; j++) {
                 if (batch.masks()[i][j] > 0) {

@@ -210,4 +210,32 @@ class CorpusSamplerTest {
             used.forEach((c, words) -> assertTrue(words.size() <= 2, c + " used " + words));
         }
     }
+
+    @Test
+    void lookbackSequencesAreTriplesWhoseThirdTokenRepeatsTheFirst() {
+        CorpusSampler s = sampler().optLookbackFraction(0.5).optMaxTokens(40).optSeed(3).build();
+        int lookbacks = 0;
+        for (int n = 0; n < 200; n++) {
+            CorpusSampler.Sequence seq = s.next();
+            if (!CorpusSampler.LOOKBACK.equals(seq.task())) {
+                continue;
+            }
+            lookbacks++;
+            assertTrue(seq.demonstrations().isEmpty());
+            assertEquals(39, seq.ids().length);
+            for (int j = 0; j < seq.ids().length; j++) {
+                assertEquals(j % 3 == 2 ? 1f : 0f, seq.lossMask()[j], "mask at " + j);
+                if (j % 3 == 2) {
+                    assertEquals(seq.ids()[j - 2], seq.ids()[j]);
+                }
+            }
+        }
+        assertTrue(lookbacks > 70 && lookbacks < 130, "about half look-back sequences, got " + lookbacks);
+        CorpusSampler.Batch batch = sampler().optLookbackFraction(1).optSeed(3).build().batch(3);
+        assertArrayEquals(new boolean[] {true, true, true}, batch.lookback());
+        CorpusSampler none = sampler().optSeed(3).build();
+        for (int n = 0; n < 50; n++) {
+            assertNotEquals(CorpusSampler.LOOKBACK, none.next().task());
+        }
+    }
 }

@@ -23,7 +23,7 @@ class BaseLmTrainerTest {
     private static BaseLmTrainer.Options options(Path out, int stopAfter) {
         Path data = TestData.dataDir();
         return new BaseLmTrainer.Options(out, data.resolve("tasks.zip"), data.resolve("lexicon.json"),
-                data.resolve("tokenizer.json"), 7, 4, 4, 64, 1, 2, 32, 3e-3, 2, 1.0, 0.05, 0.25, 0.5, 0.2, 0.5, 2, 0.0, false, 2, 48,
+                data.resolve("tokenizer.json"), 7, 4, 4, 64, 1, 2, 32, 3e-3, 2, 1.0, 0.05, 0.25, 0.5, 0.2, 0.5, 2, 0.0, 0.0, false, 2, 48,
                 2, stopAfter);
     }
 
@@ -64,7 +64,22 @@ class BaseLmTrainerTest {
         float[] hits = new float[14];                 // hits[j-1] is the prediction of token j
         hits[10 - 1] = 1;                             // the first seen A right, the second wrong
         hits[2 - 1] = 1;                              // first answers are not counted, right or wrong
-        assertEquals(0.5, BaseLmTrainer.seenAccuracy(new io.metalprompt.tasks.CorpusSampler.Batch(ids, masks), hits, 15), 1e-9);
+        assertEquals(0.5, BaseLmTrainer.seenAccuracy(
+                new io.metalprompt.tasks.CorpusSampler.Batch(ids, masks, new boolean[] {false}), hits, 15), 1e-9);
+    }
+
+    @Test
+    void seenAccuracyIgnoresLookbackRows() {
+        // row 0 as above; row 1 a look-back row whose repeated masked token would otherwise count as "seen"
+        int[][] ids = {{1, 2, 5, 3, 1, 2, 6, 3, 1, 2, 5, 3, 1, 2, 5}, {7, 8, 7, 9, 8, 9, 7, 8, 7, 9, 8, 9, 7, 8, 7}};
+        float[][] masks = {{0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1}, {0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 1}};
+        float[] hits = new float[28];
+        hits[10 - 1] = 1;
+        for (int j = 2; j < 15; j += 3) {
+            hits[14 + j - 1] = 1;                     // every look-back answer right: must not lift the score
+        }
+        assertEquals(0.5, BaseLmTrainer.seenAccuracy(
+                new io.metalprompt.tasks.CorpusSampler.Batch(ids, masks, new boolean[] {false, true}), hits, 15), 1e-9);
     }
 
     @Test

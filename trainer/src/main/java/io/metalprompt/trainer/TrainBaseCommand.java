@@ -45,6 +45,7 @@ public class TrainBaseCommand implements Callable<Integer> {
     @Option(names = "--burst-words", defaultValue = "2") int burstWords;
     @Option(names = "--sinusoidal-positions", description = "start the position table from sine/cosine rows instead of random ones") boolean sinusoidalPositions;
     @Option(names = "--plain-fraction", defaultValue = "0", description = "share of synthetic sequences with only the words the rule reads (no fillers)") double plainFraction;
+    @Option(names = "--lookback-fraction", defaultValue = "0", description = "share of look-back sequences (a z a: the third token needs a previous-token head), which break the induction plateau") double lookbackFraction;
     @Option(names = "--curriculum-steps", defaultValue = "1000", description = "first steps with 2-class tasks and short contexts") int curriculumSteps;
     @Option(names = "--curriculum-max-tokens", defaultValue = "128") int curriculumMaxTokens;
     @Option(names = "--checkpoint-every", defaultValue = "100") int checkpointEvery;
@@ -55,7 +56,7 @@ public class TrainBaseCommand implements Callable<Integer> {
     public Integer call() {
         BaseLmTrainer.Options options = new BaseLmTrainer.Options(out, tasks, lexicon, tokenizer, seed, steps, batch,
                 maxTokens, layers, heads, dModel, lr, warmup, answerWeight, tokenWeight, realFraction, remapFraction,
-                repeat, burstFraction, burstWords, plainFraction, sinusoidalPositions, curriculumSteps, curriculumMaxTokens, checkpointEvery, stopAfter);
+                repeat, burstFraction, burstWords, plainFraction, lookbackFraction, sinusoidalPositions, curriculumSteps, curriculumMaxTokens, checkpointEvery, stopAfter);
         double loss = new BaseLmTrainer(options, System.out).run();
         if (!Double.isNaN(loss)) {
             System.out.printf("trained %s: mean loss over the last 50 steps %.4f%n", out, loss);
