@@ -2,7 +2,6 @@ package io.metalprompt.worker;
 
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -80,8 +79,6 @@ public class InferenceEngine {
                     results[r] = failure(req, Status.FAILED, "the worker could not serve this task: " + e.getMessage());
                 }
             }
-            // a task's queries side by side: BatchScorer stacks the cached prefix of a run of them once
-            pending = groupedByPrefix(pending);
             double[][] scores;
             try {
                 scores = scoreAll(pending);
@@ -157,22 +154,6 @@ public class InferenceEngine {
     }
 
     /** Scores in chunks of at most {@code maxRows} (query, option) rows. */
-    /** Stable: queries keep their order within one prefix (one request's inputs stay in order). */
-    private static List<Pending> groupedByPrefix(List<Pending> pending) {
-        Map<Object, List<Pending>> runs = new IdentityHashMap<>();
-        List<List<Pending>> order = new ArrayList<>();
-        for (Pending p : pending) {
-            runs.computeIfAbsent(p.query().prefix(), k -> {
-                List<Pending> run = new ArrayList<>();
-                order.add(run);
-                return run;
-            }).add(p);
-        }
-        List<Pending> grouped = new ArrayList<>(pending.size());
-        order.forEach(grouped::addAll);
-        return grouped;
-    }
-
     private double[][] scoreAll(List<Pending> pending) {
         double[][] out = new double[pending.size()][];
         int from = 0;

@@ -1,7 +1,9 @@
 package io.metalprompt.lm;
 
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
@@ -42,8 +44,31 @@ public final class BatchScorer {
         this.model = model;
     }
 
-    /** Per query, per option: the summed log-likelihood of the option's tokens. */
+    /**
+     * Per query, per option: the summed log-likelihood of the option's tokens. Queries that share a prefix (one
+     * task's) are scored side by side wherever they stand in the list, so that prefix is stacked once.
+     */
     public double[][] score(List<Query> queries) {
+        // stable grouping by prefix identity, in order of first appearance
+        Map<KvCache, List<Integer>> runs = new IdentityHashMap<>();
+        List<List<Integer>> order = new ArrayList<>();
+        for (int q = 0; q < queries.size(); q++) {
+            runs.computeIfAbsent(queries.get(q).prefix(), k -> {
+                List<Integer> run = new ArrayList<>();
+                order.add(run);
+                return run;
+            }).add(q);
+        }
+        int[] at = order.stream().flatMap(List::stream).mapToInt(Integer::intValue).toArray();
+        double[][] grouped = scoreInOrder(java.util.Arrays.stream(at).mapToObj(queries::get).toList());
+        double[][] result = new double[queries.size()][];
+        for (int i = 0; i < at.length; i++) {
+            result[at[i]] = grouped[i];
+        }
+        return result;
+    }
+
+    private double[][] scoreInOrder(List<Query> queries) {
         List<long[]> rows = new ArrayList<>();
         for (Query query : queries) {
             for (long[] option : query.options()) {
@@ -111,8 +136,8 @@ public final class BatchScorer {
             values.add(new ArrayList<>());
         }
         List<NDArray> masks = new ArrayList<>();
-        // Pad and repeat each run of consecutive queries that share one prefix (a task's queries, usually all of a
-        // batch) once: per query it would be 2 x layers + 1 small ops each (~30 us apiece on CPU), which at 32
+        // Pad and repeat each run of consecutive queries that share one prefix (score() puts a task's queries side by
+        // side) once: per query it would be 2 x layers + 1 small ops each (~30 us apiece on CPU), which at 32
         // queries cost about as much as the forward pass itself.
         for (int q = 0; q < queries.size(); ) {
             KvCache p = queries.get(q).prefix();

@@ -66,8 +66,8 @@ class BatchScorerTest {
     }
 
     /**
-     * Consecutive queries with one prefix (a task's queries) are stacked as one run; the result must not depend on it,
-     * and a batch that is one run must leave the cached prefix usable for the next batch.
+     * Queries with one prefix (a task's queries) are grouped and stacked as one run wherever they stand; the result
+     * must not depend on it, and a batch that is one run must leave the cached prefix usable for the next batch.
      */
     @ParameterizedTest
     @MethodSource("models")
