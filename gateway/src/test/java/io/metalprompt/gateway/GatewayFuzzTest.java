@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -92,7 +93,7 @@ class GatewayFuzzTest {
 
     @Test
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
-    void randomAndMalformedRequestsGetA4xxOrSuccessPromptlyNeverA5xx() {
+    void randomAndMalformedRequestsGetA4xxOrSuccessPromptlyNeverA5xx() throws InterruptedException {
         random = new Random(SEED);
         key = TestRedis.key(TENANT);
         otherKey = TestRedis.key(OTHER);
@@ -103,14 +104,17 @@ class GatewayFuzzTest {
         othersPending = register(otherKey);
         ready = TestRedis.putReadyTask(TENANT, "PREFIX", List.of("yes", "no"));
         inferenceClient.awaitReplyAssignment(Duration.ofSeconds(60));
+        CountDownLatch replierUp = new CountDownLatch(1);
         try (KafkaCompanion companion = new KafkaCompanion(TestInfrastructure.get().kafkaBootstrap(), Duration.ofSeconds(30));
              KafkaProducer<String, String> producer = new KafkaProducer<>(
                      Map.<String, Object>of("bootstrap.servers", companion.getBootstrapServers()),
                      new StringSerializer(), new StringSerializer());
              ConsumerTask<String, String> replier = companion.consumeStrings().withGroupId("fuzz-" + UUID.randomUUID())
                      .withOffsetReset(OffsetResetStrategy.EARLIEST)
+                     .withOnPartitionsAssigned(assigned -> replierUp.countDown())
                      .fromTopics(Topics.INFERENCE_REQUESTS, m -> m.filter(r -> ready.equals(r.key()))
                              .invoke(request -> producer.send(KafkaRoundTripTest.reply(request, GatewayFuzzTest::answer))))) {
+            assertTrue(replierUp.await(60, TimeUnit.SECONDS), "the test replier joined its group");
             run();
         }
     }

@@ -45,6 +45,7 @@ import io.metalprompt.testing.TestInfrastructure;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import io.smallrye.reactive.messaging.kafka.companion.ConsumerBuilder;
 import io.smallrye.reactive.messaging.kafka.companion.ConsumerTask;
 import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
 import io.smallrye.reactive.messaging.kafka.reply.KafkaRequestReply;
@@ -115,11 +116,15 @@ class KafkaRoundTripTest {
     private void startReplier(String taskId, Function<InferenceRequest, InferenceResult> answer) {
         producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers", companion.getBootstrapServers()),
                 new StringSerializer(), new StringSerializer());
-        replier = companion.consumeStrings().withGroupId("replier-" + UUID.randomUUID())
-                .withOffsetReset(OffsetResetStrategy.EARLIEST)
-                .fromTopics(Topics.INFERENCE_REQUESTS, m -> m
-                        .filter(r -> taskId.equals(r.key()))
-                        .invoke(request -> producer.send(reply(request, answer))));
+        ConsumerBuilder<String, String> consumer = companion.consumeStrings()
+                .withGroupId("replier-" + UUID.randomUUID())
+                .withOffsetReset(OffsetResetStrategy.EARLIEST);
+        replier = consumer.fromTopics(Topics.INFERENCE_REQUESTS, m -> m
+                .filter(r -> taskId.equals(r.key()))
+                .invoke(request -> producer.send(reply(request, answer))));
+        // Joining the group can take seconds on a loaded machine; a call sent before that would spend them out of
+        // the gateway's 5 s test timeout (504), so the replier is up before any test calls.
+        consumer.waitForAssignment().await().atMost(Duration.ofSeconds(60));
     }
 
     static ProducerRecord<String, String> reply(ConsumerRecord<String, String> request,

@@ -36,6 +36,7 @@ import io.opentelemetry.api.trace.SpanKind;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import io.smallrye.reactive.messaging.kafka.companion.ConsumerBuilder;
 import io.smallrye.reactive.messaging.kafka.companion.ConsumerTask;
 import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
 
@@ -79,9 +80,10 @@ class ObservabilityTest {
     private void startReplier(String taskId) {
         producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers", companion.getBootstrapServers()),
                 new StringSerializer(), new StringSerializer());
-        replier = companion.consumeStrings().withGroupId("replier-" + UUID.randomUUID())
-                .withOffsetReset(OffsetResetStrategy.EARLIEST)
-                .fromTopics(Topics.INFERENCE_REQUESTS, m -> m
+        ConsumerBuilder<String, String> consumer = companion.consumeStrings()
+                .withGroupId("replier-" + UUID.randomUUID())
+                .withOffsetReset(OffsetResetStrategy.EARLIEST);
+        replier = consumer.fromTopics(Topics.INFERENCE_REQUESTS, m -> m
                         .filter(r -> taskId.equals(r.key()))
                         .invoke(requests::add)
                         .invoke(request -> {
@@ -93,6 +95,7 @@ class ObservabilityTest {
                             }
                             producer.send(reply);
                         }));
+        consumer.waitForAssignment().await().atMost(Duration.ofSeconds(60)); // up before the first call (see KafkaRoundTripTest)
     }
 
     private static InferenceResult ok(InferenceRequest request) {
