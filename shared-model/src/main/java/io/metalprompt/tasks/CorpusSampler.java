@@ -58,7 +58,6 @@ public final class CorpusSampler {
     private final SplittableRandom random;
     private final Map<String, int[]> cache = new HashMap<>();
     private final int padId;
-    private final int separatorId;
     private final int terminatorId;
 
     private CorpusSampler(Builder b) {
@@ -80,7 +79,6 @@ public final class CorpusSampler {
         this.maxTokens = b.maxTokens;
         this.random = new SplittableRandom(b.seed);
         this.padId = single(TokenizerBuilder.PAD);
-        this.separatorId = single(IclFormat.SEPARATOR);
         this.terminatorId = single(IclFormat.TERMINATOR);
         // single-token words of the task world, the tokens a look-back sequence is made of
         this.lookbackPool = java.util.stream.Stream.concat(b.lexicon.allWords().stream(), b.lexicon.labels().stream())
@@ -223,13 +221,12 @@ public final class CorpusSampler {
         return out.stream().mapToInt(Integer::intValue).toArray();
     }
 
+    /** {@code "{input} {output} ;"} as {@link IclFormat} renders it; only the output's tokens are scored. */
     private void appendDemonstration(TaskExample e, List<Integer> ids, List<Float> mask) {
         for (int id : encode(e.input())) {
             ids.add(id);
             mask.add(0f);
         }
-        ids.add(separatorId);
-        mask.add(0f);
         for (int id : encode(e.output())) {
             ids.add(id);
             mask.add(1f);

@@ -88,7 +88,7 @@ public final class TokenizerBuilder {
             }
         }
         LinkedHashSet<String> vocab = new LinkedHashSet<>(SPECIAL_TOKENS);
-        vocab.addAll(IclFormat.SEPARATOR_TOKENS);
+        vocab.addAll(IclFormat.FORMAT_TOKENS);
         vocab.addAll(rest);
         return List.copyOf(vocab);
     }

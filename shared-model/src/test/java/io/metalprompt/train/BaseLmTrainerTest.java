@@ -48,7 +48,7 @@ class BaseLmTrainerTest {
         try (LanguageModel a = LanguageModel.load(straight, LmSettings.cpu());
              LanguageModel b = LanguageModel.load(resumed, LmSettings.cpu());
              LmTokenizer tokenizer = LmTokenizer.load(straight)) {
-            assertTrue(tokenizer.encode("the dog = alpha ;").length > 0);
+            assertTrue(tokenizer.encode("the dog alpha ;").length > 0);
             for (String name : a.parameters().keySet()) {
                 assertArrayEquals(a.parameters().get(name).toFloatArray(), b.parameters().get(name).toFloatArray(),
                         name);
