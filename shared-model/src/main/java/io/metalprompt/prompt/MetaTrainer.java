@@ -141,11 +141,14 @@ public final class MetaTrainer {
                     if (!Double.isFinite(stats[0])) {
                         // a non-finite loss would turn every parameter into NaN through the update: drop the step
                         log.printf(Locale.ROOT, "%nstep %d: non-finite loss %s, update skipped%n", done, stats[0]);
-                        zeroGradients(params);
+                        optimizer.skip(params);
                         curve.append(done, Double.NaN, stats[1]);
                         continue;
                     }
                     double gradNorm = optimizer.step(params, lr);
+                    if (AdamW.isSkipped(gradNorm)) {
+                        log.printf(Locale.ROOT, "%nstep %d: non-finite gradient (loss %.4f), update skipped%n", done, stats[0]);
+                    }
                     curve.append(done, stats[0], stats[1]);
                     progress.update(done, stats[0], String.format(Locale.ROOT, "acc %.2f lr %.1e |g| %.2f", stats[1], lr,
                             gradNorm), tokens(episodes));
@@ -178,15 +181,6 @@ public final class MetaTrainer {
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    private static void zeroGradients(Map<String, NDArray> params) {
-        try (NDScope scope = new NDScope()) {
-            params.values().forEach(p -> {
-                NDArray g = p.getGradient();
-                g.subi(g);
-            });
         }
     }
 

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import io.metalprompt.lm.Safetensors;
@@ -51,6 +52,11 @@ public final class AdamW implements AutoCloseable {
     /**
      * One update of every parameter that has a gradient, at learning rate {@code lr}.
      * Returns the global gradient norm before clipping.
+     *
+     * <p>A gradient with a NaN or infinity anywhere (its norm is then not finite) is not applied: one such update
+     * would make every parameter NaN for good (clipping cannot help, NaN compares false). The gradients are zeroed
+     * and the step still counts, so a resumed run stays aligned with its step numbers; the caller sees the
+     * non-finite norm and can say so ({@link #isSkipped}).
      */
     public double step(Map<String, NDArray> params, double lr) {
         // every temporary lives in an NDScope: gradients fetched from PyTorch and the ops on them would
@@ -62,6 +68,10 @@ public final class AdamW implements AutoCloseable {
             }
         }
         double norm = Math.sqrt(sq);
+        if (isSkipped(norm)) {
+            skip(params);
+            return norm;
+        }
         double clip = clipNorm > 0 && norm > clipNorm ? clipNorm / norm : 1.0;
         steps++;
         double bc1 = 1 - Math.pow(beta1, steps);
@@ -84,6 +94,21 @@ public final class AdamW implements AutoCloseable {
             }
         }
         return norm;
+    }
+
+    /** Whether {@link #step} returning {@code gradNorm} skipped its update. */
+    public static boolean isSkipped(double gradNorm) {
+        return !Double.isFinite(gradNorm);
+    }
+
+    /** Counts a step without updating anything (a non-finite loss or gradient), and zeroes the gradients. */
+    public void skip(Map<String, NDArray> params) {
+        try (NDScope scope = new NDScope()) {
+            for (NDArray p : params.values()) {
+                p.getGradient().set(new NDIndex("..."), 0);   // not g - g: NaN - NaN is NaN
+            }
+        }
+        steps++;
     }
 
     /** Saves the moment estimates and the step count next to a checkpoint. */

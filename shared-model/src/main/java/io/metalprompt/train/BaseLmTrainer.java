@@ -120,6 +120,9 @@ public final class BaseLmTrainer {
                     double lr = schedule.at(step);
                     double gradNorm = optimizer.step(params, lr);
                     long done = step + 1;
+                    if (AdamW.isSkipped(gradNorm)) {
+                        log.printf(Locale.ROOT, "%nstep %d: non-finite gradient (loss %.4f), update skipped%n", done, stats[0]);
+                    }
                     curve.append(done, stats[0], stats[1], stats[2], stats[3]);
                     progress.update(done, stats[0], String.format(Locale.ROOT,
                             "ans %.3f acc %.2f seen %.2f lr %.1e |g| %.2f", stats[1], stats[2], stats[3], lr, gradNorm),

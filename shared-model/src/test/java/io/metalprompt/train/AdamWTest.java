@@ -1,6 +1,9 @@
 package io.metalprompt.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Map;
 
@@ -42,6 +45,40 @@ class AdamWTest {
             assertEquals(ref[0], got[0], 1e-5);
             assertEquals(ref[1], got[1], 1e-5);
             assertEquals(0f, w.getGradient().abs().sum().getFloat(), "gradients are zeroed after the update");
+        }
+    }
+
+    /**
+     * A gradient with a NaN in it (the loss itself finite) is not applied: the parameters and moments stay as they
+     * were, the gradient is zeroed for the next step, and the step counts (resume stays aligned). Applied, it would
+     * turn every parameter into NaN for the rest of the run.
+     */
+    @Test
+    void aNonFiniteGradientIsSkippedNotApplied() {
+        io.metalprompt.lm.Djl.ensureOffline();
+        try (NDManager m = NDManager.newBaseManager(); AdamW opt = AdamW.builder().build(m)) {
+            NDArray w = m.create(new float[] {1f, -2f}, new ai.djl.ndarray.types.Shape(1, 2));
+            NDArray b = m.create(new float[] {0.5f});
+            w.setRequiresGradient(true);
+            b.setRequiresGradient(true);
+            Map<String, NDArray> params = new java.util.LinkedHashMap<>(Map.of("w", w, "b", b));
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                gc.backward(w.square().sum().add(b.sqrt().mul(b.sub(0.5f).sqrt())));   // d/db at sqrt(0): NaN
+            }
+            double norm = opt.step(params, 0.1);
+            assertTrue(AdamW.isSkipped(norm), "norm " + norm);
+            assertArrayEquals(new float[] {1f, -2f}, w.toFloatArray());
+            assertArrayEquals(new float[] {0.5f}, b.toFloatArray());
+            assertEquals(0f, w.getGradient().abs().sum().getFloat());
+            assertEquals(0f, b.getGradient().abs().sum().getFloat());
+            assertEquals(1, opt.steps());
+            // the next, finite step updates as usual
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                gc.backward(w.square().sum().add(b.square()));
+            }
+            assertFalse(AdamW.isSkipped(opt.step(params, 0.1)));
+            assertTrue(w.toFloatArray()[0] < 1f && Float.isFinite(b.toFloatArray()[0]));
+            assertEquals(2, opt.steps());
         }
     }
 }
