@@ -56,8 +56,8 @@ public final class MetaTrainer {
     public record Options(Path out, Path base, Path tasks, Path lexicon, PromptDesign design, int k, int loraRank,
                           double loraAlpha, List<String> loraTargets, long seed, int steps, int episodes, int queries,
                           int mMin, int mMax, int lMin, int lMax, double syntheticFraction, double remapFraction,
-                          double lr, int warmupSteps, double temperature, double clipNorm, int checkpointEvery,
-                          int stopAfter, String command) {
+                          double lr, int warmupSteps, double temperature, double clipNorm, double distill,
+                          int checkpointEvery, int stopAfter, String command) {
         public Options {
             if (mMin < 0 || mMax < mMin || lMin < 0 || lMax < lMin) {
                 throw new IllegalArgumentException("need 0 <= m-min <= m-max and 0 <= l-min <= l-max, got m in [" + mMin
@@ -68,6 +68,9 @@ public final class MetaTrainer {
             }
             if (syntheticFraction < 0 || syntheticFraction > 1 || remapFraction < 0 || remapFraction > 1) {
                 throw new IllegalArgumentException("fractions must be in [0, 1]");
+            }
+            if (!(distill >= 0)) {
+                throw new IllegalArgumentException("distill must be >= 0, got " + distill);
             }
             loraTargets = loraTargets == null ? List.of() : List.copyOf(loraTargets);
         }
@@ -132,7 +135,7 @@ public final class MetaTrainer {
                          GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                         PromptBatch prompts = pgm.forward(m, episodes.stream().map(Episode::xp).toList(),
                                 new PromptGenerator.Gumbel(o.temperature(), rnd));
-                        PromptLoss.Result r = PromptLoss.compute(base, m, prompts, episodes);
+                        PromptLoss.Result r = PromptLoss.compute(base, m, prompts, episodes, o.distill());
                         gc.backward(r.loss());
                         stats = new double[] {r.loss().getFloat(), r.firstTokenAccuracy()};
                     }

@@ -27,6 +27,18 @@ public final class PromptLoss {
 
     /** {@code prompts}: one row per episode (from {@link PromptGenerator#forward}); every episode has Q queries. */
     public static Result compute(LanguageModel target, NDManager m, PromptBatch prompts, List<Episode> episodes) {
+        return compute(target, m, prompts, episodes, 0);
+    }
+
+    /**
+     * As {@link #compute(LanguageModel, NDManager, PromptBatch, List)}, plus {@code distill} times the KL divergence
+     * from the in-context teacher to the prompted LM at every answer token: the same frozen LM reading the XP
+     * examples themselves as demonstrations, {@code [XP ; XL ; query]} (context distillation). The teacher's whole
+     * distribution (how likely every label is) is a denser signal than the one gold token, and it is exactly what
+     * the prompt is meant to stand in for. 0 = the paper's loss alone.
+     */
+    public static Result compute(LanguageModel target, NDManager m, PromptBatch prompts, List<Episode> episodes,
+                                 double distill) {
         int q = episodes.get(0).queries().size();
         if (episodes.stream().anyMatch(e -> e.queries().size() != q) || prompts.batchSize() != episodes.size()) {
             throw new IllegalArgumentException("need one prompt per episode and the same query count in every episode");
@@ -82,6 +94,12 @@ public final class PromptLoss {
         NDArray w = m.create(weight, new Shape(r, t - 1));
         NDArray nll = logp.gather(next.expandDims(-1), 2).squeeze(2).neg();                          // [R,T-1]
         NDArray loss = nll.mul(w).sum().div(w.sum());
+        if (distill > 0) {
+            NDArray student = answerRows(m, logp, answerSpans);                                   // [N,V]
+            NDArray teacher = IclTeacher.answerLogProbs(target, m, episodes);                        // [N,V]
+            NDArray kl = teacher.exp().mul(teacher.sub(student)).sum(new int[] {1});                 // [N]
+            loss = loss.add(kl.mean().mul((float) distill));
+        }
         // first answer token predicted by argmax?
         float[] hit = logp.argMax(-1).eq(next).toType(DataType.FLOAT32, false).toFloatArray();
         int correct = 0;
@@ -90,5 +108,22 @@ public final class PromptLoss {
             correct += hit[i * (t - 1) + first - 1] > 0 ? 1 : 0;
         }
         return new Result(loss, (double) correct / r);
+    }
+
+    /**
+     * The rows of {@code logp [R,T-1,V]} that predict answer tokens, in row order then token order: row r's answer
+     * span [a, e) (token indices) is predicted at positions a-1 .. e-2.
+     */
+    static NDArray answerRows(NDManager m, NDArray logp, List<int[]> answerSpans) {
+        long width = logp.getShape().get(1);
+        long v = logp.getShape().get(2);
+        List<Long> at = new ArrayList<>();
+        for (int r = 0; r < answerSpans.size(); r++) {
+            for (int j = answerSpans.get(r)[0]; j < answerSpans.get(r)[1]; j++) {
+                at.add(r * width + j - 1);
+            }
+        }
+        NDArray index = m.create(at.stream().mapToLong(Long::longValue).toArray()).expandDims(1).repeat(1, v);  // [N,V]
+        return logp.reshape(-1, v).gather(index, 0);
     }
 }

@@ -32,12 +32,13 @@ public class MetaTrainOptions {
     @Option(names = "--warmup", defaultValue = "100") int warmup;
     @Option(names = "--temperature", defaultValue = "1.0", description = "Gumbel-softmax temperature (DISCRETE)") double temperature;
     @Option(names = "--clip", defaultValue = "1.0", description = "global gradient-norm clip (0 = off)") double clip;
+    @Option(names = "--distill", defaultValue = "0", description = "weight of the KL from the LM reading XP as demonstrations to the prompted LM, at the answer tokens (0 = off, the paper's loss)") double distill;
     @Option(names = "--checkpoint-every", defaultValue = "100") int checkpointEvery;
 
     /** The trainer's options for a run writing to {@code out}, stopping after {@code stopAfter} steps (0 = never). */
     MetaTrainer.Options toOptions(Path out, int stopAfter, String command) {
         return new MetaTrainer.Options(out, base, tasks, lexicon, design, k, loraRank, loraAlpha, loraTargets, seed,
                 steps, episodes, queries, mMin, mMax, lMin, lMax, syntheticFraction, remapFraction, lr, warmup,
-                temperature, clip, checkpointEvery, stopAfter, command);
+                temperature, clip, distill, checkpointEvery, stopAfter, command);
     }
 }
