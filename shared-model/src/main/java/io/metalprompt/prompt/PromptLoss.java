@@ -2,6 +2,7 @@ package io.metalprompt.prompt;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.LongStream;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -43,41 +44,22 @@ public final class PromptLoss {
         if (episodes.stream().anyMatch(e -> e.queries().size() != q) || prompts.batchSize() != episodes.size()) {
             throw new IllegalArgumentException("need one prompt per episode and the same query count in every episode");
         }
-        List<long[]> rows = new ArrayList<>();
-        List<int[]> answerSpans = new ArrayList<>();   // [first answer index, end) in the row
-        for (Episode e : episodes) {
-            for (int i = 0; i < q; i++) {
-                long[] query = e.queries().get(i);
-                long[] answer = e.answers().get(i);
-                long[] row = new long[e.xl().length + query.length + answer.length];
-                System.arraycopy(e.xl(), 0, row, 0, e.xl().length);
-                System.arraycopy(query, 0, row, e.xl().length, query.length);
-                System.arraycopy(answer, 0, row, e.xl().length + query.length, answer.length);
-                rows.add(row);
-                answerSpans.add(new int[] {e.xl().length + query.length, row.length});
-            }
-        }
-        int r = rows.size();
-        int t = rows.stream().mapToInt(x -> x.length).max().orElse(0);
+        Rows rows = Rows.of(episodes, false);
+        int r = rows.count();
+        int t = rows.width();
+        List<int[]> answerSpans = rows.answerSpans();
         if (prompts.k() + t > target.config().maxPositions()) {
             throw new IllegalArgumentException("prompt (" + prompts.k() + ") + XL + query + answer (" + t
                     + " tokens) exceed the target's " + target.config().maxPositions() + " positions: lower l or m");
         }
-        long[] ids = new long[r * t];
-        long[] mask = new long[r * t];
         float[] weight = new float[r * (t - 1)];   // position j-1 predicts token j
         for (int i = 0; i < r; i++) {
-            long[] row = rows.get(i);
-            for (int j = 0; j < row.length; j++) {
-                ids[i * t + j] = row[j];
-                mask[i * t + j] = 1;
-            }
             for (int j = answerSpans.get(i)[0]; j < answerSpans.get(i)[1]; j++) {
                 weight[i * (t - 1) + j - 1] = 1f;
             }
         }
-        NDArray tokens = m.create(ids, new Shape(r, t));
-        NDArray tokenMask = m.create(mask, new Shape(r, t));
+        NDArray tokens = m.create(rows.ids(), new Shape(r, t));
+        NDArray tokenMask = m.create(rows.mask(), new Shape(r, t));
         PromptBatch p = prompts.repeatRows(q);
         ForwardInput.Builder in = ForwardInput.builder().setTokens(tokens, tokenMask);
         int offset;
@@ -125,5 +107,37 @@ public final class PromptLoss {
         }
         NDArray index = m.create(at.stream().mapToLong(Long::longValue).toArray()).expandDims(1).repeat(1, v);  // [N,V]
         return logp.reshape(-1, v).gather(index, 0);
+    }
+
+    /**
+     * One right-padded row per (episode, query): {@code [XP ;] XL ; query ; answer}, with the mask and each row's
+     * answer span [first answer index, end).
+     */
+    record Rows(long[] ids, long[] mask, int count, int width, List<int[]> answerSpans) {
+
+        static Rows of(List<Episode> episodes, boolean withXp) {
+            List<long[]> rows = new ArrayList<>();
+            List<int[]> spans = new ArrayList<>();
+            for (Episode e : episodes) {
+                long[] lead = withXp ? e.xp() : new long[0];
+                for (int i = 0; i < e.queries().size(); i++) {
+                    long[] row = LongStream.concat(LongStream.concat(LongStream.of(lead), LongStream.of(e.xl())),
+                            LongStream.concat(LongStream.of(e.queries().get(i)), LongStream.of(e.answers().get(i))))
+                            .toArray();
+                    rows.add(row);
+                    spans.add(new int[] {row.length - e.answers().get(i).length, row.length});
+                }
+            }
+            int r = rows.size();
+            int t = rows.stream().mapToInt(x -> x.length).max().orElse(0);
+            long[] ids = new long[r * t];
+            long[] mask = new long[r * t];
+            for (int i = 0; i < r; i++) {
+                long[] row = rows.get(i);
+                System.arraycopy(row, 0, ids, i * t, row.length);
+                java.util.Arrays.fill(mask, i * t, i * t + row.length, 1L);
+            }
+            return new Rows(ids, mask, r, t, spans);
+        }
     }
 }
