@@ -39,10 +39,10 @@ class PeriodicCommandTest {
     record Run(int code, String out, String err) {
     }
 
-    private static Run metal(List<String> args) {
+    static Run metal(List<String> args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine cmd = new CommandLine(new MetalCommand());
+        CommandLine cmd = CliErrors.install(new CommandLine(new MetalCommand()));
         cmd.setOut(new PrintWriter(out, true));
         cmd.setErr(new PrintWriter(err, true));
         int code = cmd.execute(args.toArray(String[]::new));
