@@ -201,7 +201,7 @@ class KafkaRoundTripTest {
     /**
      * Eight clients calling at once each get their own answer, every time: the replier scores each input by a number
      * in it, so a reply delivered to the wrong waiting call or a failed resume (500) shows. A 504 is retried once, as
-     * the API tells clients to, and at most 2 of 320 may need it: about one run in three on 2 cores has one call
+     * the API tells clients to, and at most 2 of 320 may need it: about every other run on 2 cores has one call
      * time out (cause not found yet, see the closing note of 2026-11-26); lost replies in numbers fail the bound.
      */
     @Test
