@@ -53,7 +53,8 @@ import io.metalprompt.train.Progress;
 public final class MetaTrainer {
 
     /** Everything that defines a run; recorded in {@code pgm.json}. */
-    public record Options(Path out, Path base, Path tasks, Path lexicon, PromptDesign design, int k, int loraRank,
+    public record Options(Path out, Path base, Path tasks, Path lexicon, PromptDesign design, int k,
+                          PaddingPlacement placement, int loraRank,
                           double loraAlpha, List<String> loraTargets, long seed, int steps, int episodes, int queries,
                           int mMin, int mMax, int lMin, int lMax, double syntheticFraction, double remapFraction,
                           double lr, int warmupSteps, double temperature, double clipNorm, double distill,
@@ -73,6 +74,9 @@ public final class MetaTrainer {
                 throw new IllegalArgumentException("distill must be >= 0, got " + distill);
             }
             loraTargets = loraTargets == null ? List.of() : List.copyOf(loraTargets);
+            if (placement == null) {
+                throw new IllegalArgumentException("a padding placement is required");
+            }
         }
     }
 
@@ -104,7 +108,8 @@ public final class MetaTrainer {
             }
             List<String> targets = o.loraTargets().isEmpty() ? LoraAdapter.defaultTargets(base.config()) : o.loraTargets();
             try (PromptGenerator pgm = PromptGenerator.create(base, new LoraAdapter.Config(o.loraRank(), o.loraAlpha(), targets),
-                    TrainablePadding.defaultConfig(o.k(), base.config().dModel()), o.design(), o.seed());
+                    TrainablePadding.defaultConfig(o.k(), base.config().dModel()), o.design(), o.placement(),
+                    o.placement() == PaddingPlacement.INTERLEAVED ? PromptGenerator.terminatorId(tokenizer) : -1, o.seed());
                  AdamW optimizer = AdamW.builder().optWeightDecay(0).optClipNorm(o.clipNorm()).build(base.manager())) {
                 Map<String, NDArray> params = pgm.parameters();
                 long start = 0;

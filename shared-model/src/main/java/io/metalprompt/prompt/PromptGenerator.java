@@ -38,11 +38,13 @@ import io.metalprompt.text.IclFormat;
 /**
  * The prompt generation model (PGM): the frozen base LM's own weights (shared, never copied) read through a
  * {@link LoraAdapter}, with {@link TrainablePadding} rows appended after the XP examples. ONE forward pass
- * over {@code [XP tokens ; k padding rows]} yields all k prompt positions, read out per {@link PromptDesign}.
+ * over XP tokens and k padding rows yields all k prompt positions, read out per {@link PromptDesign}. The rows
+ * stand after XP ({@link PaddingPlacement#END}, the paper's layout) or after each example's terminator
+ * ({@link PaddingPlacement#INTERLEAVED}).
  *
- * <p>Episodes are batched: XP rows of different lengths are LEFT-padded (mask 0), so every row's k padding
- * rows sit at the same last k slots; positions come from the mask's running sum, so each row's real tokens
- * start at position 0 whatever its padding.
+ * <p>Episodes are batched: XP rows of different lengths are LEFT-padded (mask 0); positions come from the
+ * mask's running sum, so each row's real tokens start at position 0 whatever its padding, and each row's
+ * padding slots are gathered where its own layout put them.
  *
  * <p>A folder saved by {@link #save} holds {@value #CONFIG_FILE} and {@value #ADAPTER_FILE}.
  */
@@ -68,11 +70,23 @@ public final class PromptGenerator implements AutoCloseable {
     private final TrainablePadding padding;
     private final PromptDesign design;
     private final int k;
+    private final PaddingPlacement placement;
+    /** The token that ends an example in XP ({@link IclFormat#TERMINATOR}); INTERLEAVED places rows after it. */
+    private final long terminator;
     private String id = "unsaved";
     private String baseFingerprint;
     private String version = "0";
 
     public PromptGenerator(LanguageModel base, LoraAdapter lora, TrainablePadding padding, PromptDesign design, int k) {
+        this(base, lora, padding, design, k, PaddingPlacement.END, -1);
+    }
+
+    /** {@code terminator}: the token id ending an example (needed by {@link PaddingPlacement#INTERLEAVED}). */
+    public PromptGenerator(LanguageModel base, LoraAdapter lora, TrainablePadding padding, PromptDesign design, int k,
+                           PaddingPlacement placement, long terminator) {
+        if (placement == PaddingPlacement.INTERLEAVED && terminator < 0) {
+            throw new IllegalArgumentException("INTERLEAVED padding needs the id of the token that ends an example");
+        }
         if (padding.k() != k) {
             throw new IllegalArgumentException("padding has " + padding.k() + " rows but k=" + k);
         }
@@ -88,14 +102,32 @@ public final class PromptGenerator implements AutoCloseable {
         this.padding = padding;
         this.design = design;
         this.k = k;
+        this.placement = placement;
+        this.terminator = terminator;
     }
 
-    /** A fresh PGM: zero-B LoRA and random padding from {@code seed}. */
+    /** A fresh PGM with the padding at the end (the paper's layout): zero-B LoRA and random padding from {@code seed}. */
     public static PromptGenerator create(LanguageModel base, LoraAdapter.Config loraConfig,
                                          TrainablePadding.Config paddingConfig, PromptDesign design, long seed) {
+        return create(base, loraConfig, paddingConfig, design, PaddingPlacement.END, -1, seed);
+    }
+
+    /** A fresh PGM with its padding rows placed per {@code placement} ({@code terminator}: see the constructor). */
+    public static PromptGenerator create(LanguageModel base, LoraAdapter.Config loraConfig, TrainablePadding.Config paddingConfig,
+                                         PromptDesign design, PaddingPlacement placement, long terminator, long seed) {
         LoraAdapter lora = LoraAdapter.builder(base.config()).optConfig(loraConfig).optSeed(seed).build(base.manager());
         TrainablePadding padding = TrainablePadding.create(paddingConfig, base.manager(), seed + 1);
-        return new PromptGenerator(base, lora, padding, design, paddingConfig.k());
+        return new PromptGenerator(base, lora, padding, design, paddingConfig.k(), placement, terminator);
+    }
+
+    /** The id of {@link IclFormat#TERMINATOR} in {@code tokenizer}, which must encode it as one token. */
+    public static long terminatorId(LmTokenizer tokenizer) {
+        long[] ids = tokenizer.encode(IclFormat.TERMINATOR);
+        if (ids.length != 1) {
+            throw new IllegalArgumentException("the tokenizer splits the example terminator \"" + IclFormat.TERMINATOR
+                    + "\" into " + ids.length + " tokens; INTERLEAVED padding needs it as one token");
+        }
+        return ids[0];
     }
 
     // ---------------------------------------------------------------- the forward pass
@@ -131,51 +163,78 @@ public final class PromptGenerator implements AutoCloseable {
                     + " positions: use fewer XP examples per pass (or iterative generation)");
         }
         NDArray pad = padding.forward().expandDims(0).repeat(0, b);                          // [B,k,d]
-        // row layout: [previous prompt rows (p, embeddings designs) ; left padding ; XP tokens ; k padding rows]
-        // (positions are the running sum of the mask, so the masked gap is invisible to the model)
+        // row layout: [previous prompt rows (p, embeddings designs) ; left padding ; XP tokens and the k padding
+        // rows, placed per the PaddingPlacement] (positions are the running sum of the mask, so the masked gap is
+        // invisible to the model)
         boolean prevRows = previous != null && design != PromptDesign.PREFIX;
         int lead = prevRows ? p : 0;
-        long[] msk = new long[b * (lead + t + k)];
+        int len = lead + t + k;
+        long[] msk = new long[b * len];
         long[] ids = new long[b * t];
+        long[] source = new long[b * (t + k)];   // per slot after the lead: its row of [XP embeddings (T) ; padding (k)]
+        long[] slots = new long[b * k];          // per padding row: its slot in the row of len inputs
         for (int i = 0; i < b; i++) {
             long[] r = xp.get(i);
             int off = t - r.length;                                                          // left padding
             System.arraycopy(r, 0, ids, i * t + off, r.length);
-            for (int j = 0; j < lead + t + k; j++) {
-                msk[i * (lead + t + k) + j] = j < lead || j >= lead + off ? 1 : 0;
+            for (int j = 0; j < len; j++) {
+                msk[i * len + j] = j < lead || j >= lead + off ? 1 : 0;
+            }
+            int[] padAt = placement.slots(r, k, terminator);                                 // within [XP ; k]
+            int next = 0;                                                                    // next XP token
+            for (int j = 0; j < off; j++) {
+                source[i * (t + k) + j] = j;                                                 // masked, any row
+            }
+            for (int j = 0, row = 0; j < r.length + k; j++) {
+                boolean isPad = row < k && padAt[row] == j;
+                source[i * (t + k) + off + j] = isPad ? t + row : off + next;
+                if (isPad) {
+                    slots[i * k + row++] = lead + off + j;
+                } else {
+                    next++;
+                }
             }
         }
-        NDArray x = pad;
-        if (t > 0) {
-            x = base.embed(m.create(ids, new Shape(b, t))).concat(x, 1);                     // [B,T+k,d]
-        }
+        long d = base.config().dModel();
+        NDArray table = t > 0 ? base.embed(m.create(ids, new Shape(b, t))).concat(pad, 1) : pad;   // [B,T+k,d]
+        NDArray x = table.gather(m.create(source, new Shape(b, t + k, 1)).repeat(2, d), 1);    // [B,T+k,d]
         if (prevRows) {
             x = previous.embeddings().concat(x, 1);                                         // [B,p+T+k,d]
         }
-        NDArray mask = m.create(msk, new Shape(b, lead + t + k));
+        NDArray mask = m.create(msk, new Shape(b, len));
         ForwardInput.Builder in = ForwardInput.builder().optEmbeddings(x, mask).optAdapter(lora);
         if (previous != null && design == PromptDesign.PREFIX) {
             in.optPast(previous.prefix());
         }
         ForwardOutput out = base.forward(in.build());
-        NDIndex last = new NDIndex(":, {}:, :", lead + t);                                   // the k padding slots
+        NDArray at = m.create(slots, new Shape(b, k, 1));                                      // [B,k,1]
         return switch (design) {
-            case DISCRETE -> discrete(m, out.logits().get(last), gumbel);
-            case WEIGHTED_SUM -> weightedSum(base, out.logits().get(last), k);
-            case HIDDEN_STATE -> new PromptBatch(design, k, null, out.finalHidden().get(last), null);
+            case DISCRETE -> discrete(m, rowsAt(out.logits(), at), gumbel);
+            case WEIGHTED_SUM -> weightedSum(base, rowsAt(out.logits(), at), k);
+            case HIDDEN_STATE -> new PromptBatch(design, k, null, rowsAt(out.finalHidden(), at), null);
             case PREFIX -> {
-                long kvStart = out.cache().length() - k;                                      // after any past
-                NDIndex kv = new NDIndex(":, :, {}:, :", kvStart);
+                NDArray kvAt = at.add(out.cache().length() - len);                             // after any past
                 List<NDArray> keys = new ArrayList<>();
                 List<NDArray> values = new ArrayList<>();
                 for (int l = 0; l < out.cache().layers(); l++) {
-                    keys.add(out.cache().keys().get(l).get(kv));                              // [B,K,k,hd]
-                    values.add(out.cache().values().get(l).get(kv));
+                    keys.add(kvRowsAt(out.cache().keys().get(l), kvAt));                      // [B,K,k,hd]
+                    values.add(kvRowsAt(out.cache().values().get(l), kvAt));
                 }
                 yield new PromptBatch(design, k, null, null,
                         new KvCache(keys, values, m.ones(new Shape(b, k), DataType.INT64)));
             }
         };
+    }
+
+    /** {@code a [B,L,X]} at each row's own slots {@code at [B,k,1]}: {@code [B,k,X]}. */
+    private static NDArray rowsAt(NDArray a, NDArray at) {
+        return a.gather(at.repeat(2, a.getShape().get(2)), 1);
+    }
+
+    /** Keys or values {@code a [B,K,S,hd]} at each row's own slots {@code at [B,k,1]}: {@code [B,K,k,hd]}. */
+    private static NDArray kvRowsAt(NDArray a, NDArray at) {
+        Shape s = a.getShape();
+        return a.gather(at.expandDims(1).repeat(1, s.get(1)).repeat(3, s.get(3)), 2);
     }
 
     /** WEIGHTED_SUM read-out: softmax over the vocabulary times the LM's word embeddings. logits [B,k,V]. */
@@ -334,6 +393,10 @@ public final class PromptGenerator implements AutoCloseable {
         return k;
     }
 
+    public PaddingPlacement placement() {
+        return placement;
+    }
+
     /** Name of the saved PGM ("unsaved" before {@link #save} or {@link #load}). */
     public String id() {
         return id;
@@ -367,6 +430,10 @@ public final class PromptGenerator implements AutoCloseable {
             ObjectNode p = c.putObject("padding");
             p.put("hidden", padding.config().hidden());
             p.put("lstm_layers", padding.config().lstmLayers());
+            p.put("placement", placement.name());
+            if (placement == PaddingPlacement.INTERLEAVED) {
+                p.put("terminator_id", terminator);
+            }
             c.put("base_model_type", base.config().family().modelType());
             c.put("base_fingerprint", baseFingerprint());
             ObjectNode x = c.putObject("extra");
@@ -439,7 +506,18 @@ public final class PromptGenerator implements AutoCloseable {
                 c.path("lora").path("alpha").asDouble(), targets);
         TrainablePadding.Config pc = new TrainablePadding.Config(k, base.config().dModel(),
                 c.path("padding").path("hidden").asInt(), c.path("padding").path("lstm_layers").asInt());
-        PromptGenerator g = create(base, lc, pc, design, 0);
+        PaddingPlacement placement;
+        try {
+            placement = PaddingPlacement.valueOf(c.path("padding").path("placement").asText("END"));
+        } catch (IllegalArgumentException e) {
+            throw new ModelLoadException("unknown padding placement " + c.path("padding").path("placement") + " in "
+                    + config.toAbsolutePath());
+        }
+        long terminator = c.path("padding").path("terminator_id").asLong(-1);
+        if (placement == PaddingPlacement.INTERLEAVED && terminator < 0) {
+            throw new ModelLoadException(config.toAbsolutePath() + " has INTERLEAVED padding but no terminator_id");
+        }
+        PromptGenerator g = create(base, lc, pc, design, placement, terminator, 0);
         g.baseFingerprint = actual;
         try {
             Path adapter = dir.resolve(ADAPTER_FILE);

@@ -30,7 +30,7 @@ class MetaTrainerTest {
 
     private static MetaTrainer.Options options(Path out, PromptDesign design, int stopAfter) {
         return new MetaTrainer.Options(out, LmFixtures.gpt2(), TestData.tasksZip(), TestData.dataDir().resolve("lexicon.json"),
-                design, 4, 4, 8, List.of(), 7, 4, 2, 2, 1, 3, 0, 1, 0.5, 0.5, 1e-2, 1, 1.0, 1.0, 0.5, 2, stopAfter,
+                design, 4, PaddingPlacement.INTERLEAVED, 4, 8, List.of(), 7, 4, 2, 2, 1, 3, 0, 1, 0.5, 0.5, 1e-2, 1, 1.0, 1.0, 0.5, 2, stopAfter,
                 "metal meta-train (test)");
     }
 
@@ -61,6 +61,7 @@ class MetaTrainerTest {
              PromptGenerator g = PromptGenerator.load(base, straight)) {
             assertEquals(PromptDesign.DISCRETE, g.design());
             assertEquals(4, g.k());
+            assertEquals(PaddingPlacement.INTERLEAVED, g.placement(), "the placement travels in pgm.json");
             assertEquals("straight", g.id());
             assertFalse(g.version().isBlank());
             try (NDManager m = NDManager.newBaseManager()) {
@@ -86,7 +87,8 @@ class MetaTrainerTest {
         for (PromptDesign design : List.of(PromptDesign.HIDDEN_STATE, PromptDesign.PREFIX)) {
             Path out = tmp.resolve(design.name());
             MetaTrainer.Options o = new MetaTrainer.Options(out, LmFixtures.gpt2(), TestData.tasksZip(),
-                    TestData.dataDir().resolve("lexicon.json"), design, 4, 4, 8, List.of(), 3, 40, 4, 4, 1, 2, 0, 1,
+                    TestData.dataDir().resolve("lexicon.json"), design, 4,
+                    design == PromptDesign.PREFIX ? PaddingPlacement.INTERLEAVED : PaddingPlacement.END, 4, 8, List.of(), 3, 40, 4, 4, 1, 2, 0, 1,
                     1.0, 0.0, 1e-2, 4, 1.0, 1.0, 0.0, 100, 0, "test");
             new MetaTrainer(o, quiet).run();
             List<String> csv = Files.readAllLines(out.resolve("curve.csv"));

@@ -116,6 +116,52 @@ class PromptGeneratorTest {
     }
 
     @Test
+    void interleavedPrefixIsTheKeysAndValuesOfRowsWrittenAfterEachExample() {
+        List<TaskExample> first = PgmTesting.examples(3, 1);
+        List<TaskExample> second = PgmTesting.examples(2, 4);   // shorter: left-padded in the batch
+        long terminator = PromptGenerator.terminatorId(tokenizer);
+        try (PromptGenerator g = PromptGenerator.create(model, new LoraAdapter.Config(4, 8, LoraAdapter.defaultTargets(model.config())),
+                TrainablePadding.defaultConfig(K, model.config().dModel()), PromptDesign.PREFIX,
+                PaddingPlacement.INTERLEAVED, terminator, 3)) {
+            PgmTesting.perturbLoraB(g.lora(), 10);
+            List<GeneratedPrompt> prompts = g.generateAll(List.of(first, second), tokenizer);
+            try (NDScope scope = new NDScope(); NDManager m = model.manager().newSubManager()) {
+                NDArray rows = g.padding().forward();                                        // [K,d]
+                for (int e = 0; e < 2; e++) {
+                    List<TaskExample> xp = e == 0 ? first : second;
+                    // by hand: each example's tokens, then its share of the K rows (3 examples: 1, 1, 2; 2: 2, 2)
+                    List<NDArray> parts = new java.util.ArrayList<>();
+                    List<Integer> slots = new java.util.ArrayList<>();
+                    int at = 0;
+                    int row = 0;
+                    for (int j = 0; j < xp.size(); j++) {
+                        long[] ids = tokenizer.encode((j == 0 ? "" : IclFormat.JOINER) + IclFormat.renderExample(xp.get(j)));
+                        parts.add(model.embed(m.create(ids, new Shape(1, ids.length))).squeeze(0));
+                        at += ids.length;
+                        for (int upto = (j + 1) * K / xp.size(); row < upto; row++) {
+                            parts.add(rows.get("{}:{}", row, row + 1));
+                            slots.add(at++);
+                        }
+                    }
+                    NDArray x = ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(parts), 0).expandDims(0);
+                    assertEquals(PromptGenerator.xpTokens(xp, tokenizer).length + K, x.getShape().get(1),
+                            "rendering the examples one by one gives the same tokens");
+                    ForwardOutput out = model.forward(ForwardInput.builder().optEmbeddings(x, null).optAdapter(g.lora()).build());
+                    for (int l = 0; l < model.config().nLayer(); l++) {
+                        for (int r = 0; r < K; r++) {
+                            float[] want = out.cache().values().get(l).get(":, :, {}, :", slots.get(r)).toFloatArray();
+                            float[] got = prompts.get(e).prefix().values().get(l).get(":, :, {}, :", r).toFloatArray();
+                            assertTrue(PgmTesting.maxAbsDiff(want, got) < 1e-5, "example set " + e + " layer " + l + " row " + r);
+                        }
+                    }
+                }
+            } finally {
+                prompts.forEach(GeneratedPrompt::close);
+            }
+        }
+    }
+
+    @Test
     void weightedSumOfAOneHotDistributionEqualsTheDiscreteTokens() {
         long[] chosen = {17, 5, 250, 42};
         int v = model.config().vocabSize();

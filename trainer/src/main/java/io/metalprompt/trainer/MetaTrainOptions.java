@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import io.metalprompt.prompt.MetaTrainer;
+import io.metalprompt.prompt.PaddingPlacement;
 import io.metalprompt.prompt.PromptDesign;
 import picocli.CommandLine.Option;
 
@@ -15,6 +16,7 @@ public class MetaTrainOptions {
     @Option(names = "--lexicon", defaultValue = "data/lexicon.json") Path lexicon;
     @Option(names = "--design", defaultValue = "PREFIX", description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE})") PromptDesign design;
     @Option(names = "--k", defaultValue = "16", description = "prompt length (padding rows)") int k;
+    @Option(names = "--padding-placement", defaultValue = "INTERLEAVED", description = "where the k padding rows stand in the PGM's pass: ${COMPLETION-CANDIDATES}; END = after XP (the paper), INTERLEAVED = after each XP example (default ${DEFAULT-VALUE})") PaddingPlacement placement;
     @Option(names = "--lora-rank", defaultValue = "8") int loraRank;
     @Option(names = "--lora-alpha", defaultValue = "16") double loraAlpha;
     @Option(names = "--lora-targets", split = ",", description = "projection names (default: c_attn for GPT-2, q_proj,v_proj for Llama)") List<String> loraTargets;
@@ -37,7 +39,7 @@ public class MetaTrainOptions {
 
     /** The trainer's options for a run writing to {@code out}, stopping after {@code stopAfter} steps (0 = never). */
     MetaTrainer.Options toOptions(Path out, int stopAfter, String command) {
-        return new MetaTrainer.Options(out, base, tasks, lexicon, design, k, loraRank, loraAlpha, loraTargets, seed,
+        return new MetaTrainer.Options(out, base, tasks, lexicon, design, k, placement, loraRank, loraAlpha, loraTargets, seed,
                 steps, episodes, queries, mMin, mMax, lMin, lMax, syntheticFraction, remapFraction, lr, warmup,
                 temperature, clip, distill, checkpointEvery, stopAfter, command);
     }
