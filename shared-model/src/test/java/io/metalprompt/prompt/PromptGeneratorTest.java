@@ -55,8 +55,13 @@ class PromptGeneratorTest {
     }
 
     private static PromptGenerator pgm(PromptDesign design, long seed) {
+        return pgm(design, PaddingPlacement.END, seed);
+    }
+
+    private static PromptGenerator pgm(PromptDesign design, PaddingPlacement placement, long seed) {
         PromptGenerator g = PromptGenerator.create(model, new LoraAdapter.Config(4, 8, LoraAdapter.defaultTargets(model.config())),
-                TrainablePadding.defaultConfig(K, model.config().dModel()), design, seed);
+                TrainablePadding.defaultConfig(K, model.config().dModel()), design, placement,
+                PromptGenerator.terminatorId(tokenizer), seed);
         PgmTesting.perturbLoraB(g.lora(), seed + 7);
         return g;
     }
@@ -193,7 +198,8 @@ class PromptGeneratorTest {
         List<List<TaskExample>> episodes = List.of(PgmTesting.examples(1, 11), PgmTesting.examples(4, 12),
                 PgmTesting.examples(2, 13), List.of());
         for (PromptDesign design : PromptDesign.values()) {
-            try (PromptGenerator g = pgm(design, 21)) {
+          for (PaddingPlacement placement : PaddingPlacement.values()) {
+            try (PromptGenerator g = pgm(design, placement, 21)) {
                 long before = g.lora().applications();
                 List<GeneratedPrompt> batch = g.generateAll(episodes, tokenizer);
                 long perPass = (long) model.config().nLayer() * g.lora().config().targets().size();
@@ -222,6 +228,7 @@ class PromptGeneratorTest {
                 }
                 batch.forEach(GeneratedPrompt::close);
             }
+          }
         }
     }
 
@@ -237,7 +244,8 @@ class PromptGeneratorTest {
     @Test
     void gradientReachesLoraPaddingLstmAndMlpForEveryDesign() {
         for (PromptDesign design : PromptDesign.values()) {
-            try (PromptGenerator g = pgm(design, 31)) {
+          for (PaddingPlacement placement : PaddingPlacement.values()) {
+            try (PromptGenerator g = pgm(design, placement, 31)) {
                 g.setTrainable(true);
                 List<Episode> eps = episodes(3, 40);
                 try (NDManager m = model.manager().newSubManager(); NDScope scope = new NDScope();
@@ -255,13 +263,14 @@ class PromptGeneratorTest {
                         assertTrue(Float.isFinite(f), design + ": non-finite gradient in " + e.getKey());
                         sq += f * f;
                     }
-                    assertTrue(sq > 0, design + ": no gradient reaches " + e.getKey());
+                    assertTrue(sq > 0, design + " " + placement + ": no gradient reaches " + e.getKey());
                 }
                 for (NDArray w : model.parameters().values()) {
                     assertFalse(w.hasGradient(), "base weight " + w.getName() + " must not record gradients");
                 }
                 g.setTrainable(false);
             }
+          }
         }
     }
 

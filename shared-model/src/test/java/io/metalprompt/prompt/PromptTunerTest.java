@@ -39,8 +39,13 @@ class PromptTunerTest {
     }
 
     private static PromptGenerator pgm(PromptDesign design) {
+        return pgm(design, PaddingPlacement.END);
+    }
+
+    private static PromptGenerator pgm(PromptDesign design, PaddingPlacement placement) {
         PromptGenerator g = PromptGenerator.create(model, new LoraAdapter.Config(4, 8, LoraAdapter.defaultTargets(model.config())),
-                TrainablePadding.defaultConfig(K, model.config().dModel()), design, 9);
+                TrainablePadding.defaultConfig(K, model.config().dModel()), design, placement,
+                PromptGenerator.terminatorId(tokenizer), 9);
         PgmTesting.perturbLoraB(g.lora(), 10);
         return g;
     }
@@ -92,7 +97,8 @@ class PromptTunerTest {
         int tokens = PromptGenerator.xpTokens(many, tokenizer).length;
         assertTrue(tokens > 2 * model.config().maxPositions(), "the example set must exceed the context: " + tokens);
         for (PromptDesign design : PromptDesign.values()) {
-            try (PromptGenerator g = pgm(design)) {
+          for (PaddingPlacement placement : PaddingPlacement.values()) {
+            try (PromptGenerator g = pgm(design, placement)) {
                 assertThrows(IllegalArgumentException.class, () -> g.generate(many, tokenizer),
                         "one pass cannot read " + tokens + " tokens");
                 long before = g.lora().applications();
@@ -114,6 +120,7 @@ class PromptTunerTest {
                     }
                 }
             }
+          }
         }
     }
 }
