@@ -280,7 +280,7 @@ public final class PromptGenerator implements AutoCloseable {
 
     /**
      * Iterative generation for example sets of any size: the examples are cut into consecutive chunks that fit
-     * the context next to the previous prompt and the padding; each pass reads [previous prompt ; chunk ;
+     * the context next to the previous prompt and the padding; each pass reads [previous prompt ; chunk and
      * padding], and the last pass's prompt is the result. One pass when everything fits (then it equals
      * {@link #generate}). A single example that does not fit even alone is an error.
      */
