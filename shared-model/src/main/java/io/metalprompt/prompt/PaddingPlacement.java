@@ -9,6 +9,10 @@ package io.metalprompt.prompt;
  * the last example; with no examples all k rows stand at the end. A row then reads the example just before it
  * from its nearest positions, where the frozen LM's attention already looks, instead of every row having to pick
  * its share out of the whole XP.
+ *
+ * <p>Examples are found by their terminator token, so a {@code ;} token inside an example's own text counts as an
+ * end too: the rows are then spread over more (shorter) pieces than there are examples, which still places every
+ * row; only the grouping differs from what meta-training saw.
  */
 public enum PaddingPlacement {
     END,
