@@ -40,8 +40,8 @@ public interface GatewayConfig {
         int maxInputsPerCall();
 
         /**
-         * How long a prediction call waits for the worker's result before answering 504.
-         * Keep it below {@code mp.messaging.outgoing.inference-requests.reply.timeout} (35000 ms).
+         * How long a prediction call waits for the worker's result before answering 504; also how long shutdown
+         * waits for the results of calls still in flight.
          * Env: {@code METAL_GATEWAY_PREDICTION_TIMEOUT}.
          */
         @WithDefault("30s")

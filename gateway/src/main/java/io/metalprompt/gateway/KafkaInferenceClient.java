@@ -3,9 +3,13 @@ package io.metalprompt.gateway;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
 import org.apache.kafka.common.header.internals.RecordHeader;
@@ -17,19 +21,23 @@ import org.jboss.logging.Logger;
 import io.metalprompt.events.EventCodec;
 import io.metalprompt.events.InferenceRequest;
 import io.metalprompt.events.InferenceResult;
+import io.metalprompt.events.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.opentelemetry.context.Context;
+import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.reactive.messaging.TracingMetadata;
+import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.smallrye.reactive.messaging.kafka.reply.KafkaRequestReply;
 
 /**
- * Thin adapter over SmallRye's {@link KafkaRequestReply}: sends the request keyed by task id and completes
- * with the result whose {@code REPLY_CORRELATION_ID} header (and body {@code requestId}) matches.
- * The header contract for repliers is in docs/architecture.md. The record continues the caller's trace (its
- * {@code traceparent} header); {@value #ROUND_TRIP} times each request from sending to the worker's result. A reply
- * this instance waits for that is not a valid result goes to {@code metal.inference-results.dlq}.
+ * Sends an inference request keyed by task id, with the reply headers of the request-reply contract
+ * ({@code REPLY_CORRELATION_ID} = the body's requestId, {@code REPLY_TOPIC}; docs/architecture.md), and completes
+ * with the result {@link InferenceResultConsumer} matches to it. The request waits in {@link PendingReplies} from
+ * before it is sent. The record continues the caller's trace (its {@code traceparent} header); {@value #ROUND_TRIP}
+ * times each request from sending to the worker's result. A reply this instance waits for that is not a valid
+ * result goes to {@code metal.inference-results.dlq}.
  */
 @ApplicationScoped
 public class KafkaInferenceClient implements InferenceClient {
@@ -40,7 +48,13 @@ public class KafkaInferenceClient implements InferenceClient {
 
     @Inject
     @Channel(Channels.INFERENCE_REQUESTS)
-    KafkaRequestReply<InferenceRequest, String> requestReply;
+    Emitter<InferenceRequest> requests;
+
+    @Inject
+    PendingReplies pending;
+
+    @Inject
+    KafkaClientService kafka;
 
     @Inject
     GatewayConfig config;
@@ -54,27 +68,43 @@ public class KafkaInferenceClient implements InferenceClient {
 
     @Override
     public CompletionStage<InferenceResult> request(InferenceRequest request) {
-        Message<InferenceRequest> message = Message.of(request)
-                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(request.taskId()).build())
-                // the producer span, and so the record's traceparent, continue the caller's (HTTP request's) trace
-                .addMetadata(TracingMetadata.withCurrent(Context.current()));
+        String id = request.requestId();
         Timer.Sample sample = Timer.start(registry);
-        // Giving up cancels the request, which also drops its pending-reply entry (a late result is then ignored).
-        return requestReply.request(message)
-                .ifNoItem().after(config.gateway().predictionTimeout()).fail()
-                .map(reply -> decodeOrDeadLetter(request, reply))
-                .onTermination().invoke((result, failure, cancelled) -> sample.stop(roundTrip(result, failure, cancelled)))
-                .subscribeAsCompletionStage();
+        CompletableFuture<String> reply = pending.register(id);
+        Message<InferenceRequest> message = Message.of(request)
+                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(request.taskId())
+                        .withHeaders(List.of(
+                                new RecordHeader(KafkaRequestReply.DEFAULT_REPLY_CORRELATION_ID_HEADER, bytes(id)),
+                                new RecordHeader(KafkaRequestReply.DEFAULT_REPLY_TOPIC_HEADER, bytes(Topics.INFERENCE_RESULTS))))
+                        .build())
+                // the producer span, and so the record's traceparent, continue the caller's (HTTP request's) trace
+                .addMetadata(TracingMetadata.withCurrent(Context.current()))
+                .withNack(failure -> {
+                    reply.completeExceptionally(failure);
+                    return CompletableFuture.completedFuture(null);
+                });
+        try {
+            requests.send(message);
+        } catch (RuntimeException e) {   // e.g. the emitter's buffer is full or the channel is down
+            reply.completeExceptionally(e);
+        }
+        long timeout = config.gateway().predictionTimeout().toMillis();
+        return reply.orTimeout(timeout, TimeUnit.MILLISECONDS)
+                .thenApply(payload -> decodeOrDeadLetter(request, payload))
+                .whenComplete((result, failure) -> {
+                    pending.forget(id);   // a late result is then ignored
+                    sample.stop(roundTrip(result, failure));
+                });
     }
 
     /**
      * The round-trip timer for one outcome: the result's status in lower case ({@code ok}, {@code not_found}, ...),
-     * or {@code timeout}, {@code cancelled}, {@code error}.
+     * or {@code timeout}, {@code error}.
      */
-    private Timer roundTrip(InferenceResult result, Throwable failure, boolean cancelled) {
+    private Timer roundTrip(InferenceResult result, Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
         String outcome = result != null ? result.status().name().toLowerCase(java.util.Locale.ROOT)
-                : cancelled ? "cancelled"
-                : failure instanceof io.smallrye.mutiny.TimeoutException ? "timeout" : "error";
+                : cause instanceof TimeoutException ? "timeout" : "error";
         return Timer.builder(ROUND_TRIP)
                 .description("From sending an inference request to Kafka to receiving its result (or giving up)")
                 .tag("outcome", outcome)
@@ -82,9 +112,35 @@ public class KafkaInferenceClient implements InferenceClient {
                 .register(registry);
     }
 
-    /** Waits until the reply consumer has its partitions (tests use it so that no early result is missed). */
+    /**
+     * On shutdown, before the channels close, gives the requests in flight up to the prediction timeout to get their
+     * results (a rolling update then answers them instead of cutting them off).
+     */
+    void drain(@Observes ShutdownEvent event) throws InterruptedException {
+        long deadline = System.nanoTime() + config.gateway().predictionTimeout().toNanos();
+        while (pending.size() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+    }
+
+    /** Waits until the result consumer has its partitions (tests use it so that no early result is missed). */
     public void awaitReplyAssignment(java.time.Duration atMost) {
-        requestReply.waitForAssignments().await().atMost(atMost);
+        long deadline = System.nanoTime() + atMost.toNanos();
+        while (true) {
+            var consumer = kafka.getConsumer(Channels.INFERENCE_RESULTS);
+            if (consumer != null && !consumer.getAssignments().await().atMost(atMost).isEmpty()) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the result consumer has no partitions after " + atMost);
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
     }
 
     /**
@@ -92,13 +148,13 @@ public class KafkaInferenceClient implements InferenceClient {
      * {@code metal.inference-results.dlq} (reason in the {@code dead-letter-reason} header) and the request fails with
      * that reason. Only the instance waiting for the correlation id dead-letters a reply, so it lands there once.
      */
-    private InferenceResult decodeOrDeadLetter(InferenceRequest request, Message<String> reply) {
+    private InferenceResult decodeOrDeadLetter(InferenceRequest request, String payload) {
         try {
-            return decode(request, reply.getPayload());
+            return decode(request, payload);
         } catch (RuntimeException e) {
             LOG.warnf("reply to request %s (task %s) to the dead-letter topic: %s", request.requestId(),
                     request.taskId(), e.getMessage());
-            deadLetters.send(Message.of(reply.getPayload() == null ? "" : reply.getPayload())
+            deadLetters.send(Message.of(payload == null ? "" : payload)
                     .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(request.taskId())
                             .withHeaders(List.of(
                                     new RecordHeader(DLQ_REASON_HEADER, bytes(e.getMessage())),
