@@ -12,7 +12,7 @@ import java.util.SplittableRandom;
 
 /**
  * Training sequences for a base LM that must learn in context: each sequence is a run of demonstrations of ONE
- * task in the {@link IclFormat} ({@code "x = y ; x = y ; ..."}), as many as fit in {@code maxTokens}, and
+ * task in the {@link IclFormat} ({@code "x y ; x y ; ..."}), as many as fit in {@code maxTokens}, and
  * nothing else. A loss mask marks the label tokens after each {@code =} so training can weight answers.
  *
  * <p>Tasks come from the real meta-training tasks (a fraction) or from {@link SyntheticTasks} (unlimited, so a
@@ -47,6 +47,9 @@ public final class CorpusSampler {
     private final double lookbackFraction;
     private final int[] lookbackPool;
     private final Map<String, List<TaskExample>> realTasks;
+    /** Kinds drawn uniformly per sequence, or null for the legacy stream (real tasks, then the family mix). */
+    private final List<Family> kinds;
+    private final Map<String, Family> realFamilies;
     private final List<String> remapPool;
     private final double realFraction;
     private final double remapFraction;
@@ -69,6 +72,8 @@ public final class CorpusSampler {
         this.plainFraction = b.plainFraction;
         this.lookbackFraction = b.lookbackFraction;
         this.realTasks = new LinkedHashMap<>(b.realTasks);
+        this.kinds = b.kinds == null ? null : SyntheticTasks.balanced(b.kinds);
+        this.realFamilies = Map.copyOf(b.realFamilies);
         this.remapPool = List.copyOf(b.remapPool != null ? b.remapPool : b.lexicon.labels());
         this.realFraction = b.realFraction;
         this.remapFraction = b.remapFraction;
@@ -103,10 +108,11 @@ public final class CorpusSampler {
         if (lookbackFraction > 0 && random.nextDouble() < lookbackFraction) { // no draw at 0: older streams unchanged
             return lookback();
         }
+        Family kind = kinds == null ? null : drawKind();
         List<String> eligible = realTasks.entrySet().stream()
                 .filter(e -> {
                     int k = e.getValue().get(0).options().size();
-                    return k >= minClasses && k <= maxClasses;
+                    return k >= minClasses && k <= maxClasses && (kind == null || kind == realFamilies.get(e.getKey()));
                 })
                 .map(Map.Entry::getKey).toList();
         boolean real = !eligible.isEmpty() && random.nextDouble() < realFraction;
@@ -121,7 +127,8 @@ public final class CorpusSampler {
             pool = realTasks.get(name);
             labels = pool.get(0).options();
         } else {
-            spec = synthetic.newTask(random, minClasses, maxClasses);
+            spec = kind == null ? synthetic.newTask(random, minClasses, maxClasses)
+                    : synthetic.newTask(kind, random, minClasses, maxClasses);
             if (random.nextDouble() < burstFraction) {
                 generator = new SyntheticTasks(lexicon.restrict(burstWords, random));
             }
@@ -164,6 +171,16 @@ public final class CorpusSampler {
             maskArray[i] = mask.get(i);
         }
         return new Sequence(idArray, maskArray, name, List.copyOf(demos));
+    }
+
+    /** A kind drawn uniformly from those whose class range meets the sampler's. */
+    private Family drawKind() {
+        List<Family> allowed = kinds.stream().filter(f -> synthetic.allows(f, minClasses, maxClasses)).toList();
+        if (allowed.isEmpty()) {
+            throw new IllegalStateException("no kind of " + kinds + " has a class count in [" + minClasses + ", "
+                    + maxClasses + "]");
+        }
+        return allowed.get(random.nextInt(allowed.size()));
     }
 
     /**
@@ -275,6 +292,8 @@ public final class CorpusSampler {
         private final HuggingFaceTokenizer tokenizer;
         private final Lexicon lexicon;
         private Map<String, List<TaskExample>> realTasks = Map.of();
+        private java.util.Set<Family> kinds;
+        private Map<String, Family> realFamilies = Map.of();
         private List<String> remapPool;
         private double realFraction = 0.25;
         private double remapFraction = 0.3;
@@ -302,6 +321,21 @@ public final class CorpusSampler {
                 }
             });
             this.realTasks = tasks;
+            return this;
+        }
+
+        /**
+         * Draws each sequence's kind of rule uniformly from {@code kinds} (balanced families), then a real task of
+         * that kind ({@code realFamilies} names each real task's kind; real tasks of other kinds are never used)
+         * with probability {@link #optRealFraction}, else a synthetic one [unset: real tasks chosen uniformly, then
+         * synthetic families in the proportions of the meta-training set, {@link SyntheticTasks#FAMILY_MIX}].
+         */
+        public Builder optKinds(java.util.Collection<Family> kinds, Map<String, Family> realFamilies) {
+            if (kinds.isEmpty()) {
+                throw new IllegalArgumentException("no task kinds to train on");
+            }
+            this.kinds = java.util.EnumSet.copyOf(kinds);
+            this.realFamilies = Map.copyOf(realFamilies);
             return this;
         }
 

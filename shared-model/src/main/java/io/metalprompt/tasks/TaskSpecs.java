@@ -41,11 +41,7 @@ public final class TaskSpecs {
             List<String> cats = strings(s.path("cats"));
             List<String> labels = strings(s.path("labels"));
             Family family = Family.parse(s.path("family").asText(""));
-            int expectedLabels = switch (family) {
-                case TOPIC, FIRST -> cats.size();
-                case PRESENCE, SENTIMENT -> 2;
-            };
-            if (labels.size() != expectedLabels || (family == Family.PRESENCE && cats.size() != 1)) {
+            if (!family.fits(cats.size(), labels.size())) {
                 throw new TaskDataException(file + ": spec " + name + " (" + family.id() + ") has categories "
                         + cats + " and labels " + labels + ", which do not fit its family");
             }

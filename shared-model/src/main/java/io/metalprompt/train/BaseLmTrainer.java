@@ -28,10 +28,12 @@ import io.metalprompt.lm.LanguageModel;
 import io.metalprompt.lm.LmSettings;
 import io.metalprompt.lm.ModelConfig;
 import io.metalprompt.tasks.CorpusSampler;
+import io.metalprompt.tasks.Family;
 import io.metalprompt.tasks.Lexicon;
 import io.metalprompt.tasks.TaskExample;
 import io.metalprompt.tasks.TaskLoader;
 import io.metalprompt.tasks.TaskRoot;
+import io.metalprompt.tasks.TaskSpecs;
 import io.metalprompt.text.TokenizerBuilder;
 import io.metalprompt.text.Tokenizers;
 
@@ -48,21 +50,12 @@ import io.metalprompt.text.Tokenizers;
  */
 public final class BaseLmTrainer {
 
-    /** Everything that defines a run; recorded in {@code training.json}. */
-    public record Options(Path out, Path tasks, Path lexicon, Path tokenizer, long seed, int steps, int batchSize,
-                          int maxTokens, int layers, int heads, int dModel, double lr, int warmupSteps,
-                          double answerWeight, double tokenWeight, double realFraction, double remapFraction,
-                          double repeatProbability, double burstFraction, int burstWords, double plainFraction,
-                          double lookbackFraction, boolean sinusoidalPositions, int curriculumSteps,
-                          int curriculumMaxTokens, int checkpointEvery, int stopAfter) {
-    }
-
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    private final Options o;
+    private final BaseLmOptions o;
     private final PrintStream log;
 
-    public BaseLmTrainer(Options options, PrintStream log) {
+    public BaseLmTrainer(BaseLmOptions options, PrintStream log) {
         this.o = options;
         this.log = log;
     }
@@ -80,10 +73,11 @@ public final class BaseLmTrainer {
             for (String task : TaskLoader.listTasks(root.resolve("train"))) {
                 real.put(task, TaskLoader.loadTrain(root.resolve("train"), task));
             }
+            Map<String, Family> realFamilies = o.kinds().isEmpty() ? Map.of() : realFamilies(root);
             int vocab = JSON.readTree(o.tokenizer().toFile()).path("model").path("vocab").size();
             int bos = TokenizerBuilder.SPECIAL_TOKENS.indexOf(TokenizerBuilder.BOS);
             ModelConfig config = new ModelConfig(ModelConfig.Family.GPT2, vocab, o.layers(), o.heads(), o.heads(),
-                    o.dModel(), o.dModel() / o.heads(), 4 * o.dModel(), 256, 1e-5, 0.0, true, bos, bos);
+                    o.dModel(), o.dModel() / o.heads(), 4 * o.dModel(), o.positions(), 1e-5, 0.0, true, bos, bos);
 
             boolean resume = Files.exists(checkpoint.resolve("state.json"));
             try (LanguageModel model = resume ? LanguageModel.load(checkpoint, LmSettings.cpu())
@@ -112,7 +106,7 @@ public final class BaseLmTrainer {
                     // re-seeded at every checkpoint boundary (and at the curriculum's end), so a run resumed
                     // from a checkpoint reads exactly the batches an uninterrupted run would have read
                     if (sampler == null || step % o.checkpointEvery() == 0 || step == o.curriculumSteps()) {
-                        sampler = sampler(tokenizer, lexicon, real, step < o.curriculumSteps(),
+                        sampler = sampler(tokenizer, lexicon, real, realFamilies, step < o.curriculumSteps(),
                                 o.seed() * 1_000_003L + step);
                     }
                     CorpusSampler.Batch batch = sampler.batch(o.batchSize());
@@ -154,8 +148,12 @@ public final class BaseLmTrainer {
     }
 
     private CorpusSampler sampler(HuggingFaceTokenizer tokenizer, Lexicon lexicon, Map<String, List<TaskExample>> real,
-                                  boolean curriculum, long seed) {
-        return CorpusSampler.builder(tokenizer, lexicon)
+                                  Map<String, Family> realFamilies, boolean curriculum, long seed) {
+        CorpusSampler.Builder b = CorpusSampler.builder(tokenizer, lexicon);
+        if (!o.kinds().isEmpty()) {
+            b.optKinds(o.kinds(), realFamilies);
+        }
+        return b
                 .optRealTasks(real)
                 .optRealFraction(o.realFraction())
                 .optRemapFraction(o.remapFraction())
@@ -168,6 +166,18 @@ public final class BaseLmTrainer {
                 .optMaxTokens(curriculum ? o.curriculumMaxTokens() : o.maxTokens())
                 .optSeed(seed)
                 .build();
+    }
+
+    /** The kind of every real training task, from the tree's {@code specs.json} (none when it has no such file). */
+    private Map<String, Family> realFamilies(TaskRoot root) {
+        Path specs = root.resolve("specs.json");
+        if (!Files.exists(specs)) {
+            log.printf(Locale.ROOT, "%s has no specs.json: real tasks have no kind and are not used with --kinds%n", o.tasks());
+            return Map.of();
+        }
+        Map<String, Family> out = new LinkedHashMap<>();
+        TaskSpecs.read(specs, "train").forEach(s -> out.put(s.name(), s.family()));
+        return out;
     }
 
     /**

@@ -237,4 +237,33 @@ class CorpusSamplerTest {
             assertNotEquals(CorpusSampler.LOOKBACK, none.next().task());
         }
     }
+
+    @Test
+    void withKindsEveryKindIsDrawnEquallyAndAnExcludedKindNeverAppearsRealOrSynthetic() {
+        Map<String, Family> families = new HashMap<>();
+        try (TaskRoot root = TaskRoot.open(TestData.tasksZip())) {
+            TaskSpecs.read(root.resolve("specs.json"), "train").forEach(t -> families.put(t.name(), t.family()));
+        }
+        Set<Family> kinds = java.util.EnumSet.copyOf(Family.trainable());
+        kinds.remove(Family.FIRST);
+        CorpusSampler s = sampler().optKinds(kinds, families).optRealFraction(0.5).optMaxTokens(64).optSeed(3).build();
+        Map<Family, Integer> seen = new HashMap<>();
+        int real = 0;
+        for (int i = 0; i < 2400; i++) {
+            String task = s.next().task();
+            Family f;
+            if (families.containsKey(task)) {
+                f = families.get(task);
+                real++;
+            } else {
+                f = Family.parse(task.substring(4, task.lastIndexOf('_')));
+            }
+            seen.merge(f, 1, Integer::sum);
+        }
+        assertEquals(kinds, seen.keySet());
+        seen.values().forEach(n -> assertEquals(2400.0 / kinds.size(), n, 70, seen.toString()));
+        // half of the sequences of the three original kinds left are real
+        double expectedReal = 0.5 * 2400 * 3 / kinds.size();
+        assertEquals(expectedReal, real, 60);
+    }
 }

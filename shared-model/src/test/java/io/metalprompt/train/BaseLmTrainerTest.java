@@ -20,11 +20,12 @@ import io.metalprompt.tasks.TestData;
 /** A few-step smoke run: the output is a loadable model folder, and a killed-and-resumed run ends identical. */
 class BaseLmTrainerTest {
 
-    private static BaseLmTrainer.Options options(Path out, int stopAfter) {
+    private static BaseLmOptions options(Path out, int stopAfter) {
         Path data = TestData.dataDir();
-        return new BaseLmTrainer.Options(out, data.resolve("tasks.zip"), data.resolve("lexicon.json"),
-                data.resolve("tokenizer.json"), 7, 4, 4, 64, 1, 2, 32, 3e-3, 2, 1.0, 0.05, 0.25, 0.5, 0.2, 0.5, 2, 0.0, 0.0, false, 2, 48,
-                2, stopAfter);
+        return BaseLmOptions.builder(out).optTasks(data.resolve("tasks.zip")).optLexicon(data.resolve("lexicon.json"))
+                .optTokenizer(data.resolve("tokenizer.json")).optSeed(7).optSteps(4).optBatchSize(4).optMaxTokens(64)
+                .optLayers(1).optHeads(2).optDModel(32).optLr(3e-3).optWarmupSteps(2).optCurriculum(2, 48)
+                .optCheckpointEvery(2).optStopAfter(stopAfter).build();
     }
 
     @Test
