@@ -17,6 +17,9 @@ import io.metalprompt.text.IclFormat;
 /** The baseline methods: nothing in front (zero-shot) and the k demonstrations in front (in-context learning). */
 public final class Conditioners {
 
+    /** Positions an ICL prefix leaves free for the query and its answer (the longest development query is 11 words). */
+    public static final int QUERY_RESERVE = 24;
+
     private Conditioners() {
     }
 
@@ -34,15 +37,20 @@ public final class Conditioners {
         };
     }
 
-    /** The examples rendered as demonstrations, run once through the model; their keys/values are the prefix. */
-    public static TaskConditioner icl(LanguageModel model, LmTokenizer tokenizer) {
+    /**
+     * The examples rendered as demonstrations, run once through the model; their keys/values are the prefix. When
+     * they do not all fit in front of a query of {@code reserve} positions, as many as fit are kept, in order (the
+     * smaller k-shot sets begin the larger ones, so k = 64 keeps at least the 16-shot set).
+     */
+    public static TaskConditioner icl(LanguageModel model, LmTokenizer tokenizer, int reserve) {
         return new TaskConditioner() {
             private long stored;
 
             @Override
             public KvCache condition(List<TaskExample> examples) {
-                stored = IclFormat.renderDemonstrations(examples).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
-                return demonstrations(model, tokenizer, examples);
+                List<TaskExample> kept = fitting(model, tokenizer, examples, reserve);
+                stored = IclFormat.renderDemonstrations(kept).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+                return demonstrations(model, tokenizer, kept);
             }
 
             @Override
@@ -55,6 +63,17 @@ public final class Conditioners {
                 return stored;   // the demonstrations' text, sent or stored with every task
             }
         };
+    }
+
+    /** The longest beginning of {@code examples} whose demonstrations leave {@code reserve} positions free. */
+    public static List<TaskExample> fitting(LanguageModel model, LmTokenizer tokenizer, List<TaskExample> examples,
+                                            int reserve) {
+        int budget = model.config().maxPositions() - reserve;
+        int n = examples.size();
+        while (n > 0 && tokenizer.encode(IclFormat.renderDemonstrations(examples.subList(0, n))).length > budget) {
+            n--;
+        }
+        return examples.subList(0, n);
     }
 
     /** Keys/values of {@code examples} rendered as demonstrations ({@code [1, P]}), in the model's manager. */

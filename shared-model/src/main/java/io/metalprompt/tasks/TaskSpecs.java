@@ -11,7 +11,8 @@ import java.util.List;
 
 /**
  * Reads {@code specs.json}: {@code {"train": [spec, ...], "dev": [spec, ...]}} with each spec
- * {@code {"name", "family", "cats", "labels"}}. Only lexicon derivation reads it, from its {@code train} part.
+ * {@code {"name", "family", "cats", "labels"}}: the lexicon derivation and the base trainer read its {@code train}
+ * part, the evaluation any part that names its tasks (to report per family).
  */
 public final class TaskSpecs {
 
@@ -48,6 +49,24 @@ public final class TaskSpecs {
             specs.add(new TaskSpec(name, family, cats, labels));
         }
         return specs;
+    }
+
+    /**
+     * The kind of every task {@code file} names in any section, by task name; empty when the file does not exist
+     * (a task folder need not have one).
+     */
+    public static java.util.Map<String, Family> families(Path file) {
+        java.util.Map<String, Family> out = new java.util.LinkedHashMap<>();
+        if (!Files.exists(file)) {
+            return out;
+        }
+        try {
+            new ObjectMapper().readTree(Files.readString(file)).fieldNames().forEachRemaining(section ->
+                    read(file, section).forEach(s -> out.put(s.name(), s.family())));
+        } catch (IOException e) {
+            throw new TaskDataException(file + ": unreadable specs: " + e.getMessage(), e);
+        }
+        return out;
     }
 
     private static List<String> strings(JsonNode array) {

@@ -40,8 +40,29 @@ class EvaluatorTest {
                 expected.add(options.get(Evaluator.argMax(s.stream().mapToDouble(Scorer.OptionScore::sum).toArray())));
             }
             Metrics.Score want = Metrics.score(options, test.stream().map(TaskExample::output).toList(), expected);
-            Metrics.Score got = new Evaluator(model, tokenizer).evaluate(demos, test, Conditioners.icl(model, tokenizer));
+            Metrics.Score got = new Evaluator(model, tokenizer).evaluate(demos, test, Conditioners.icl(model, tokenizer, Conditioners.QUERY_RESERVE));
             assertEquals(want, got);
+        }
+    }
+
+    @Test
+    void iclKeepsTheLongestBeginningOfTheExamplesThatLeavesTheReserveFree() {
+        try (LanguageModel model = LanguageModel.load(LmFixtures.gpt2(), LmSettings.cpu());
+             LmTokenizer tokenizer = LmTokenizer.load(LmFixtures.gpt2());
+             TaskRoot root = TaskRoot.open(TestData.tasksZip())) {
+            List<TaskExample> demos = TaskLoader.loadFewShot(root.resolve("dev"), "dev_006", 16, 13);
+            int max = model.config().maxPositions();
+            int full = tokenizer.encode(IclFormat.renderDemonstrations(demos)).length;
+            assertTrue(full > max / 2, "the fixture must be short enough for this test to cut: " + full + " vs " + max);
+            for (int reserve : new int[] {max / 2, max - full / 3}) {
+                List<TaskExample> kept = Conditioners.fitting(model, tokenizer, demos, reserve);
+                assertEquals(demos.subList(0, kept.size()), kept);
+                assertTrue(kept.size() < demos.size(), "nothing cut with reserve " + reserve);
+                assertTrue(tokenizer.encode(IclFormat.renderDemonstrations(kept)).length <= max - reserve);
+                List<TaskExample> oneMore = demos.subList(0, kept.size() + 1);
+                assertTrue(tokenizer.encode(IclFormat.renderDemonstrations(oneMore)).length > max - reserve);
+            }
+            assertEquals(demos, Conditioners.fitting(model, tokenizer, demos, max - full));
         }
     }
 
@@ -72,7 +93,7 @@ class EvaluatorTest {
             long positions = tokenizer.encode(text).length;
 
             Evaluator icl = new Evaluator(model, tokenizer);
-            icl.evaluate(demos, test, Conditioners.icl(model, tokenizer));
+            icl.evaluate(demos, test, Conditioners.icl(model, tokenizer, Conditioners.QUERY_RESERVE));
             Evaluator.Costs c = icl.costs();
             assertEquals(positions, c.prefixPositions(), 1e-9);
             var cfg = model.config();   // keys + values, every layer, float32

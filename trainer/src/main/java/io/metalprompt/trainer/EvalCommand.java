@@ -22,6 +22,7 @@ import io.metalprompt.lm.LmTokenizer;
 import io.metalprompt.prompt.PromptDesign;
 import io.metalprompt.tasks.TaskConfig;
 import io.metalprompt.tasks.TaskRoot;
+import io.metalprompt.tasks.TaskSpecs;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -54,7 +55,7 @@ public class EvalCommand implements Callable<Integer> {
              TaskRoot root = TaskRoot.open(tasks)) {
             TaskConditioner conditioner = switch (method) {
                 case "zero-shot" -> Conditioners.zeroShot();
-                case "icl" -> Conditioners.icl(lm, tokenizer);
+                case "icl" -> Conditioners.icl(lm, tokenizer, Conditioners.QUERY_RESERVE);
                 case "metal-prompt", "pgm" -> PgmChoice.conditioner(lm, tokenizer, pgm, design, l, refine ? steps : 0);
                 case "prompt-tuning" -> PgmChoice.promptTuning(lm, tokenizer, design == null ? PromptDesign.PREFIX : design,
                         promptLength, steps);
@@ -68,8 +69,9 @@ public class EvalCommand implements Callable<Integer> {
             Evaluator.Report report = new Evaluator(lm, tokenizer)
                     .run(root.path(), taskConfig, k, seeds, conditioner, System.out::println);
             double seconds = (System.nanoTime() - t0) / 1e9;
-            writeJson(report, seconds);
-            String table = markdown(report);
+            Map<String, FamilyScores.KindScore> families = FamilyScores.of(report, TaskSpecs.families(root.path().resolve("specs.json")));
+            writeJson(report, families, seconds);
+            String table = markdown(report, families);
             Files.writeString(markdownPath(), table);
             System.out.print(table);
             System.out.printf(Locale.ROOT, "wrote %s and %s (%.1f s)%n", out, markdownPath(), seconds);
@@ -82,7 +84,7 @@ public class EvalCommand implements Callable<Integer> {
         return out.resolveSibling((name.endsWith(".json") ? name.substring(0, name.length() - 5) : name) + ".md");
     }
 
-    private void writeJson(Evaluator.Report report, double seconds) throws IOException {
+    private void writeJson(Evaluator.Report report, Map<String, FamilyScores.KindScore> families, double seconds) throws IOException {
         ObjectNode root = JSON.createObjectNode();
         root.put("method", report.method());
         root.put("model", model.toString());
@@ -96,6 +98,8 @@ public class EvalCommand implements Callable<Integer> {
         costs.put("prefix_kv_bytes", report.costs().prefixBytes());
         costs.put("stored_bytes_per_task", report.costs().storedBytes());
         costs.put("ms_per_query", report.costs().queryMillis());
+        ObjectNode familiesNode = root.putObject("families");
+        families.forEach((f, ks) -> familiesNode.set(f, score(ks.score()).put("tasks", ks.tasks())));
         ObjectNode tasksNode = root.putObject("tasks");
         for (Map.Entry<String, Evaluator.TaskResult> e : report.tasks().entrySet()) {
             ObjectNode t = score(e.getValue().mean());
@@ -116,7 +120,7 @@ public class EvalCommand implements Callable<Integer> {
         return n;
     }
 
-    private String markdown(Evaluator.Report report) {
+    private String markdown(Evaluator.Report report, Map<String, FamilyScores.KindScore> families) {
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "method %s, k=%d, seeds %s, model %s%n%n", report.method(), k, seeds, model));
         b.append("| task | macro-F1 | accuracy |\n|---|---|---|\n");
@@ -124,6 +128,11 @@ public class EvalCommand implements Callable<Integer> {
                 r.mean().macroF1(), r.mean().accuracy())));
         b.append(String.format(Locale.ROOT, "| **mean** | **%.4f** | **%.4f** |%n", report.mean().macroF1(),
                 report.mean().accuracy()));
+        if (!families.isEmpty()) {
+            b.append("\n| kind of rule | tasks | macro-F1 | accuracy |\n|---|---|---|---|\n");
+            families.forEach((f, ks) -> b.append(String.format(Locale.ROOT, "| %s | %d | %.4f | %.4f |%n", f,
+                    ks.tasks(), ks.score().macroF1(), ks.score().accuracy())));
+        }
         Evaluator.Costs c = report.costs();
         b.append(String.format(Locale.ROOT, "%nconditioning %.1f ms per task, %.1f context positions per query "
                 + "(%.0f bytes of keys/values), %.0f bytes stored per task, %.2f ms per query%n",

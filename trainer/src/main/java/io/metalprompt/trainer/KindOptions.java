@@ -14,7 +14,7 @@ final class KindOptions {
 
     /**
      * {@code kinds}: null (the legacy mix: an empty list), {@code all} (every kind but {@link Family#HELD_OUT}),
-     * {@code original} (the four of ../shared/tasks) or kind ids; minus {@code exclude}.
+     * {@code original} (the four of ../shared/tasks), {@code held-out} or kind ids; minus {@code exclude}.
      */
     static List<Family> parse(List<String> kinds, List<String> exclude) {
         if (kinds == null || kinds.isEmpty()) {
@@ -28,6 +28,7 @@ final class KindOptions {
             switch (k.trim().toLowerCase(java.util.Locale.ROOT)) {
                 case "all" -> out.addAll(Family.trainable());
                 case "original" -> out.addAll(Family.originals());
+                case "held-out" -> out.addAll(Family.HELD_OUT);
                 default -> out.add(Family.parse(k.trim()));
             }
         }
