@@ -24,6 +24,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import io.metalprompt.lm.ForwardInput;
+import io.metalprompt.lm.Gpt2Config;
 import io.metalprompt.lm.LanguageModel;
 import io.metalprompt.lm.LmSettings;
 import io.metalprompt.lm.ModelConfig;
@@ -76,8 +77,8 @@ public final class BaseLmTrainer {
             Map<String, Family> realFamilies = o.kinds().isEmpty() ? Map.of() : realFamilies(root);
             int vocab = JSON.readTree(o.tokenizer().toFile()).path("model").path("vocab").size();
             int bos = TokenizerBuilder.SPECIAL_TOKENS.indexOf(TokenizerBuilder.BOS);
-            ModelConfig config = new ModelConfig(ModelConfig.Family.GPT2, vocab, o.layers(), o.heads(), o.heads(),
-                    o.dModel(), o.dModel() / o.heads(), 4 * o.dModel(), o.positions(), 1e-5, 0.0, true, bos, bos);
+            ModelConfig config = new Gpt2Config(vocab, o.layers(), o.heads(), o.dModel(), 4 * o.dModel(), o.positions(),
+                    1e-5, bos, bos);
 
             boolean resume = Files.exists(checkpoint.resolve("state.json"));
             try (LanguageModel model = resume ? LanguageModel.load(checkpoint, LmSettings.cpu())

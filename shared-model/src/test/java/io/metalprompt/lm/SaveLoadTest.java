@@ -83,4 +83,14 @@ class SaveLoadTest {
         double mean = s / v.length;
         return Math.sqrt(s2 / v.length - mean * mean);
     }
+
+    /** Shipped PGMs record their base model's fingerprint: the fixtures' must not move when the code does. */
+    @Test
+    void fixtureFingerprintsAreStable() {
+        try (LanguageModel gpt2 = LanguageModel.load(LmFixtures.gpt2(), LmSettings.cpu());
+                LanguageModel llama = LanguageModel.load(LmFixtures.llama(), LmSettings.cpu())) {
+            assertEquals("62977b1383da13c989b4f2c3d727589ee0f0c0bf1ad04234d0d72979ba10b72c", gpt2.fingerprint());
+            assertEquals("2ce2e3cbed0ef07b73693527efc69993df5a0f9d80a3031a44fb8a5415def8b9", llama.fingerprint());
+        }
+    }
 }

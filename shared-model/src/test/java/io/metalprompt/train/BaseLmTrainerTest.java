@@ -85,8 +85,7 @@ class BaseLmTrainerTest {
 
     @Test
     void sinusoidalPositionsMakeRowSimilarityDependOnDistanceOnly() {
-        var config = new io.metalprompt.lm.ModelConfig(io.metalprompt.lm.ModelConfig.Family.GPT2, 20, 1, 2, 2, 16, 8,
-                64, 32, 1e-5, 0.0, true, 0, 0);
+        var config = new io.metalprompt.lm.Gpt2Config(20, 1, 2, 16, 64, 32, 1e-5, 0, 0);
         try (var model = io.metalprompt.lm.LanguageModel.init(config, 1, io.metalprompt.lm.LmSettings.cpu())) {
             BaseLmTrainer.sinusoidalPositions(model);
             float[] w = model.parameters().get("transformer.wpe.weight").toFloatArray();
