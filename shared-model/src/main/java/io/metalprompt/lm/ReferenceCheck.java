@@ -76,90 +76,118 @@ public final class ReferenceCheck {
     }
 
     public static Report run(Path modelDir, Path referenceFile, LmSettings settings) {
-        JsonNode ref;
-        try {
-            if (!Files.isRegularFile(referenceFile)) {
-                throw new ModelLoadException("reference file not found: " + referenceFile.toAbsolutePath());
-            }
-            ref = JSON.readTree(referenceFile.toFile());
-        } catch (IOException e) {
-            throw new ModelLoadException("cannot parse " + referenceFile.toAbsolutePath() + ": " + e.getMessage(), e);
-        }
+        JsonNode ref = readReference(referenceFile);
         List<CaseResult> cases = new ArrayList<>();
         try (LanguageModel model = LanguageModel.load(modelDir, settings);
                 LmTokenizer tokenizer = LmTokenizer.load(modelDir);
                 NDManager m = model.manager().newSubManager()) {
+            encodeCases(ref.path("encode"), tokenizer, cases);
+            fullCases(ref.path("full"), model, m, cases);
+            generateCases(ref.path("generate"), model, cases);
             int i = 0;
-            for (JsonNode c : ref.path("encode")) {
-                long[] ids = tokenizer.encode(c.get("text").asText());
-                long[] want = longs(c.get("ids"));
-                String decoded = tokenizer.decode(ids);
-                boolean match = Arrays.equals(ids, want) && decoded.equals(c.path("decoded").asText(decoded));
-                cases.add(new CaseResult("encode", i++, 0, match, match ? "" : "got " + Arrays.toString(ids)
-                        + " \"" + decoded + "\""));
-            }
-            i = 0;
-            for (JsonNode c : ref.path("full")) {
-                try (NDScope s = new NDScope()) {
-                    NDArray ids = row(m, longs(c.get("ids")));
-                    NDArray logits = model.forward(ForwardInput.builder().setTokens(ids, null).build()).logits();
-                    cases.add(new CaseResult("full", i++, maxAbsDiff(logits, c.get("logits")), null,
-                            "T=" + ids.getShape().get(1)));
-                }
-            }
-            i = 0;
-            for (JsonNode c : ref.path("generate")) {
-                long[] want = longs(c.get("greedy_12"));
-                long[] got = Generator.builder(model).optMaxNewTokens(Math.max(1, want.length)).build()
-                        .greedy(longs(c.get("ids")));
-                boolean match = Arrays.equals(got, want);
-                cases.add(new CaseResult("generate", i++, 0, match, match ? "" : "got " + Arrays.toString(got)));
-            }
-            i = 0;
             for (JsonNode c : ref.path("prefix")) {
                 try (NDScope s = new NDScope()) {
-                    NDArray query = row(m, longs(c.get("query_ids")));
-                    List<NDArray> keys = new ArrayList<>();
-                    List<NDArray> values = new ArrayList<>();
-                    for (JsonNode layer : c.get("prefix_kv")) {
-                        Shape shape = new Shape(prepend1(longs(layer.get("shape"))));
-                        keys.add(m.create(floats(layer.get("key")), shape));
-                        values.add(m.create(floats(layer.get("value")), shape));
-                    }
-                    long p = keys.get(0).getShape().get(2);
-                    KvCache given = new KvCache(keys, values, m.ones(new Shape(1, p), DataType.INT64));
-                    NDArray injected = model.forward(ForwardInput.builder().setTokens(query, null).optPast(given)
-                            .build()).logits();
-                    cases.add(new CaseResult("prefix-injected", i, maxAbsDiff(injected, c.get("query_logits")), null,
-                            "P=" + p + " T=" + query.getShape().get(1)));
-
-                    KvCache computed = model.forward(ForwardInput.builder()
-                            .setTokens(row(m, longs(c.get("prefix_ids"))), null).build()).cache();
-                    double kvErr = 0;
-                    for (int l = 0; l < keys.size(); l++) {
-                        kvErr = Math.max(kvErr, maxAbsDiff(computed.keys().get(l), keys.get(l)));
-                        kvErr = Math.max(kvErr, maxAbsDiff(computed.values().get(l), values.get(l)));
-                    }
-                    NDArray fromComputed = model.forward(ForwardInput.builder().setTokens(query, null)
-                            .optPast(computed).build()).logits();
-                    double logitErr = maxAbsDiff(fromComputed, c.get("query_logits"));
-                    cases.add(new CaseResult("prefix-computed", i++, Math.max(kvErr, logitErr), null,
-                            String.format("kv error %.3e, logits error %.3e", kvErr, logitErr)));
+                    prefixCases(c, i++, model, m, cases);
                 }
             }
-            i = 0;
-            for (JsonNode c : ref.path("embeds")) {
-                try (NDScope s = new NDScope()) {
-                    NDArray soft = m.create(floats(c.get("soft_prompt")), new Shape(prepend1(longs(c.get("soft_shape")))));
-                    NDArray query = row(m, longs(c.get("query_ids")));
-                    NDArray logits = model.forward(ForwardInput.builder().optEmbeddings(soft, null)
-                            .setTokens(query, null).build()).logits();
-                    cases.add(new CaseResult("embeds", i++, maxAbsDiff(logits, c.get("logits")), null,
-                            "S=" + soft.getShape().get(1) + " T=" + query.getShape().get(1)));
-                }
-            }
+            embedsCases(ref.path("embeds"), model, m, cases);
         }
         return new Report(modelDir, referenceFile, cases);
+    }
+
+    private static JsonNode readReference(Path referenceFile) {
+        try {
+            if (!Files.isRegularFile(referenceFile)) {
+                throw new ModelLoadException("reference file not found: " + referenceFile.toAbsolutePath());
+            }
+            return JSON.readTree(referenceFile.toFile());
+        } catch (IOException e) {
+            throw new ModelLoadException("cannot parse " + referenceFile.toAbsolutePath() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Tokenizer ids and decoding. */
+    private static void encodeCases(JsonNode refs, LmTokenizer tokenizer, List<CaseResult> cases) {
+        int i = 0;
+        for (JsonNode c : refs) {
+            long[] ids = tokenizer.encode(c.get("text").asText());
+            long[] want = longs(c.get("ids"));
+            String decoded = tokenizer.decode(ids);
+            boolean match = Arrays.equals(ids, want) && decoded.equals(c.path("decoded").asText(decoded));
+            cases.add(new CaseResult("encode", i++, 0, match, match ? "" : "got " + Arrays.toString(ids)
+                    + " \"" + decoded + "\""));
+        }
+    }
+
+    /** Logits of a whole sequence in one pass. */
+    private static void fullCases(JsonNode refs, LanguageModel model, NDManager m, List<CaseResult> cases) {
+        int i = 0;
+        for (JsonNode c : refs) {
+            try (NDScope s = new NDScope()) {
+                NDArray ids = row(m, longs(c.get("ids")));
+                NDArray logits = model.forward(ForwardInput.builder().setTokens(ids, null).build()).logits();
+                cases.add(new CaseResult("full", i++, maxAbsDiff(logits, c.get("logits")), null,
+                        "T=" + ids.getShape().get(1)));
+            }
+        }
+    }
+
+    /** Greedy continuations with the KV cache. */
+    private static void generateCases(JsonNode refs, LanguageModel model, List<CaseResult> cases) {
+        int i = 0;
+        for (JsonNode c : refs) {
+            long[] want = longs(c.get("greedy_12"));
+            long[] got = Generator.builder(model).optMaxNewTokens(Math.max(1, want.length)).build()
+                    .greedy(longs(c.get("ids")));
+            boolean match = Arrays.equals(got, want);
+            cases.add(new CaseResult("generate", i++, 0, match, match ? "" : "got " + Arrays.toString(got)));
+        }
+    }
+
+    /** A query behind the reference's prefix keys/values, and behind the ones this model computes for the prefix. */
+    private static void prefixCases(JsonNode c, int i, LanguageModel model, NDManager m, List<CaseResult> cases) {
+        NDArray query = row(m, longs(c.get("query_ids")));
+        List<NDArray> keys = new ArrayList<>();
+        List<NDArray> values = new ArrayList<>();
+        for (JsonNode layer : c.get("prefix_kv")) {
+            Shape shape = new Shape(prepend1(longs(layer.get("shape"))));
+            keys.add(m.create(floats(layer.get("key")), shape));
+            values.add(m.create(floats(layer.get("value")), shape));
+        }
+        long p = keys.get(0).getShape().get(2);
+        KvCache given = new KvCache(keys, values, m.ones(new Shape(1, p), DataType.INT64));
+        NDArray injected = model.forward(ForwardInput.builder().setTokens(query, null).optPast(given)
+                .build()).logits();
+        cases.add(new CaseResult("prefix-injected", i, maxAbsDiff(injected, c.get("query_logits")), null,
+                "P=" + p + " T=" + query.getShape().get(1)));
+
+        KvCache computed = model.forward(ForwardInput.builder()
+                .setTokens(row(m, longs(c.get("prefix_ids"))), null).build()).cache();
+        double kvErr = 0;
+        for (int l = 0; l < keys.size(); l++) {
+            kvErr = Math.max(kvErr, maxAbsDiff(computed.keys().get(l), keys.get(l)));
+            kvErr = Math.max(kvErr, maxAbsDiff(computed.values().get(l), values.get(l)));
+        }
+        NDArray fromComputed = model.forward(ForwardInput.builder().setTokens(query, null)
+                .optPast(computed).build()).logits();
+        double logitErr = maxAbsDiff(fromComputed, c.get("query_logits"));
+        cases.add(new CaseResult("prefix-computed", i, Math.max(kvErr, logitErr), null,
+                String.format("kv error %.3e, logits error %.3e", kvErr, logitErr)));
+    }
+
+    /** Soft-prompt rows before the query tokens. */
+    private static void embedsCases(JsonNode refs, LanguageModel model, NDManager m, List<CaseResult> cases) {
+        int i = 0;
+        for (JsonNode c : refs) {
+            try (NDScope s = new NDScope()) {
+                NDArray soft = m.create(floats(c.get("soft_prompt")), new Shape(prepend1(longs(c.get("soft_shape")))));
+                NDArray query = row(m, longs(c.get("query_ids")));
+                NDArray logits = model.forward(ForwardInput.builder().optEmbeddings(soft, null)
+                        .setTokens(query, null).build()).logits();
+                cases.add(new CaseResult("embeds", i++, maxAbsDiff(logits, c.get("logits")), null,
+                        "S=" + soft.getShape().get(1) + " T=" + query.getShape().get(1)));
+            }
+        }
     }
 
     private static long[] prepend1(long[] dims) {

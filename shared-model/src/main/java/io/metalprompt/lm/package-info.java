@@ -1,13 +1,17 @@
 /**
  * The frozen LM core: GPT-2 and Llama decoder-only models over plain DJL NDArrays (PyTorch engine).
  *
- * <p>Reading order: {@link io.metalprompt.lm.ModelConfig} (shape, from/to HF {@code config.json}) ->
- * {@link io.metalprompt.lm.Safetensors} (checkpoint I/O) -> {@link io.metalprompt.lm.LanguageModel}
- * (weights by HF name; embeddings, attention, MLP, block, final norm, head) driven by
+ * <p>Reading order: {@link io.metalprompt.lm.ModelConfig} (one Jackson record per family:
+ * {@link io.metalprompt.lm.Gpt2Config}, {@link io.metalprompt.lm.LlamaConfig}, each its HF {@code config.json}) ->
+ * {@link io.metalprompt.lm.LanguageModel#forward} (inputs, positions, attention bias, blocks, final norm, head), whose
+ * family-specific parts are {@code Positions} (learned rows or RoPE), {@code Block} ({@code Gpt2Block},
+ * {@code LlamaBlock}, sharing {@code Attention}) and {@code Norm} -> {@code HfCheckpoint} (Hugging Face tensor names,
+ * load/init/save) over {@link io.metalprompt.lm.Safetensors}. A forward pass is driven by
  * {@link io.metalprompt.lm.ForwardInput} / {@link io.metalprompt.lm.ForwardOutput} with a
  * {@link io.metalprompt.lm.KvCache} and an optional {@link io.metalprompt.lm.ProjectionAdapter} (LoRA hook);
  * on top: {@link io.metalprompt.lm.LmTokenizer}, {@link io.metalprompt.lm.Scorer},
- * {@link io.metalprompt.lm.Generator} and {@link io.metalprompt.lm.ReferenceCheck}.
+ * {@link io.metalprompt.lm.BatchScorer}, {@link io.metalprompt.lm.Generator} and
+ * {@link io.metalprompt.lm.ReferenceCheck}.
  *
  * <p>Rules every caller should know:
  * <ul>
