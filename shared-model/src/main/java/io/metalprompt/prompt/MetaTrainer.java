@@ -108,8 +108,7 @@ public final class MetaTrainer {
             }
             List<String> targets = o.loraTargets().isEmpty() ? LoraAdapter.defaultTargets(base.config()) : o.loraTargets();
             try (PromptGenerator pgm = PromptGenerator.create(base, new LoraAdapter.Config(o.loraRank(), o.loraAlpha(), targets),
-                    TrainablePadding.defaultConfig(o.k(), base.config().dModel()), o.design(), o.placement(),
-                    o.placement() == PaddingPlacement.INTERLEAVED ? PromptGenerator.terminatorId(tokenizer) : -1, o.seed());
+                    TrainablePadding.defaultConfig(o.k(), base.config().dModel()), o.design(), PaddingLayout.of(o.placement(), tokenizer), o.seed());
                  AdamW optimizer = AdamW.builder().optWeightDecay(0).optClipNorm(o.clipNorm()).build(base.manager())) {
                 Map<String, NDArray> params = pgm.parameters();
                 long start = 0;

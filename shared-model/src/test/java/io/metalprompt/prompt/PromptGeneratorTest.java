@@ -60,8 +60,8 @@ class PromptGeneratorTest {
 
     private static PromptGenerator pgm(PromptDesign design, PaddingPlacement placement, long seed) {
         PromptGenerator g = PromptGenerator.create(model, new LoraAdapter.Config(4, 8, LoraAdapter.defaultTargets(model.config())),
-                TrainablePadding.defaultConfig(K, model.config().dModel()), design, placement,
-                PromptGenerator.terminatorId(tokenizer), seed);
+                TrainablePadding.defaultConfig(K, model.config().dModel()), design,
+                PaddingLayout.of(placement, tokenizer), seed);
         PgmTesting.perturbLoraB(g.lora(), seed + 7);
         return g;
     }
@@ -124,10 +124,9 @@ class PromptGeneratorTest {
     void interleavedPrefixIsTheKeysAndValuesOfRowsWrittenAfterEachExample() {
         List<TaskExample> first = PgmTesting.examples(3, 1);
         List<TaskExample> second = PgmTesting.examples(2, 4);   // shorter: left-padded in the batch
-        long terminator = PromptGenerator.terminatorId(tokenizer);
         try (PromptGenerator g = PromptGenerator.create(model, new LoraAdapter.Config(4, 8, LoraAdapter.defaultTargets(model.config())),
                 TrainablePadding.defaultConfig(K, model.config().dModel()), PromptDesign.PREFIX,
-                PaddingPlacement.INTERLEAVED, terminator, 3)) {
+                PaddingLayout.interleaved(PaddingLayout.terminatorId(tokenizer)), 3)) {
             PgmTesting.perturbLoraB(g.lora(), 10);
             List<GeneratedPrompt> prompts = g.generateAll(List.of(first, second), tokenizer);
             try (NDScope scope = new NDScope(); NDManager m = model.manager().newSubManager()) {
@@ -176,7 +175,7 @@ class PromptGeneratorTest {
         }
         List<TaskExample> xl = PgmTesting.examples(2, 5);
         try (NDScope scope = new NDScope(); NDManager m = model.manager().newSubManager()) {
-            PromptBatch ws = PromptGenerator.weightedSum(model, m.create(logits, new Shape(1, K, v)), K);
+            PromptBatch ws = ReadOut.weightedSum(model, m.create(logits, new Shape(1, K, v)), K);
             assertArrayEquals(chosen, ws.tokenIds().toLongArray());
             try (GeneratedPrompt soft = GeneratedPrompt.of(m, PromptDesign.WEIGHTED_SUM, K, null, null,
                          Map.of("embeddings", ws.embeddings()));

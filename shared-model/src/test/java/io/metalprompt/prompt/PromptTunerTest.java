@@ -44,8 +44,8 @@ class PromptTunerTest {
 
     private static PromptGenerator pgm(PromptDesign design, PaddingPlacement placement) {
         PromptGenerator g = PromptGenerator.create(model, new LoraAdapter.Config(4, 8, LoraAdapter.defaultTargets(model.config())),
-                TrainablePadding.defaultConfig(K, model.config().dModel()), design, placement,
-                PromptGenerator.terminatorId(tokenizer), 9);
+                TrainablePadding.defaultConfig(K, model.config().dModel()), design,
+                PaddingLayout.of(placement, tokenizer), 9);
         PgmTesting.perturbLoraB(g.lora(), 10);
         return g;
     }

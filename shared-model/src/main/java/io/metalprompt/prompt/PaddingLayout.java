@@ -1,0 +1,56 @@
+package io.metalprompt.prompt;
+
+import io.metalprompt.lm.LmTokenizer;
+import io.metalprompt.text.IclFormat;
+
+/**
+ * Where a PGM's k padding rows stand in its one pass: the {@link PaddingPlacement}, and for
+ * {@link PaddingPlacement#INTERLEAVED} the id of the token that ends an example ({@link IclFormat#TERMINATOR}),
+ * after which each group of rows stands. Recorded in {@code pgm.json}.
+ */
+public record PaddingLayout(PaddingPlacement placement, long terminator) {
+
+    private static final long NONE = -1;
+
+    public PaddingLayout {
+        if (placement == null) {
+            throw new IllegalArgumentException("a padding placement is required");
+        }
+        if (placement == PaddingPlacement.INTERLEAVED && terminator < 0) {
+            throw new IllegalArgumentException("INTERLEAVED padding needs the id of the token that ends an example");
+        }
+        if (placement == PaddingPlacement.END) {
+            terminator = NONE;   // END reads no terminator: one END layout, whatever was passed
+        }
+    }
+
+    /** The paper's layout: {@code [XP ; k rows]}. */
+    public static PaddingLayout end() {
+        return new PaddingLayout(PaddingPlacement.END, NONE);
+    }
+
+    /** A group of rows after each example, which ends with token {@code terminatorId}. */
+    public static PaddingLayout interleaved(long terminatorId) {
+        return new PaddingLayout(PaddingPlacement.INTERLEAVED, terminatorId);
+    }
+
+    /** {@code placement}, with the terminator looked up in {@code tokenizer} where the placement needs one. */
+    public static PaddingLayout of(PaddingPlacement placement, LmTokenizer tokenizer) {
+        return placement == PaddingPlacement.INTERLEAVED ? interleaved(terminatorId(tokenizer)) : end();
+    }
+
+    /** The id of {@link IclFormat#TERMINATOR} in {@code tokenizer}, which must encode it as one token. */
+    public static long terminatorId(LmTokenizer tokenizer) {
+        long[] ids = tokenizer.encode(IclFormat.TERMINATOR);
+        if (ids.length != 1) {
+            throw new IllegalArgumentException("the tokenizer splits the example terminator \"" + IclFormat.TERMINATOR
+                    + "\" into " + ids.length + " tokens; INTERLEAVED padding needs it as one token");
+        }
+        return ids[0];
+    }
+
+    /** The slots of padding rows 0..k-1 within {@code [xp ; k rows]}: {@link PaddingPlacement#slots}. */
+    int[] slots(long[] xp, int k) {
+        return placement.slots(xp, k, terminator);
+    }
+}
