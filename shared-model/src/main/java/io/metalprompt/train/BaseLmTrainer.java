@@ -15,15 +15,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import ai.djl.engine.Engine;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.training.GradientCollector;
-import io.metalprompt.lm.ForwardInput;
 import io.metalprompt.lm.Gpt2Config;
 import io.metalprompt.lm.LanguageModel;
 import io.metalprompt.lm.LmSettings;
@@ -52,6 +45,8 @@ import io.metalprompt.text.Tokenizers;
 public final class BaseLmTrainer {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final List<String> CURVE = List.of("loss", "answer_loss", "answer_acc", "seen_acc");
+    private static final String PLOT_TITLE = "base LM: loss, answer loss, answer accuracy";
 
     private final BaseLmOptions o;
     private final PrintStream log;
@@ -66,7 +61,7 @@ public final class BaseLmTrainer {
      * leaves a checkpoint to resume from); returns the mean loss over the last 50 steps (NaN when stopped early).
      */
     public double run() {
-        Path checkpoint = o.out().resolve("checkpoint");
+        Path checkpoint = TrainingLoop.checkpoint(o.out());
         try (HuggingFaceTokenizer tokenizer = Tokenizers.load(o.tokenizer());
              TaskRoot root = TaskRoot.open(o.tasks())) {
             Lexicon lexicon = Lexicon.read(o.lexicon());
@@ -75,77 +70,99 @@ public final class BaseLmTrainer {
                 real.put(task, TaskLoader.loadTrain(root.resolve("train"), task));
             }
             Map<String, Family> realFamilies = o.kinds().isEmpty() ? Map.of() : realFamilies(root);
-            int vocab = JSON.readTree(o.tokenizer().toFile()).path("model").path("vocab").size();
-            int bos = TokenizerBuilder.SPECIAL_TOKENS.indexOf(TokenizerBuilder.BOS);
-            ModelConfig config = new Gpt2Config(vocab, o.layers(), o.heads(), o.dModel(), 4 * o.dModel(), o.positions(),
-                    1e-5, bos, bos);
-
             boolean resume = Files.exists(checkpoint.resolve("state.json"));
             try (LanguageModel model = resume ? LanguageModel.load(checkpoint, LmSettings.cpu())
-                    : LanguageModel.init(config, o.seed(), LmSettings.cpu());
+                    : LanguageModel.init(newModelConfig(), o.seed(), LmSettings.cpu());
                  AdamW optimizer = AdamW.builder().build(model.manager())) {
-                long start = 0;
                 if (!resume && o.sinusoidalPositions()) {
                     sinusoidalPositions(model);
                 }
-                LossCurve curve = new LossCurve(o.out().resolve("curve.csv"), List.of("loss", "answer_loss", "answer_acc", "seen_acc"));
-                if (resume) {
-                    optimizer.load(checkpoint.resolve("optimizer.safetensors"));
-                    start = optimizer.steps();
-                    curve.truncateAfter(start);
-                    log.printf(Locale.ROOT, "resuming %s at step %d%n", o.out(), start);
-                }
                 Map<String, NDArray> params = model.parameters();
                 params.values().forEach(p -> p.setRequiresGradient(true));
-                LrSchedule schedule = new LrSchedule(o.lr(), o.lr() / 10, o.warmupSteps(), o.steps());
-                Progress progress = new Progress(log, start, o.steps(), 25);
-                CorpusSampler sampler = null;
-                double recent = 0;
-                int recentCount = 0;
-                long end = o.stopAfter() > 0 ? Math.min(o.steps(), start + o.stopAfter()) : o.steps();
-                for (long step = start; step < end; step++) {
-                    // re-seeded at every checkpoint boundary (and at the curriculum's end), so a run resumed
-                    // from a checkpoint reads exactly the batches an uninterrupted run would have read
-                    if (sampler == null || step % o.checkpointEvery() == 0 || step == o.curriculumSteps()) {
-                        sampler = sampler(tokenizer, lexicon, real, realFamilies, step < o.curriculumSteps(),
-                                o.seed() * 1_000_003L + step);
-                    }
-                    CorpusSampler.Batch batch = sampler.batch(o.batchSize());
-                    double[] stats = trainStep(model, batch, sampler.padId());
-                    double lr = schedule.at(step);
-                    double gradNorm = optimizer.step(params, lr);
-                    long done = step + 1;
-                    if (AdamW.isSkipped(gradNorm)) {
-                        log.printf(Locale.ROOT, "%nstep %d: non-finite gradient (loss %.4f), update skipped%n", done, stats[0]);
-                    }
-                    curve.append(done, stats[0], stats[1], stats[2], stats[3]);
-                    progress.update(done, stats[0], String.format(Locale.ROOT,
-                            "ans %.3f acc %.2f seen %.2f lr %.1e |g| %.2f", stats[1], stats[2], stats[3], lr, gradNorm),
-                            (long) batch.ids().length * batch.ids()[0].length);
-                    if (done > o.steps() - 50) {
-                        recent += stats[0];
-                        recentCount++;
-                    }
-                    if (done % o.checkpointEvery() == 0 || done == end) {
-                        Checkpoint.write(checkpoint, model::save, optimizer);
-                        curve.plot(o.out().resolve("loss.png"), "base LM: loss, answer loss, answer accuracy");
-                    }
-                }
+                Corpus corpus = new Corpus(tokenizer, lexicon, real, realFamilies);
+                TrainingLoop.Result result = TrainingLoop.builder(o.out(), o.steps()).optLr(o.lr(), o.warmupSteps())
+                        .optCheckpointEvery(o.checkpointEvery()).optStopAfter(o.stopAfter()).optProgressEvery(25)
+                        .optCurve(CURVE, PLOT_TITLE).build(log)
+                        .run(optimizer, trainee(model), step -> step(model, corpus, step));
                 params.values().forEach(p -> p.setRequiresGradient(false));
-                if (end < o.steps()) {
-                    log.printf(Locale.ROOT, "stopped at step %d of %d (--stop-after); run again to resume%n", end, o.steps());
+                if (!result.finished()) {
                     return Double.NaN;
                 }
                 model.save(o.out());
                 Files.copy(o.tokenizer(), o.out().resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING);
-                curve.plot(o.out().resolve("loss.png"), "base LM: loss, answer loss, answer accuracy");
-                double finalLoss = recentCount > 0 ? recent / recentCount : Double.NaN;
+                new LossCurve(o.out().resolve("curve.csv"), CURVE).plot(o.out().resolve("loss.png"), PLOT_TITLE);
+                double finalLoss = result.meanAfter(o.steps() - 50);
                 writeTrainingJson(model, finalLoss);
                 return finalLoss;
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** A new GPT-2 of the options' shape over the tokenizer's vocabulary, with its BOS token as bos and eos. */
+    private ModelConfig newModelConfig() throws IOException {
+        int vocab = JSON.readTree(o.tokenizer().toFile()).path("model").path("vocab").size();
+        int bos = TokenizerBuilder.SPECIAL_TOKENS.indexOf(TokenizerBuilder.BOS);
+        return new Gpt2Config(vocab, o.layers(), o.heads(), o.dModel(), 4 * o.dModel(), o.positions(), 1e-5, bos, bos);
+    }
+
+    /** The model's weights; a checkpoint holds them as a Hugging Face folder (so resuming loads the model from it). */
+    private static TrainingLoop.Trainee trainee(LanguageModel model) {
+        return new TrainingLoop.Trainee() {
+            @Override
+            public Map<String, NDArray> parameters() {
+                return model.parameters();
+            }
+
+            @Override
+            public void writeTo(Path checkpoint) {
+                model.save(checkpoint);
+            }
+
+            @Override
+            public void restore(Path checkpoint) {
+                // the model was loaded from the checkpoint
+            }
+        };
+    }
+
+    /**
+     * The corpus stream, re-seeded at every checkpoint boundary (and at the curriculum's end), so a run resumed
+     * from a checkpoint reads exactly the batches an uninterrupted run would have read.
+     */
+    private final class Corpus {
+        private final HuggingFaceTokenizer tokenizer;
+        private final Lexicon lexicon;
+        private final Map<String, List<TaskExample>> real;
+        private final Map<String, Family> realFamilies;
+        private CorpusSampler sampler;
+
+        Corpus(HuggingFaceTokenizer tokenizer, Lexicon lexicon, Map<String, List<TaskExample>> real,
+               Map<String, Family> realFamilies) {
+            this.tokenizer = tokenizer;
+            this.lexicon = lexicon;
+            this.real = real;
+            this.realFamilies = realFamilies;
+        }
+
+        CorpusSampler at(long step) {
+            if (sampler == null || step % o.checkpointEvery() == 0 || step == o.curriculumSteps()) {
+                sampler = sampler(tokenizer, lexicon, real, realFamilies, step < o.curriculumSteps(),
+                        o.seed() * 1_000_003L + step);
+            }
+            return sampler;
+        }
+    }
+
+    /** One step: the step's batch, forward and backward ({@link BaseLmLoss}). */
+    private TrainingLoop.StepResult step(LanguageModel model, Corpus corpus, long step) {
+        CorpusSampler sampler = corpus.at(step);
+        CorpusSampler.Batch batch = sampler.batch(o.batchSize());
+        double[] stats = BaseLmLoss.trainStep(model, batch, sampler.padId(), o.answerWeight(), o.tokenWeight());
+        return new TrainingLoop.StepResult(stats[0], new double[] {stats[1], stats[2], stats[3]},
+                String.format(Locale.ROOT, "ans %.3f acc %.2f seen %.2f ", stats[1], stats[2], stats[3]),
+                (long) batch.ids().length * batch.ids()[0].length);
     }
 
     private CorpusSampler sampler(HuggingFaceTokenizer tokenizer, Lexicon lexicon, Map<String, List<TaskExample>> real,
@@ -182,57 +199,6 @@ public final class BaseLmTrainer {
     }
 
     /**
-     * Forward and backward of one batch. Loss = weighted next-token cross-entropy: {@code answerWeight} on
-     * label tokens, {@code tokenWeight} on the other real tokens. Returns {loss, answer loss, answer accuracy,
-     * seen accuracy}: the last is the accuracy on answers whose label word already answered an earlier
-     * demonstration of the same sequence, the only answers a model can get from context (a label's first
-     * appearance is a guess among all label words), so it is the in-context-learning signal.
-     */
-    private double[] trainStep(LanguageModel model, CorpusSampler.Batch batch, int padId) {
-        int b = batch.ids().length;
-        int t = batch.ids()[0].length;
-        long[] ids = new long[b * t];
-        float[] real = new float[b * t];
-        float[] answer = new float[b * t];
-        for (int i = 0; i < b; i++) {
-            for (int j = 0; j < t; j++) {
-                ids[i * t + j] = batch.ids()[i][j];
-                answer[i * t + j] = batch.masks()[i][j];
-            }
-            // real tokens: up to the last non-pad token (pad id may not appear inside a sequence)
-            int len = t;
-            while (len > 0 && batch.ids()[i][len - 1] == padId) {
-                len--;
-            }
-            for (int j = 0; j < len; j++) {
-                real[i * t + j] = 1f;
-            }
-        }
-        // one NDScope per step: ops whose first operand is a weight (position rows, embeddings) put their
-        // results in the model's manager; the scope frees them with everything else of this step
-        try (NDScope scope = new NDScope();
-             NDManager m = model.manager().newSubManager();
-             GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-            NDArray idArr = m.create(ids, new Shape(b, t));
-            NDArray realArr = m.create(real, new Shape(b, t));
-            NDArray ansArr = m.create(answer, new Shape(b, t)).get(":, 1:");                 // [B,T-1]
-            NDArray logits = model.forward(ForwardInput.builder().setTokens(idArr, realArr).build()).logits();
-            NDArray logp = logits.get(":, :-1, :").logSoftmax(-1);                          // [B,T-1,V]
-            NDArray targets = idArr.get(":, 1:");                                             // [B,T-1]
-            NDArray nll = logp.gather(targets.expandDims(-1), 2).squeeze(2).neg();            // [B,T-1]
-            NDArray other = realArr.get(":, 1:").sub(ansArr);
-            NDArray w = ansArr.mul((float) o.answerWeight()).add(other.mul((float) o.tokenWeight()));
-            NDArray loss = nll.mul(w).sum().div(w.sum().add(1e-9f));
-            gc.backward(loss);
-            double answers = ansArr.sum().getFloat();
-            double answerLoss = nll.mul(ansArr).sum().getFloat() / Math.max(1, answers);
-            NDArray hit = logp.argMax(-1).eq(targets).toType(DataType.FLOAT32, false).mul(ansArr);
-            double acc = hit.sum().getFloat() / Math.max(1, answers);
-            return new double[] {loss.getFloat(), answerLoss, acc, seenAccuracy(batch, hit.toFloatArray(), t)};
-        }
-    }
-
-    /**
      * Overwrites GPT-2's learned position table with sine/cosine rows (Vaswani et al.) scaled to the size of the
      * random init: still a learned table, but one that starts with relative-position structure (a row's dot
      * product with another depends on their distance), so a "previous token" attention head, the first half
@@ -254,27 +220,6 @@ public final class BaseLmTrainer {
             }
         }
         wpe.set(v);
-    }
-
-    /** Accuracy on answer tokens whose id answered an earlier demonstration in the same row ({@code hits}: [B,T-1]). */
-    static double seenAccuracy(CorpusSampler.Batch batch, float[] hits, int t) {
-        double seen = 0;
-        double right = 0;
-        for (int i = 0; i < batch.ids().length; i++) {
-            if (batch.lookback()[i]) {
-                continue;   // no task, no answers: only the task rows carry the in-context signal
-            }
-            java.util.Set<Integer> answered = new java.util.HashSet<>();
-            for (int j = 1; j < t; j++) {
-                if (batch.masks()[i][j] > 0) {
-                    if (!answered.add(batch.ids()[i][j])) {
-                        seen++;
-                        right += hits[i * (t - 1) + j - 1];
-                    }
-                }
-            }
-        }
-        return seen == 0 ? Double.NaN : right / seen;
     }
 
     private void writeTrainingJson(LanguageModel model, double finalLoss) throws IOException {

@@ -65,7 +65,7 @@ class BaseLmTrainerTest {
         float[] hits = new float[14];                 // hits[j-1] is the prediction of token j
         hits[10 - 1] = 1;                             // the first seen A right, the second wrong
         hits[2 - 1] = 1;                              // first answers are not counted, right or wrong
-        assertEquals(0.5, BaseLmTrainer.seenAccuracy(
+        assertEquals(0.5, BaseLmLoss.seenAccuracy(
                 new io.metalprompt.tasks.CorpusSampler.Batch(ids, masks, new boolean[] {false}), hits, 15), 1e-9);
     }
 
@@ -79,7 +79,7 @@ class BaseLmTrainerTest {
         for (int j = 2; j < 15; j += 3) {
             hits[14 + j - 1] = 1;                     // every look-back answer right: must not lift the score
         }
-        assertEquals(0.5, BaseLmTrainer.seenAccuracy(
+        assertEquals(0.5, BaseLmLoss.seenAccuracy(
                 new io.metalprompt.tasks.CorpusSampler.Batch(ids, masks, new boolean[] {false, true}), hits, 15), 1e-9);
     }
 
