@@ -28,10 +28,13 @@ import io.metalprompt.tasks.TestData;
 /** A few meta-training steps on the GPT-2 fixture: output folder, loading, fingerprint check, exact resume. */
 class MetaTrainerTest {
 
-    private static MetaTrainer.Options options(Path out, PromptDesign design, int stopAfter) {
-        return new MetaTrainer.Options(out, LmFixtures.gpt2(), TestData.tasksZip(), TestData.dataDir().resolve("lexicon.json"),
-                design, 4, PaddingPlacement.INTERLEAVED, 4, 8, List.of(), 7, 4, 2, 2, 1, 3, 0, 1, 0.5, 0.5, 1e-2, 1, 1.0, 1.0, 0.5, 2, stopAfter,
-                "metal meta-train (test)");
+    private static MetaTrainerOptions options(Path out, PromptDesign design, int stopAfter) {
+        return MetaTrainerOptions.builder(out, LmFixtures.gpt2()).optTasks(TestData.tasksZip())
+                .optLexicon(TestData.dataDir().resolve("lexicon.json")).optDesign(design).optK(4)
+                .optPlacement(PaddingPlacement.INTERLEAVED).optLora(4, 8).optSeed(7).optSteps(4).optEpisodes(2, 2)
+                .optM(1, 3).optL(0, 1).optSyntheticFraction(0.5).optRemapFraction(0.5).optLr(1e-2, 1)
+                .optTemperature(1.0).optClipNorm(1.0).optDistill(0.5).optCheckpointEvery(2).optStopAfter(stopAfter)
+                .optCommand("metal meta-train (test)").build();
     }
 
     @Test
@@ -86,10 +89,12 @@ class MetaTrainerTest {
         PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
         for (PromptDesign design : List.of(PromptDesign.HIDDEN_STATE, PromptDesign.PREFIX)) {
             Path out = tmp.resolve(design.name());
-            MetaTrainer.Options o = new MetaTrainer.Options(out, LmFixtures.gpt2(), TestData.tasksZip(),
-                    TestData.dataDir().resolve("lexicon.json"), design, 4,
-                    design == PromptDesign.PREFIX ? PaddingPlacement.INTERLEAVED : PaddingPlacement.END, 4, 8, List.of(), 3, 40, 4, 4, 1, 2, 0, 1,
-                    1.0, 0.0, 1e-2, 4, 1.0, 1.0, 0.0, 100, 0, "test");
+            MetaTrainerOptions o = MetaTrainerOptions.builder(out, LmFixtures.gpt2()).optTasks(TestData.tasksZip())
+                    .optLexicon(TestData.dataDir().resolve("lexicon.json")).optDesign(design).optK(4)
+                    .optPlacement(design == PromptDesign.PREFIX ? PaddingPlacement.INTERLEAVED : PaddingPlacement.END)
+                    .optLora(4, 8).optSeed(3).optSteps(40).optEpisodes(4, 4).optM(1, 2).optL(0, 1)
+                    .optSyntheticFraction(1.0).optRemapFraction(0.0).optLr(1e-2, 4).optTemperature(1.0).optClipNorm(1.0)
+                    .optDistill(0.0).optCheckpointEvery(100).optStopAfter(0).optCommand("test").build();
             new MetaTrainer(o, quiet).run();
             List<String> csv = Files.readAllLines(out.resolve("curve.csv"));
             double first = meanLoss(csv, 0, 8);

@@ -11,6 +11,7 @@ import io.metalprompt.models.ModelPublisher;
 import io.metalprompt.models.ModelStore;
 import io.metalprompt.models.ModelVersion;
 import io.metalprompt.prompt.MetaTrainer;
+import io.metalprompt.prompt.MetaTrainerOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -40,7 +41,7 @@ public class MetaTrainCommand implements Callable<Integer> {
             return 2;
         }
         String command = Commands.commandLine(spec);
-        MetaTrainer.Options options = train.toOptions(out, stopAfter, command);
+        MetaTrainerOptions options = train.toOptions(out, stopAfter, command);
         double loss = new MetaTrainer(options, System.out).run();
         if (!Double.isNaN(loss)) {
             System.out.printf("meta-trained %s: mean loss over the last 20 steps %.4f%n", out, loss);

@@ -26,6 +26,7 @@ import io.metalprompt.models.ModelPublisher;
 import io.metalprompt.models.ModelStore;
 import io.metalprompt.models.ModelVersion;
 import io.metalprompt.prompt.MetaTrainer;
+import io.metalprompt.prompt.MetaTrainerOptions;
 import io.metalprompt.prompt.PromptGenerator;
 import io.metalprompt.tasks.TaskConfig;
 import io.metalprompt.tasks.TaskRoot;
@@ -91,7 +92,7 @@ public class PeriodicCommand implements Callable<Integer> {
         String command = Commands.commandLine(spec);
 
         if (Commands.checkpointStep(dir) < train.steps || !Files.isRegularFile(dir.resolve(PromptGenerator.CONFIG_FILE))) {
-            MetaTrainer.Options options = train.toOptions(dir, stepsPerRun, command);
+            MetaTrainerOptions options = train.toOptions(dir, stepsPerRun, command);
             new MetaTrainer(options, System.out).run();
             long step = Commands.checkpointStep(dir);
             if (step < train.steps) {
