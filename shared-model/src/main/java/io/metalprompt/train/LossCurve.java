@@ -26,6 +26,14 @@ public final class LossCurve {
     private static final Color[] COLORS = {new Color(31, 119, 180), new Color(214, 39, 40),
             new Color(44, 160, 44), new Color(148, 103, 189)};
 
+    /** Image size and the plot area's margins, in pixels. */
+    private static final int W = 900;
+    private static final int H = 500;
+    private static final int LEFT = 70;
+    private static final int RIGHT = 20;
+    private static final int TOP = 40;
+    private static final int BOTTOM = 50;
+
     private final Path csv;
     private final List<String> series;
 
@@ -74,9 +82,41 @@ public final class LossCurve {
 
     /** Draws every series against step into {@code png} (each series on its own 0..max scale), titled. */
     public void plot(Path png, String title) {
+        List<double[]> rows = rows();
+        System.setProperty("java.awt.headless", "true");
+        BufferedImage img = new BufferedImage(W, H, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = img.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, W, H);
+        g.setColor(Color.BLACK);
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 14));
+        g.drawString(title, LEFT, 24);
+        g.drawRect(LEFT, TOP, W - LEFT - RIGHT, H - TOP - BOTTOM);
+        if (!rows.isEmpty()) {
+            double maxStep = rows.get(rows.size() - 1)[0];
+            double minStep = rows.get(0)[0];
+            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+            g.drawString(String.format(Locale.ROOT, "step %.0f", minStep), LEFT, H - BOTTOM + 16);
+            g.drawString(String.format(Locale.ROOT, "step %.0f", maxStep), W - RIGHT - 70, H - BOTTOM + 16);
+            for (int s = 0; s < series.size(); s++) {
+                drawSeries(g, rows, s, minStep, maxStep);
+            }
+        }
+        g.dispose();
+        try {
+            ImageIO.write(img, "png", png.toFile());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + png, e);
+        }
+    }
+
+    /** The CSV's data rows: step, then one value per series. */
+    private List<double[]> rows() {
         List<double[]> rows = new ArrayList<>();
         try {
-            for (String l : Files.readAllLines(csv).subList(1, Files.readAllLines(csv).size())) {
+            List<String> lines = Files.readAllLines(csv);
+            for (String l : lines.subList(1, lines.size())) {
                 String[] parts = l.split(",");
                 double[] r = new double[parts.length];
                 for (int i = 0; i < parts.length; i++) {
@@ -87,62 +127,36 @@ public final class LossCurve {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + csv, e);
         }
-        System.setProperty("java.awt.headless", "true");
-        int w = 900;
-        int h = 500;
-        int left = 70;
-        int right = 20;
-        int top = 40;
-        int bottom = 50;
-        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = img.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, w, h);
-        g.setColor(Color.BLACK);
-        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 14));
-        g.drawString(title, left, 24);
-        g.drawRect(left, top, w - left - right, h - top - bottom);
-        if (!rows.isEmpty()) {
-            double maxStep = rows.get(rows.size() - 1)[0];
-            double minStep = rows.get(0)[0];
-            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
-            g.drawString(String.format(Locale.ROOT, "step %.0f", minStep), left, h - bottom + 16);
-            g.drawString(String.format(Locale.ROOT, "step %.0f", maxStep), w - right - 70, h - bottom + 16);
-            for (int s = 0; s < series.size(); s++) {
-                int col = s + 1;
-                // a series may have no value on some rows (NaN, or a column added to an older CSV): skipped
-                List<double[]> have = rows.stream().filter(r -> r.length > col && Double.isFinite(r[col])).toList();
-                if (have.isEmpty()) {
-                    continue;
-                }
-                double max = have.stream().mapToDouble(r -> r[col]).max().orElse(1);
-                double scale = max > 0 ? max : 1;
-                double smooth = have.get(0)[col];
-                double alpha = Math.min(1.0, 20.0 / rows.size());
-                int px = -1;
-                int py = -1;
-                g.setColor(COLORS[s % COLORS.length]);
-                g.setStroke(new BasicStroke(1.6f));
-                for (double[] r : have) {
-                    smooth = alpha * r[col] + (1 - alpha) * smooth;
-                    int x = left + (int) ((w - left - right) * (r[0] - minStep) / Math.max(1, maxStep - minStep));
-                    int y = h - bottom - (int) ((h - top - bottom) * smooth / scale);
-                    if (px >= 0) {
-                        g.drawLine(px, py, x, y);
-                    }
-                    px = x;
-                    py = y;
-                }
-                g.drawString(String.format(Locale.ROOT, "%s (axis 0..%.3f, last %.4f)", series.get(s), scale,
-                        have.get(have.size() - 1)[col]), left + 10, top + 18 + 16 * s);
+        return rows;
+    }
+
+    /** Series {@code s}, exponentially smoothed, on its own 0..max scale, with its legend line. */
+    private void drawSeries(Graphics2D g, List<double[]> rows, int s, double minStep, double maxStep) {
+        int col = s + 1;
+        // a series may have no value on some rows (NaN, or a column added to an older CSV): skipped
+        List<double[]> have = rows.stream().filter(r -> r.length > col && Double.isFinite(r[col])).toList();
+        if (have.isEmpty()) {
+            return;
+        }
+        double max = have.stream().mapToDouble(r -> r[col]).max().orElse(1);
+        double scale = max > 0 ? max : 1;
+        double smooth = have.get(0)[col];
+        double alpha = Math.min(1.0, 20.0 / rows.size());
+        int px = -1;
+        int py = -1;
+        g.setColor(COLORS[s % COLORS.length]);
+        g.setStroke(new BasicStroke(1.6f));
+        for (double[] r : have) {
+            smooth = alpha * r[col] + (1 - alpha) * smooth;
+            int x = LEFT + (int) ((W - LEFT - RIGHT) * (r[0] - minStep) / Math.max(1, maxStep - minStep));
+            int y = H - BOTTOM - (int) ((H - TOP - BOTTOM) * smooth / scale);
+            if (px >= 0) {
+                g.drawLine(px, py, x, y);
             }
+            px = x;
+            py = y;
         }
-        g.dispose();
-        try {
-            ImageIO.write(img, "png", png.toFile());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + png, e);
-        }
+        g.drawString(String.format(Locale.ROOT, "%s (axis 0..%.3f, last %.4f)", series.get(s), scale,
+                have.get(have.size() - 1)[col]), LEFT + 10, TOP + 18 + 16 * s);
     }
 }
