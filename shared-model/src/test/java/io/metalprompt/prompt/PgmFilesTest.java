@@ -11,34 +11,18 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.metalprompt.lm.LanguageModel;
-import io.metalprompt.lm.LmFixtures;
-import io.metalprompt.lm.LmSettings;
 import io.metalprompt.lm.LmTokenizer;
 import io.metalprompt.lm.ModelLoadException;
 
 /** The saved-folder format on its own: pgm.json field for field, a save/load round trip, and the refusals. */
 class PgmFilesTest {
 
-    private static LanguageModel model;
-    private static LmTokenizer tokenizer;
-
-    @BeforeAll
-    static void load() {
-        model = LanguageModel.load(LmFixtures.gpt2(), LmSettings.cpu());
-        tokenizer = LmTokenizer.load(LmFixtures.gpt2());
-    }
-
-    @AfterAll
-    static void close() {
-        tokenizer.close();
-        model.close();
-    }
+    private static final LanguageModel model = PgmTesting.gpt2();
+    private static final LmTokenizer tokenizer = PgmTesting.gpt2Tokenizer();
 
     private static PromptGenerator pgm(PaddingPlacement placement) {
         PromptGenerator g = PromptGenerator.create(model, new LoraAdapter.Config(4, 8, List.of("c_attn")),

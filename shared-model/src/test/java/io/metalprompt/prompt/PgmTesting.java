@@ -7,6 +7,10 @@ import java.util.Map;
 import java.util.Random;
 
 import ai.djl.ndarray.NDArray;
+import io.metalprompt.lm.LanguageModel;
+import io.metalprompt.lm.LmFixtures;
+import io.metalprompt.lm.LmSettings;
+import io.metalprompt.lm.LmTokenizer;
 import io.metalprompt.tasks.TaskExample;
 
 /** Small shared helpers for the PGM tests. */
@@ -14,7 +18,29 @@ final class PgmTesting {
 
     private static final String[] WORDS = {"apple", "river", "stone", "cloud", "green", "music", "table", "horse"};
 
+    private static LanguageModel gpt2;
+    private static LmTokenizer gpt2Tokenizer;
+
     private PgmTesting() {
+    }
+
+    /**
+     * The GPT-2 fixture, loaded once for every PGM test of the run (a frozen base: no test changes its weights).
+     * It lives as long as the test JVM.
+     */
+    static synchronized LanguageModel gpt2() {
+        if (gpt2 == null) {
+            gpt2 = LanguageModel.load(LmFixtures.gpt2(), LmSettings.cpu());
+        }
+        return gpt2;
+    }
+
+    /** The GPT-2 fixture's tokenizer, loaded once. */
+    static synchronized LmTokenizer gpt2Tokenizer() {
+        if (gpt2Tokenizer == null) {
+            gpt2Tokenizer = LmTokenizer.load(LmFixtures.gpt2());
+        }
+        return gpt2Tokenizer;
     }
 
     /** {@code n} examples of a 2-class toy task (labels alpha/beta), deterministic per seed. */

@@ -11,14 +11,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import io.metalprompt.lm.KvCache;
 import io.metalprompt.lm.LanguageModel;
-import io.metalprompt.lm.LmFixtures;
-import io.metalprompt.lm.LmSettings;
 import io.metalprompt.lm.LmTokenizer;
 import io.metalprompt.lm.ModelLoadException;
 import io.metalprompt.tasks.TaskExample;
@@ -27,20 +23,8 @@ import io.metalprompt.tasks.TaskExample;
 class PromptArtifactTest {
 
     private static final int K = 8;
-    private static LanguageModel model;
-    private static LmTokenizer tokenizer;
-
-    @BeforeAll
-    static void load() {
-        model = LanguageModel.load(LmFixtures.gpt2(), LmSettings.cpu());
-        tokenizer = LmTokenizer.load(LmFixtures.gpt2());
-    }
-
-    @AfterAll
-    static void close() {
-        tokenizer.close();
-        model.close();
-    }
+    private static final LanguageModel model = PgmTesting.gpt2();
+    private static final LmTokenizer tokenizer = PgmTesting.gpt2Tokenizer();
 
     private static PromptGenerator pgm(PromptDesign design) {
         PromptGenerator g = PromptGenerator.create(model, new LoraAdapter.Config(4, 8, LoraAdapter.defaultTargets(model.config())),

@@ -12,8 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import ai.djl.engine.Engine;
@@ -28,8 +26,6 @@ import io.metalprompt.lm.ForwardInput;
 import io.metalprompt.lm.ForwardOutput;
 import io.metalprompt.lm.KvCache;
 import io.metalprompt.lm.LanguageModel;
-import io.metalprompt.lm.LmFixtures;
-import io.metalprompt.lm.LmSettings;
 import io.metalprompt.lm.LmTokenizer;
 import io.metalprompt.tasks.TaskExample;
 import io.metalprompt.text.IclFormat;
@@ -39,20 +35,8 @@ import io.metalprompt.train.AdamW;
 class PromptGeneratorTest {
 
     private static final int K = 4;
-    private static LanguageModel model;
-    private static LmTokenizer tokenizer;
-
-    @BeforeAll
-    static void load() {
-        model = LanguageModel.load(LmFixtures.gpt2(), LmSettings.cpu());
-        tokenizer = LmTokenizer.load(LmFixtures.gpt2());
-    }
-
-    @AfterAll
-    static void close() {
-        tokenizer.close();
-        model.close();
-    }
+    private static final LanguageModel model = PgmTesting.gpt2();
+    private static final LmTokenizer tokenizer = PgmTesting.gpt2Tokenizer();
 
     private static PromptGenerator pgm(PromptDesign design, long seed) {
         return pgm(design, PaddingPlacement.END, seed);

@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import java.util.Random;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import ai.djl.ndarray.NDManager;
@@ -16,28 +14,14 @@ import ai.djl.ndarray.types.Shape;
 import io.metalprompt.lm.ForwardInput;
 import io.metalprompt.lm.KvCache;
 import io.metalprompt.lm.LanguageModel;
-import io.metalprompt.lm.LmFixtures;
-import io.metalprompt.lm.LmSettings;
 import io.metalprompt.lm.LmTokenizer;
 import io.metalprompt.tasks.TaskExample;
 
 /** The meta-training loss's distillation term: KL from the LM reading XP as demonstrations to the prompted LM. */
 class PromptLossTest {
 
-    private static LanguageModel model;
-    private static LmTokenizer tokenizer;
-
-    @BeforeAll
-    static void load() {
-        model = LanguageModel.load(LmFixtures.gpt2(), LmSettings.cpu());
-        tokenizer = LmTokenizer.load(LmFixtures.gpt2());
-    }
-
-    @AfterAll
-    static void close() {
-        tokenizer.close();
-        model.close();
-    }
+    private static final LanguageModel model = PgmTesting.gpt2();
+    private static final LmTokenizer tokenizer = PgmTesting.gpt2Tokenizer();
 
     private static Episode episode(long seed) {
         List<TaskExample> ex = PgmTesting.examples(7, seed);

@@ -9,13 +9,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import io.metalprompt.lm.LanguageModel;
-import io.metalprompt.lm.LmFixtures;
-import io.metalprompt.lm.LmSettings;
 import io.metalprompt.lm.LmTokenizer;
 import io.metalprompt.tasks.TaskExample;
 
@@ -23,20 +19,8 @@ import io.metalprompt.tasks.TaskExample;
 class PromptTunerTest {
 
     private static final int K = 4;
-    private static LanguageModel model;
-    private static LmTokenizer tokenizer;
-
-    @BeforeAll
-    static void load() {
-        model = LanguageModel.load(LmFixtures.gpt2(), LmSettings.cpu());
-        tokenizer = LmTokenizer.load(LmFixtures.gpt2());
-    }
-
-    @AfterAll
-    static void close() {
-        tokenizer.close();
-        model.close();
-    }
+    private static final LanguageModel model = PgmTesting.gpt2();
+    private static final LmTokenizer tokenizer = PgmTesting.gpt2Tokenizer();
 
     private static PromptGenerator pgm(PromptDesign design) {
         return pgm(design, PaddingPlacement.END);
