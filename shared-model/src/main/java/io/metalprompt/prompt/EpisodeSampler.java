@@ -22,7 +22,7 @@ import io.metalprompt.tasks.TaskSpec;
  * any), its label words remapped at random with probability remapFraction, else a new synthetic task of the
  * meta-training family mix. With kinds: the episode's kind is drawn uniformly from them first, then a real task of
  * that kind with probability 1 - syntheticFraction when one exists, else a new synthetic task of that kind; real
- * tasks of other kinds are never used ({@link io.metalprompt.tasks.CorpusSampler.Builder#optKinds} for the base LM).
+ * tasks of other kinds are never used ({@link io.metalprompt.tasks.CorpusSamplerBuilder#optKinds} for the base LM).
  */
 final class EpisodeSampler {
 

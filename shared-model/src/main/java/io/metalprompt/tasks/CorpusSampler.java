@@ -9,11 +9,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.Supplier;
 
 /**
  * Training sequences for a base LM that must learn in context: each sequence is a run of demonstrations of ONE
  * task in the {@link IclFormat} ({@code "x y ; x y ; ..."}), as many as fit in {@code maxTokens}, and
- * nothing else. A loss mask marks the label tokens after each {@code =} so training can weight answers.
+ * nothing else. A loss mask marks the label tokens so training can weight answers.
  *
  * <p>Tasks come from the real meta-training tasks (a fraction) or from {@link SyntheticTasks} (unlimited, so a
  * small model cannot memorise them). Label words can be remapped to fresh random words or shuffled among the
@@ -35,7 +36,7 @@ public final class CorpusSampler {
     public record Batch(int[][] ids, float[][] masks, boolean[] lookback) {
     }
 
-    /** Task name of the look-back sequences ({@link Builder#optLookbackFraction}). */
+    /** Task name of the look-back sequences ({@link CorpusSamplerBuilder#optLookbackFraction}). */
     public static final String LOOKBACK = "lookback";
 
     private final HuggingFaceTokenizer tokenizer;
@@ -63,7 +64,7 @@ public final class CorpusSampler {
     private final int padId;
     private final int terminatorId;
 
-    private CorpusSampler(Builder b) {
+    CorpusSampler(CorpusSamplerBuilder b) {
         this.tokenizer = b.tokenizer;
         this.synthetic = new SyntheticTasks(b.lexicon);
         this.lexicon = b.lexicon;
@@ -91,8 +92,8 @@ public final class CorpusSampler {
                 .distinct().toArray();
     }
 
-    public static Builder builder(HuggingFaceTokenizer tokenizer, Lexicon lexicon) {
-        return new Builder(tokenizer, lexicon);
+    public static CorpusSamplerBuilder builder(HuggingFaceTokenizer tokenizer, Lexicon lexicon) {
+        return new CorpusSamplerBuilder(tokenizer, lexicon);
     }
 
     public int padId() {
@@ -103,11 +104,24 @@ public final class CorpusSampler {
         return maxTokens;
     }
 
+    /** The task of one sequence: its name, label words, and where its examples come from. */
+    private record Draw(String name, List<String> labels, boolean real, Supplier<TaskExample> examples) {
+    }
+
     /** The next training sequence. */
     public Sequence next() {
         if (lookbackFraction > 0 && random.nextDouble() < lookbackFraction) { // no draw at 0: older streams unchanged
             return lookback();
         }
+        Draw draw = drawTask();
+        return fill(draw, labelMapping(draw.labels(), draw.real()));
+    }
+
+    /**
+     * A task for the next sequence: with {@code kinds}, a kind drawn uniformly, then a real task of that kind (with
+     * probability {@code realFraction}, if one fits the class range) or a synthetic one; without, the legacy stream.
+     */
+    private Draw drawTask() {
         Family kind = kinds == null ? null : drawKind();
         List<String> eligible = realTasks.entrySet().stream()
                 .filter(e -> {
@@ -115,41 +129,28 @@ public final class CorpusSampler {
                     return k >= minClasses && k <= maxClasses && (kind == null || kind == realFamilies.get(e.getKey()));
                 })
                 .map(Map.Entry::getKey).toList();
-        boolean real = !eligible.isEmpty() && random.nextDouble() < realFraction;
-        String name;
-        List<TaskExample> pool;
-        TaskSpec spec = null;
-        SyntheticTasks generator = synthetic;
-        boolean plain = false;
-        List<String> labels;
-        if (real) {
-            name = eligible.get(random.nextInt(eligible.size()));
-            pool = realTasks.get(name);
-            labels = pool.get(0).options();
-        } else {
-            spec = kind == null ? synthetic.newTask(random, minClasses, maxClasses)
-                    : synthetic.newTask(kind, random, minClasses, maxClasses);
-            if (random.nextDouble() < burstFraction) {
-                generator = new SyntheticTasks(lexicon.restrict(burstWords, random));
-            }
-            plain = plainFraction > 0 && random.nextDouble() < plainFraction; // no draw at 0: older streams unchanged
-            name = spec.name();
-            pool = null;
-            labels = spec.labels();
+        if (!eligible.isEmpty() && random.nextDouble() < realFraction) {
+            String name = eligible.get(random.nextInt(eligible.size()));
+            List<TaskExample> pool = realTasks.get(name);
+            return new Draw(name, pool.get(0).options(), true, () -> pool.get(random.nextInt(pool.size())));
         }
-        Map<String, String> mapping = labelMapping(labels, real);
+        TaskSpec spec = kind == null ? synthetic.newTask(random, minClasses, maxClasses)
+                : synthetic.newTask(kind, random, minClasses, maxClasses);
+        SyntheticTasks generator = random.nextDouble() < burstFraction
+                ? new SyntheticTasks(lexicon.restrict(burstWords, random)) : synthetic;
+        boolean plain = plainFraction > 0 && random.nextDouble() < plainFraction; // no draw at 0: older streams unchanged
+        return new Draw(spec.name(), spec.labels(), false, () -> generator.example(spec, random, plain));
+    }
 
+    /** Demonstrations of {@code draw}'s task (some repeated), relabelled through {@code mapping}, as many as fit. */
+    private Sequence fill(Draw draw, Map<String, String> mapping) {
         List<TaskExample> demos = new ArrayList<>();
         List<Integer> ids = new ArrayList<>();
         List<Float> mask = new ArrayList<>();
         for (int guard = 0; guard < 10 * maxTokens; guard++) {
-            TaskExample e;
-            if (!demos.isEmpty() && random.nextDouble() < repeatProbability) {
-                e = demos.get(random.nextInt(demos.size()));
-            } else {
-                TaskExample raw = real ? pool.get(random.nextInt(pool.size())) : generator.example(spec, random, plain);
-                e = raw.relabel(mapping);
-            }
+            TaskExample e = !demos.isEmpty() && random.nextDouble() < repeatProbability
+                    ? demos.get(random.nextInt(demos.size()))
+                    : draw.examples().get().relabel(mapping);
             List<Integer> eIds = new ArrayList<>();
             List<Float> eMask = new ArrayList<>();
             appendDemonstration(e, eIds, eMask);
@@ -165,12 +166,11 @@ public final class CorpusSampler {
             mask.addAll(eMask);
             demos.add(e);
         }
-        int[] idArray = ids.stream().mapToInt(Integer::intValue).toArray();
         float[] maskArray = new float[mask.size()];
         for (int i = 0; i < maskArray.length; i++) {
             maskArray[i] = mask.get(i);
         }
-        return new Sequence(idArray, maskArray, name, List.copyOf(demos));
+        return new Sequence(ids.stream().mapToInt(Integer::intValue).toArray(), maskArray, draw.name(), List.copyOf(demos));
     }
 
     /** A kind drawn uniformly from those whose class range meets the sampler's. */
@@ -285,163 +285,5 @@ public final class CorpusSampler {
             throw new IllegalStateException("tokenizer does not keep '" + token + "' as one token");
         }
         return ids[0];
-    }
-
-    /** Options for {@link CorpusSampler}; defaults in brackets. */
-    public static final class Builder {
-        private final HuggingFaceTokenizer tokenizer;
-        private final Lexicon lexicon;
-        private Map<String, List<TaskExample>> realTasks = Map.of();
-        private java.util.Set<Family> kinds;
-        private Map<String, Family> realFamilies = Map.of();
-        private List<String> remapPool;
-        private double realFraction = 0.25;
-        private double remapFraction = 0.3;
-        private double shuffleFraction = 0.2;
-        private double repeatProbability = 0.1;
-        private int minClasses = 2;
-        private int maxClasses = 4;
-        private int maxTokens = 224;
-        private long seed = 1;
-        private double burstFraction;
-        private int burstWords = 2;
-        private double plainFraction;
-        private double lookbackFraction;
-
-        private Builder(HuggingFaceTokenizer tokenizer, Lexicon lexicon) {
-            this.tokenizer = tokenizer;
-            this.lexicon = lexicon;
-        }
-
-        /** The real meta-training tasks by name [none: all synthetic]. */
-        public Builder optRealTasks(Map<String, List<TaskExample>> tasks) {
-            tasks.forEach((n, l) -> {
-                if (l.isEmpty()) {
-                    throw new IllegalArgumentException("real task " + n + " has no examples");
-                }
-            });
-            this.realTasks = tasks;
-            return this;
-        }
-
-        /**
-         * Draws each sequence's kind of rule uniformly from {@code kinds} (balanced families), then a real task of
-         * that kind ({@code realFamilies} names each real task's kind; real tasks of other kinds are never used)
-         * with probability {@link #optRealFraction}, else a synthetic one [unset: real tasks chosen uniformly, then
-         * synthetic families in the proportions of the meta-training set, {@link SyntheticTasks#FAMILY_MIX}].
-         */
-        public Builder optKinds(java.util.Collection<Family> kinds, Map<String, Family> realFamilies) {
-            if (kinds.isEmpty()) {
-                throw new IllegalArgumentException("no task kinds to train on");
-            }
-            this.kinds = java.util.EnumSet.copyOf(kinds);
-            this.realFamilies = Map.copyOf(realFamilies);
-            return this;
-        }
-
-        /** Share of sequences from real tasks, the rest synthetic [0.25]. */
-        public Builder optRealFraction(double f) {
-            this.realFraction = fraction("realFraction", f);
-            return this;
-        }
-
-        /** Share of sequences whose label words are replaced by fresh random words [0.3]. */
-        public Builder optRemapFraction(double f) {
-            this.remapFraction = fraction("remapFraction", f);
-            return this;
-        }
-
-        /** Share of the real-task sequences not remapped whose label words are permuted among themselves [0.2]. */
-        public Builder optShuffleFraction(double f) {
-            this.shuffleFraction = fraction("shuffleFraction", f);
-            return this;
-        }
-
-        /** Words fresh labels are drawn from [the lexicon's label words]. */
-        public Builder optRemapPool(List<String> words) {
-            this.remapPool = List.copyOf(words);
-            return this;
-        }
-
-        /**
-         * Share of synthetic sequences that are "bursty": each category limited to {@code words} content words for
-         * the whole sequence, so the query's content word recurs in earlier demonstrations [0: none].
-         */
-        public Builder optBurst(double fraction, int words) {
-            this.burstFraction = fraction("burstFraction", fraction);
-            if (words < 1) {
-                throw new IllegalArgumentException("burst words must be at least 1, got " + words);
-            }
-            this.burstWords = words;
-            return this;
-        }
-
-        /** Share of synthetic sequences whose sentences hold only the words the task's rule reads [0]. */
-        public Builder optPlainFraction(double f) {
-            this.plainFraction = fraction("plainFraction", f);
-            return this;
-        }
-
-        /**
-         * Share of look-back sequences [0]: triples {@code a z a} with the loss on the third token, which train a
-         * previous-token head directly (see {@link CorpusSampler#lookback}).
-         */
-        public Builder optLookbackFraction(double f) {
-            this.lookbackFraction = fraction("lookbackFraction", f);
-            return this;
-        }
-
-        /** Chance that a demonstration repeats an earlier one of the same sequence [0.1]. */
-        public Builder optRepeatProbability(double p) {
-            this.repeatProbability = fraction("repeatProbability", p);
-            return this;
-        }
-
-        /** Fewest classes per task [2]. */
-        public Builder optMinClasses(int n) {
-            this.minClasses = n;
-            return this;
-        }
-
-        /** Most classes per task, for a curriculum [4]. */
-        public Builder optMaxClasses(int n) {
-            this.maxClasses = n;
-            return this;
-        }
-
-        /** Longest sequence in tokens [224]. */
-        public Builder optMaxTokens(int n) {
-            if (n < 8) {
-                throw new IllegalArgumentException("maxTokens must be at least 8, got " + n);
-            }
-            this.maxTokens = n;
-            return this;
-        }
-
-        /** Seed of the whole stream [1]. */
-        public Builder optSeed(long seed) {
-            this.seed = seed;
-            return this;
-        }
-
-        public CorpusSampler build() {
-            if (minClasses < 2 || maxClasses < minClasses) {
-                throw new IllegalArgumentException("need 2 <= minClasses <= maxClasses, got "
-                        + minClasses + ", " + maxClasses);
-            }
-            List<String> pool = remapPool != null ? remapPool : lexicon.labels();
-            if (pool.size() < maxClasses) {
-                throw new IllegalArgumentException("remap pool of " + pool.size() + " words is smaller than "
-                        + maxClasses + " classes");
-            }
-            return new CorpusSampler(this);
-        }
-
-        private static double fraction(String name, double f) {
-            if (!(f >= 0 && f <= 1)) {
-                throw new IllegalArgumentException(name + " must be in [0, 1], got " + f);
-            }
-            return f;
-        }
     }
 }

@@ -22,6 +22,7 @@ import io.metalprompt.lm.LanguageModel;
 import io.metalprompt.lm.LmSettings;
 import io.metalprompt.lm.ModelConfig;
 import io.metalprompt.tasks.CorpusSampler;
+import io.metalprompt.tasks.CorpusSamplerBuilder;
 import io.metalprompt.tasks.Family;
 import io.metalprompt.tasks.Lexicon;
 import io.metalprompt.tasks.TaskExample;
@@ -167,7 +168,7 @@ public final class BaseLmTrainer {
 
     private CorpusSampler sampler(HuggingFaceTokenizer tokenizer, Lexicon lexicon, Map<String, List<TaskExample>> real,
                                   Map<String, Family> realFamilies, boolean curriculum, long seed) {
-        CorpusSampler.Builder b = CorpusSampler.builder(tokenizer, lexicon);
+        CorpusSamplerBuilder b = CorpusSampler.builder(tokenizer, lexicon);
         if (!o.kinds().isEmpty()) {
             b.optKinds(o.kinds(), realFamilies);
         }

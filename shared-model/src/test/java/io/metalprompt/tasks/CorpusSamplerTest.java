@@ -33,7 +33,7 @@ class CorpusSamplerTest {
         tokenizer.close();
     }
 
-    private static CorpusSampler.Builder sampler() {
+    private static CorpusSamplerBuilder sampler() {
         return CorpusSampler.builder(tokenizer, TestData.lexicon()).optRealTasks(TestData.trainTasks());
     }
 
