@@ -44,7 +44,7 @@ import io.metalprompt.events.PromptEvent;
 import io.metalprompt.events.PromptReady;
 import io.metalprompt.events.TaskRegistered;
 import io.metalprompt.events.Topics;
-import io.metalprompt.prompt.PromptDesign;
+import io.metalprompt.events.PromptDesign;
 import io.metalprompt.store.RedisConnector;
 import io.metalprompt.store.TaskRecord;
 import io.metalprompt.store.TaskStore;

@@ -17,7 +17,7 @@ import io.metalprompt.events.InferenceResult;
 import io.metalprompt.events.TaskDeleted;
 import io.metalprompt.events.TaskEvent;
 import io.metalprompt.events.TaskRegistered;
-import io.metalprompt.prompt.PromptDesign;
+import io.metalprompt.events.PromptDesign;
 
 /**
  * The gateway's use cases — register, read, delete, predict — in plain Java over the task store, the

@@ -32,7 +32,7 @@ import io.metalprompt.lm.LanguageModel;
 import io.metalprompt.lm.LmTokenizer;
 import io.metalprompt.prompt.GeneratedPrompt;
 import io.metalprompt.prompt.PromptArtifact;
-import io.metalprompt.prompt.PromptDesign;
+import io.metalprompt.events.PromptDesign;
 import io.metalprompt.prompt.PromptGenerator;
 import io.metalprompt.prompt.TaskExamples;
 import io.metalprompt.store.TaskStore;

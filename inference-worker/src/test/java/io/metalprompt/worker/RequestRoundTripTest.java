@@ -29,7 +29,7 @@ import io.metalprompt.events.InferenceRequest;
 import io.metalprompt.events.InferenceResult;
 import io.metalprompt.events.TaskRegistered;
 import io.metalprompt.events.Topics;
-import io.metalprompt.prompt.PromptDesign;
+import io.metalprompt.events.PromptDesign;
 import io.metalprompt.store.TaskStore;
 import io.metalprompt.testing.TestInfrastructure;
 import io.metalprompt.testing.TinyModelsTestResource;

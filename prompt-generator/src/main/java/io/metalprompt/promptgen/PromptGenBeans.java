@@ -15,7 +15,7 @@ import io.metalprompt.lm.LanguageModel;
 import io.metalprompt.lm.LmSettings;
 import io.metalprompt.lm.LmTokenizer;
 import io.metalprompt.lm.ModelLoadException;
-import io.metalprompt.prompt.PromptDesign;
+import io.metalprompt.events.PromptDesign;
 import io.metalprompt.prompt.PromptGenerator;
 import io.metalprompt.store.RedisConnector;
 import io.metalprompt.store.TaskStore;

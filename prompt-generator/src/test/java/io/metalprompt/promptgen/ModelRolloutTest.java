@@ -41,7 +41,7 @@ import io.metalprompt.models.ModelPublisher;
 import io.metalprompt.models.ModelStore;
 import io.metalprompt.models.ModelVersion;
 import io.metalprompt.prompt.PromptArtifact;
-import io.metalprompt.prompt.PromptDesign;
+import io.metalprompt.events.PromptDesign;
 import io.metalprompt.prompt.PromptGenerator;
 import io.metalprompt.store.RedisConnector;
 import io.metalprompt.store.RolloutStore;

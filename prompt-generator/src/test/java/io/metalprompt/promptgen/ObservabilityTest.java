@@ -24,7 +24,7 @@ import io.metalprompt.events.EventCodec;
 import io.metalprompt.events.Example;
 import io.metalprompt.events.TaskRegistered;
 import io.metalprompt.events.Topics;
-import io.metalprompt.prompt.PromptDesign;
+import io.metalprompt.events.PromptDesign;
 import io.metalprompt.testing.TestInfrastructure;
 import io.metalprompt.testing.TinyModelsTestResource;
 import io.quarkus.test.common.QuarkusTestResource;

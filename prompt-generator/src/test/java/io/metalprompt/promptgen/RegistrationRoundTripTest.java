@@ -22,7 +22,7 @@ import io.metalprompt.events.PromptEvent;
 import io.metalprompt.events.PromptReady;
 import io.metalprompt.events.TaskRegistered;
 import io.metalprompt.events.Topics;
-import io.metalprompt.prompt.PromptDesign;
+import io.metalprompt.events.PromptDesign;
 import io.metalprompt.testing.TestInfrastructure;
 import io.metalprompt.testing.TinyModelsTestResource;
 import io.quarkus.test.common.QuarkusTestResource;

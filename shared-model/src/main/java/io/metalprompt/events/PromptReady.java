@@ -2,8 +2,6 @@ package io.metalprompt.events;
 
 import java.time.Instant;
 
-import io.metalprompt.prompt.PromptDesign;
-
 /**
  * A prompt is stored in Redis under ({@code taskId}, {@code pgmVersion}). {@code promptText} is the readable
  * prompt of the DISCRETE design, null for the others.

@@ -3,8 +3,6 @@ package io.metalprompt.events;
 import java.time.Instant;
 import java.util.List;
 
-import io.metalprompt.prompt.PromptDesign;
-
 /**
  * A user's task: its examples become a prompt in one PGM pass. The last {@code demonstrations} examples
  * stay as XL demonstrations in front of every request; the others (XP) go to the PGM.

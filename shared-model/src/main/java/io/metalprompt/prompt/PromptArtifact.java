@@ -18,6 +18,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import io.metalprompt.events.PromptDesign;
 import io.metalprompt.lm.ModelLoadException;
 import io.metalprompt.lm.Safetensors;
 

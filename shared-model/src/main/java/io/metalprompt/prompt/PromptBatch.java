@@ -1,6 +1,7 @@
 package io.metalprompt.prompt;
 
 import ai.djl.ndarray.NDArray;
+import io.metalprompt.events.PromptDesign;
 import io.metalprompt.lm.KvCache;
 
 /**

@@ -25,6 +25,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.metalprompt.events.PromptDesign;
 import io.metalprompt.lm.ForwardInput;
 import io.metalprompt.lm.ForwardOutput;
 import io.metalprompt.lm.KvCache;

@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.metalprompt.events.PromptDesign;
 import io.metalprompt.lm.ForwardInput;
 import io.metalprompt.lm.LanguageModel;
 

@@ -13,6 +13,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import io.metalprompt.events.PromptDesign;
 import io.metalprompt.lm.ForwardInput;
 import io.metalprompt.lm.KvCache;
 import io.metalprompt.lm.LanguageModel;

@@ -3,7 +3,7 @@ package io.metalprompt.store;
 import java.time.Instant;
 import java.util.List;
 
-import io.metalprompt.prompt.PromptDesign;
+import io.metalprompt.events.PromptDesign;
 
 /**
  * What the system knows of a task (Redis hash {@code metal:task:{id}}). {@code status} is {@code pending},

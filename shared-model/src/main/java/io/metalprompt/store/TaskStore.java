@@ -19,7 +19,7 @@ import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.metalprompt.events.EventCodec;
 import io.metalprompt.events.TaskRegistered;
-import io.metalprompt.prompt.PromptDesign;
+import io.metalprompt.events.PromptDesign;
 
 /**
  * Tasks and their prompt artifacts in Redis (keys in {@code docs/architecture.md}):

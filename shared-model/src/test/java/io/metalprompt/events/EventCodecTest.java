@@ -11,8 +11,6 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
-import io.metalprompt.prompt.PromptDesign;
-
 class EventCodecTest {
 
     private static final Instant NOW = Instant.parse("2026-11-26T06:00:00Z");

@@ -17,6 +17,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import io.metalprompt.eval.Evaluator;
 import io.metalprompt.eval.Metrics;
+import io.metalprompt.events.PromptDesign;
 import io.metalprompt.lm.BatchScorer;
 import io.metalprompt.lm.ForwardInput;
 import io.metalprompt.lm.KvCache;

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import io.metalprompt.events.PromptDesign;
 import io.metalprompt.lm.LanguageModel;
 import io.metalprompt.lm.LmFixtures;
 import io.metalprompt.lm.LmSettings;

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import io.metalprompt.events.PromptDesign;
 import io.metalprompt.lm.KvCache;
 import io.metalprompt.lm.LanguageModel;
 import io.metalprompt.lm.LmFixtures;

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
+import io.metalprompt.events.PromptDesign;
 import io.metalprompt.lm.ForwardInput;
 import io.metalprompt.lm.KvCache;
 import io.metalprompt.lm.LanguageModel;

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import io.metalprompt.events.PromptDesign;
 import io.metalprompt.lm.LanguageModel;
 import io.metalprompt.lm.LmFixtures;
 import io.metalprompt.lm.LmSettings;

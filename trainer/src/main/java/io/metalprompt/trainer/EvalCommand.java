@@ -19,7 +19,7 @@ import io.metalprompt.eval.TaskConditioner;
 import io.metalprompt.lm.LanguageModel;
 import io.metalprompt.lm.LmSettings;
 import io.metalprompt.lm.LmTokenizer;
-import io.metalprompt.prompt.PromptDesign;
+import io.metalprompt.events.PromptDesign;
 import io.metalprompt.tasks.TaskConfig;
 import io.metalprompt.tasks.TaskRoot;
 import picocli.CommandLine.Command;

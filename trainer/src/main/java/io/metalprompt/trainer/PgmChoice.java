@@ -11,7 +11,7 @@ import io.metalprompt.lm.LmTokenizer;
 import io.metalprompt.lm.ModelLoadException;
 import io.metalprompt.prompt.GeneratedPrompt;
 import io.metalprompt.prompt.PromptConditioner;
-import io.metalprompt.prompt.PromptDesign;
+import io.metalprompt.events.PromptDesign;
 import io.metalprompt.prompt.PromptGenerator;
 import io.metalprompt.prompt.PromptTuner;
 import io.metalprompt.tasks.TaskExample;

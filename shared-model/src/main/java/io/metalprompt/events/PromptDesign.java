@@ -1,4 +1,4 @@
-package io.metalprompt.prompt;
+package io.metalprompt.events;
 
 /** Where the generated prompt is read from the PGM's padding positions, and how the target LM takes it. */
 public enum PromptDesign {
