@@ -14,7 +14,6 @@ import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
-import io.metalprompt.eval.Evaluator;
 import io.metalprompt.events.Example;
 import io.metalprompt.events.InferenceRequest;
 import io.metalprompt.events.InferenceResult;
@@ -97,7 +96,7 @@ class InferenceEngineTest {
                          PromptConditioner.xl(TaskExamples.of(t), 2))) {
                 List<BatchScorer.Query> queries = new ArrayList<>();
                 for (String input : inputs) {
-                    queries.add(new BatchScorer.Query(prefix, tokenizer.encode(Evaluator.queryText(input, true)), options));
+                    queries.add(new BatchScorer.Query(prefix, tokenizer.encode(IclFormat.queryText(input, true)), options));
                 }
                 double[][] expected = new BatchScorer(model).score(queries);
                 for (int i = 0; i < inputs.size(); i++) {

@@ -11,6 +11,7 @@ import io.metalprompt.lm.ForwardOutput;
 import io.metalprompt.lm.KvCache;
 import io.metalprompt.lm.LanguageModel;
 import io.metalprompt.lm.LmTokenizer;
+import io.metalprompt.prompt.TaskConditioner;
 import io.metalprompt.tasks.TaskExample;
 import io.metalprompt.text.IclFormat;
 

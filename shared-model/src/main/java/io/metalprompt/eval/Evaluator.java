@@ -11,6 +11,7 @@ import io.metalprompt.lm.BatchScorer;
 import io.metalprompt.lm.KvCache;
 import io.metalprompt.lm.LanguageModel;
 import io.metalprompt.lm.LmTokenizer;
+import io.metalprompt.prompt.TaskConditioner;
 import io.metalprompt.tasks.TaskConfig;
 import io.metalprompt.tasks.TaskExample;
 import io.metalprompt.tasks.TaskLoader;
@@ -121,7 +122,7 @@ public final class Evaluator {
                 List<TaskExample> chunk = test.subList(from, Math.min(test.size(), from + QUERIES_PER_BATCH));
                 List<BatchScorer.Query> queries = new ArrayList<>();
                 for (TaskExample e : chunk) {
-                    long[] ids = tokenizer.encode(queryText(e.input(), prefix != null));
+                    long[] ids = tokenizer.encode(IclFormat.queryText(e.input(), prefix != null));
                     int longestOption = optionIds.stream().mapToInt(o -> o.length).max().orElse(0);
                     if (prefixLength + ids.length + longestOption > model.config().maxPositions()) {
                         throw new IllegalArgumentException("task " + e.task() + ": prefix (" + prefixLength
@@ -152,11 +153,6 @@ public final class Evaluator {
             total += a.size() * a.getDataType().getNumOfBytes();
         }
         return total;
-    }
-
-    /** The query as the model reads it after a prefix (joined with a space) or alone. */
-    public static String queryText(String input, boolean afterPrefix) {
-        return (afterPrefix ? IclFormat.JOINER : "") + IclFormat.renderQuery(input);
     }
 
     static int argMax(double[] v) {

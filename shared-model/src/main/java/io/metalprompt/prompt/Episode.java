@@ -2,7 +2,6 @@ package io.metalprompt.prompt;
 
 import java.util.List;
 
-import io.metalprompt.eval.Evaluator;
 import io.metalprompt.lm.LmTokenizer;
 import io.metalprompt.tasks.TaskExample;
 import io.metalprompt.text.IclFormat;
@@ -10,7 +9,7 @@ import io.metalprompt.text.IclFormat;
 /**
  * One meta-training episode, tokenized exactly as serving reads it: XP for the PGM
  * ({@link PromptGenerator#xpTokens}), XL as the demonstrations after the prompt, and queries as
- * {@link Evaluator#queryText} after a prefix with their answers as {@link IclFormat#renderAnswer}.
+ * {@link IclFormat#queryText} after a prefix with their answers as {@link IclFormat#renderAnswer}.
  *
  * @param xp      XP token ids (may be empty)
  * @param xl      XL token ids (may be empty)
@@ -31,7 +30,7 @@ public record Episode(long[] xp, long[] xl, List<long[]> queries, List<long[]> a
     public static Episode of(LmTokenizer tokenizer, List<TaskExample> xp, List<TaskExample> xl, List<TaskExample> queries) {
         return new Episode(PromptGenerator.xpTokens(xp, tokenizer),
                 xl.isEmpty() ? new long[0] : tokenizer.encode(IclFormat.renderDemonstrations(xl)),
-                queries.stream().map(q -> tokenizer.encode(Evaluator.queryText(q.input(), true))).toList(),
+                queries.stream().map(q -> tokenizer.encode(IclFormat.queryText(q.input(), true))).toList(),
                 queries.stream().map(q -> tokenizer.encode(IclFormat.renderAnswer(q.output()))).toList());
     }
 }

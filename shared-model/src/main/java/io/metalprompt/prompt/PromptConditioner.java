@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
-import io.metalprompt.eval.TaskConditioner;
 import io.metalprompt.lm.ForwardInput;
 import io.metalprompt.lm.KvCache;
 import io.metalprompt.lm.LanguageModel;

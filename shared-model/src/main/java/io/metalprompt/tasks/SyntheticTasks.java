@@ -184,7 +184,7 @@ public final class SyntheticTasks {
     }
 
     /** {@code k} distinct elements in random order. */
-    static <T> List<T> sample(List<T> from, int k, RandomGenerator random) {
+    public static <T> List<T> sample(List<T> from, int k, RandomGenerator random) {
         List<T> copy = new ArrayList<>(from);
         for (int i = 0; i < k; i++) {
             Collections.swap(copy, i, i + random.nextInt(copy.size() - i));

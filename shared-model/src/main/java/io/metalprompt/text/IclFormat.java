@@ -51,6 +51,11 @@ public final class IclFormat {
         return input;
     }
 
+    /** The query as the model reads it after a prefix (joined with a space) or alone. */
+    public static String queryText(String input, boolean afterPrefix) {
+        return (afterPrefix ? JOINER : "") + renderQuery(input);
+    }
+
     /** {@code " {option}"}: the continuation whose likelihood is scored after the query. */
     public static String renderAnswer(String option) {
         return " " + option;

@@ -27,7 +27,6 @@ import io.metalprompt.lm.ForwardInput;
 import io.metalprompt.lm.LanguageModel;
 import io.metalprompt.lm.LmSettings;
 import io.metalprompt.lm.ModelConfig;
-import io.metalprompt.tasks.CorpusSampler;
 import io.metalprompt.tasks.Lexicon;
 import io.metalprompt.tasks.TaskExample;
 import io.metalprompt.tasks.TaskLoader;

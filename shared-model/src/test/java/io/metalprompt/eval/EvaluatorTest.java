@@ -34,7 +34,7 @@ class EvaluatorTest {
 
             List<String> expected = new ArrayList<>();
             for (TaskExample e : test) {
-                String context = IclFormat.renderDemonstrations(demos) + Evaluator.queryText(e.input(), true);
+                String context = IclFormat.renderDemonstrations(demos) + IclFormat.queryText(e.input(), true);
                 List<Scorer.OptionScore> s = new Scorer(model).score(tokenizer, context,
                         options.stream().map(IclFormat::renderAnswer).toList());
                 expected.add(options.get(Evaluator.argMax(s.stream().mapToDouble(Scorer.OptionScore::sum).toArray())));

@@ -50,7 +50,7 @@ class LlamaPgmTest {
                     List<TaskExample> xl = PromptConditioner.xl(ex, 1);
                     try (GeneratedPrompt p = g.generate(PromptConditioner.xp(ex, 1), tokenizer);
                          KvCache prefix = PromptConditioner.prefix(model, tokenizer, p, xl)) {
-                        long[] q = tokenizer.encode(Evaluator.queryText(query.input(), true));
+                        long[] q = tokenizer.encode(IclFormat.queryText(query.input(), true));
                         long[] option = tokenizer.encode(IclFormat.renderAnswer(query.options().get(0)));
                         double scored = new BatchScorer(model).score(List.of(new BatchScorer.Query(prefix, q, List.of(option))))[0][0];
                         double direct = direct(model, tokenizer, p, xl, q, option);

@@ -22,7 +22,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import io.metalprompt.eval.Evaluator;
 import io.metalprompt.events.PromptDesign;
 import io.metalprompt.lm.BatchScorer;
 import io.metalprompt.lm.ForwardInput;
@@ -105,7 +104,7 @@ class PromptGeneratorTest {
             }
 
             long[] xlIds = tokenizer.encode(IclFormat.renderDemonstrations(xl));
-            long[] q = tokenizer.encode(Evaluator.queryText(query.input(), true));
+            long[] q = tokenizer.encode(IclFormat.queryText(query.input(), true));
             List<long[]> options = query.options().stream().map(o -> tokenizer.encode(IclFormat.renderAnswer(o))).toList();
             double[] scored;
             try (KvCache prefix = PromptConditioner.prefix(model, tokenizer, prompt, xl)) {

@@ -65,7 +65,7 @@ class BaseLmTrainerTest {
         hits[10 - 1] = 1;                             // the first seen A right, the second wrong
         hits[2 - 1] = 1;                              // first answers are not counted, right or wrong
         assertEquals(0.5, BaseLmTrainer.seenAccuracy(
-                new io.metalprompt.tasks.CorpusSampler.Batch(ids, masks, new boolean[] {false}), hits, 15), 1e-9);
+                new CorpusSampler.Batch(ids, masks, new boolean[] {false}), hits, 15), 1e-9);
     }
 
     @Test
@@ -79,7 +79,7 @@ class BaseLmTrainerTest {
             hits[14 + j - 1] = 1;                     // every look-back answer right: must not lift the score
         }
         assertEquals(0.5, BaseLmTrainer.seenAccuracy(
-                new io.metalprompt.tasks.CorpusSampler.Batch(ids, masks, new boolean[] {false, true}), hits, 15), 1e-9);
+                new CorpusSampler.Batch(ids, masks, new boolean[] {false, true}), hits, 15), 1e-9);
     }
 
     @Test

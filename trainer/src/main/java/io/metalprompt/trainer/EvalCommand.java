@@ -15,7 +15,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.metalprompt.eval.Conditioners;
 import io.metalprompt.eval.Evaluator;
 import io.metalprompt.eval.Metrics;
-import io.metalprompt.eval.TaskConditioner;
+import io.metalprompt.prompt.TaskConditioner;
 import io.metalprompt.lm.LanguageModel;
 import io.metalprompt.lm.LmSettings;
 import io.metalprompt.lm.LmTokenizer;

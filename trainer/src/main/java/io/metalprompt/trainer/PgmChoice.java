@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 
-import io.metalprompt.eval.TaskConditioner;
+import io.metalprompt.prompt.TaskConditioner;
 import io.metalprompt.lm.KvCache;
 import io.metalprompt.lm.LanguageModel;
 import io.metalprompt.lm.LmTokenizer;

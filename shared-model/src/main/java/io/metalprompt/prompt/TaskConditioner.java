@@ -1,4 +1,4 @@
-package io.metalprompt.eval;
+package io.metalprompt.prompt;
 
 import java.util.List;
 

@@ -1,6 +1,10 @@
-package io.metalprompt.tasks;
+package io.metalprompt.train;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import io.metalprompt.tasks.Lexicon;
+import io.metalprompt.tasks.SyntheticTasks;
+import io.metalprompt.tasks.TaskExample;
+import io.metalprompt.tasks.TaskSpec;
 import io.metalprompt.text.IclFormat;
 import io.metalprompt.text.TokenizerBuilder;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package io.metalprompt.tasks;
+package io.metalprompt.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import io.metalprompt.tasks.Lexicon;
+import io.metalprompt.tasks.TaskExample;
+import io.metalprompt.tasks.TestData;
 import io.metalprompt.text.IclFormat;
 import io.metalprompt.text.Tokenizers;
 import java.util.HashMap;
