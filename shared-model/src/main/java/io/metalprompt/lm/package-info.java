@@ -6,7 +6,7 @@
  * (weights by HF name; embeddings, attention, MLP, block, final norm, head) driven by
  * {@link io.metalprompt.lm.ForwardInput} / {@link io.metalprompt.lm.ForwardOutput} with a
  * {@link io.metalprompt.lm.KvCache} and an optional {@link io.metalprompt.lm.ProjectionAdapter} (LoRA hook);
- * on top: {@link io.metalprompt.lm.LmTokenizer}, {@link io.metalprompt.lm.Scorer},
+ * on top: {@link io.metalprompt.lm.LmTokenizer}, {@link io.metalprompt.lm.BatchScorer},
  * {@link io.metalprompt.lm.Generator} and {@link io.metalprompt.lm.ReferenceCheck}.
  *
  * <p>Rules every caller should know:

@@ -8,11 +8,11 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
+import io.metalprompt.lm.BatchScorer;
 import io.metalprompt.lm.LanguageModel;
 import io.metalprompt.lm.LmFixtures;
 import io.metalprompt.lm.LmSettings;
 import io.metalprompt.lm.LmTokenizer;
-import io.metalprompt.lm.Scorer;
 import io.metalprompt.tasks.TaskConfig;
 import io.metalprompt.tasks.TaskExample;
 import io.metalprompt.tasks.TaskLoader;
@@ -35,9 +35,9 @@ class EvaluatorTest {
             List<String> expected = new ArrayList<>();
             for (TaskExample e : test) {
                 String context = IclFormat.renderDemonstrations(demos) + IclFormat.queryText(e.input(), true);
-                List<Scorer.OptionScore> s = new Scorer(model).score(tokenizer, context,
-                        options.stream().map(IclFormat::renderAnswer).toList());
-                expected.add(options.get(Evaluator.argMax(s.stream().mapToDouble(Scorer.OptionScore::sum).toArray())));
+                double[] s = new BatchScorer(model).score(List.of(new BatchScorer.Query(null, tokenizer.encode(context),
+                        options.stream().map(o -> tokenizer.encode(IclFormat.renderAnswer(o))).toList())))[0];
+                expected.add(options.get(Evaluator.argMax(s)));
             }
             Metrics.Score want = Metrics.score(options, test.stream().map(TaskExample::output).toList(), expected);
             Metrics.Score got = new Evaluator(model, tokenizer).evaluate(demos, test, Conditioners.icl(model, tokenizer));

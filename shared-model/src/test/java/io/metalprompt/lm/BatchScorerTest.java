@@ -2,18 +2,22 @@ package io.metalprompt.lm;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
-/** Scoring behind a cached prefix, in mixed batches, equals scoring the whole text in one pass. */
+/**
+ * A row's score is the sum of per-token log-probs read off one plain forward pass of the whole text; scoring behind a
+ * cached prefix, in mixed batches, gives the same numbers.
+ */
 class BatchScorerTest {
 
     static List<Path> models() {
@@ -36,14 +40,40 @@ class BatchScorerTest {
     }
 
     private static double[] fullContext(LanguageModel model, long[] prefix, long[] query) {
-        long[] context = prefix == null ? query : concat(prefix, query);
-        return new Scorer(model).score(context, OPTIONS).stream().mapToDouble(Scorer.OptionScore::sum).toArray();
+        long[] context = prefix == null ? query : BatchConsistencyTest.concat(prefix, query);
+        return OPTIONS.stream().mapToDouble(option -> plainForwardLogLikelihood(model, context, option)).toArray();
     }
 
-    private static long[] concat(long[] a, long[] b) {
-        long[] r = Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, r, a.length, b.length);
-        return r;
+    /** The reference: log p(option | context) summed over the option's tokens, from one forward of context + option. */
+    static double plainForwardLogLikelihood(LanguageModel model, long[] context, long[] option) {
+        long[] ids = BatchConsistencyTest.concat(context, option);
+        try (NDManager m = model.manager().newSubManager()) {
+            NDArray logp = model.forward(ForwardInput.builder()
+                    .setTokens(m.create(ids, new Shape(1, ids.length)), null).build()).logits().logSoftmax(-1);
+            double sum = 0;
+            for (int j = 0; j < option.length; j++) {
+                sum += logp.getFloat(0, context.length - 1 + j, option[j]);
+            }
+            return sum;
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("models")
+    void optionScoreIsSumOfTokenLogProbsFromFullLogits(Path dir) {
+        try (LanguageModel model = LanguageModel.load(dir, LmSettings.cpu());
+             LmTokenizer tok = LmTokenizer.load(dir)) {
+            long[] context = tok.encode("Review: terrible plot acting. Sentiment:");
+            List<long[]> options = List.of(tok.encode(" negative"), tok.encode(" positive and happy"), new long[] {65},
+                    tok.encode(" meh"));
+            double[] scores = new BatchScorer(model).score(List.of(new BatchScorer.Query(null, context, options)))[0];
+            assertEquals(options.size(), scores.length);
+            for (int i = 0; i < options.size(); i++) {
+                assertEquals(plainForwardLogLikelihood(model, context, options.get(i)), scores[i], 1e-4,
+                        dir.getFileName() + " option " + i);
+            }
+            assertThrows(IllegalArgumentException.class, () -> new BatchScorer.Query(null, new long[0], options));
+        }
     }
 
     @ParameterizedTest
