@@ -18,8 +18,8 @@ import io.lettuce.core.ScanCursor;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.metalprompt.events.EventCodec;
-import io.metalprompt.events.TaskRegistered;
 import io.metalprompt.events.PromptDesign;
+import io.metalprompt.events.TaskRegistered;
 
 /**
  * Tasks and their prompt artifacts in Redis (keys in {@code docs/architecture.md}):

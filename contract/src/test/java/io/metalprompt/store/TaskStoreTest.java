@@ -15,8 +15,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import io.metalprompt.events.Example;
-import io.metalprompt.events.TaskRegistered;
 import io.metalprompt.events.PromptDesign;
+import io.metalprompt.events.TaskRegistered;
 import io.metalprompt.testing.TestInfrastructure;
 
 /** Against a real Redis: a task's life from pending to ready (or failed) to deleted. */

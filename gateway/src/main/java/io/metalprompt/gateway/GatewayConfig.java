@@ -3,6 +3,7 @@ package io.metalprompt.gateway;
 import java.time.Duration;
 import java.util.Optional;
 
+import io.metalprompt.service.RedisSettings;
 import io.quarkus.runtime.configuration.MemorySize;
 
 import io.smallrye.config.ConfigMapping;
@@ -12,19 +13,10 @@ import io.smallrye.config.WithDefault;
 @ConfigMapping(prefix = "metal")
 public interface GatewayConfig {
 
-    Redis redis();
+    /** {@code metal.redis.*}: the group every service shares. */
+    RedisSettings redis();
 
     Gateway gateway();
-
-    interface Redis {
-        /** Redis server holding prompts and task metadata. Env: {@code METAL_REDIS_URL}. */
-        @WithDefault("redis://127.0.0.1:16379")
-        String url();
-
-        /** Timeout of one Redis command (and of connecting). Env: {@code METAL_REDIS_TIMEOUT}. */
-        @WithDefault("2s")
-        Duration timeout();
-    }
 
     interface Gateway {
         /** Most examples one task may register. Env: {@code METAL_GATEWAY_MAX_EXAMPLES_PER_TASK}. */

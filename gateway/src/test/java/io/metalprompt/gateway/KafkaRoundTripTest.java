@@ -25,6 +25,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.StringSerializer;
 import jakarta.inject.Inject;
@@ -43,13 +44,12 @@ import io.metalprompt.events.TaskEvent;
 import io.metalprompt.events.TaskRegistered;
 import io.metalprompt.events.Topics;
 import io.metalprompt.testing.KafkaRedisTestResource;
-import io.metalprompt.testing.TestInfrastructure;
+import io.metalprompt.testing.KafkaTest;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.smallrye.reactive.messaging.kafka.companion.ConsumerBuilder;
 import io.smallrye.reactive.messaging.kafka.companion.ConsumerTask;
-import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
 import io.smallrye.reactive.messaging.kafka.reply.KafkaRequestReply;
 
 /**
@@ -59,9 +59,8 @@ import io.smallrye.reactive.messaging.kafka.reply.KafkaRequestReply;
  */
 @QuarkusTest
 @QuarkusTestResource(KafkaRedisTestResource.class)
-class KafkaRoundTripTest {
+class KafkaRoundTripTest extends KafkaTest {
 
-    private KafkaCompanion companion;
     private ConsumerTask<String, String> replier;
     private KafkaProducer<String, String> producer;
 
@@ -71,7 +70,6 @@ class KafkaRoundTripTest {
     @BeforeEach
     void connect() {
         inferenceClient.awaitReplyAssignment(Duration.ofSeconds(60));
-        companion = new KafkaCompanion(TestInfrastructure.get().kafkaBootstrap(), Duration.ofSeconds(30));
     }
 
     @AfterEach
@@ -82,15 +80,10 @@ class KafkaRoundTripTest {
         if (producer != null) {
             producer.close();
         }
-        companion.close();
     }
 
     private ConsumerRecord<String, String> lastRecordFor(String taskId, int count) {
-        return companion.consumeStrings().withGroupId("it-" + UUID.randomUUID())
-                .withOffsetReset(OffsetResetStrategy.EARLIEST)
-                .fromTopics(Topics.TASK_REGISTRATIONS, m -> m.filter(r -> taskId.equals(r.key())))
-                .awaitRecords(count, Duration.ofSeconds(30))
-                .getLastRecord();
+        return records(Topics.TASK_REGISTRATIONS, withKey(taskId), count, IsolationLevel.READ_UNCOMMITTED).get(count - 1);
     }
 
     @Test

@@ -30,15 +30,15 @@ import io.metalprompt.events.InferenceRequest;
 import io.metalprompt.events.InferenceResult;
 import io.metalprompt.events.Prediction;
 import io.metalprompt.events.Topics;
+import io.metalprompt.testing.CollectedSpans;
 import io.metalprompt.testing.KafkaRedisTestResource;
-import io.metalprompt.testing.TestInfrastructure;
+import io.metalprompt.testing.KafkaTest;
 import io.opentelemetry.api.trace.SpanKind;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.smallrye.reactive.messaging.kafka.companion.ConsumerBuilder;
 import io.smallrye.reactive.messaging.kafka.companion.ConsumerTask;
-import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
 
 /**
  * The gateway's observability over a real broker: after traffic, /q/metrics has the metrics docs/observability.md
@@ -46,9 +46,8 @@ import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
  */
 @QuarkusTest
 @QuarkusTestResource(KafkaRedisTestResource.class)
-class ObservabilityTest {
+class ObservabilityTest extends KafkaTest {
 
-    private KafkaCompanion companion;
     private ConsumerTask<String, String> replier;
     private KafkaProducer<String, String> producer;
     private final List<ConsumerRecord<String, String>> requests = new CopyOnWriteArrayList<>();
@@ -62,7 +61,6 @@ class ObservabilityTest {
     @BeforeEach
     void connect() {
         inferenceClient.awaitReplyAssignment(Duration.ofSeconds(60));
-        companion = new KafkaCompanion(TestInfrastructure.get().kafkaBootstrap(), Duration.ofSeconds(30));
     }
 
     @AfterEach
@@ -73,7 +71,6 @@ class ObservabilityTest {
         if (producer != null) {
             producer.close();
         }
-        companion.close();
     }
 
     /** Answers every request of {@code taskId} as the worker would, and keeps the request records. */

@@ -11,8 +11,8 @@ import org.jboss.logging.Logger;
 
 import io.metalprompt.events.Events;
 import io.metalprompt.events.InferenceRequest;
-import io.metalprompt.events.InferenceResult;
 import io.metalprompt.events.InferenceResult.Status;
+import io.metalprompt.events.InferenceResult;
 import io.metalprompt.events.Prediction;
 import io.metalprompt.lm.BatchScorer;
 import io.metalprompt.lm.LmTokenizer;

@@ -7,10 +7,10 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
+import io.metalprompt.events.PromptDesign;
 import io.metalprompt.lm.LanguageModel;
 import io.metalprompt.lm.LmSettings;
 import io.metalprompt.prompt.LoraAdapter;
-import io.metalprompt.events.PromptDesign;
 import io.metalprompt.prompt.PromptGenerator;
 import io.metalprompt.prompt.TrainablePadding;
 

@@ -1,4 +1,4 @@
-package io.metalprompt.gateway;
+package io.metalprompt.testing;
 
 import java.time.Duration;
 import java.util.Collection;
@@ -12,7 +12,7 @@ import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 
-/** The tests' trace collector: every span the gateway exports, kept in memory. */
+/** The tests' trace collector: every span the service under test exports, kept in memory (inject it to read them). */
 @Singleton
 public class CollectedSpans implements SpanExporter {
 

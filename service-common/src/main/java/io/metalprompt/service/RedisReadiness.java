@@ -1,4 +1,4 @@
-package io.metalprompt.gateway;
+package io.metalprompt.service;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;

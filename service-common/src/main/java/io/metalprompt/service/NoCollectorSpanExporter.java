@@ -1,4 +1,4 @@
-package io.metalprompt.promptgen;
+package io.metalprompt.service;
 
 import java.util.Collection;
 

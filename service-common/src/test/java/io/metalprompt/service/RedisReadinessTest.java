@@ -1,4 +1,4 @@
-package io.metalprompt.promptgen;
+package io.metalprompt.service;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
