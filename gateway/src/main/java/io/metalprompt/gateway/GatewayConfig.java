@@ -3,18 +3,18 @@ package io.metalprompt.gateway;
 import java.time.Duration;
 import java.util.Optional;
 
-import io.metalprompt.service.RedisSettings;
+import io.metalprompt.service.ServiceConfig;
 import io.quarkus.runtime.configuration.MemorySize;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
-/** Every setting of the gateway, under the {@code metal.} prefix (environment: {@code METAL_...}). */
+/**
+ * Every setting of the gateway, under the {@code metal.} prefix (environment: {@code METAL_...}); {@code redis()} comes
+ * from {@link ServiceConfig}.
+ */
 @ConfigMapping(prefix = "metal")
-public interface GatewayConfig {
-
-    /** {@code metal.redis.*}: the group every service shares. */
-    RedisSettings redis();
+public interface GatewayConfig extends ServiceConfig {
 
     Gateway gateway();
 

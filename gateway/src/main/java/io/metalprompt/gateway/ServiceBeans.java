@@ -8,7 +8,6 @@ import jakarta.enterprise.inject.Produces;
 
 import org.jboss.logging.Logger;
 
-import io.metalprompt.service.RedisSettings;
 import io.metalprompt.store.ApiKeys;
 import io.metalprompt.store.RedisConnector;
 import io.metalprompt.store.TaskStore;
@@ -22,12 +21,6 @@ import io.quarkus.runtime.Startup;
 public class ServiceBeans {
 
     private static final Logger LOG = Logger.getLogger(ServiceBeans.class);
-
-    /** The shared Redis beans' settings ({@code metal.redis}). */
-    @Produces
-    RedisSettings redisSettings(GatewayConfig config) {
-        return config.redis();
-    }
 
     @Produces
     @ApplicationScoped

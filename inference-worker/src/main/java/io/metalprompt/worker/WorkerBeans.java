@@ -8,8 +8,6 @@ import jakarta.enterprise.inject.Produces;
 import io.metalprompt.lm.BatchScorer;
 import io.metalprompt.lm.LanguageModel;
 import io.metalprompt.lm.LmTokenizer;
-import io.metalprompt.service.RedisSettings;
-import io.metalprompt.service.model.ModelSettings;
 import io.metalprompt.store.TaskStore;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -22,18 +20,6 @@ import io.micrometer.core.instrument.Timer;
  */
 @ApplicationScoped
 public class WorkerBeans {
-
-    /** The shared Redis beans' settings ({@code metal.redis}). */
-    @Produces
-    RedisSettings redisSettings(WorkerConfig config) {
-        return config.redis();
-    }
-
-    /** The shared model beans' settings ({@code metal.model}). */
-    @Produces
-    ModelSettings modelSettings(WorkerConfig config) {
-        return config.model();
-    }
 
     @Produces
     @ApplicationScoped

@@ -1,19 +1,16 @@
 package io.metalprompt.worker;
 
-import io.metalprompt.service.RedisSettings;
-import io.metalprompt.service.model.ModelSettings;
+import io.metalprompt.service.ServiceConfig;
+import io.metalprompt.service.model.ModelServiceConfig;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
-/** Every setting of the inference-worker, under the {@code metal.} prefix (environment: {@code METAL_...}). */
+/**
+ * Every setting of the inference-worker, under the {@code metal.} prefix (environment: {@code METAL_...});
+ * {@code redis()} and {@code model()} (the frozen target LM) come from {@link ServiceConfig} and {@link ModelServiceConfig}.
+ */
 @ConfigMapping(prefix = "metal")
-public interface WorkerConfig {
-
-    /** {@code metal.redis.*}: the group every service shares. */
-    RedisSettings redis();
-
-    /** {@code metal.model.*}: the frozen target LM. */
-    ModelSettings model();
+public interface WorkerConfig extends ServiceConfig, ModelServiceConfig {
 
     Serving serving();
 

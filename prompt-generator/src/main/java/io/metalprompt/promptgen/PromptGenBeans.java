@@ -15,8 +15,6 @@ import io.metalprompt.lm.LanguageModel;
 import io.metalprompt.lm.LmTokenizer;
 import io.metalprompt.lm.ModelLoadException;
 import io.metalprompt.prompt.PromptGenerator;
-import io.metalprompt.service.RedisSettings;
-import io.metalprompt.service.model.ModelSettings;
 import io.metalprompt.store.TaskStore;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -27,18 +25,6 @@ import io.micrometer.core.instrument.MeterRegistry;
  */
 @ApplicationScoped
 public class PromptGenBeans {
-
-    /** The shared Redis beans' settings ({@code metal.redis}). */
-    @Produces
-    RedisSettings redisSettings(PromptGeneratorConfig config) {
-        return config.redis();
-    }
-
-    /** The shared model beans' settings ({@code metal.model}): the base LM. */
-    @Produces
-    ModelSettings modelSettings(PromptGeneratorConfig config) {
-        return config.model();
-    }
 
     @Produces
     @ApplicationScoped

@@ -2,18 +2,21 @@ package io.metalprompt.promptgen;
 
 import java.time.Duration;
 
-import io.metalprompt.service.RedisSettings;
+import io.metalprompt.service.ServiceConfig;
+import io.metalprompt.service.model.ModelServiceConfig;
 import io.metalprompt.service.model.ModelSettings;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
-/** Every setting of the prompt-generator, under the {@code metal.} prefix (environment: {@code METAL_...}). */
+/**
+ * Every setting of the prompt-generator, under the {@code metal.} prefix (environment: {@code METAL_...});
+ * {@code redis()} comes from {@link ServiceConfig}, {@code model()} extends the group of {@link ModelServiceConfig}.
+ */
 @ConfigMapping(prefix = "metal")
-public interface PromptGeneratorConfig {
+public interface PromptGeneratorConfig extends ServiceConfig, ModelServiceConfig {
 
-    /** {@code metal.redis.*}: the group every service shares. */
-    RedisSettings redis();
-
+    /** The base LM ({@link ModelServiceConfig}) and the PGMs. */
+    @Override
     Model model();
 
     Rollout rollout();

@@ -9,15 +9,15 @@ import io.metalprompt.store.TaskStore;
 
 /**
  * The service's one Redis connector (a CDI producer around the plain {@link RedisConnector}, configured by the
- * service's {@link RedisSettings}) and the task store on it.
+ * service's {@code metal.redis} settings) and the task store on it.
  */
 @ApplicationScoped
 public class RedisBeans {
 
     @Produces
     @ApplicationScoped
-    RedisConnector redis(RedisSettings settings) {
-        return new RedisConnector(settings.url(), settings.timeout());
+    RedisConnector redis(ServiceConfig config) {
+        return new RedisConnector(config.redis().url(), config.redis().timeout());
     }
 
     void close(@Disposes RedisConnector redis) {

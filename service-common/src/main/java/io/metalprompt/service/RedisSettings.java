@@ -5,9 +5,7 @@ import java.time.Duration;
 import io.smallrye.config.WithDefault;
 
 /**
- * The config group {@code metal.redis} of every service: where its Redis is. Each service's one
- * {@code @ConfigMapping} declares {@code RedisSettings redis()} and hands the group to {@link RedisBeans} with a
- * producer method.
+ * The config group {@code metal.redis} of every service: where its Redis is ({@link ServiceConfig#redis()}).
  */
 public interface RedisSettings {
 

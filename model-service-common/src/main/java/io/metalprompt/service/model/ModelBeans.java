@@ -12,14 +12,15 @@ import io.metalprompt.lm.LanguageModel;
 import io.metalprompt.lm.LmSettings;
 import io.metalprompt.lm.LmTokenizer;
 
-/** The base LM and its tokenizer, loaded once per service from its {@link ModelSettings}. */
+/** The base LM and its tokenizer, loaded once per service from its {@code metal.model} settings. */
 @ApplicationScoped
 public class ModelBeans {
 
     @Produces
     @ApplicationScoped
     @Startup   // load the model at start: a wrong path fails the start, not the first request
-    LanguageModel model(ModelSettings settings) {
+    LanguageModel model(ModelServiceConfig config) {
+        ModelSettings settings = config.model();
         return LanguageModel.load(Path.of(settings.base()), new LmSettings(settings.device(), settings.dtype()));
     }
 
@@ -29,8 +30,8 @@ public class ModelBeans {
 
     @Produces
     @ApplicationScoped
-    LmTokenizer tokenizer(ModelSettings settings) {
-        return LmTokenizer.load(Path.of(settings.base()));
+    LmTokenizer tokenizer(ModelServiceConfig config) {
+        return LmTokenizer.load(Path.of(config.model().base()));
     }
 
     void close(@Disposes LmTokenizer tokenizer) {

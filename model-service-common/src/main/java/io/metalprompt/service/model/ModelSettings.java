@@ -4,8 +4,7 @@ import io.smallrye.config.WithDefault;
 
 /**
  * The config group {@code metal.model} of the services that run the LM: which base LM, on which device, in which
- * precision. The service's one {@code @ConfigMapping} declares it (or a group extending it) as {@code model()} and
- * hands it to {@link ModelBeans} with a producer method.
+ * precision ({@link ModelServiceConfig#model()}).
  */
 public interface ModelSettings {
 
