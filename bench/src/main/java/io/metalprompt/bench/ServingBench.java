@@ -32,7 +32,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.metalprompt.eval.Evaluator;
 import io.metalprompt.events.Events;
 import io.metalprompt.events.InferenceRequest;
 import io.metalprompt.events.InferenceResult;
@@ -453,8 +452,8 @@ public final class ServingBench {
                 List<BatchScorer.Query> none = new ArrayList<>();
                 List<BatchScorer.Query> icl = new ArrayList<>();
                 for (String x : inputs) {
-                    cached.add(new BatchScorer.Query(entry.prefix(), tokenizer.encode(Evaluator.queryText(x, true)), options));
-                    none.add(new BatchScorer.Query(null, tokenizer.encode(Evaluator.queryText(x, false)), options));
+                    cached.add(new BatchScorer.Query(entry.prefix(), tokenizer.encode(IclFormat.queryText(x, true)), options));
+                    none.add(new BatchScorer.Query(null, tokenizer.encode(IclFormat.queryText(x, false)), options));
                     icl.add(new BatchScorer.Query(null, tokenizer.encode(IclFormat.renderContext(train, x)), options));
                 }
                 // on the engine's own thread, as the worker scores

@@ -3,28 +3,20 @@ package io.metalprompt.gateway;
 import java.time.Duration;
 import java.util.Optional;
 
+import io.metalprompt.service.ServiceConfig;
 import io.quarkus.runtime.configuration.MemorySize;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
-/** Every setting of the gateway, under the {@code metal.} prefix (environment: {@code METAL_...}). */
+/**
+ * Every setting of the gateway, under the {@code metal.} prefix (environment: {@code METAL_...}); {@code redis()} comes
+ * from {@link ServiceConfig}.
+ */
 @ConfigMapping(prefix = "metal")
-public interface GatewayConfig {
-
-    Redis redis();
+public interface GatewayConfig extends ServiceConfig {
 
     Gateway gateway();
-
-    interface Redis {
-        /** Redis server holding prompts and task metadata. Env: {@code METAL_REDIS_URL}. */
-        @WithDefault("redis://127.0.0.1:16379")
-        String url();
-
-        /** Timeout of one Redis command (and of connecting). Env: {@code METAL_REDIS_TIMEOUT}. */
-        @WithDefault("2s")
-        Duration timeout();
-    }
 
     interface Gateway {
         /** Most examples one task may register. Env: {@code METAL_GATEWAY_MAX_EXAMPLES_PER_TASK}. */

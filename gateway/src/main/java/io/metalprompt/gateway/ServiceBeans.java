@@ -13,7 +13,10 @@ import io.metalprompt.store.RedisConnector;
 import io.metalprompt.store.TaskStore;
 import io.quarkus.runtime.Startup;
 
-/** Wires the plain-Java {@link TaskService}, {@link Authenticator} and {@link TenantQuotas} to their adapters and settings. */
+/**
+ * Wires the plain-Java {@link TaskService}, {@link Authenticator} and {@link TenantQuotas} to their adapters and
+ * settings; Redis and the task store come from service-common ({@link io.metalprompt.service.RedisBeans}).
+ */
 @ApplicationScoped
 public class ServiceBeans {
 
@@ -41,10 +44,10 @@ public class ServiceBeans {
 
     @Produces
     @ApplicationScoped
-    TaskService taskService(GatewayConfig config, RedisConnector redis, KafkaTaskEventPublisher publisher,
+    TaskService taskService(GatewayConfig config, TaskStore store, KafkaTaskEventPublisher publisher,
                             KafkaInferenceClient inference, TenantQuotas quotas) {
         GatewayConfig.Gateway g = config.gateway();
-        return new TaskService(new RedisTaskStore(new TaskStore(redis)), publisher, inference, quotas,
+        return new TaskService(Tasks.in(store), publisher, inference, quotas,
                 new TaskService.Settings(Limits.of(g), g.publishTimeout(), g.predictionTimeout(), g.retryAfter(),
                         g.quota().maxTasks()),
                 Clock.systemUTC(), () -> UUID.randomUUID().toString());

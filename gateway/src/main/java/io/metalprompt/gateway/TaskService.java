@@ -14,10 +14,11 @@ import java.util.function.Supplier;
 import io.metalprompt.events.Events;
 import io.metalprompt.events.InferenceRequest;
 import io.metalprompt.events.InferenceResult;
+import io.metalprompt.events.PromptDesign;
 import io.metalprompt.events.TaskDeleted;
 import io.metalprompt.events.TaskEvent;
 import io.metalprompt.events.TaskRegistered;
-import io.metalprompt.prompt.PromptDesign;
+import io.metalprompt.store.TaskRecord;
 
 /**
  * The gateway's use cases — register, read, delete, predict — in plain Java over the task store, the
@@ -30,7 +31,7 @@ public class TaskService {
                            int maxTasksPerTenant) {
     }
 
-    private final TaskStore store;
+    private final Tasks store;
     private final TaskEventPublisher publisher;
     private final InferenceClient inference;
     private final TenantQuotas quotas;
@@ -40,7 +41,7 @@ public class TaskService {
     private final Clock clock;
     private final Supplier<String> ids;
 
-    public TaskService(TaskStore store, TaskEventPublisher publisher, InferenceClient inference, TenantQuotas quotas,
+    public TaskService(Tasks store, TaskEventPublisher publisher, InferenceClient inference, TenantQuotas quotas,
                        Settings settings, Clock clock, Supplier<String> ids) {
         this.store = store;
         this.publisher = publisher;
@@ -78,17 +79,17 @@ public class TaskService {
                 store.delete(id);
                 throw e;
             }
-            return new Api.TaskAccepted(id, TaskStore.STATUS_PENDING, statusUrl(id));
+            return new Api.TaskAccepted(id, TaskRecord.PENDING, statusUrl(id));
         }
     }
 
     public Api.TaskView get(String tenant, String taskId) {
         try (TenantQuotas.Permit permit = quotas.enter(tenant)) {
-            TaskStore.StoredTask t = find(tenant, taskId);
-            String promptText = PromptDesign.DISCRETE.name().equals(t.design()) ? t.promptText() : null;
-            String reason = TaskStore.STATUS_FAILED.equals(t.status()) ? t.reason() : null;
-            return new Api.TaskView(taskId, t.status(), t.design(), t.k(), t.pgmVersion(), promptText, reason,
-                    t.options(), t.createdAt());
+            TaskRecord t = find(tenant, taskId);
+            String promptText = t.design() == PromptDesign.DISCRETE ? t.promptText() : null;
+            String reason = TaskRecord.FAILED.equals(t.status()) ? t.reason() : null;
+            return new Api.TaskView(taskId, t.status(), t.design().name(), t.k(), t.pgmVersion(), promptText, reason,
+                    t.options(), t.createdAt() == null ? null : t.createdAt().toString());
         }
     }
 
@@ -116,9 +117,9 @@ public class TaskService {
     }
 
     private CompletionStage<Api.PredictionResponse> send(String tenant, String taskId, Api.PredictionRequest request) {
-        TaskStore.StoredTask task = find(tenant, taskId);
-        if (!TaskStore.STATUS_READY.equals(task.status())) {
-            if (TaskStore.STATUS_FAILED.equals(task.status())) {
+        TaskRecord task = find(tenant, taskId);
+        if (!TaskRecord.READY.equals(task.status())) {
+            if (TaskRecord.FAILED.equals(task.status())) {
                 throw ApiException.conflict("task " + taskId + " is failed" + (task.reason() == null ? "" : " (" + task.reason() + ")")
                         + ": it cannot serve predictions; register the task again", 0);
             }
@@ -165,7 +166,7 @@ public class TaskService {
         return t;
     }
 
-    private TaskStore.StoredTask find(String tenant, String taskId) {
+    private TaskRecord find(String tenant, String taskId) {
         return store.find(taskId)
                 .filter(t -> tenant.equals(t.tenant()))
                 .orElseThrow(() -> ApiException.notFound("no task " + taskId + " for tenant '" + tenant

@@ -9,7 +9,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 import io.metalprompt.events.Example;
-import io.metalprompt.prompt.PromptDesign;
+import io.metalprompt.events.PromptDesign;
 
 /**
  * Checks a registration or prediction request and fills in the defaults; plain Java. Status codes:

@@ -13,6 +13,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 import io.metalprompt.store.ApiKeys;
+import io.metalprompt.store.TaskStore;
 import io.metalprompt.testing.KafkaRedisTestResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;

@@ -47,7 +47,7 @@ import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
  * Seeded random and malformed requests against the running gateway — methods, paths, Authorization variants,
  * content types and bodies (broken JSON, wrong shapes, deep nesting, huge values, invalid UTF-8) — each must get
  * an answer within the client's timeouts and none may be a 5xx; answers of the API are problem+json. The one ready
- * task has a test replier that answers every prediction at once (as KafkaRoundTripTest's does), so no call waits
+ * task has a test replier that answers every prediction at once (as TestReplier does), so no call waits
  * for the prediction timeout. Same seed, same cases: a failure names the seed and the case to replay.
  */
 @QuarkusTest
@@ -113,7 +113,7 @@ class GatewayFuzzTest {
                      .withOffsetReset(OffsetResetStrategy.EARLIEST)
                      .withOnPartitionsAssigned(assigned -> replierUp.countDown())
                      .fromTopics(Topics.INFERENCE_REQUESTS, m -> m.filter(r -> ready.equals(r.key()))
-                             .invoke(request -> producer.send(KafkaRoundTripTest.reply(request, GatewayFuzzTest::answer))))) {
+                             .invoke(request -> producer.send(TestReplier.reply(request, GatewayFuzzTest::answer))))) {
             assertTrue(replierUp.await(60, TimeUnit.SECONDS), "the test replier joined its group");
             run();
         }

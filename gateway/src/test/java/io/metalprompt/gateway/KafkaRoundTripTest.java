@@ -9,12 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -22,15 +19,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.OffsetResetStrategy;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.StringSerializer;
-import jakarta.inject.Inject;
+import org.apache.kafka.common.IsolationLevel;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import io.metalprompt.events.EventCodec;
@@ -43,13 +33,9 @@ import io.metalprompt.events.TaskEvent;
 import io.metalprompt.events.TaskRegistered;
 import io.metalprompt.events.Topics;
 import io.metalprompt.testing.KafkaRedisTestResource;
-import io.metalprompt.testing.TestInfrastructure;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
-import io.smallrye.reactive.messaging.kafka.companion.ConsumerBuilder;
-import io.smallrye.reactive.messaging.kafka.companion.ConsumerTask;
-import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
 import io.smallrye.reactive.messaging.kafka.reply.KafkaRequestReply;
 
 /**
@@ -59,38 +45,10 @@ import io.smallrye.reactive.messaging.kafka.reply.KafkaRequestReply;
  */
 @QuarkusTest
 @QuarkusTestResource(KafkaRedisTestResource.class)
-class KafkaRoundTripTest {
-
-    private KafkaCompanion companion;
-    private ConsumerTask<String, String> replier;
-    private KafkaProducer<String, String> producer;
-
-    @Inject
-    KafkaInferenceClient inferenceClient;
-
-    @BeforeEach
-    void connect() {
-        inferenceClient.awaitReplyAssignment(Duration.ofSeconds(60));
-        companion = new KafkaCompanion(TestInfrastructure.get().kafkaBootstrap(), Duration.ofSeconds(30));
-    }
-
-    @AfterEach
-    void close() {
-        if (replier != null) {
-            replier.close();
-        }
-        if (producer != null) {
-            producer.close();
-        }
-        companion.close();
-    }
+class KafkaRoundTripTest extends ReplierTest {
 
     private ConsumerRecord<String, String> lastRecordFor(String taskId, int count) {
-        return companion.consumeStrings().withGroupId("it-" + UUID.randomUUID())
-                .withOffsetReset(OffsetResetStrategy.EARLIEST)
-                .fromTopics(Topics.TASK_REGISTRATIONS, m -> m.filter(r -> taskId.equals(r.key())))
-                .awaitRecords(count, Duration.ofSeconds(30))
-                .getLastRecord();
+        return records(Topics.TASK_REGISTRATIONS, withKey(taskId), count, IsolationLevel.READ_UNCOMMITTED).get(count - 1);
     }
 
     @Test
@@ -116,34 +74,7 @@ class KafkaRoundTripTest {
 
     /** Answers every request of {@code taskId} the way the inference-worker must: copy the headers, reply where they say. */
     private void startReplier(String taskId, Function<InferenceRequest, InferenceResult> answer) {
-        producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers", companion.getBootstrapServers()),
-                new StringSerializer(), new StringSerializer());
-        ConsumerBuilder<String, String> consumer = companion.consumeStrings()
-                .withGroupId("replier-" + UUID.randomUUID())
-                .withOffsetReset(OffsetResetStrategy.EARLIEST);
-        replier = consumer.fromTopics(Topics.INFERENCE_REQUESTS, m -> m
-                .filter(r -> taskId.equals(r.key()))
-                .invoke(request -> producer.send(reply(request, answer))));
-        // Joining the group can take seconds on a loaded machine; a call sent before that would spend them out of
-        // the gateway's 5 s test timeout (504), so the replier is up before any test calls.
-        consumer.waitForAssignment().await().atMost(Duration.ofSeconds(60));
-    }
-
-    static ProducerRecord<String, String> reply(ConsumerRecord<String, String> request,
-                                                Function<InferenceRequest, InferenceResult> answer) {
-        InferenceRequest body = EventCodec.decode(request.value(), InferenceRequest.class);
-        Header correlation = request.headers().lastHeader(KafkaRequestReply.DEFAULT_REPLY_CORRELATION_ID_HEADER);
-        Header topic = request.headers().lastHeader(KafkaRequestReply.DEFAULT_REPLY_TOPIC_HEADER);
-        Header partition = request.headers().lastHeader(KafkaRequestReply.DEFAULT_REPLY_PARTITION_HEADER);
-        assertNotNull(correlation, "REPLY_CORRELATION_ID header");
-        assertNotNull(topic, "REPLY_TOPIC header");
-        assertArrayEquals(body.requestId().getBytes(StandardCharsets.UTF_8), correlation.value(),
-                "the correlation header is the body's requestId");
-        Integer replyPartition = partition == null ? null : KafkaRequestReply.replyPartitionFromBytes(partition.value());
-        ProducerRecord<String, String> reply = new ProducerRecord<>(new String(topic.value(), StandardCharsets.UTF_8),
-                replyPartition, body.taskId(), EventCodec.encodeToString(answer.apply(body)));
-        reply.headers().add(KafkaRequestReply.DEFAULT_REPLY_CORRELATION_ID_HEADER, correlation.value());
-        return reply;
+        replier = TestReplier.answering(companion, taskId, answer);
     }
 
     private static InferenceResult scored(InferenceRequest request) {

@@ -16,29 +16,20 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import jakarta.inject.Inject;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.OffsetResetStrategy;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import io.metalprompt.events.Events;
 import io.metalprompt.events.InferenceRequest;
 import io.metalprompt.events.InferenceResult;
 import io.metalprompt.events.Prediction;
-import io.metalprompt.events.Topics;
+import io.metalprompt.testing.CollectedSpans;
 import io.metalprompt.testing.KafkaRedisTestResource;
-import io.metalprompt.testing.TestInfrastructure;
 import io.opentelemetry.api.trace.SpanKind;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
-import io.smallrye.reactive.messaging.kafka.companion.ConsumerBuilder;
-import io.smallrye.reactive.messaging.kafka.companion.ConsumerTask;
-import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
 
 /**
  * The gateway's observability over a real broker: after traffic, /q/metrics has the metrics docs/observability.md
@@ -46,56 +37,25 @@ import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
  */
 @QuarkusTest
 @QuarkusTestResource(KafkaRedisTestResource.class)
-class ObservabilityTest {
+class ObservabilityTest extends ReplierTest {
 
-    private KafkaCompanion companion;
-    private ConsumerTask<String, String> replier;
-    private KafkaProducer<String, String> producer;
     private final List<ConsumerRecord<String, String>> requests = new CopyOnWriteArrayList<>();
-
-    @Inject
-    KafkaInferenceClient inferenceClient;
 
     @Inject
     CollectedSpans spans;
 
-    @BeforeEach
-    void connect() {
-        inferenceClient.awaitReplyAssignment(Duration.ofSeconds(60));
-        companion = new KafkaCompanion(TestInfrastructure.get().kafkaBootstrap(), Duration.ofSeconds(30));
-    }
-
-    @AfterEach
-    void close() {
-        if (replier != null) {
-            replier.close();
-        }
-        if (producer != null) {
-            producer.close();
-        }
-        companion.close();
-    }
-
     /** Answers every request of {@code taskId} as the worker would, and keeps the request records. */
     private void startReplier(String taskId) {
-        producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers", companion.getBootstrapServers()),
-                new StringSerializer(), new StringSerializer());
-        ConsumerBuilder<String, String> consumer = companion.consumeStrings()
-                .withGroupId("replier-" + UUID.randomUUID())
-                .withOffsetReset(OffsetResetStrategy.EARLIEST);
-        replier = consumer.fromTopics(Topics.INFERENCE_REQUESTS, m -> m
-                        .filter(r -> taskId.equals(r.key()))
-                        .invoke(requests::add)
-                        .invoke(request -> {
-                            ProducerRecord<String, String> reply = KafkaRoundTripTest.reply(request, ObservabilityTest::ok);
-                            // a worker's reply continues the request's trace
-                            Header traceparent = request.headers().lastHeader("traceparent");
-                            if (traceparent != null) {
-                                reply.headers().add("traceparent", traceparent.value());
-                            }
-                            producer.send(reply);
-                        }));
-        consumer.waitForAssignment().await().atMost(Duration.ofSeconds(60)); // up before the first call (see KafkaRoundTripTest)
+        replier = TestReplier.start(companion, taskId, request -> {
+            requests.add(request);
+            ProducerRecord<String, String> reply = TestReplier.reply(request, ObservabilityTest::ok);
+            // a worker's reply continues the request's trace
+            Header traceparent = request.headers().lastHeader("traceparent");
+            if (traceparent != null) {
+                reply.headers().add("traceparent", traceparent.value());
+            }
+            return reply;
+        });
     }
 
     private static InferenceResult ok(InferenceRequest request) {

@@ -12,8 +12,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
 
 import io.metalprompt.events.Events;
-import io.metalprompt.events.InferenceResult;
 import io.metalprompt.events.InferenceResult.Status;
+import io.metalprompt.events.InferenceResult;
 import io.metalprompt.events.Prediction;
 
 class PredictionMapperTest {

@@ -18,7 +18,6 @@ import java.util.concurrent.TimeUnit;
 import jakarta.inject.Inject;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -26,17 +25,16 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import io.metalprompt.events.Events;
 import io.metalprompt.events.EventCodec;
+import io.metalprompt.events.Events;
 import io.metalprompt.events.InferenceRequest;
 import io.metalprompt.events.InferenceResult;
 import io.metalprompt.events.InvalidRecordException;
 import io.metalprompt.events.Topics;
 import io.metalprompt.testing.KafkaRedisTestResource;
-import io.metalprompt.testing.TestInfrastructure;
+import io.metalprompt.testing.KafkaTest;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
 import io.smallrye.reactive.messaging.kafka.reply.KafkaRequestReply;
 
 /**
@@ -45,18 +43,16 @@ import io.smallrye.reactive.messaging.kafka.reply.KafkaRequestReply;
  */
 @QuarkusTest
 @QuarkusTestResource(KafkaRedisTestResource.class)
-class ReplyDeadLetterTest {
+class ReplyDeadLetterTest extends KafkaTest {
 
     @Inject
     KafkaInferenceClient client;
 
-    private KafkaCompanion companion;
     private KafkaProducer<String, String> producer;
 
     @BeforeEach
     void connect() {
         client.awaitReplyAssignment(Duration.ofSeconds(60));
-        companion = new KafkaCompanion(TestInfrastructure.get().kafkaBootstrap(), Duration.ofSeconds(30));
         producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers", companion.getBootstrapServers()),
                 new StringSerializer(), new StringSerializer());
     }
@@ -64,15 +60,6 @@ class ReplyDeadLetterTest {
     @AfterEach
     void close() {
         producer.close();
-        companion.close();
-    }
-
-    private ConsumerRecord<String, String> first(String topic, String key) {
-        return companion.consumeStrings().withGroupId("it-" + UUID.randomUUID())
-                .withOffsetReset(OffsetResetStrategy.EARLIEST)
-                .fromTopics(topic, m -> m.filter(r -> key.equals(r.key())))
-                .awaitRecords(1, Duration.ofSeconds(30))
-                .getFirstRecord();
     }
 
     private void reply(String taskId, String requestId, String body) throws Exception {
@@ -88,7 +75,7 @@ class ReplyDeadLetterTest {
      */
     private void replyUntilDone(CompletableFuture<?> request, String taskId, String requestId, String body)
             throws Exception {
-        first(Topics.INFERENCE_REQUESTS, taskId);
+        first(Topics.INFERENCE_REQUESTS, withKey(taskId));
         for (int i = 0; i < 10 && !request.isDone(); i++) {
             reply(taskId, requestId, body);
             try {
@@ -109,7 +96,7 @@ class ReplyDeadLetterTest {
 
         ExecutionException failure = assertThrows(ExecutionException.class, () -> first.get(30, TimeUnit.SECONDS));
         assertInstanceOf(InvalidRecordException.class, failure.getCause());
-        ConsumerRecord<String, String> dead = first(Topics.deadLetter(Topics.INFERENCE_RESULTS), taskId);
+        ConsumerRecord<String, String> dead = first(Topics.deadLetter(Topics.INFERENCE_RESULTS), withKey(taskId));
         assertEquals("{\"requestId\": 42, \"status\": \"MAYBE\"", dead.value());
         assertNotNull(dead.headers().lastHeader(KafkaInferenceClient.DLQ_REASON_HEADER));
         assertTrue(new String(dead.headers().lastHeader(KafkaInferenceClient.DLQ_REASON_HEADER).value(),

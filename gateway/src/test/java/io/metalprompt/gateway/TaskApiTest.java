@@ -27,13 +27,14 @@ import org.junit.jupiter.api.Test;
 import io.metalprompt.events.EventCodec;
 import io.metalprompt.events.TaskEvent;
 import io.metalprompt.events.TaskRegistered;
+import io.metalprompt.store.TaskStore;
 import io.metalprompt.testing.KafkaRedisTestResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
-import io.restassured.specification.RequestSpecification;
 import io.restassured.response.ValidatableResponse;
+import io.restassured.specification.RequestSpecification;
 
 /** Every endpoint and every error class over HTTP, against real Redis and Kafka. */
 @QuarkusTest

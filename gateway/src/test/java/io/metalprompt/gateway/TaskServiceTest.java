@@ -28,12 +28,13 @@ import io.metalprompt.events.Prediction;
 import io.metalprompt.events.TaskDeleted;
 import io.metalprompt.events.TaskEvent;
 import io.metalprompt.events.TaskRegistered;
+import io.metalprompt.store.TaskRecord;
 
 /** The use cases without Kafka, Redis or HTTP: a map store, a list publisher, a scripted worker. */
 class TaskServiceTest {
 
-    static class MapStore implements TaskStore {
-        final Map<String, StoredTask> tasks = new HashMap<>();
+    static class MapStore implements Tasks {
+        final Map<String, TaskRecord> tasks = new HashMap<>();
         final Map<String, String> registrations = new HashMap<>();
 
         @Override
@@ -42,14 +43,14 @@ class TaskServiceTest {
             if (maxTasksPerTenant > 0 && owned >= maxTasksPerTenant) {
                 return false;
             }
-            tasks.put(task.taskId(), new StoredTask(task.taskId(), task.tenant(), STATUS_PENDING, task.design().name(),
-                    task.options(), task.demonstrations(), task.registeredAt().toString(), null, null, null, null));
+            tasks.put(task.taskId(), new TaskRecord(task.taskId(), task.tenant(), TaskRecord.PENDING, task.design(),
+                    task.options(), task.demonstrations(), task.registeredAt(), null, null, null, null));
             registrations.put(task.taskId(), EventCodec.encodeToString(task));
             return true;
         }
 
         @Override
-        public Optional<StoredTask> find(String taskId) {
+        public Optional<TaskRecord> find(String taskId) {
             return Optional.ofNullable(tasks.get(taskId));
         }
 
@@ -60,9 +61,9 @@ class TaskServiceTest {
         }
 
         void ready(String id) {
-            StoredTask t = tasks.get(id);
-            tasks.put(id, new StoredTask(id, t.tenant(), STATUS_READY, t.design(), t.options(), 0, t.createdAt(), 4,
-                    "pgm-1", "a prompt", null));
+            TaskRecord t = tasks.get(id);
+            tasks.put(id, new TaskRecord(id, t.tenant(), TaskRecord.READY, t.design(), t.options(), 0, t.createdAt(),
+                    "pgm-1", 4, "a prompt", null));
         }
     }
 

@@ -10,7 +10,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-import io.metalprompt.prompt.PromptDesign;
+import io.metalprompt.events.PromptDesign;
 
 class TaskValidatorTest {
 

@@ -11,6 +11,7 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.metalprompt.store.ApiKeys;
 import io.metalprompt.store.RedisConnector;
+import io.metalprompt.store.TaskStore;
 import io.metalprompt.testing.TestInfrastructure;
 
 /**

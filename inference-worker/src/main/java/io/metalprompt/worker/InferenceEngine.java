@@ -9,16 +9,16 @@ import java.util.Optional;
 
 import org.jboss.logging.Logger;
 
-import io.metalprompt.eval.Evaluator;
 import io.metalprompt.events.Events;
 import io.metalprompt.events.InferenceRequest;
-import io.metalprompt.events.InferenceResult;
 import io.metalprompt.events.InferenceResult.Status;
+import io.metalprompt.events.InferenceResult;
 import io.metalprompt.events.Prediction;
 import io.metalprompt.lm.BatchScorer;
 import io.metalprompt.lm.LmTokenizer;
 import io.metalprompt.store.TaskRecord;
 import io.metalprompt.store.TaskStore;
+import io.metalprompt.text.IclFormat;
 
 /**
  * Serves a batch of inference requests, of any tasks, without a broker: each task's prefix comes from the
@@ -140,7 +140,7 @@ public class InferenceEngine {
         }
         List<Pending> mine = new ArrayList<>();
         for (int i = 0; i < req.inputs().size(); i++) {
-            long[] ids = tokenizer.encode(Evaluator.queryText(req.inputs().get(i), true));
+            long[] ids = tokenizer.encode(IclFormat.queryText(req.inputs().get(i), true));
             long needed = entry.prefix().length() + ids.length + longestOption;
             if (needed > maxPositions) {
                 return Optional.of(failure(req, Status.INVALID, "input " + i + " is too long: with the task's prompt it "

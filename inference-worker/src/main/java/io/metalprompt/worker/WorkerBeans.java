@@ -1,56 +1,25 @@
 package io.metalprompt.worker;
 
-import java.nio.file.Path;
 import java.time.Clock;
 
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
-
-import io.quarkus.runtime.Startup;
 
 import io.metalprompt.lm.BatchScorer;
 import io.metalprompt.lm.LanguageModel;
-import io.metalprompt.lm.LmSettings;
 import io.metalprompt.lm.LmTokenizer;
-import io.metalprompt.store.RedisConnector;
 import io.metalprompt.store.TaskStore;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
-/** Wires the plain serving classes: the frozen LM, its tokenizer, the task store, the prefix cache and the engine. */
+/**
+ * Wires the plain serving classes: the prefix cache and the engine, over the frozen LM and its tokenizer
+ * ({@link io.metalprompt.service.model.ModelBeans}) and the task store ({@link io.metalprompt.service.RedisBeans}).
+ */
 @ApplicationScoped
 public class WorkerBeans {
-
-    @Produces
-    @ApplicationScoped
-    @Startup   // load the model at start: a wrong path fails the start, not the first request
-    LanguageModel model(WorkerConfig config) {
-        return LanguageModel.load(Path.of(config.model().base()),
-                new LmSettings(config.model().device(), config.model().dtype()));
-    }
-
-    void close(@Disposes LanguageModel model) {
-        model.close();
-    }
-
-    @Produces
-    @ApplicationScoped
-    LmTokenizer tokenizer(WorkerConfig config) {
-        return LmTokenizer.load(Path.of(config.model().base()));
-    }
-
-    void close(@Disposes LmTokenizer tokenizer) {
-        tokenizer.close();
-    }
-
-    @Produces
-    @ApplicationScoped
-    TaskStore taskStore(RedisConnector redis) {
-        return new TaskStore(redis);
-    }
 
     @Produces
     @ApplicationScoped

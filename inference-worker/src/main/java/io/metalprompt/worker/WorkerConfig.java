@@ -1,43 +1,18 @@
 package io.metalprompt.worker;
 
-import java.time.Duration;
-
+import io.metalprompt.service.ServiceConfig;
+import io.metalprompt.service.model.ModelServiceConfig;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
-/** Every setting of the inference-worker, under the {@code metal.} prefix (environment: {@code METAL_...}). */
+/**
+ * Every setting of the inference-worker, under the {@code metal.} prefix (environment: {@code METAL_...});
+ * {@code redis()} and {@code model()} (the frozen target LM) come from {@link ServiceConfig} and {@link ModelServiceConfig}.
+ */
 @ConfigMapping(prefix = "metal")
-public interface WorkerConfig {
-
-    Redis redis();
-
-    Model model();
+public interface WorkerConfig extends ServiceConfig, ModelServiceConfig {
 
     Serving serving();
-
-    interface Redis {
-        /** Redis server holding prompts and task metadata. Env: {@code METAL_REDIS_URL}. */
-        @WithDefault("redis://127.0.0.1:16379")
-        String url();
-
-        /** Timeout of one Redis command (and of connecting). Env: {@code METAL_REDIS_TIMEOUT}. */
-        @WithDefault("2s")
-        Duration timeout();
-    }
-
-    interface Model {
-        /** Frozen target LM folder (Hugging Face layout). Env: {@code METAL_MODEL_BASE}. */
-        @WithDefault("models/base-lm")
-        String base();
-
-        /** {@code cpu} or {@code gpu}. Env: {@code METAL_MODEL_DEVICE}. */
-        @WithDefault("cpu")
-        String device();
-
-        /** {@code fp32}, or {@code fp16}/{@code bf16} on gpu. Env: {@code METAL_MODEL_DTYPE}. */
-        @WithDefault("fp32")
-        String dtype();
-    }
 
     interface Serving {
         /** Bytes of task prefixes (prompt and XL keys/values) kept in memory. Env: {@code METAL_SERVING_CACHE_BYTES}. */

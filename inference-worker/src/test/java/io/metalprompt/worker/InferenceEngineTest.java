@@ -14,10 +14,10 @@ import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
-import io.metalprompt.eval.Evaluator;
 import io.metalprompt.events.Example;
 import io.metalprompt.events.InferenceRequest;
 import io.metalprompt.events.InferenceResult;
+import io.metalprompt.events.PromptDesign;
 import io.metalprompt.events.TaskRegistered;
 import io.metalprompt.lm.BatchScorer;
 import io.metalprompt.lm.KvCache;
@@ -26,7 +26,6 @@ import io.metalprompt.lm.LmTokenizer;
 import io.metalprompt.prompt.GeneratedPrompt;
 import io.metalprompt.prompt.PromptArtifact;
 import io.metalprompt.prompt.PromptConditioner;
-import io.metalprompt.prompt.PromptDesign;
 import io.metalprompt.prompt.PromptGenerator;
 import io.metalprompt.prompt.TaskExamples;
 import io.metalprompt.store.TaskStore;
@@ -97,7 +96,7 @@ class InferenceEngineTest {
                          PromptConditioner.xl(TaskExamples.of(t), 2))) {
                 List<BatchScorer.Query> queries = new ArrayList<>();
                 for (String input : inputs) {
-                    queries.add(new BatchScorer.Query(prefix, tokenizer.encode(Evaluator.queryText(input, true)), options));
+                    queries.add(new BatchScorer.Query(prefix, tokenizer.encode(IclFormat.queryText(input, true)), options));
                 }
                 double[][] expected = new BatchScorer(model).score(queries);
                 for (int i = 0; i < inputs.size(); i++) {

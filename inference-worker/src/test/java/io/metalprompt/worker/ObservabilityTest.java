@@ -15,28 +15,27 @@ import java.util.UUID;
 import jakarta.inject.Inject;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.header.internals.RecordHeader;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import io.metalprompt.events.EventCodec;
 import io.metalprompt.events.Example;
 import io.metalprompt.events.InferenceRequest;
 import io.metalprompt.events.InferenceResult;
+import io.metalprompt.events.PromptDesign;
 import io.metalprompt.events.TaskRegistered;
 import io.metalprompt.events.Topics;
 import io.metalprompt.lm.LanguageModel;
 import io.metalprompt.lm.LmTokenizer;
 import io.metalprompt.prompt.GeneratedPrompt;
 import io.metalprompt.prompt.PromptArtifact;
-import io.metalprompt.prompt.PromptDesign;
 import io.metalprompt.prompt.PromptGenerator;
 import io.metalprompt.prompt.TaskExamples;
 import io.metalprompt.store.TaskStore;
-import io.metalprompt.testing.TestInfrastructure;
+import io.metalprompt.testing.CollectedSpans;
+import io.metalprompt.testing.KafkaTest;
 import io.metalprompt.testing.TinyModels;
 import io.metalprompt.testing.TinyModelsTestResource;
 import io.opentelemetry.api.common.AttributeKey;
@@ -45,7 +44,6 @@ import io.opentelemetry.sdk.trace.data.SpanData;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
-import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
 import io.smallrye.reactive.messaging.kafka.reply.KafkaRequestReply;
 
 /**
@@ -55,7 +53,7 @@ import io.smallrye.reactive.messaging.kafka.reply.KafkaRequestReply;
 @QuarkusTest
 @QuarkusTestResource(value = TinyModelsTestResource.class, restrictToAnnotatedClass = false,
         initArgs = @ResourceArg(name = "pgm", value = "false"))
-class ObservabilityTest {
+class ObservabilityTest extends KafkaTest {
 
     @Inject
     TaskStore store;
@@ -68,18 +66,6 @@ class ObservabilityTest {
 
     @Inject
     CollectedSpans spans;
-
-    private KafkaCompanion companion;
-
-    @BeforeEach
-    void connect() {
-        companion = new KafkaCompanion(TestInfrastructure.get().kafkaBootstrap(), Duration.ofSeconds(30));
-    }
-
-    @AfterEach
-    void close() {
-        companion.close();
-    }
 
     /** A ready PREFIX task, stored as the prompt-generator stores one. */
     private TaskRegistered readyTask() {
@@ -112,11 +98,7 @@ class ObservabilityTest {
     }
 
     private List<ConsumerRecord<String, String>> replies(String taskId, int count) {
-        return companion.consumeStrings().withGroupId("it-" + UUID.randomUUID())
-                .withOffsetReset(OffsetResetStrategy.EARLIEST)
-                .fromTopics(Topics.INFERENCE_RESULTS, m -> m.filter(r -> taskId.equals(r.key())))
-                .awaitRecords(count, Duration.ofSeconds(60))
-                .getRecords();
+        return records(Topics.INFERENCE_RESULTS, withKey(taskId), count, IsolationLevel.READ_UNCOMMITTED);
     }
 
     @Test

@@ -7,36 +7,32 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Predicate;
 
 import jakarta.inject.Inject;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.header.internals.RecordHeader;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import io.metalprompt.events.EventCodec;
 import io.metalprompt.events.Example;
 import io.metalprompt.events.InferenceRequest;
 import io.metalprompt.events.InferenceResult;
+import io.metalprompt.events.PromptDesign;
 import io.metalprompt.events.TaskRegistered;
 import io.metalprompt.events.Topics;
-import io.metalprompt.prompt.PromptDesign;
 import io.metalprompt.store.TaskStore;
-import io.metalprompt.testing.TestInfrastructure;
+import io.metalprompt.testing.KafkaTest;
 import io.metalprompt.testing.TinyModelsTestResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
-import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
 import io.smallrye.reactive.messaging.kafka.reply.KafkaRequestReply;
 
 /**
@@ -46,31 +42,15 @@ import io.smallrye.reactive.messaging.kafka.reply.KafkaRequestReply;
 @QuarkusTest
 @QuarkusTestResource(value = TinyModelsTestResource.class, restrictToAnnotatedClass = false,
         initArgs = @ResourceArg(name = "pgm", value = "false"))
-class RequestRoundTripTest {
-
-    private KafkaCompanion companion;
+class RequestRoundTripTest extends KafkaTest {
 
     @Inject
     TaskStore store;
 
-    @BeforeEach
-    void connect() {
-        companion = new KafkaCompanion(TestInfrastructure.get().kafkaBootstrap(), Duration.ofSeconds(30));
-    }
-
-    @AfterEach
-    void close() {
-        companion.close();
-    }
-
-    private ConsumerRecord<String, String> first(String topic, java.util.function.Predicate<ConsumerRecord<String, String>> which) {
+    @Override
+    protected ConsumerRecord<String, String> first(String topic, Predicate<ConsumerRecord<String, String>> which) {
         // read_committed: a reply is visible only once its batch's transaction (replies and offsets) committed
-        return companion.consumeStrings().withGroupId("it-" + UUID.randomUUID())
-                .withOffsetReset(OffsetResetStrategy.EARLIEST)
-                .withIsolationLevel(IsolationLevel.READ_COMMITTED)
-                .fromTopics(topic, m -> m.filter(which::test))
-                .awaitRecords(1, Duration.ofSeconds(60))
-                .getFirstRecord();
+        return records(topic, which, 1, IsolationLevel.READ_COMMITTED).get(0);
     }
 
     @Test

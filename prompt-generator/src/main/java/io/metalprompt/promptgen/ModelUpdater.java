@@ -11,9 +11,9 @@ import java.util.Set;
 import org.jboss.logging.Logger;
 
 import io.metalprompt.events.ModelPublished;
+import io.metalprompt.events.PromptDesign;
 import io.metalprompt.lm.LanguageModel;
 import io.metalprompt.lm.ModelLoadException;
-import io.metalprompt.prompt.PromptDesign;
 import io.metalprompt.prompt.PromptGenerator;
 import io.metalprompt.store.RolloutStore;
 

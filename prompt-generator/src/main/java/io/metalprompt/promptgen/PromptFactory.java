@@ -13,7 +13,7 @@ public interface PromptFactory {
     }
 
     /** The version of the PGM that generates prompts of {@code design} now. */
-    String pgmVersion(io.metalprompt.prompt.PromptDesign design);
+    String pgmVersion(io.metalprompt.events.PromptDesign design);
 
     /**
      * Generates the task's prompt. Throws {@link IllegalArgumentException} with a message for the user when the

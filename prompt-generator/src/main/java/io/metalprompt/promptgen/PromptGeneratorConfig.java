@@ -2,45 +2,30 @@ package io.metalprompt.promptgen;
 
 import java.time.Duration;
 
+import io.metalprompt.service.ServiceConfig;
+import io.metalprompt.service.model.ModelServiceConfig;
+import io.metalprompt.service.model.ModelSettings;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
-/** Every setting of the prompt-generator, under the {@code metal.} prefix (environment: {@code METAL_...}). */
+/**
+ * Every setting of the prompt-generator, under the {@code metal.} prefix (environment: {@code METAL_...});
+ * {@code redis()} comes from {@link ServiceConfig}, {@code model()} extends the group of {@link ModelServiceConfig}.
+ */
 @ConfigMapping(prefix = "metal")
-public interface PromptGeneratorConfig {
+public interface PromptGeneratorConfig extends ServiceConfig, ModelServiceConfig {
 
-    Redis redis();
-
+    /** The base LM ({@link ModelServiceConfig}) and the PGMs. */
+    @Override
     Model model();
 
     Rollout rollout();
 
-    interface Redis {
-        /** Redis server holding prompts and task metadata. Env: {@code METAL_REDIS_URL}. */
-        @WithDefault("redis://127.0.0.1:16379")
-        String url();
-
-        /** Timeout of one Redis command (and of connecting). Env: {@code METAL_REDIS_TIMEOUT}. */
-        @WithDefault("2s")
-        Duration timeout();
-    }
-
-    interface Model {
-        /** Base LM folder (Hugging Face layout). Env: {@code METAL_MODEL_BASE}. */
-        @WithDefault("models/base-lm")
-        String base();
-
+    /** The base LM (the group the model services share) and the PGMs served until a version is published. */
+    interface Model extends ModelSettings {
         /** PGM folder ({@code pgm.json}, {@code adapter.safetensors}). Env: {@code METAL_MODEL_PGM}. */
         @WithDefault("models/pgm")
         String pgm();
-
-        /** {@code cpu} or {@code gpu}. Env: {@code METAL_MODEL_DEVICE}. */
-        @WithDefault("cpu")
-        String device();
-
-        /** {@code fp32}, or {@code fp16}/{@code bf16} on gpu. Env: {@code METAL_MODEL_DTYPE}. */
-        @WithDefault("fp32")
-        String dtype();
     }
 
     /** Moving tasks' prompts to a newly published PGM version (docs/architecture.md, "Model versions"). */

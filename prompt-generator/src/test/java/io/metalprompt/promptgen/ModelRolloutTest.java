@@ -33,6 +33,7 @@ import org.junit.jupiter.api.Test;
 
 import io.metalprompt.events.Example;
 import io.metalprompt.events.ModelPublished;
+import io.metalprompt.events.PromptDesign;
 import io.metalprompt.events.PromptReady;
 import io.metalprompt.events.TaskRegistered;
 import io.metalprompt.events.Topics;
@@ -41,7 +42,6 @@ import io.metalprompt.models.ModelPublisher;
 import io.metalprompt.models.ModelStore;
 import io.metalprompt.models.ModelVersion;
 import io.metalprompt.prompt.PromptArtifact;
-import io.metalprompt.prompt.PromptDesign;
 import io.metalprompt.prompt.PromptGenerator;
 import io.metalprompt.store.RedisConnector;
 import io.metalprompt.store.RolloutStore;

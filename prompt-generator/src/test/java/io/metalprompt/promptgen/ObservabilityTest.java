@@ -7,29 +7,24 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import io.metalprompt.events.EventCodec;
 import io.metalprompt.events.Example;
+import io.metalprompt.events.PromptDesign;
 import io.metalprompt.events.TaskRegistered;
 import io.metalprompt.events.Topics;
-import io.metalprompt.prompt.PromptDesign;
-import io.metalprompt.testing.TestInfrastructure;
+import io.metalprompt.testing.KafkaTest;
 import io.metalprompt.testing.TinyModelsTestResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
 
 /**
  * The prompt-generator's observability over a real broker: after a registration, /q/metrics has the metrics
@@ -37,19 +32,7 @@ import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
  */
 @QuarkusTest
 @QuarkusTestResource(value = TinyModelsTestResource.class, restrictToAnnotatedClass = false)
-class ObservabilityTest {
-
-    private KafkaCompanion companion;
-
-    @BeforeEach
-    void connect() {
-        companion = new KafkaCompanion(TestInfrastructure.get().kafkaBootstrap(), Duration.ofSeconds(30));
-    }
-
-    @AfterEach
-    void close() {
-        companion.close();
-    }
+class ObservabilityTest extends KafkaTest {
 
     @Test
     void aRegistrationLeavesMetricsAndItsPromptEventContinuesItsTrace() {
@@ -63,10 +46,7 @@ class ObservabilityTest {
         record.headers().add("traceparent", ("00-" + traceId + "-" + gatewaySpan + "-01").getBytes(StandardCharsets.UTF_8));
         companion.produceStrings().fromRecords(record);
 
-        ConsumerRecord<String, String> event = companion.consumeStrings().withGroupId("it-" + UUID.randomUUID())
-                .withOffsetReset(OffsetResetStrategy.EARLIEST)
-                .fromTopics(Topics.PROMPT_EVENTS, m -> m.filter(r -> t.taskId().equals(r.key())))
-                .awaitRecords(1, Duration.ofSeconds(60)).getFirstRecord();
+        ConsumerRecord<String, String> event = first(Topics.PROMPT_EVENTS, withKey(t.taskId()));
         Header traceparent = event.headers().lastHeader("traceparent");
         assertNotNull(traceparent, "the prompt event carries the trace context");
         String[] parts = new String(traceparent.value(), StandardCharsets.UTF_8).split("-");

@@ -22,7 +22,7 @@ import io.metalprompt.events.TaskDeleted;
 import io.metalprompt.events.TaskRegistered;
 import io.metalprompt.lm.LanguageModel;
 import io.metalprompt.prompt.PromptArtifact;
-import io.metalprompt.prompt.PromptDesign;
+import io.metalprompt.events.PromptDesign;
 import io.metalprompt.store.TaskRecord;
 import io.metalprompt.store.TaskStore;
 import io.metalprompt.testing.TinyModels;

@@ -5,7 +5,7 @@ import java.util.List;
 
 import io.metalprompt.prompt.MetaTrainerOptions;
 import io.metalprompt.prompt.PaddingPlacement;
-import io.metalprompt.prompt.PromptDesign;
+import io.metalprompt.events.PromptDesign;
 import picocli.CommandLine.Option;
 
 /** The meta-training options {@code metal meta-train} and {@code metal periodic} share (a picocli mixin). */

@@ -4,16 +4,16 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 
-import io.metalprompt.eval.TaskConditioner;
+import io.metalprompt.events.PromptDesign;
 import io.metalprompt.lm.KvCache;
 import io.metalprompt.lm.LanguageModel;
 import io.metalprompt.lm.LmTokenizer;
 import io.metalprompt.lm.ModelLoadException;
 import io.metalprompt.prompt.GeneratedPrompt;
 import io.metalprompt.prompt.PromptConditioner;
-import io.metalprompt.prompt.PromptDesign;
 import io.metalprompt.prompt.PromptGenerator;
 import io.metalprompt.prompt.PromptTuner;
+import io.metalprompt.prompt.TaskConditioner;
 import io.metalprompt.tasks.TaskExample;
 
 /** The PGM-based evaluation methods: generated prompts (optionally refined) and prompt tuning from a random start. */

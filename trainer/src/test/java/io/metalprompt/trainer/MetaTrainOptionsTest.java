@@ -11,7 +11,7 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 import io.metalprompt.prompt.MetaTrainerOptions;
-import io.metalprompt.prompt.PromptDesign;
+import io.metalprompt.events.PromptDesign;
 import io.metalprompt.tasks.Family;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.OptionSpec;

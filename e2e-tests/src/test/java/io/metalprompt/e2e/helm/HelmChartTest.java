@@ -563,23 +563,49 @@ class HelmChartTest {
         return properties;
     }
 
-    /** Environment variables the module's @ConfigMapping documents ("Env: {@code METAL_...}" on each setting). */
+    /** The modules whose config groups (RedisSettings, ModelSettings) the services' mappings extend. */
+    private static final List<String> SHARED_CONFIG_MODULES = List.of("service-common", "model-service-common");
+
+    /**
+     * Environment variables the module's @ConfigMapping documents ("Env: {@code METAL_...}" on each setting),
+     * including those of the shared config interfaces and groups it names (a service's mapping extends
+     * {@code ServiceConfig}, whose {@code RedisSettings} document the Redis settings, and so on).
+     */
     private static Set<String> configMappingEnv(String module) throws IOException {
         Pattern env = Pattern.compile("Env: \\{@code (METAL_[A-Z0-9_]+)}");
+        Map<String, String> shared = new TreeMap<>();
+        for (String sharedModule : SHARED_CONFIG_MODULES) {
+            sources(sharedModule).forEach((file, source) -> shared.put(file.getFileName().toString().replace(".java", ""), source));
+        }
+        List<String> toRead = new ArrayList<>();
+        sources(module).values().stream().filter(s -> s.contains("@ConfigMapping(prefix = \"metal\")")).forEach(toRead::add);
+        Set<String> followed = new TreeSet<>();
         Set<String> names = new TreeSet<>();
-        try (Stream<Path> files = Files.walk(ProjectPaths.root().resolve(module).resolve("src/main/java"))) {
-            for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
-                String source = Files.readString(file);
-                if (source.contains("@ConfigMapping(prefix = \"metal\")")) {
-                    Matcher m = env.matcher(source);
-                    while (m.find()) {
-                        names.add(m.group(1));
-                    }
-                }
+        while (!toRead.isEmpty()) {
+            String source = toRead.remove(toRead.size() - 1);
+            Matcher m = env.matcher(source);
+            while (m.find()) {
+                names.add(m.group(1));
             }
+            shared.forEach((type, text) -> {
+                if (Pattern.compile("\\b" + type + "\\b").matcher(source).find() && followed.add(type)) {
+                    toRead.add(text);
+                }
+            });
         }
         assertFalse(names.isEmpty(), "no documented settings found in " + module + "'s @ConfigMapping");
         return names;
+    }
+
+    /** Every main source file of {@code module}, by path. */
+    private static Map<Path, String> sources(String module) throws IOException {
+        Map<Path, String> sources = new TreeMap<>();
+        try (Stream<Path> files = Files.walk(ProjectPaths.root().resolve(module).resolve("src/main/java"))) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
+                sources.put(file, Files.readString(file));
+            }
+        }
+        return sources;
     }
 
     record Topic(int partitions, List<String> configs) {

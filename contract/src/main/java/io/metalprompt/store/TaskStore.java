@@ -1,0 +1,264 @@
+package io.metalprompt.store;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.lettuce.core.KeyScanCursor;
+import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ScanCursor;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.metalprompt.events.EventCodec;
+import io.metalprompt.events.PromptDesign;
+import io.metalprompt.events.TaskRegistered;
+
+/**
+ * Tasks and their prompt artifacts in Redis (keys in {@code docs/architecture.md}):
+ * {@code metal:task:{id}} (hash), {@code metal:task:{id}:registration} (the registration JSON) and
+ * {@code metal:prompt:{id}:{pgmVersion}} (the binary artifact), with {@code metal:task:{id}:prompts} (the set of
+ * stored versions), and {@code metal:tenant:{tenant}:tasks} (the set of a tenant's task ids, for its task quota).
+ * Writes are ordered so no reader sees a ready task without its prompt: the artifact first,
+ * then the status. No MULTI/EXEC: the connection is shared by many threads, and a transaction on a shared
+ * Lettuce connection would take in other threads' commands.
+ */
+public final class TaskStore {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final RedisConnector redis;
+
+    public TaskStore(RedisConnector redis) {
+        this.redis = redis;
+    }
+
+    public static String taskKey(String taskId) {
+        return "metal:task:" + taskId;
+    }
+
+    public static String registrationKey(String taskId) {
+        return "metal:task:" + taskId + ":registration";
+    }
+
+    public static String promptsKey(String taskId) {
+        return "metal:task:" + taskId + ":prompts";
+    }
+
+    public static String promptKey(String taskId, String pgmVersion) {
+        return "metal:prompt:" + taskId + ":" + pgmVersion;
+    }
+
+    public static String tenantTasksKey(String tenant) {
+        return "metal:tenant:" + tenant + ":tasks";
+    }
+
+    /**
+     * Adds the task id (ARGV[1]) to its tenant's set (KEYS[1]) unless the set already holds ARGV[2] ids: one script,
+     * so concurrent registrations of one tenant cannot overshoot the quota. Answers 1 when the id is in the set.
+     */
+    private static final String RESERVE_SLOT = """
+            if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 1 end
+            if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+            redis.call('SADD', KEYS[1], ARGV[1])
+            return 1""";
+
+    private RedisCommands<byte[], byte[]> sync() {
+        return redis.connection().sync();
+    }
+
+    private static byte[] b(String s) {
+        return s.getBytes(UTF_8);
+    }
+
+    /** Records a new task as pending, with its registration (kept so prompts can be regenerated). */
+    public void register(TaskRegistered task) {
+        sync().sadd(b(tenantTasksKey(task.tenant())), b(task.taskId()));
+        write(task);
+    }
+
+    /**
+     * Records a new task as pending, as {@link #register(TaskRegistered)} does, unless its tenant already has
+     * {@code maxTasksPerTenant} tasks: then nothing is written and the answer is false.
+     */
+    public boolean register(TaskRegistered task, int maxTasksPerTenant) {
+        Long reserved = sync().eval(RESERVE_SLOT, ScriptOutputType.INTEGER,
+                new byte[][] {b(tenantTasksKey(task.tenant()))}, b(task.taskId()), b(Integer.toString(maxTasksPerTenant)));
+        if (reserved == null || reserved == 0L) {
+            return false;
+        }
+        write(task);
+        return true;
+    }
+
+    /** How many tasks a tenant has (registered and not yet deleted). */
+    public long taskCount(String tenant) {
+        return sync().scard(b(tenantTasksKey(tenant)));
+    }
+
+    private void write(TaskRegistered task) {
+        Map<byte[], byte[]> fields = new HashMap<>();
+        fields.put(b("tenant"), b(task.tenant()));
+        fields.put(b("status"), b(TaskRecord.PENDING));
+        fields.put(b("design"), b(task.design().name()));
+        fields.put(b("options"), b(json(task.options())));
+        fields.put(b("demonstrations"), b(Integer.toString(task.demonstrations())));
+        fields.put(b("createdAt"), b(task.registeredAt().toString()));
+        saveRegistration(task);
+        sync().hset(b(taskKey(task.taskId())), fields);
+    }
+
+    /** Keeps the registration (its examples give the XL demonstrations and allow regeneration), status untouched. */
+    public void saveRegistration(TaskRegistered task) {
+        sync().set(b(registrationKey(task.taskId())), EventCodec.encode(task));
+    }
+
+    /** The task, if known. */
+    public Optional<TaskRecord> find(String taskId) {
+        Map<byte[], byte[]> raw = sync().hgetall(b(taskKey(taskId)));
+        if (raw == null || raw.isEmpty()) {
+            return Optional.empty();
+        }
+        Map<String, String> f = new HashMap<>();
+        raw.forEach((k, v) -> f.put(new String(k, UTF_8), new String(v, UTF_8)));
+        return Optional.of(new TaskRecord(taskId, f.get("tenant"), f.get("status"),
+                PromptDesign.valueOf(f.get("design")), list(f.get("options")),
+                Integer.parseInt(f.getOrDefault("demonstrations", "0")),
+                f.containsKey("createdAt") ? Instant.parse(f.get("createdAt")) : null, f.get("pgmVersion"),
+                f.containsKey("k") ? Integer.valueOf(f.get("k")) : null, f.get("promptText"), f.get("reason")));
+    }
+
+    /** The registration a task was created with, if known. */
+    public Optional<TaskRegistered> registration(String taskId) {
+        byte[] raw = sync().get(b(registrationKey(taskId)));
+        return raw == null ? Optional.empty() : Optional.of((TaskRegistered) EventCodec.decode(raw,
+                io.metalprompt.events.TaskEvent.class));
+    }
+
+    /** Stores the artifact and marks the task ready with this version, atomically. */
+    public void storeReady(String taskId, String pgmVersion, int k, String promptText, byte[] artifact) {
+        Map<byte[], byte[]> fields = new HashMap<>();
+        fields.put(b("status"), b(TaskRecord.READY));
+        fields.put(b("pgmVersion"), b(pgmVersion));
+        fields.put(b("k"), b(Integer.toString(k)));
+        if (promptText != null) {
+            fields.put(b("promptText"), b(promptText));
+        }
+        RedisCommands<byte[], byte[]> c = sync();
+        c.set(b(promptKey(taskId, pgmVersion)), artifact);
+        c.sadd(b(promptsKey(taskId)), b(pgmVersion));
+        c.hdel(b(taskKey(taskId)), b("reason"));
+        c.hset(b(taskKey(taskId)), fields);
+    }
+
+    /** One page of a walk over every task: task ids and the cursor to go on from ({@code "0"}: the walk is complete). */
+    public record TaskPage(List<String> taskIds, String cursor) {
+        public boolean last() {
+            return "0".equals(cursor);
+        }
+    }
+
+    /**
+     * About {@code count} task ids from {@code cursor} on ({@code "0"} starts a walk). A walk to the last page returns
+     * every task that existed during the whole walk at least once (Redis {@code SCAN} over the registration keys),
+     * and its cursor can be saved and resumed from in another process.
+     */
+    public TaskPage scanTasks(String cursor, int count) {
+        KeyScanCursor<byte[]> page = sync().scan(ScanCursor.of(cursor),
+                ScanArgs.Builder.matches(REGISTRATION_PATTERN).limit(count));
+        List<String> ids = new java.util.ArrayList<>();
+        for (byte[] key : page.getKeys()) {
+            String k = new String(key, UTF_8);
+            ids.add(k.substring("metal:task:".length(), k.length() - ":registration".length()));
+        }
+        return new TaskPage(ids, page.isFinished() ? "0" : page.getCursor());
+    }
+
+    private static final String REGISTRATION_PATTERN = "metal:task:*:registration";
+
+    // KEYS: task hash, prompt-version set, new prompt key. ARGV: version, k, prompt text ('' = none), artifact,
+    // prefix of the task's prompt keys. Keeps the new and the previous version's prompts, drops older ones.
+    private static final String SWITCH_VERSION = """
+            if redis.call('HGET', KEYS[1], 'status') ~= 'ready' then return 0 end
+            local previous = redis.call('HGET', KEYS[1], 'pgmVersion')
+            redis.call('SET', KEYS[3], ARGV[4])
+            redis.call('SADD', KEYS[2], ARGV[1])
+            redis.call('HSET', KEYS[1], 'pgmVersion', ARGV[1], 'k', ARGV[2])
+            if ARGV[3] == '' then redis.call('HDEL', KEYS[1], 'promptText') else redis.call('HSET', KEYS[1], 'promptText', ARGV[3]) end
+            for _, v in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+              if v ~= ARGV[1] and v ~= previous then
+                redis.call('DEL', ARGV[5] .. v)
+                redis.call('SREM', KEYS[2], v)
+              end
+            end
+            return 1
+            """;
+
+    /**
+     * Moves a ready task to another PGM version in one atomic step: stores {@code artifact} under the version, then
+     * points the task at it. The prompts of the new and of the previous version stay (a worker may still be
+     * reading the previous one, and rolling back to it needs no generation); older versions' prompts are removed.
+     * Returns false, writing nothing, when the task is no longer ready (deleted meanwhile, for example).
+     */
+    public boolean switchVersion(String taskId, String pgmVersion, int k, String promptText, byte[] artifact) {
+        Long r = sync().eval(SWITCH_VERSION, ScriptOutputType.INTEGER,
+                new byte[][] {b(taskKey(taskId)), b(promptsKey(taskId)), b(promptKey(taskId, pgmVersion))},
+                b(pgmVersion), b(Integer.toString(k)), b(promptText == null ? "" : promptText), artifact,
+                b(promptKey(taskId, "")));
+        return r != null && r == 1;
+    }
+
+    /** Marks the task failed with a reason the user can act on. */
+    public void markFailed(String taskId, String reason) {
+        Map<byte[], byte[]> fields = new HashMap<>();
+        fields.put(b("status"), b(TaskRecord.FAILED));
+        fields.put(b("reason"), b(reason));
+        sync().hset(b(taskKey(taskId)), fields);
+    }
+
+    /** The stored artifact of a task for a PGM version, if any. */
+    public Optional<byte[]> artifact(String taskId, String pgmVersion) {
+        return Optional.ofNullable(sync().get(b(promptKey(taskId, pgmVersion))));
+    }
+
+    /** Removes the task, its registration and every stored prompt version, and takes it off its tenant's set. */
+    public void delete(String taskId) {
+        RedisCommands<byte[], byte[]> c = sync();
+        byte[] tenant = c.hget(b(taskKey(taskId)), b("tenant"));
+        List<byte[]> keys = new java.util.ArrayList<>(List.of(b(taskKey(taskId)), b(registrationKey(taskId)),
+                b(promptsKey(taskId))));
+        for (byte[] version : c.smembers(b(promptsKey(taskId)))) {
+            keys.add(b(promptKey(taskId, new String(version, UTF_8))));
+        }
+        c.del(keys.toArray(new byte[0][]));   // one command: the task disappears at once
+        if (tenant != null) {
+            c.srem(b(tenantTasksKey(new String(tenant, UTF_8))), b(taskId));
+        }
+    }
+
+    private static String json(List<String> list) {
+        try {
+            return JSON.writeValueAsString(list);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    private static List<String> list(String json) {
+        if (json == null) {
+            return List.of();
+        }
+        try {
+            return JSON.readValue(json, new TypeReference<List<String>>() { });
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("corrupt options field in Redis: " + json, e);
+        }
+    }
+}

@@ -1,0 +1,185 @@
+package io.metalprompt.store;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import io.metalprompt.events.Example;
+import io.metalprompt.events.PromptDesign;
+import io.metalprompt.events.TaskRegistered;
+import io.metalprompt.testing.TestInfrastructure;
+
+/** Against a real Redis: a task's life from pending to ready (or failed) to deleted. */
+class TaskStoreTest {
+
+    private static RedisConnector redis;
+    private static TaskStore store;
+
+    @BeforeAll
+    static void connect() {
+        redis = new RedisConnector(TestInfrastructure.get().redisUrl(), Duration.ofSeconds(2));
+        store = new TaskStore(redis);
+    }
+
+    @AfterAll
+    static void close() {
+        redis.close();
+    }
+
+    private static TaskRegistered task(String id) {
+        return task(id, "acme");
+    }
+
+    private static TaskRegistered task(String id, String tenant) {
+        return new TaskRegistered(1, id, tenant, List.of(new Example("a dog", "alpha"), new Example("a car", "beta")),
+                List.of("alpha", "beta"), PromptDesign.DISCRETE, 1, Instant.parse("2026-11-26T06:00:00Z"));
+    }
+
+    @Test
+    void registeredTaskIsPendingThenReadyWithItsPrompt() {
+        String id = UUID.randomUUID().toString();
+        store.register(task(id));
+        TaskRecord pending = store.find(id).orElseThrow();
+        assertEquals(TaskRecord.PENDING, pending.status());
+        assertEquals(List.of("alpha", "beta"), pending.options());
+        assertEquals(1, pending.demonstrations());
+        assertEquals(task(id), store.registration(id).orElseThrow());
+
+        byte[] artifact = {1, 2, 3, 0, -1};
+        store.storeReady(id, "pgm-1", 8, "alpha beta gamma", artifact);
+        TaskRecord ready = store.find(id).orElseThrow();
+        assertTrue(ready.ready());
+        assertEquals("pgm-1", ready.pgmVersion());
+        assertEquals(8, ready.k());
+        assertEquals("alpha beta gamma", ready.promptText());
+        assertArrayEquals(artifact, store.artifact(id, "pgm-1").orElseThrow());
+    }
+
+    @Test
+    void failedTaskCarriesItsReason() {
+        String id = UUID.randomUUID().toString();
+        store.register(task(id));
+        store.markFailed(id, "example 2 is longer than the model's 256 positions");
+        TaskRecord failed = store.find(id).orElseThrow();
+        assertEquals(TaskRecord.FAILED, failed.status());
+        assertEquals("example 2 is longer than the model's 256 positions", failed.reason());
+    }
+
+    @Test
+    void deleteRemovesTaskRegistrationAndEveryPromptVersion() {
+        String id = UUID.randomUUID().toString();
+        store.register(task(id));
+        store.storeReady(id, "pgm-1", 8, null, new byte[] {1});
+        store.storeReady(id, "pgm-2", 8, null, new byte[] {2});
+        store.delete(id);
+        assertTrue(store.find(id).isEmpty());
+        assertTrue(store.registration(id).isEmpty());
+        assertTrue(store.artifact(id, "pgm-1").isEmpty());
+        assertTrue(store.artifact(id, "pgm-2").isEmpty());
+    }
+
+    @Test
+    void aTenantCannotRegisterMoreTasksThanItsQuotaAndADeletionFreesASlot() {
+        String tenant = "quota-" + UUID.randomUUID();
+        String first = UUID.randomUUID().toString();
+        String second = UUID.randomUUID().toString();
+        assertTrue(store.register(task(first, tenant), 2));
+        assertTrue(store.register(task(second, tenant), 2));
+        assertTrue(store.register(task(first, tenant), 2), "registering a task it already has takes no new slot");
+        String third = UUID.randomUUID().toString();
+        assertFalse(store.register(task(third, tenant), 2));
+        assertTrue(store.find(third).isEmpty(), "a refused task leaves nothing behind");
+        assertTrue(store.registration(third).isEmpty());
+        assertEquals(2, store.taskCount(tenant));
+        assertTrue(store.register(task(third, "other-" + tenant), 2), "another tenant's quota is its own");
+
+        store.delete(first);
+        assertEquals(1, store.taskCount(tenant));
+        assertTrue(store.register(task(third, tenant), 2));
+    }
+
+    @Test
+    void tasksRegisteredWithoutAQuotaStillCount() {
+        String tenant = "direct-" + UUID.randomUUID();
+        String id = UUID.randomUUID().toString();
+        store.register(task(id, tenant));
+        assertEquals(1, store.taskCount(tenant));
+        assertFalse(store.register(task(UUID.randomUUID().toString(), tenant), 1));
+        store.delete(id);
+        assertEquals(0, store.taskCount(tenant));
+    }
+
+    @Test
+    void aWalkOverTasksFindsEveryTaskAndCanBeResumedFromItsCursor() {
+        java.util.Set<String> mine = new java.util.HashSet<>();
+        for (int i = 0; i < 7; i++) {
+            String id = UUID.randomUUID().toString();
+            store.register(task(id));
+            mine.add(id);
+        }
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        String cursor = "0";
+        int pages = 0;
+        do {
+            TaskStore.TaskPage page = store.scanTasks(cursor, 2);
+            seen.addAll(page.taskIds());
+            cursor = page.cursor();
+            pages++;
+        } while (!"0".equals(cursor) && pages < 10_000);
+        assertTrue(seen.containsAll(mine), "every task, however the walk was cut into pages");
+        assertTrue(pages > 1);
+    }
+
+    @Test
+    void switchingVersionsKeepsTheCurrentAndThePreviousPromptOnly() {
+        String id = UUID.randomUUID().toString();
+        store.register(task(id));
+        store.storeReady(id, "v1", 8, "one", new byte[] {1});
+        assertTrue(store.switchVersion(id, "v2", 4, null, new byte[] {2}));
+        TaskRecord r = store.find(id).orElseThrow();
+        assertEquals("v2", r.pgmVersion());
+        assertEquals(4, r.k());
+        assertEquals(null, r.promptText());
+        assertTrue(r.ready());
+        assertArrayEquals(new byte[] {1}, store.artifact(id, "v1").orElseThrow(), "the previous prompt stays");
+
+        assertTrue(store.switchVersion(id, "v3", 8, "three", new byte[] {3}));
+        assertTrue(store.artifact(id, "v1").isEmpty(), "older than the previous: removed");
+        assertArrayEquals(new byte[] {2}, store.artifact(id, "v2").orElseThrow());
+        assertEquals("three", store.find(id).orElseThrow().promptText());
+
+        assertTrue(store.switchVersion(id, "v2", 4, null, new byte[] {2}), "back to the previous version");
+        assertEquals("v2", store.find(id).orElseThrow().pgmVersion());
+        assertTrue(store.artifact(id, "v3").isPresent());
+
+        store.delete(id);
+        assertTrue(store.artifact(id, "v2").isEmpty() && store.artifact(id, "v3").isEmpty());
+    }
+
+    @Test
+    void aTaskThatIsNotReadyIsNotSwitched() {
+        String pending = UUID.randomUUID().toString();
+        store.register(task(pending));
+        assertFalse(store.switchVersion(pending, "v2", 4, null, new byte[] {2}));
+        assertTrue(store.artifact(pending, "v2").isEmpty());
+        assertEquals(TaskRecord.PENDING, store.find(pending).orElseThrow().status());
+
+        String deleted = UUID.randomUUID().toString();
+        store.register(task(deleted));
+        store.storeReady(deleted, "v1", 8, null, new byte[] {1});
+        store.delete(deleted);
+        assertFalse(store.switchVersion(deleted, "v2", 4, null, new byte[] {2}), "deleted meanwhile");
+        assertTrue(store.find(deleted).isEmpty(), "a deleted task is not brought back");
+        assertTrue(store.artifact(deleted, "v2").isEmpty());
+    }
+}

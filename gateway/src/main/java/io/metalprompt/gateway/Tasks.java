@@ -1,0 +1,51 @@
+package io.metalprompt.gateway;
+
+import java.util.Optional;
+
+import io.metalprompt.events.TaskRegistered;
+import io.metalprompt.store.TaskRecord;
+import io.metalprompt.store.TaskStore;
+
+/**
+ * What the gateway does with tasks: the narrow view of the shared {@link TaskStore}, which owns the Redis keys
+ * (docs/architecture.md, "Redis keys") including each tenant's set of tasks that the task quota counts; a map in
+ * unit tests.
+ */
+public interface Tasks {
+
+    /**
+     * Writes a new task (status pending) and its registration, unless its tenant already has
+     * {@code maxTasksPerTenant} tasks (0 = no limit): then nothing is written and the answer is false.
+     */
+    boolean create(TaskRegistered task, int maxTasksPerTenant);
+
+    /** The task as stored; fields the prompt-generator has not written yet are null. */
+    Optional<TaskRecord> find(String taskId);
+
+    /** Removes the task's keys (a task that does not exist is no error). */
+    void delete(String taskId);
+
+    /** The gateway's view of the shared task store. */
+    static Tasks in(TaskStore store) {
+        return new Tasks() {
+            @Override
+            public boolean create(TaskRegistered task, int maxTasksPerTenant) {
+                if (maxTasksPerTenant <= 0) {
+                    store.register(task);
+                    return true;
+                }
+                return store.register(task, maxTasksPerTenant);
+            }
+
+            @Override
+            public Optional<TaskRecord> find(String taskId) {
+                return store.find(taskId);
+            }
+
+            @Override
+            public void delete(String taskId) {
+                store.delete(taskId);
+            }
+        };
+    }
+}

@@ -1,0 +1,107 @@
+package io.metalprompt.prompt;
+
+import io.metalprompt.events.PromptDesign;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import io.metalprompt.lm.LmTokenizer;
+import io.metalprompt.tasks.TaskExample;
+
+/**
+ * Drives a {@link PromptGenerator} from examples to prompts: one batched pass for many example sets, or, for a set
+ * larger than the context, consecutive passes that each read the previous prompt and the next chunk of examples.
+ * Each call runs in its own {@code NDScope}; the prompts it returns own their arrays.
+ */
+final class IterativeGeneration {
+
+    private IterativeGeneration() {
+    }
+
+    /** One prompt per example set, from one batched forward pass. */
+    static List<GeneratedPrompt> generateAll(PromptGenerator pgm, List<List<TaskExample>> sets, LmTokenizer tokenizer) {
+        List<long[]> xp = sets.stream().map(e -> PromptGenerator.xpTokens(e, tokenizer)).toList();
+        try (NDScope scope = new NDScope(); NDManager m = pgm.base().manager().newSubManager()) {
+            return toPrompts(pgm, pgm.forward(m, xp, null), tokenizer);
+        }
+    }
+
+    /**
+     * The examples cut into consecutive chunks that fit the context next to the previous prompt and the padding;
+     * each pass reads [previous prompt ; chunk and padding], and the last pass's prompt is the result. One pass
+     * when everything fits. A single example that does not fit even alone is an error.
+     */
+    static GeneratedPrompt generateIterative(PromptGenerator pgm, List<TaskExample> examples, LmTokenizer tokenizer) {
+        int positions = pgm.base().config().maxPositions();
+        List<long[]> chunks = chunks(examples, tokenizer, positions - pgm.k(), positions - 2 * pgm.k());
+        try (NDScope scope = new NDScope(); NDManager m = pgm.base().manager().newSubManager()) {
+            PromptBatch previous = null;
+            for (long[] chunk : chunks) {
+                previous = pgm.forward(m, List.of(chunk), null, previous);
+            }
+            return toPrompts(pgm, previous, tokenizer).get(0);
+        }
+    }
+
+    /**
+     * The XP tokens of each pass: as many whole examples as fit {@code firstBudget} tokens (the first pass) or
+     * {@code budget} (later passes, which also read the previous prompt). At least one chunk, maybe empty.
+     */
+    static List<long[]> chunks(List<TaskExample> examples, LmTokenizer tokenizer, int firstBudget, int budget) {
+        List<long[]> chunks = new ArrayList<>();
+        int from = 0;
+        while (from < examples.size() || chunks.isEmpty()) {
+            int limit = chunks.isEmpty() ? firstBudget : budget;
+            int to = from;
+            long[] best = new long[0];
+            while (to < examples.size()) {
+                long[] ids = PromptGenerator.xpTokens(examples.subList(from, to + 1), tokenizer);
+                if (ids.length > limit) {
+                    break;
+                }
+                best = ids;
+                to++;
+            }
+            if (to == from && from < examples.size()) {
+                throw new IllegalArgumentException("example " + from + " alone takes more than the " + limit
+                        + " positions a pass leaves for examples");
+            }
+            chunks.add(best);
+            from = to;
+        }
+        return chunks;
+    }
+
+    /** Copies each row of {@code batch} into its own {@link GeneratedPrompt} (outside any enclosing scope). */
+    private static List<GeneratedPrompt> toPrompts(PromptGenerator pgm, PromptBatch batch, LmTokenizer tokenizer) {
+        PromptDesign design = pgm.design();
+        List<GeneratedPrompt> prompts = new ArrayList<>();
+        try {
+            for (int i = 0; i < batch.batchSize(); i++) {
+                NDIndex row = new NDIndex("{}:{}", i, i + 1);
+                long[] ids = batch.tokenIds() == null ? null : batch.tokenIds().get(row).toLongArray();
+                String text = design == PromptDesign.DISCRETE ? tokenizer.decode(ids) : null;
+                Map<String, NDArray> tensors = new LinkedHashMap<>();
+                if (batch.embeddings() != null && design != PromptDesign.DISCRETE) {
+                    tensors.put("embeddings", batch.embeddings().get(row));
+                }
+                if (batch.prefix() != null) {
+                    for (int l = 0; l < batch.prefix().layers(); l++) {
+                        tensors.put("keys." + l, batch.prefix().keys().get(l).get(row));
+                        tensors.put("values." + l, batch.prefix().values().get(l).get(row));
+                    }
+                }
+                prompts.add(GeneratedPrompt.of(pgm.base().manager(), design, pgm.k(), ids, text, tensors));
+            }
+        } catch (RuntimeException e) {
+            prompts.forEach(GeneratedPrompt::close);
+            throw e;
+        }
+        return prompts;
+    }
+}
