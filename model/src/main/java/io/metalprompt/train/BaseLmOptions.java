@@ -11,13 +11,15 @@ import io.metalprompt.tasks.Family;
  *
  * @param kinds the kinds of rule drawn uniformly per sequence; empty = the legacy stream (real tasks uniformly, then
  *              synthetic families in the meta-training proportions)
- * @param positions the position table's size (the context length); read only when a run starts from scratch
+ * @param positions the position table's size (the context length); read only when a run starts
+ * @param initFrom a trained GPT-2 folder a new run starts from instead of random weights (null: from scratch); its
+ *                 shape wins over layers/heads/d-model, its position table grows to {@code positions}
  */
 public record BaseLmOptions(Path out, Path tasks, Path lexicon, Path tokenizer, long seed, int steps, int batchSize,
                             int maxTokens, int positions, int layers, int heads, int dModel, double lr, int warmupSteps,
                             double answerWeight, double tokenWeight, double realFraction, double remapFraction,
                             double repeatProbability, double burstFraction, int burstWords, double plainFraction,
-                            double lookbackFraction, boolean sinusoidalPositions, List<Family> kinds,
+                            double lookbackFraction, boolean sinusoidalPositions, List<Family> kinds, Path initFrom,
                             int curriculumSteps, int curriculumMaxTokens, int checkpointEvery, int stopAfter) {
 
     public BaseLmOptions {
@@ -65,6 +67,7 @@ public record BaseLmOptions(Path out, Path tasks, Path lexicon, Path tokenizer, 
         private double lookbackFraction;
         private boolean sinusoidalPositions;
         private List<Family> kinds = List.of();
+        private Path initFrom;
         private int curriculumSteps = 1000;
         private int curriculumMaxTokens = 128;
         private int checkpointEvery = 100;
@@ -120,6 +123,8 @@ public record BaseLmOptions(Path out, Path tasks, Path lexicon, Path tokenizer, 
         public Builder optSinusoidalPositions(boolean v) { sinusoidalPositions = v; return this; }
         /** Kinds of rule drawn uniformly per sequence [none: the legacy family mix]. */
         public Builder optKinds(List<Family> v) { kinds = v; return this; }
+        /** Start a new run from this trained GPT-2 folder [none: random weights]. */
+        public Builder optInitFrom(Path p) { initFrom = p; return this; }
         /** First steps with 2-class tasks and short contexts, and their length [1000, 128]. */
         public Builder optCurriculum(int steps, int maxTokens) { curriculumSteps = steps; curriculumMaxTokens = maxTokens; return this; }
         /** [100] */
@@ -131,7 +136,7 @@ public record BaseLmOptions(Path out, Path tasks, Path lexicon, Path tokenizer, 
             return new BaseLmOptions(out, tasks, lexicon, tokenizer, seed, steps, batchSize, maxTokens, positions,
                     layers, heads, dModel, lr, warmupSteps, answerWeight, tokenWeight, realFraction, remapFraction,
                     repeatProbability, burstFraction, burstWords, plainFraction, lookbackFraction, sinusoidalPositions,
-                    kinds, curriculumSteps, curriculumMaxTokens, checkpointEvery, stopAfter);
+                    kinds, initFrom, curriculumSteps, curriculumMaxTokens, checkpointEvery, stopAfter);
         }
     }
 }

@@ -71,6 +71,7 @@ public final class BaseLmTrainer {
             Map<String, Family> realFamilies = o.kinds().isEmpty() ? Map.of() : realFamilies(root);
             boolean resume = Files.exists(checkpoint.resolve("state.json"));
             try (LanguageModel model = resume ? LanguageModel.load(checkpoint, LmSettings.cpu())
+                    : o.initFrom() != null ? WarmStart.from(o.initFrom(), o.positions(), o.seed())
                     : LanguageModel.init(newModelConfig(), o.seed(), LmSettings.cpu());
                  AdamW optimizer = AdamW.builder().build(model.manager())) {
                 if (!resume && o.sinusoidalPositions()) {
@@ -227,6 +228,7 @@ public final class BaseLmTrainer {
         node.put("tasks", o.tasks().toString());
         node.put("lexicon", o.lexicon().toString());
         node.put("tokenizer", o.tokenizer().toString());
+        node.put("initFrom", o.initFrom() == null ? null : o.initFrom().toString());
         node.put("final_loss_last50", finalLoss);
         node.put("fingerprint", model.fingerprint());
         JSON.writeValue(o.out().resolve("training.json").toFile(), node);

@@ -51,6 +51,7 @@ public class TrainBaseCommand implements Callable<Integer> {
     @Option(names = "--lookback-fraction", defaultValue = "0", description = "share of look-back sequences (a z a: the third token needs a previous-token head), which break the induction plateau (default ${DEFAULT-VALUE})") double lookbackFraction;
     @Option(names = "--kinds", split = ",", description = "kinds of rule, drawn uniformly per sequence: 'all' (every kind but the held-out ones), 'original' (the four of ../shared/tasks) or a list such as topic,first,last (default: the legacy mix, real tasks then the four families in the training proportions)") List<String> kinds;
     @Option(names = "--exclude-kinds", split = ",", description = "kinds taken out of --kinds (a leave-one-kind-out run); also drops their real tasks") List<String> excludeKinds;
+    @Option(names = "--init-from", description = "start a new run from this trained GPT-2 folder instead of random weights; its position table grows to --positions (ignored on resume)") Path initFrom;
     @Option(names = "--curriculum-steps", defaultValue = "1000", description = "first steps with 2-class tasks and short contexts (default ${DEFAULT-VALUE})") int curriculumSteps;
     @Option(names = "--curriculum-max-tokens", defaultValue = "128", description = "sequence length during the curriculum (default ${DEFAULT-VALUE})") int curriculumMaxTokens;
     @Option(names = "--checkpoint-every", defaultValue = "100", description = "steps between checkpoints (default ${DEFAULT-VALUE})") int checkpointEvery;
@@ -65,7 +66,7 @@ public class TrainBaseCommand implements Callable<Integer> {
                 .optAnswerWeight(answerWeight).optTokenWeight(tokenWeight).optRealFraction(realFraction)
                 .optRemapFraction(remapFraction).optRepeatProbability(repeat).optBurst(burstFraction, burstWords)
                 .optPlainFraction(plainFraction).optLookbackFraction(lookbackFraction)
-                .optSinusoidalPositions(sinusoidalPositions).optKinds(KindOptions.parse(kinds, excludeKinds))
+                .optSinusoidalPositions(sinusoidalPositions).optKinds(KindOptions.parse(kinds, excludeKinds)).optInitFrom(initFrom)
                 .optCurriculum(curriculumSteps, curriculumMaxTokens).optCheckpointEvery(checkpointEvery)
                 .optStopAfter(stopAfter).build();
         double loss = new BaseLmTrainer(options, System.out).run();
