@@ -2,6 +2,7 @@ package io.metalprompt.gateway;
 
 import java.util.UUID;
 
+import jakarta.inject.Inject;
 import jakarta.ws.rs.NotAcceptableException;
 import jakarta.ws.rs.NotAllowedException;
 import jakarta.ws.rs.NotFoundException;
@@ -29,6 +30,9 @@ import io.lettuce.core.RedisException;
 public class ProblemMappers {
 
     private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
+
+    @Inject
+    GatewayConfig config;
 
     @ServerExceptionMapper
     public Response api(ApiException e, UriInfo uri) {
@@ -116,7 +120,8 @@ public class ProblemMappers {
     @ServerExceptionMapper
     public Response redis(RedisException e, UriInfo uri) {
         LOG.warnf("Redis unavailable for %s: %s", path(uri), e.getMessage());
-        return Problems.response(ApiException.unavailable("the task store (Redis) is not reachable; retry later", 5),
+        return Problems.response(ApiException.unavailable("the task store (Redis) is not reachable; retry later",
+                config.gateway().retryAfter()),
                 path(uri));
     }
 
