@@ -1,10 +1,11 @@
 package io.metalprompt.gateway;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -27,16 +28,15 @@ import io.micrometer.core.instrument.Timer;
 import io.opentelemetry.context.Context;
 import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.reactive.messaging.TracingMetadata;
-import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.smallrye.reactive.messaging.kafka.reply.KafkaRequestReply;
 
 /**
  * Sends an inference request keyed by task id, with the reply headers of the request-reply contract
- * ({@code REPLY_CORRELATION_ID} = the body's requestId, {@code REPLY_TOPIC}; docs/architecture.md), and completes
- * with the result {@link InferenceResultConsumer} matches to it. The request waits in {@link PendingReplies} from
- * before it is sent. The record continues the caller's trace (its {@code traceparent} header); {@value #ROUND_TRIP}
- * times each request from sending to the worker's result. A reply this instance waits for that is not a valid
+ * ({@code REPLY_CORRELATION_ID} = the body's requestId, {@code REPLY_TOPIC}; docs/architecture.md), and waits, as
+ * long as the caller says, for the result {@link InferenceResultConsumer} matches to it. The request waits in
+ * {@link PendingReplies} from before it is sent. The record continues the caller's trace (its {@code traceparent}
+ * header); {@value #ROUND_TRIP} times each request from sending to the worker's result. A reply this instance waits for that is not a valid
  * result goes to {@code metal.inference-results.dlq}.
  */
 @ApplicationScoped
@@ -54,9 +54,6 @@ public class KafkaInferenceClient implements InferenceClient {
     PendingReplies pending;
 
     @Inject
-    KafkaClientService kafka;
-
-    @Inject
     GatewayConfig config;
 
     @Inject
@@ -66,15 +63,43 @@ public class KafkaInferenceClient implements InferenceClient {
     @Channel(Channels.INFERENCE_RESULTS_DLQ)
     Emitter<String> deadLetters;
 
+    /**
+     * Registers the request as waiting, sends it and blocks the calling (worker) thread until its result, a failed send
+     * or {@code timeout}; the request is forgotten afterwards either way, so a late result is ignored.
+     */
     @Override
-    public CompletionStage<InferenceResult> request(InferenceRequest request) {
+    public InferenceResult request(InferenceRequest request, Duration timeout) throws TimeoutException {
         String id = request.requestId();
         Timer.Sample sample = Timer.start(registry);
+        String outcome = "error";
         CompletableFuture<String> reply = pending.register(id);
+        try {
+            send(request, reply);
+            InferenceResult result = decodeOrDeadLetter(request, reply.get(timeout.toMillis(), TimeUnit.MILLISECONDS));
+            outcome = result.status().name().toLowerCase(Locale.ROOT);
+            return result;
+        } catch (TimeoutException e) {
+            outcome = "timeout";
+            throw e;
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            throw new IllegalStateException("could not send the request to Kafka: " + cause.getMessage(), cause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the result", e);
+        } finally {
+            pending.forget(id);
+            sample.stop(roundTrip(outcome));
+        }
+    }
+
+    /** Writes the request with the reply headers; a send the producer gives up on fails {@code reply}. */
+    private void send(InferenceRequest request, CompletableFuture<String> reply) {
         Message<InferenceRequest> message = Message.of(request)
                 .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(request.taskId())
                         .withHeaders(List.of(
-                                new RecordHeader(KafkaRequestReply.DEFAULT_REPLY_CORRELATION_ID_HEADER, bytes(id)),
+                                new RecordHeader(KafkaRequestReply.DEFAULT_REPLY_CORRELATION_ID_HEADER,
+                                        bytes(request.requestId())),
                                 new RecordHeader(KafkaRequestReply.DEFAULT_REPLY_TOPIC_HEADER, bytes(Topics.INFERENCE_RESULTS))))
                         .build())
                 // the producer span, and so the record's traceparent, continue the caller's (HTTP request's) trace
@@ -88,23 +113,13 @@ public class KafkaInferenceClient implements InferenceClient {
         } catch (RuntimeException e) {   // e.g. the emitter's buffer is full or the channel is down
             reply.completeExceptionally(e);
         }
-        long timeout = config.gateway().predictionTimeout().toMillis();
-        return reply.orTimeout(timeout, TimeUnit.MILLISECONDS)
-                .thenApply(payload -> decodeOrDeadLetter(request, payload))
-                .whenComplete((result, failure) -> {
-                    pending.forget(id);   // a late result is then ignored
-                    sample.stop(roundTrip(result, failure));
-                });
     }
 
     /**
      * The round-trip timer for one outcome: the result's status in lower case ({@code ok}, {@code not_found}, ...),
      * or {@code timeout}, {@code error}.
      */
-    private Timer roundTrip(InferenceResult result, Throwable failure) {
-        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-        String outcome = result != null ? result.status().name().toLowerCase(java.util.Locale.ROOT)
-                : cause instanceof TimeoutException ? "timeout" : "error";
+    private Timer roundTrip(String outcome) {
         return Timer.builder(ROUND_TRIP)
                 .description("From sending an inference request to Kafka to receiving its result (or giving up)")
                 .tag("outcome", outcome)
@@ -120,26 +135,6 @@ public class KafkaInferenceClient implements InferenceClient {
         long deadline = System.nanoTime() + config.gateway().predictionTimeout().toNanos();
         while (pending.size() > 0 && System.nanoTime() < deadline) {
             Thread.sleep(20);
-        }
-    }
-
-    /** Waits until the result consumer has its partitions (tests use it so that no early result is missed). */
-    public void awaitReplyAssignment(java.time.Duration atMost) {
-        long deadline = System.nanoTime() + atMost.toNanos();
-        while (true) {
-            var consumer = kafka.getConsumer(Channels.INFERENCE_RESULTS);
-            if (consumer != null && !consumer.getAssignments().await().atMost(atMost).isEmpty()) {
-                return;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the result consumer has no partitions after " + atMost);
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
         }
     }
 

@@ -1,8 +1,6 @@
 package io.metalprompt.gateway;
 
 import java.net.URI;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletionException;
 
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -12,10 +10,8 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import jakarta.ws.rs.core.UriInfo;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.SecuritySchemeType;
@@ -55,9 +51,6 @@ public class TaskResource {
 
     @Inject
     MeterRegistry registry;
-
-    @Context
-    UriInfo uri;
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
@@ -120,21 +113,16 @@ public class TaskResource {
     @APIResponse(responseCode = "503", description = "The worker failed; retry after Retry-After", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
     @APIResponse(responseCode = "504", description = "No worker answered in time; retry after Retry-After", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
     public Response predict(@PathParam("id") String id, Api.PredictionRequest request) {
-        String instance = uri.getRequestUri().getRawPath();
-        // Waits on this worker thread instead of returning the CompletionStage: when a blocking resource method's stage
-        // completed while RESTEasy was still suspending the request, resuming it on another worker thread found no
-        // active request context and answered 500 (seen once in a few thousand calls at 8 clients). The wait is
-        // bounded by metal.gateway.prediction-timeout (the inference client fails the stage then); a call in flight
-        // holds one worker thread (quarkus.thread-pool.max-threads), and the tenant's concurrency quota bounds them.
+        // Synchronous on this worker thread (@Blocking): a blocking resource method that returned a CompletionStage
+        // completed elsewhere was resumed once in a few thousand calls without its request context (a 500). The wait
+        // is bounded by metal.gateway.prediction-timeout inside TaskService; a call in flight holds one worker thread
+        // (quarkus.thread-pool.max-threads), and the tenant's concurrency quota bounds them.
         Api.PredictionResponse response;
         try {
-            response = service.predict(caller.tenant(), id, request).toCompletableFuture().join();
-        } catch (CompletionException | CancellationException failure) {
-            Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-            ApiException api = cause instanceof ApiException e ? e
-                    : ApiException.unavailable("the prediction failed; retry later", 5);
-            registry.counter("metal.gateway.predictions", "outcome", Integer.toString(api.status())).increment();
-            return Problems.response(api, instance);
+            response = service.predict(caller.tenant(), id, request);
+        } catch (ApiException e) {
+            registry.counter("metal.gateway.predictions", "outcome", Integer.toString(e.status())).increment();
+            throw e;
         }
         registry.counter("metal.gateway.predictions", "outcome", "ok").increment();
         registry.counter("metal.gateway.predicted.inputs").increment(response.predictions().size());

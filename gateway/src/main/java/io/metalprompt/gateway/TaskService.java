@@ -3,9 +3,7 @@ package io.metalprompt.gateway;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -103,60 +101,38 @@ public class TaskService {
     }
 
     /**
-     * Checks the task is the caller's and ready, then sends the inputs to a worker and maps its result. The call
-     * counts as one of the tenant's requests in progress until the answer (or the timeout) is there.
+     * Checks the task is the caller's and ready, then sends the inputs to a worker, waits for its result at most
+     * {@code metal.gateway.prediction-timeout} (504 after it) and maps the result. The call counts as one of the
+     * tenant's requests in progress until it returns.
      */
-    public CompletionStage<Api.PredictionResponse> predict(String tenant, String taskId, Api.PredictionRequest request) {
-        TenantQuotas.Permit permit = quotas.enter(tenant);
-        try {
-            return send(tenant, taskId, request).whenComplete((response, failure) -> permit.close());
-        } catch (RuntimeException e) {
-            permit.close();
-            throw e;
-        }
-    }
-
-    private CompletionStage<Api.PredictionResponse> send(String tenant, String taskId, Api.PredictionRequest request) {
-        TaskRecord task = find(tenant, taskId);
-        if (!TaskRecord.READY.equals(task.status())) {
-            if (TaskRecord.FAILED.equals(task.status())) {
-                throw ApiException.conflict("task " + taskId + " is failed" + (task.reason() == null ? "" : " (" + task.reason() + ")")
-                        + ": it cannot serve predictions; register the task again", 0);
+    public Api.PredictionResponse predict(String tenant, String taskId, Api.PredictionRequest request) {
+        try (TenantQuotas.Permit permit = quotas.enter(tenant)) {
+            TaskRecord task = find(tenant, taskId);
+            if (!TaskRecord.READY.equals(task.status())) {
+                if (TaskRecord.FAILED.equals(task.status())) {
+                    throw ApiException.conflict("task " + taskId + " is failed" + (task.reason() == null ? "" : " (" + task.reason() + ")")
+                            + ": it cannot serve predictions; register the task again", 0);
+                }
+                throw ApiException.conflict("task " + taskId + " is " + task.status()
+                        + ": its prompt is still being generated; poll " + statusUrl(taskId) + " until it is ready",
+                        settings.retryAfterSeconds());
             }
-            throw ApiException.conflict("task " + taskId + " is " + task.status()
-                    + ": its prompt is still being generated; poll " + statusUrl(taskId) + " until it is ready",
-                    settings.retryAfterSeconds());
+            List<String> inputs = validator.validateInputs(request);
+            Duration timeout = settings.predictionTimeout();
+            InferenceRequest inferenceRequest = new InferenceRequest(Events.SCHEMA_VERSION, ids.get(), taskId, tenant,
+                    inputs, clock.millis() + timeout.toMillis());
+            InferenceResult result;
+            try {
+                result = inference.request(inferenceRequest, timeout);
+            } catch (TimeoutException e) {
+                throw ApiException.timeout("no inference worker answered within " + timeout.toSeconds()
+                        + " s; retry later", settings.retryAfterSeconds());
+            } catch (RuntimeException e) {
+                throw ApiException.unavailable("the inference request failed (" + e.getMessage() + "); retry later",
+                        settings.retryAfterSeconds());
+            }
+            return mapper.toResponse(taskId, inputs, result);
         }
-        List<String> inputs = validator.validateInputs(request);
-        Duration timeout = settings.predictionTimeout();
-        InferenceRequest inferenceRequest = new InferenceRequest(Events.SCHEMA_VERSION, ids.get(), taskId, tenant, inputs,
-                clock.millis() + timeout.toMillis());
-        CompletableFuture<InferenceResult> sent;
-        try {
-            sent = inference.request(inferenceRequest).toCompletableFuture();
-        } catch (RuntimeException e) {
-            throw ApiException.unavailable("could not send the request to the inference workers (" + e.getMessage()
-                    + "); retry later", settings.retryAfterSeconds());
-        }
-        return sent.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
-                .handle((result, failure) -> {
-                    if (failure != null) {
-                        throw new CompletionException(translate(unwrap(failure), timeout));
-                    }
-                    return mapper.toResponse(taskId, inputs, result);
-                });
-    }
-
-    private ApiException translate(Throwable failure, Duration timeout) {
-        if (failure instanceof ApiException api) {
-            return api;
-        }
-        if (failure instanceof TimeoutException || failure.getClass().getSimpleName().contains("Timeout")) {
-            return ApiException.timeout("no inference worker answered within " + timeout.toSeconds()
-                    + " s; retry later", settings.retryAfterSeconds());
-        }
-        return ApiException.unavailable("the inference request failed (" + failure.getMessage() + "); retry later",
-                settings.retryAfterSeconds());
     }
 
     private static Throwable unwrap(Throwable t) {

@@ -40,6 +40,7 @@ import io.restassured.config.RestAssuredConfig;
 import io.restassured.http.Method;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
+import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import io.smallrye.reactive.messaging.kafka.companion.ConsumerTask;
 import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
 
@@ -65,7 +66,7 @@ class GatewayFuzzTest {
     TenantQuotas quotas;
 
     @Inject
-    KafkaInferenceClient inferenceClient;
+    KafkaClientService kafka;
 
     private Random random;
     private String key;
@@ -103,7 +104,7 @@ class GatewayFuzzTest {
         pending = register(key);
         othersPending = register(otherKey);
         ready = TestRedis.putReadyTask(TENANT, "PREFIX", List.of("yes", "no"));
-        inferenceClient.awaitReplyAssignment(Duration.ofSeconds(60));
+        ResultsConsumer.awaitAssignment(kafka, Duration.ofSeconds(60));
         CountDownLatch replierUp = new CountDownLatch(1);
         try (KafkaCompanion companion = new KafkaCompanion(TestInfrastructure.get().kafkaBootstrap(), Duration.ofSeconds(30));
              KafkaProducer<String, String> producer = new KafkaProducer<>(

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 
 import io.metalprompt.testing.KafkaTest;
+import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 
 /**
  * Base of the gateway tests whose predictions make the round trip over the broker: the gateway's results consumer
@@ -16,13 +17,13 @@ import io.metalprompt.testing.KafkaTest;
 abstract class ReplierTest extends KafkaTest {
 
     @Inject
-    KafkaInferenceClient inferenceClient;
+    KafkaClientService kafka;
 
     protected TestReplier replier;
 
     @BeforeEach
     void awaitResultsConsumer() {
-        inferenceClient.awaitReplyAssignment(Duration.ofSeconds(60));
+        ResultsConsumer.awaitAssignment(kafka, Duration.ofSeconds(60));
     }
 
     @AfterEach

@@ -35,6 +35,7 @@ import io.metalprompt.testing.KafkaRedisTestResource;
 import io.metalprompt.testing.KafkaTest;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import io.smallrye.reactive.messaging.kafka.reply.KafkaRequestReply;
 
 /**
@@ -48,11 +49,14 @@ class ReplyDeadLetterTest extends KafkaTest {
     @Inject
     KafkaInferenceClient client;
 
+    @Inject
+    KafkaClientService kafka;
+
     private KafkaProducer<String, String> producer;
 
     @BeforeEach
     void connect() {
-        client.awaitReplyAssignment(Duration.ofSeconds(60));
+        ResultsConsumer.awaitAssignment(kafka, Duration.ofSeconds(60));
         producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers", companion.getBootstrapServers()),
                 new StringSerializer(), new StringSerializer());
     }
@@ -60,6 +64,17 @@ class ReplyDeadLetterTest extends KafkaTest {
     @AfterEach
     void close() {
         producer.close();
+    }
+
+    /** Sends the request from another thread (the client blocks until the result) and completes with its result. */
+    private CompletableFuture<InferenceResult> sent(InferenceRequest request) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return client.request(request, Duration.ofSeconds(30));
+            } catch (java.util.concurrent.TimeoutException e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        });
     }
 
     private void reply(String taskId, String requestId, String body) throws Exception {
@@ -91,7 +106,7 @@ class ReplyDeadLetterTest extends KafkaTest {
         String taskId = "dlq-" + UUID.randomUUID();
         InferenceRequest poisoned = new InferenceRequest(Events.SCHEMA_VERSION, UUID.randomUUID().toString(), taskId,
                 "acme", List.of("fine"), 0);
-        CompletableFuture<InferenceResult> first = client.request(poisoned).toCompletableFuture();
+        CompletableFuture<InferenceResult> first = sent(poisoned);
         replyUntilDone(first, taskId, poisoned.requestId(), "{\"requestId\": 42, \"status\": \"MAYBE\"");
 
         ExecutionException failure = assertThrows(ExecutionException.class, () -> first.get(30, TimeUnit.SECONDS));
@@ -107,7 +122,7 @@ class ReplyDeadLetterTest extends KafkaTest {
         String nextTask = "dlq-next-" + UUID.randomUUID();
         InferenceRequest next = new InferenceRequest(Events.SCHEMA_VERSION, UUID.randomUUID().toString(), nextTask,
                 "acme", List.of("fine"), 0);
-        CompletableFuture<InferenceResult> second = client.request(next).toCompletableFuture();
+        CompletableFuture<InferenceResult> second = sent(next);
         replyUntilDone(second, nextTask, next.requestId(), EventCodec.encodeToString(new InferenceResult(
                 Events.SCHEMA_VERSION, next.requestId(), nextTask, InferenceResult.Status.NOT_FOUND, List.of(),
                 "no such task", null, 0L)));

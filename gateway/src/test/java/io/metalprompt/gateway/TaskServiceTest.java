@@ -15,7 +15,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
@@ -71,8 +73,10 @@ class TaskServiceTest {
     private final List<TaskEvent> published = new ArrayList<>();
     private final AtomicInteger ids = new AtomicInteger();
     private CompletableFuture<Void> publishOutcome = CompletableFuture.completedFuture(null);
-    private final List<InferenceRequest> sent = new ArrayList<>();
-    private CompletableFuture<InferenceResult> workerAnswer = new CompletableFuture<>();
+    private final List<InferenceRequest> sent = new CopyOnWriteArrayList<>();
+    /** The scripted worker answers once this completes (never: every prediction times out). */
+    private final CompletableFuture<Void> workerAnswers = new CompletableFuture<>();
+    private RuntimeException sendFailure;
 
     /** At most 2 requests of a tenant in progress; no rate limit (TenantQuotasTest covers it). */
     private final TenantQuotas quotas = new TenantQuotas(new TenantQuotas.Settings(0, 0, 2), System::nanoTime);
@@ -82,9 +86,17 @@ class TaskServiceTest {
                 published.add(event);
                 return publishOutcome;
             },
-            request -> {
+            (request, timeout) -> {
                 sent.add(request);
-                return workerAnswer;
+                if (sendFailure != null) {
+                    throw sendFailure;
+                }
+                try {
+                    workerAnswers.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (InterruptedException | ExecutionException e) {
+                    throw new IllegalStateException(e);
+                }
+                return positive(request);
             },
             quotas,
             new TaskService.Settings(new Limits(10, 100, 5), Duration.ofMillis(200), Duration.ofMillis(300), 3, 3),
@@ -136,29 +148,51 @@ class TaskServiceTest {
         assertTrue(e.detail().contains("is pending"), e.detail());
     }
 
+    /** What the scripted worker answers: the first option for every input. */
+    private static InferenceResult positive(InferenceRequest request) {
+        return new InferenceResult(Events.SCHEMA_VERSION, request.requestId(), request.taskId(), InferenceResult.Status.OK,
+                request.inputs().stream().map(i -> new Prediction("positive", Map.of("positive", -0.2, "negative", -1.9),
+                        null)).toList(), null, "pgm-1", 0L);
+    }
+
     @Test
     void predictionSendsARequestKeyedByTaskAndMapsTheResult() {
         service.register("acme", REQUEST);
         store.ready("id-1");
-        CompletableFuture<Api.PredictionResponse> response = service.predict("acme", "id-1",
-                new Api.PredictionRequest(List.of("fine"))).toCompletableFuture();
+        workerAnswers.complete(null);
+        Api.PredictionResponse response = service.predict("acme", "id-1", new Api.PredictionRequest(List.of("fine")));
         InferenceRequest request = sent.get(0);
         assertEquals("id-1", request.taskId());
-        workerAnswer.complete(new InferenceResult(Events.SCHEMA_VERSION, request.requestId(), "id-1",
-                InferenceResult.Status.OK, List.of(new Prediction("positive", Map.of("positive", -0.2, "negative", -1.9), null)),
-                null, "pgm-1", 0L));
-        assertEquals("positive", response.join().predictions().get(0).choice());
+        assertEquals(Instant.parse("2026-01-02T03:04:05Z").toEpochMilli() + 300, request.deadlineEpochMillis(),
+                "the deadline is the prediction timeout from now");
+        assertEquals("positive", response.predictions().get(0).choice());
     }
 
     @Test
     void noAnswerWithinTheTimeoutIs504WithRetryAfter() {
         service.register("acme", REQUEST);
         store.ready("id-1");
-        CompletionException e = assertThrows(CompletionException.class, () -> service.predict("acme", "id-1",
-                new Api.PredictionRequest(List.of("fine"))).toCompletableFuture().join());
-        ApiException api = assertInstanceOf(ApiException.class, e.getCause());
+        long t0 = System.nanoTime();
+        ApiException api = assertThrows(ApiException.class, () -> service.predict("acme", "id-1",
+                new Api.PredictionRequest(List.of("fine"))));
+        long waited = (System.nanoTime() - t0) / 1_000_000;
         assertEquals(504, api.status());
         assertEquals(3, api.retryAfterSeconds());
+        assertTrue(waited >= 300, "waited the 300 ms prediction timeout, not " + waited + " ms");
+        assertEquals(0, quotas.inProgress("acme"));
+    }
+
+    @Test
+    void aRequestThatCannotBeSentIs503WithTheConfiguredRetryAfter() {
+        service.register("acme", REQUEST);
+        store.ready("id-1");
+        sendFailure = new IllegalStateException("could not send the request to Kafka: broker down");
+        ApiException api = assertThrows(ApiException.class, () -> service.predict("acme", "id-1",
+                new Api.PredictionRequest(List.of("fine"))));
+        assertEquals(503, api.status());
+        assertEquals(3, api.retryAfterSeconds());
+        assertTrue(api.detail().contains("broker down"), api.detail());
+        assertEquals(0, quotas.inProgress("acme"));
     }
 
     @Test
@@ -179,22 +213,23 @@ class TaskServiceTest {
     }
 
     @Test
-    void aPredictionCountsAsInProgressUntilTheWorkerAnswers() {
+    void aPredictionCountsAsInProgressUntilTheWorkerAnswers() throws InterruptedException {
         service.register("acme", REQUEST);
         store.ready("id-1");
-        CompletableFuture<Api.PredictionResponse> first = service.predict("acme", "id-1",
-                new Api.PredictionRequest(List.of("fine"))).toCompletableFuture();
-        CompletableFuture<Api.PredictionResponse> second = service.predict("acme", "id-1",
-                new Api.PredictionRequest(List.of("fine"))).toCompletableFuture();
+        CompletableFuture<Api.PredictionResponse> first = CompletableFuture.supplyAsync(() -> service.predict("acme",
+                "id-1", new Api.PredictionRequest(List.of("fine"))));
+        CompletableFuture<Api.PredictionResponse> second = CompletableFuture.supplyAsync(() -> service.predict("acme",
+                "id-1", new Api.PredictionRequest(List.of("fine"))));
+        while (sent.size() < 2) {
+            Thread.sleep(5);
+        }
         assertEquals(2, quotas.inProgress("acme"));
         ApiException e = assertThrows(ApiException.class, () -> service.get("acme", "id-1"));
         assertEquals(429, e.status());
         assertEquals("too-many-concurrent-requests", e.slug());
         assertEquals(404, assertThrows(ApiException.class, () -> service.get("other", "id-1")).status(),
                 "another tenant's requests are counted apart");
-        workerAnswer.complete(new InferenceResult(Events.SCHEMA_VERSION, sent.get(0).requestId(), "id-1",
-                InferenceResult.Status.OK, List.of(new Prediction("positive", Map.of("positive", -0.2, "negative", -1.9), null)),
-                null, "pgm-1", 0L));
+        workerAnswers.complete(null);
         first.join();
         second.join();
         assertEquals(0, quotas.inProgress("acme"), "both permits are given back");
