@@ -1,7 +1,6 @@
 package io.metalprompt.gateway;
 
 import java.time.Clock;
-import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
@@ -50,6 +49,6 @@ public class ServiceBeans {
         return new TaskService(Tasks.in(store), publisher, inference, quotas,
                 new TaskService.Settings(Limits.of(g), g.publishTimeout(), g.predictionTimeout(), g.retryAfter(),
                         g.quota().maxTasks()),
-                Clock.systemUTC(), () -> UUID.randomUUID().toString());
+                Clock.systemUTC(), TaskIds::next);
     }
 }

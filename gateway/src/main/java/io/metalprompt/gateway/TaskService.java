@@ -3,6 +3,7 @@ package io.metalprompt.gateway;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -142,11 +143,15 @@ public class TaskService {
         return t;
     }
 
+    /**
+     * The caller's task; 404 for an id of another tenant, an unknown id and an id not of the form the gateway issues
+     * (that one never reaches the store), all with the same answer.
+     */
     private TaskRecord find(String tenant, String taskId) {
-        return store.find(taskId)
+        return (TaskIds.isWellFormed(taskId) ? store.find(taskId) : Optional.<TaskRecord>empty())
                 .filter(t -> tenant.equals(t.tenant()))
                 .orElseThrow(() -> ApiException.notFound("no task " + taskId + " for tenant '" + tenant
-                        + "'; register one with POST /v1/tasks"));   // the same answer whether or not another tenant has it
+                        + "'; register one with POST /v1/tasks"));
     }
 
     private void publish(TaskEvent event) {

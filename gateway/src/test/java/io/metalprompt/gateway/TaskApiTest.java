@@ -152,6 +152,27 @@ class TaskApiTest {
                 .body("detail", containsString("no-such-task"));
     }
 
+    /**
+     * An id is checked against the form the gateway issues before Redis sees it: {@code <id>:registration} names
+     * another Redis key (a string, not the task hash), which once answered 503 for an existing task and 404 for a
+     * missing one, for any tenant: an existence oracle and a key-injection path. Now every such id is a plain 404.
+     */
+    @Test
+    void anIdNamingAnotherRedisKeyIsAPlain404ForEveryTenant() {
+        String id = register(SENTIMENT);
+        String missing = java.util.UUID.randomUUID().toString();
+        for (String suffix : List.of(":registration", ":prompts", "%3Aregistration", "*")) {
+            for (RequestSpecification caller : List.of(api(), as("intruder"))) {
+                problem(caller.when().get("/v1/tasks/" + id + suffix).then(), 404)
+                        .body("type", equalTo("urn:metal-prompt:problem:not-found"));
+                problem(as("intruder").when().get("/v1/tasks/" + missing + suffix).then(), 404);
+                problem(caller.when().delete("/v1/tasks/" + id + suffix).then(), 404);
+            }
+        }
+        api().when().get("/v1/tasks/" + id).then().statusCode(200);
+        assertEquals(1L, TestRedis.redis().exists(TaskStore.registrationKey(id)), "nothing was deleted");
+    }
+
     @Test
     void anotherTenantCannotSeeTheTask() {
         String id = register(SENTIMENT);

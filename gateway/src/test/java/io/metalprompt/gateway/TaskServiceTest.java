@@ -38,6 +38,7 @@ class TaskServiceTest {
     static class MapStore implements Tasks {
         final Map<String, TaskRecord> tasks = new HashMap<>();
         final Map<String, String> registrations = new HashMap<>();
+        final List<String> lookups = new ArrayList<>();
 
         @Override
         public boolean create(TaskRegistered task, int maxTasksPerTenant) {
@@ -53,6 +54,7 @@ class TaskServiceTest {
 
         @Override
         public Optional<TaskRecord> find(String taskId) {
+            lookups.add(taskId);
             return Optional.ofNullable(tasks.get(taskId));
         }
 
@@ -101,7 +103,14 @@ class TaskServiceTest {
             quotas,
             new TaskService.Settings(new Limits(10, 100, 5), Duration.ofMillis(200), Duration.ofMillis(300), 3, 3),
             Clock.fixed(Instant.parse("2026-01-02T03:04:05Z"), ZoneOffset.UTC),
-            () -> "id-" + ids.incrementAndGet());
+            () -> id(ids.incrementAndGet()));
+
+    /** The n-th id the service is given, in the form the gateway issues. */
+    private static String id(int n) {
+        return String.format("00000000-0000-4000-8000-%012d", n);
+    }
+
+    private static final String ID_1 = id(1);
 
     private static final Api.TaskRequest REQUEST = new Api.TaskRequest(
             List.of(new Api.ExampleBody("good", "positive"), new Api.ExampleBody("bad", "negative")), null, null, null);
@@ -109,12 +118,12 @@ class TaskServiceTest {
     @Test
     void registerStoresPendingAndPublishesTheRegistration() {
         Api.TaskAccepted accepted = service.register("acme", REQUEST);
-        assertEquals(new Api.TaskAccepted("id-1", "pending", "/v1/tasks/id-1"), accepted);
-        assertEquals("pending", store.tasks.get("id-1").status());
+        assertEquals(new Api.TaskAccepted(ID_1, "pending", "/v1/tasks/" + ID_1), accepted);
+        assertEquals("pending", store.tasks.get(ID_1).status());
         TaskRegistered event = assertInstanceOf(TaskRegistered.class, published.get(0));
         assertEquals("acme", event.tenant());
         assertEquals(List.of("positive", "negative"), event.options());
-        assertEquals(event, EventCodec.decode(store.registrations.get("id-1"), TaskEvent.class));
+        assertEquals(event, EventCodec.decode(store.registrations.get(ID_1), TaskEvent.class));
     }
 
     @Test
@@ -128,13 +137,13 @@ class TaskServiceTest {
     @Test
     void anotherTenantsTaskIsNotFound() {
         service.register("acme", REQUEST);
-        assertEquals(404, assertThrows(ApiException.class, () -> service.get("other", "id-1")).status());
+        assertEquals(404, assertThrows(ApiException.class, () -> service.get("other", ID_1)).status());
     }
 
     @Test
     void deletePublishesTaskDeletedAndRemovesTheKeys() {
         service.register("acme", REQUEST);
-        service.delete("acme", "id-1");
+        service.delete("acme", ID_1);
         assertInstanceOf(TaskDeleted.class, published.get(1));
         assertTrue(store.tasks.isEmpty() && store.registrations.isEmpty());
     }
@@ -143,7 +152,7 @@ class TaskServiceTest {
     void predictingAPendingTaskIs409NamingItsStatus() {
         service.register("acme", REQUEST);
         ApiException e = assertThrows(ApiException.class,
-                () -> service.predict("acme", "id-1", new Api.PredictionRequest(List.of("x"))));
+                () -> service.predict("acme", ID_1, new Api.PredictionRequest(List.of("x"))));
         assertEquals(409, e.status());
         assertTrue(e.detail().contains("is pending"), e.detail());
     }
@@ -158,11 +167,11 @@ class TaskServiceTest {
     @Test
     void predictionSendsARequestKeyedByTaskAndMapsTheResult() {
         service.register("acme", REQUEST);
-        store.ready("id-1");
+        store.ready(ID_1);
         workerAnswers.complete(null);
-        Api.PredictionResponse response = service.predict("acme", "id-1", new Api.PredictionRequest(List.of("fine")));
+        Api.PredictionResponse response = service.predict("acme", ID_1, new Api.PredictionRequest(List.of("fine")));
         InferenceRequest request = sent.get(0);
-        assertEquals("id-1", request.taskId());
+        assertEquals(ID_1, request.taskId());
         assertEquals(Instant.parse("2026-01-02T03:04:05Z").toEpochMilli() + 300, request.deadlineEpochMillis(),
                 "the deadline is the prediction timeout from now");
         assertEquals("positive", response.predictions().get(0).choice());
@@ -171,9 +180,9 @@ class TaskServiceTest {
     @Test
     void noAnswerWithinTheTimeoutIs504WithRetryAfter() {
         service.register("acme", REQUEST);
-        store.ready("id-1");
+        store.ready(ID_1);
         long t0 = System.nanoTime();
-        ApiException api = assertThrows(ApiException.class, () -> service.predict("acme", "id-1",
+        ApiException api = assertThrows(ApiException.class, () -> service.predict("acme", ID_1,
                 new Api.PredictionRequest(List.of("fine"))));
         long waited = (System.nanoTime() - t0) / 1_000_000;
         assertEquals(504, api.status());
@@ -185,9 +194,9 @@ class TaskServiceTest {
     @Test
     void aRequestThatCannotBeSentIs503WithTheConfiguredRetryAfter() {
         service.register("acme", REQUEST);
-        store.ready("id-1");
+        store.ready(ID_1);
         sendFailure = new IllegalStateException("could not send the request to Kafka: broker down");
-        ApiException api = assertThrows(ApiException.class, () -> service.predict("acme", "id-1",
+        ApiException api = assertThrows(ApiException.class, () -> service.predict("acme", ID_1,
                 new Api.PredictionRequest(List.of("fine"))));
         assertEquals(503, api.status());
         assertEquals(3, api.retryAfterSeconds());
@@ -208,32 +217,32 @@ class TaskServiceTest {
         assertEquals(3, published.size(), "a refused task is not published");
         service.register("other", REQUEST);
 
-        service.delete("acme", "id-1");
+        service.delete("acme", ID_1);
         service.register("acme", REQUEST);
     }
 
     @Test
     void aPredictionCountsAsInProgressUntilTheWorkerAnswers() throws InterruptedException {
         service.register("acme", REQUEST);
-        store.ready("id-1");
+        store.ready(ID_1);
         CompletableFuture<Api.PredictionResponse> first = CompletableFuture.supplyAsync(() -> service.predict("acme",
-                "id-1", new Api.PredictionRequest(List.of("fine"))));
+                ID_1, new Api.PredictionRequest(List.of("fine"))));
         CompletableFuture<Api.PredictionResponse> second = CompletableFuture.supplyAsync(() -> service.predict("acme",
-                "id-1", new Api.PredictionRequest(List.of("fine"))));
+                ID_1, new Api.PredictionRequest(List.of("fine"))));
         while (sent.size() < 2) {
             Thread.sleep(5);
         }
         assertEquals(2, quotas.inProgress("acme"));
-        ApiException e = assertThrows(ApiException.class, () -> service.get("acme", "id-1"));
+        ApiException e = assertThrows(ApiException.class, () -> service.get("acme", ID_1));
         assertEquals(429, e.status());
         assertEquals("too-many-concurrent-requests", e.slug());
-        assertEquals(404, assertThrows(ApiException.class, () -> service.get("other", "id-1")).status(),
+        assertEquals(404, assertThrows(ApiException.class, () -> service.get("other", ID_1)).status(),
                 "another tenant's requests are counted apart");
         workerAnswers.complete(null);
         first.join();
         second.join();
         assertEquals(0, quotas.inProgress("acme"), "both permits are given back");
-        assertEquals("ready", service.get("acme", "id-1").status());
+        assertEquals("ready", service.get("acme", ID_1).status());
     }
 
     @Test
@@ -241,8 +250,28 @@ class TaskServiceTest {
         service.register("acme", REQUEST);
         for (int i = 0; i < 3; i++) {
             assertEquals(409, assertThrows(ApiException.class,
-                    () -> service.predict("acme", "id-1", new Api.PredictionRequest(List.of("x")))).status());
+                    () -> service.predict("acme", ID_1, new Api.PredictionRequest(List.of("x")))).status());
         }
         assertEquals(0, quotas.inProgress("acme"));
+    }
+
+    /** An id not of the form the gateway issues is a 404 like an unknown one, and the store never sees it. */
+    @Test
+    void aMalformedIdIsNotFoundWithoutTouchingTheStore() {
+        service.register("acme", REQUEST);
+        store.ready(ID_1);
+        store.lookups.clear();
+        for (String id : List.of(ID_1 + ":registration", ID_1 + ":prompts", "*", "", ID_1.replace('4', 'A'), ID_1 + " ",
+                "metal:task:" + ID_1)) {
+            ApiException get = assertThrows(ApiException.class, () -> service.get("acme", id), id);
+            assertEquals(404, get.status(), id);
+            assertEquals(ApiException.notFound("x").slug(), get.slug());
+            assertEquals(404, assertThrows(ApiException.class, () -> service.delete("acme", id)).status(), id);
+            assertEquals(404, assertThrows(ApiException.class,
+                    () -> service.predict("acme", id, new Api.PredictionRequest(List.of("x")))).status(), id);
+        }
+        assertEquals(List.of(), store.lookups);
+        assertEquals(1, published.size(), "no TaskDeleted was published");
+        assertEquals("ready", service.get("acme", ID_1).status());
     }
 }

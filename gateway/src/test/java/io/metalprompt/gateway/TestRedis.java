@@ -56,7 +56,7 @@ final class TestRedis {
 
     /** A task as the prompt-generator leaves it when its prompt is stored. */
     static String putReadyTask(String tenant, String design, List<String> options) {
-        String id = "ready-" + UUID.randomUUID();
+        String id = UUID.randomUUID().toString();   // the form of the ids the gateway issues
         Map<String, String> hash = new LinkedHashMap<>();
         hash.put("tenant", tenant);
         hash.put("status", "ready");
