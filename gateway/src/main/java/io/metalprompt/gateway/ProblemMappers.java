@@ -46,16 +46,38 @@ public class ProblemMappers {
                 path(uri));
     }
 
+    /** A value of the wrong JSON type ({@link StrictJson}: no coercion), or one an enum or number cannot take. */
     @ServerExceptionMapper
     public Response wrongValue(InvalidFormatException e, UriInfo uri) {
+        Object value = e.getValue();
+        String shown = value instanceof String s ? "\"" + s + "\"" : String.valueOf(value);
         return Problems.response(400, "invalid-json", "Invalid request body",
-                "value " + e.getValue() + at(e) + " is not a valid " + e.getTargetType().getSimpleName(), path(uri));
+                where(e) + " must be " + expected(e.getTargetType()) + ", not " + shown, path(uri));
     }
 
     @ServerExceptionMapper
     public Response mismatched(MismatchedInputException e, UriInfo uri) {
+        if (e.getPath().isEmpty() && e.getOriginalMessage().startsWith("Trailing token")) {
+            // FAIL_ON_TRAILING_TOKENS (StrictJson): Jackson's message names classes and its feature flag
+            return Problems.response(400, "invalid-json", "Malformed JSON",
+                    "the body goes on after its JSON value; send exactly one JSON object", path(uri));
+        }
+        if (!e.getPath().isEmpty() && (e.getTargetType() == String.class || e.getTargetType() == Integer.class)) {
+            return Problems.response(400, "invalid-json", "Invalid request body",
+                    where(e) + " must be " + expected(e.getTargetType()), path(uri));
+        }
         return Problems.response(400, "invalid-json", "Invalid request body",
                 "the body does not have the expected shape" + at(e) + ": " + e.getOriginalMessage(), path(uri));
+    }
+
+    private static String expected(Class<?> type) {
+        if (type == String.class) {
+            return "a JSON string";
+        }
+        if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
+            return "a JSON integer (digits, no quotes, no fraction)";
+        }
+        return "a valid " + type.getSimpleName();
     }
 
     @ServerExceptionMapper
@@ -161,10 +183,16 @@ public class ProblemMappers {
     }
 
     private static String at(JsonMappingException e) {
+        String where = where(e);
+        return where.equals("the body") ? "" : " at " + where;
+    }
+
+    /** Where in the body the failure is: {@code examples[0].input}, or {@code the body}. */
+    private static String where(JsonMappingException e) {
         String path = e.getPath().stream()
                 .map(r -> r.getFieldName() != null ? "." + r.getFieldName() : "[" + r.getIndex() + "]")
                 .reduce("", String::concat);
-        return path.isEmpty() ? "" : " at " + (path.startsWith(".") ? path.substring(1) : path);
+        return path.isEmpty() ? "the body" : path.startsWith(".") ? path.substring(1) : path;
     }
 
     private static String path(UriInfo uri) {

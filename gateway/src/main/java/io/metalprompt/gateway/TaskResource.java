@@ -61,9 +61,9 @@ public class TaskResource {
     @APIResponse(responseCode = "202", description = "Accepted; prompt generation is queued",
             headers = @Header(name = "Location", description = "The task's status URL"),
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.TaskAccepted.class)))
-    @APIResponse(responseCode = "400", description = "Malformed JSON, missing or blank fields, unknown fields", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
+    @APIResponse(responseCode = "400", description = "Malformed JSON, anything after the JSON value, a key given twice, a value of the wrong JSON type (no coercion: 1 is not a string, \"1\" and 1.5 are not integers), missing or blank fields, unknown fields", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
     @APIResponse(responseCode = "413", description = "Too many examples or an input too long", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
-    @APIResponse(responseCode = "415", description = "Body not sent as application/json", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
+    @APIResponse(responseCode = "415", description = "Body not sent as application/json (or without a Content-Type)", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
     @APIResponse(responseCode = "422", description = "Unknown design, output not among the options, fewer than two options, demonstrations out of range", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
     @APIResponse(responseCode = "503", description = "Redis or Kafka unavailable; retry after Retry-After", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
     public Response register(Api.TaskRequest request) {
@@ -105,7 +105,8 @@ public class TaskResource {
     @Operation(summary = "Predict with a ready task",
             description = "Scores every option for each input behind the task's prompt (or generates text).")
     @APIResponse(responseCode = "200", description = "One prediction per input, in order", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.PredictionResponse.class)))
-    @APIResponse(responseCode = "400", description = "Malformed JSON, no inputs, a blank input", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
+    @APIResponse(responseCode = "400", description = "Malformed JSON (as for a registration), no inputs, an input that is not a string or is blank", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
+    @APIResponse(responseCode = "415", description = "Body not sent as application/json (or without a Content-Type)", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
     @APIResponse(responseCode = "404", description = "No such task for this tenant (the same answer whether or not another tenant has it)", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
     @APIResponse(responseCode = "409", description = "The task is not ready (the detail says its status)", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
     @APIResponse(responseCode = "413", description = "Too many inputs in one call, or an input too long", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))

@@ -219,6 +219,57 @@ class TaskApiTest {
                 .body("detail", containsString("application/json"));
     }
 
+    /** No scalar coercion: a value must have its JSON type (issue 19: these were accepted, 1.5 stored as 1). */
+    @Test
+    void aValueOfTheWrongJsonTypeIs400NamingWhere() {
+        problem(post("{\"examples\": [{\"input\": 123, \"output\": \"x\"}, {\"input\": \"b\", \"output\": \"y\"}]}"), 400)
+                .body("detail", equalTo("examples[0].input must be a JSON string, not 123"));
+        problem(post("{\"examples\": [{\"input\": \"a\", \"output\": true}, {\"input\": \"b\", \"output\": \"y\"}]}"), 400)
+                .body("detail", equalTo("examples[0].output must be a JSON string, not true"));
+        problem(post(SENTIMENT.replace("]}", "], \"options\": [\"positive\", 2.5]}")), 400)
+                .body("detail", equalTo("options[1] must be a JSON string, not 2.5"));
+        problem(post(SENTIMENT.replace("]}", "], \"demonstrations\": \"1\"}")), 400)
+                .body("detail", equalTo("demonstrations must be a JSON integer (digits, no quotes, no fraction)"));
+        problem(post(SENTIMENT.replace("]}", "], \"demonstrations\": 1.5}")), 400)
+                .body("detail", equalTo("demonstrations must be a JSON integer (digits, no quotes, no fraction), not 1.5"));
+        problem(post(SENTIMENT.replace("]}", "], \"demonstrations\": true}")), 400)
+                .body("detail", startsWith("demonstrations must be a JSON integer"));
+        String id = TestRedis.putReadyTask(TestRedis.TENANT, "PREFIX", List.of("a", "b"));
+        problem(predict(id, "{\"inputs\": [1]}"), 400).body("detail", equalTo("inputs[0] must be a JSON string, not 1"));
+        problem(predict(id, "{\"inputs\": [\"ok\", false]}"), 400).body("detail", containsString("inputs[1]"));
+    }
+
+    /** Exactly one JSON value: nothing may follow it, and no key may come twice. */
+    @Test
+    void aBodyWithTrailingTokensOrARepeatedKeyIs400() {
+        problem(post(SENTIMENT + "}}}"), 400).body("title", equalTo("Malformed JSON"));
+        problem(post(SENTIMENT + " {}"), 400).body("title", equalTo("Malformed JSON"))
+                .body("detail", equalTo("the body goes on after its JSON value; send exactly one JSON object"));
+        problem(post(SENTIMENT.replace("]}", "], \"design\": \"PREFIX\", \"design\": \"DISCRETE\"}")), 400)
+                .body("detail", containsString("design"));
+        String id = TestRedis.putReadyTask(TestRedis.TENANT, "PREFIX", List.of("a", "b"));
+        problem(predict(id, "{\"inputs\": [\"ok\"]}]"), 400);
+    }
+
+    /** A body without a Content-Type is not read as JSON regardless (the OpenAPI promised 415). */
+    @Test
+    void aBodyWithoutContentTypeIs415() throws Exception {
+        String id = TestRedis.putReadyTask(TestRedis.TENANT, "PREFIX", List.of("a", "b"));
+        long tasks = TestRedis.redis().scard(TaskStore.tenantTasksKey(TestRedis.TENANT));
+        for (var call : List.of(Map.entry("/v1/tasks", SENTIMENT), Map.entry("/v1/tasks/" + id + "/predictions", "{\"inputs\": [\"x\"]}"))) {
+            HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + RestAssured.port + call.getKey()))
+                    .header("Authorization", "Bearer " + TestRedis.key())
+                    .timeout(Duration.ofSeconds(30))
+                    .POST(HttpRequest.BodyPublishers.ofString(call.getValue()))   // java.net.http sends no Content-Type
+                    .build();
+            HttpResponse<String> response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+            assertEquals(415, response.statusCode(), response.body());
+            assertEquals(Optional.of("application/problem+json"), response.headers().firstValue("Content-Type"));
+            assertTrue(response.body().contains("Content-Type: application/json"), response.body());
+        }
+        assertEquals(tasks, TestRedis.redis().scard(TaskStore.tenantTasksKey(TestRedis.TENANT)), "nothing registered");
+    }
+
     @Test
     void emptyExamplesAre400() {
         problem(post("{\"examples\": []}"), 400).body("detail", containsString("examples"));
