@@ -23,13 +23,39 @@ public interface GatewayConfig extends ServiceConfig {
         @WithDefault("256")
         int maxExamplesPerTask();
 
-        /** Longest example input, example output or prediction input, in characters. Env: {@code METAL_GATEWAY_MAX_INPUT_CHARS}. */
+        /** Longest example input or prediction input, in characters (outputs: {@link #maxOptionChars()}). Env: {@code METAL_GATEWAY_MAX_INPUT_CHARS}. */
         @WithDefault("2000")
         int maxInputChars();
 
         /** Most inputs one prediction call may carry. Env: {@code METAL_GATEWAY_MAX_INPUTS_PER_CALL}. */
         @WithDefault("64")
         int maxInputsPerCall();
+
+        /**
+         * Most options one task may have (listed, or the distinct example outputs).
+         * Env: {@code METAL_GATEWAY_MAX_OPTIONS_PER_TASK}.
+         */
+        @WithDefault("32")
+        int maxOptionsPerTask();
+
+        /** Longest option (and so example output), in characters. Env: {@code METAL_GATEWAY_MAX_OPTION_CHARS}. */
+        @WithDefault("100")
+        int maxOptionChars();
+
+        /**
+         * Most scores one prediction call may ask for: its inputs times the task's options (each input's result
+         * carries a score per option, and a result must fit one Kafka record, {@link RecordSizes}).
+         * Env: {@code METAL_GATEWAY_MAX_SCORES_PER_CALL}.
+         */
+        @WithDefault("1024")
+        int maxScoresPerCall();
+
+        /**
+         * Largest registration as the {@code TaskRegistered} record it becomes on Kafka (keep it below the
+         * {@code max.message.bytes} of {@code metal.task-registrations}). Env: {@code METAL_GATEWAY_MAX_REGISTRATION_SIZE}.
+         */
+        @WithDefault("768K")
+        MemorySize maxRegistrationSize();
 
         /**
          * How long a prediction call waits for the worker's result before answering 504; also how long shutdown

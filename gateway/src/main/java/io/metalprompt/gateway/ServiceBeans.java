@@ -20,6 +20,8 @@ import io.quarkus.runtime.Startup;
 public class ServiceBeans {
 
     private static final Logger LOG = Logger.getLogger(ServiceBeans.class);
+    /** Kafka's default {@code message.max.bytes} of a broker (a topic's {@code max.message.bytes}). */
+    static final long KAFKA_DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
 
     @Produces
     @ApplicationScoped
@@ -46,8 +48,19 @@ public class ServiceBeans {
     TaskService taskService(GatewayConfig config, TaskStore store, KafkaTaskEventPublisher publisher,
                             KafkaInferenceClient inference, TenantQuotas quotas) {
         GatewayConfig.Gateway g = config.gateway();
+        Limits limits = Limits.of(g);
+        long result = RecordSizes.worstResult(limits);
+        long request = RecordSizes.worstRequest(limits);
+        if (Math.max(result, request) > KAFKA_DEFAULT_MAX_MESSAGE_BYTES) {
+            LOG.warnf("with these limits a prediction's Kafka records may take up to %d bytes (result) and %d bytes "
+                    + "(request), more than Kafka's default max.message.bytes (%d): raise it on metal.inference-results "
+                    + "and metal.inference-requests, or lower metal.gateway.max-scores-per-call, max-option-chars, "
+                    + "max-inputs-per-call or max-input-chars", result, request, KAFKA_DEFAULT_MAX_MESSAGE_BYTES);
+        } else {
+            LOG.infof("a prediction's Kafka records take at most %d bytes (result) and %d bytes (request)", result, request);
+        }
         return new TaskService(Tasks.in(store), publisher, inference, quotas,
-                new TaskService.Settings(Limits.of(g), g.publishTimeout(), g.predictionTimeout(), g.retryAfter(),
+                new TaskService.Settings(limits, g.publishTimeout(), g.predictionTimeout(), g.retryAfter(),
                         g.quota().maxTasks()),
                 Clock.systemUTC(), TaskIds::next);
     }

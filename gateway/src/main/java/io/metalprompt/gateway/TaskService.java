@@ -67,6 +67,7 @@ public class TaskService {
             String id = ids.get();
             TaskRegistered event = new TaskRegistered(Events.SCHEMA_VERSION, id, tenant, task.examples(), task.options(),
                     task.design(), task.demonstrations(), clock.instant());
+            validator.checkRecordSize(event);
             if (!store.create(event, settings.maxTasksPerTenant())) {
                 throw ApiException.tooManyRequests("task-quota", "tenant '" + tenant + "' has "
                         + settings.maxTasksPerTenant() + " tasks, the most it may keep; delete tasks it no longer needs "
@@ -118,7 +119,7 @@ public class TaskService {
                         + ": its prompt is still being generated; poll " + statusUrl(taskId) + " until it is ready",
                         settings.retryAfterSeconds());
             }
-            List<String> inputs = validator.validateInputs(request);
+            List<String> inputs = validator.validateInputs(request, task.options() == null ? 0 : task.options().size());
             Duration timeout = settings.predictionTimeout();
             InferenceRequest inferenceRequest = new InferenceRequest(Events.SCHEMA_VERSION, ids.get(), taskId, tenant,
                     inputs, clock.millis() + timeout.toMillis());

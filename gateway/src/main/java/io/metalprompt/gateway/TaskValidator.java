@@ -1,5 +1,6 @@
 package io.metalprompt.gateway;
 
+import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
@@ -8,8 +9,10 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Collectors;
 
+import io.metalprompt.events.EventCodec;
 import io.metalprompt.events.Example;
 import io.metalprompt.events.PromptDesign;
+import io.metalprompt.events.TaskRegistered;
 
 /**
  * Checks a registration or prediction request and fills in the defaults; plain Java. Status codes:
@@ -41,8 +44,8 @@ public final class TaskValidator {
             throw ApiException.badRequest("examples must be a non-empty list of {\"input\", \"output\"} objects");
         }
         if (bodies.size() > limits.maxExamplesPerTask()) {
-            throw ApiException.tooLarge("a task may have at most " + limits.maxExamplesPerTask() + " examples; this one has "
-                    + bodies.size());
+            throw ApiException.tooLarge("a task may have at most " + limits.maxExamplesPerTask() + " examples "
+                    + "(metal.gateway.max-examples-per-task); this one has " + bodies.size());
         }
         List<Example> examples = new ArrayList<>(bodies.size());
         for (int i = 0; i < bodies.size(); i++) {
@@ -50,8 +53,9 @@ public final class TaskValidator {
             if (body == null) {
                 throw ApiException.badRequest("examples[" + i + "] is null; every example needs an input and an output");
             }
-            String input = text(body.input(), "examples[" + i + "].input");
-            String output = text(body.output(), "examples[" + i + "].output");
+            String input = input(body.input(), "examples[" + i + "].input");
+            String output = text(body.output(), "examples[" + i + "].output", limits.maxOptionChars(),
+                    "an output is one of the task's options, whose limit is", "metal.gateway.max-option-chars");
             examples.add(new Example(input, output));
         }
 
@@ -67,31 +71,69 @@ public final class TaskValidator {
         return new ValidTask(List.copyOf(examples), options, design, demonstrations);
     }
 
-    /** The inputs of a prediction call, checked against the limits. */
-    public List<String> validateInputs(Api.PredictionRequest request) {
+    /**
+     * The registration as the record it becomes on Kafka: 413 when it is larger than
+     * {@code metal.gateway.max-registration-size} (the topic would refuse it, and retrying could not help).
+     */
+    public void checkRecordSize(TaskRegistered event) {
+        int bytes = EventCodec.encode(event).length;
+        if (bytes > limits.maxRegistrationBytes()) {
+            throw ApiException.tooLarge("the task's examples and options take " + bytes + " bytes as a registration "
+                    + "record; the limit is " + limits.maxRegistrationBytes() + " bytes "
+                    + "(metal.gateway.max-registration-size): register fewer or shorter examples");
+        }
+    }
+
+    /**
+     * The inputs of a prediction call for a task with {@code options} options, checked against the limits; the
+     * result carries a score per input and option, so their product is bounded too.
+     */
+    public List<String> validateInputs(Api.PredictionRequest request, int options) {
         if (request == null || request.inputs() == null || request.inputs().isEmpty()) {
             throw ApiException.badRequest("a JSON body {\"inputs\": [\"...\"]} with at least one input is required");
         }
         List<String> inputs = request.inputs();
         if (inputs.size() > limits.maxInputsPerCall()) {
-            throw ApiException.tooLarge("one call may carry at most " + limits.maxInputsPerCall() + " inputs; this one has "
+            throw ApiException.tooLarge("one call may carry at most " + limits.maxInputsPerCall() + " inputs "
+                    + "(metal.gateway.max-inputs-per-call); this one has " + inputs.size() + ": split it into several calls");
+        }
+        if ((long) inputs.size() * Math.max(1, options) > limits.maxScoresPerCall()) {
+            throw ApiException.tooLarge("this task has " + options + " options, so one call may carry at most "
+                    + limits.maxScoresPerCall() / Math.max(1, options) + " inputs (a score per input and option; "
+                    + "metal.gateway.max-scores-per-call is " + limits.maxScoresPerCall() + "); this one has "
                     + inputs.size() + ": split it into several calls");
         }
         for (int i = 0; i < inputs.size(); i++) {
-            text(inputs.get(i), "inputs[" + i + "]");
+            input(inputs.get(i), "inputs[" + i + "]");
         }
         return List.copyOf(inputs);
     }
 
-    private String text(String value, String field) {
-        if (value == null || value.isBlank()) {
-            throw ApiException.badRequest(field + " must be a non-blank string");
+    private String input(String value, String field) {
+        return text(value, field, limits.maxInputChars(), "the limit is", "metal.gateway.max-input-chars");
+    }
+
+    private static String text(String value, String field, int maxChars, String limitIs, String setting) {
+        if (value == null || isBlank(value)) {
+            throw ApiException.badRequest(field + " must be a non-blank string (not only spaces, non-breaking spaces "
+                    + "or other invisible characters)");
         }
-        if (value.length() > limits.maxInputChars()) {
-            throw ApiException.tooLarge(field + " has " + value.length() + " characters; the limit is "
-                    + limits.maxInputChars());
+        if (value.length() > maxChars) {
+            throw ApiException.tooLarge(field + " has " + value.length() + " characters; " + limitIs + " " + maxChars
+                    + " (" + setting + ")");
         }
         return value;
+    }
+
+    /**
+     * True when nothing visible is left of {@code text} once it is normalised (NFKC, which also maps the non-breaking
+     * and other compatibility spaces to a space) and every space, control and format character (zero-width space,
+     * byte-order mark, ...) is set aside: such a text gives the model nothing to read, and retrying cannot help.
+     */
+    static boolean isBlank(String text) {
+        return Normalizer.normalize(text, Normalizer.Form.NFKC).codePoints().allMatch(c -> Character.isWhitespace(c)
+                || Character.isSpaceChar(c) || Character.getType(c) == Character.CONTROL
+                || Character.getType(c) == Character.FORMAT);
     }
 
     private static PromptDesign design(String name) {
@@ -105,7 +147,7 @@ public final class TaskValidator {
         }
     }
 
-    private static List<String> options(List<String> given, List<Example> examples) {
+    private List<String> options(List<String> given, List<Example> examples) {
         if (given == null) {
             List<String> distinct = List.copyOf(examples.stream().map(Example::output)
                     .collect(Collectors.toCollection(LinkedHashSet::new)));
@@ -113,17 +155,24 @@ public final class TaskValidator {
                 throw ApiException.unprocessable("every example has the output '" + distinct.get(0)
                         + "': give examples with at least two different outputs, or list the options");
             }
+            if (distinct.size() > limits.maxOptionsPerTask()) {
+                throw ApiException.tooLarge("the examples have " + distinct.size() + " different outputs, which become "
+                        + "the task's options; a task may have at most " + limits.maxOptionsPerTask() + " options "
+                        + "(metal.gateway.max-options-per-task)");
+            }
             return distinct;
         }
         if (given.size() < 2) {
             throw ApiException.unprocessable("options must list at least two answers; got " + given.size());
         }
+        if (given.size() > limits.maxOptionsPerTask()) {
+            throw ApiException.tooLarge("a task may have at most " + limits.maxOptionsPerTask() + " options "
+                    + "(metal.gateway.max-options-per-task); this one has " + given.size());
+        }
         Set<String> seen = new LinkedHashSet<>();
         for (int i = 0; i < given.size(); i++) {
-            String option = given.get(i);
-            if (option == null || option.isBlank()) {
-                throw ApiException.badRequest("options[" + i + "] must be a non-blank string");
-            }
+            String option = text(given.get(i), "options[" + i + "]", limits.maxOptionChars(), "the limit is",
+                    "metal.gateway.max-option-chars");
             if (!seen.add(option)) {
                 throw ApiException.unprocessable("options[" + i + "] '" + option + "' appears twice; list each option once");
             }

@@ -120,6 +120,21 @@ class KafkaRoundTripTest extends ReplierTest {
                 .body("detail", containsString("out of memory"));
     }
 
+    /**
+     * The limits the model sets (its positions) are the worker's to check: an input too long for the model comes back
+     * INVALID with the worker's reason, and the client gets a 422 carrying it (no Retry-After: retrying cannot help).
+     */
+    @Test
+    void anInputTheWorkerFindsInvalidIs422WithTheWorkersReason() {
+        String id = TestRedis.putReadyTask(TestRedis.TENANT, "PREFIX", List.of("positive", "negative"));
+        startReplier(id, r -> new InferenceResult(Events.SCHEMA_VERSION, r.requestId(), r.taskId(),
+                InferenceResult.Status.INVALID, List.of(), "inputs[0] needs 517 positions; the model has 256", null, 0L));
+        TaskApiTest.problem(api().contentType(ContentType.JSON).body("{\"inputs\": [\"fine\"]}")
+                        .when().post("/v1/tasks/" + id + "/predictions").then(), 422)
+                .header("Retry-After", org.hamcrest.Matchers.nullValue())
+                .body("detail", containsString("inputs[0] needs 517 positions; the model has 256"));
+    }
+
     @Test
     void aWorkerThatDoesNotKnowTheTaskIs404() {
         String id = TestRedis.putReadyTask(TestRedis.TENANT, "PREFIX", List.of("positive", "negative"));

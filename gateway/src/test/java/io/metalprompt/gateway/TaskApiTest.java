@@ -319,6 +319,44 @@ class TaskApiTest {
                 .body("detail", containsString("the limit is 2000"));
     }
 
+    /** Options are bounded so that a result (a score per input and option) always fits its Kafka record. */
+    @Test
+    void tooManyOrTooLongOptionsAre413NamingTheLimit() {
+        List<String> many = new java.util.ArrayList<>(List.of("positive", "negative"));
+        for (int i = 0; many.size() < 33; i++) {
+            many.add("option " + i);
+        }
+        problem(post(SENTIMENT.replace("]}", "], \"options\": [\"" + String.join("\", \"", many) + "\"]}")), 413)
+                .body("detail", containsString("at most 32 options (metal.gateway.max-options-per-task); this one has 33"));
+        problem(post(SENTIMENT.replace("]}", "], \"options\": [\"positive\", \"negative\", \"" + "o".repeat(101) + "\"]}")), 413)
+                .body("detail", containsString("options[2] has 101 characters; the limit is 100 (metal.gateway.max-option-chars)"));
+    }
+
+    /** 1,000 options and 64 inputs once made a 1.65 MB result the worker retried for two minutes; now the call is refused. */
+    @Test
+    void predictMoreScoresThanACallMayCarryIs413() {
+        List<String> options = java.util.stream.IntStream.range(0, 32).mapToObj(i -> "o" + i).toList();
+        String id = TestRedis.putReadyTask(TestRedis.TENANT, "PREFIX", options);
+        String inputs = String.join(",", Collections.nCopies(33, "\"x\""));
+        problem(predict(id, "{\"inputs\": [" + inputs + "]}"), 413)
+                .body("detail", containsString("this task has 32 options, so one call may carry at most 32 inputs"))
+                .body("detail", containsString("metal.gateway.max-scores-per-call is 1024"));
+    }
+
+    /** A registration Kafka would refuse (1 MB) was a 503 with Retry-After; it is a 413 before anything is stored. */
+    @Test
+    void aRegistrationLargerThanItsRecordLimitIs413() {
+        long tasks = TestRedis.redis().scard(TaskStore.tenantTasksKey(TestRedis.TENANT));
+        // within every other limit: 256 examples of 2,000 characters, each 3 bytes in UTF-8 (1.5 MB of the 2 MB body)
+        String example = "{\"input\": \"" + "\u4e2d".repeat(2000) + "\", \"output\": \"x\"}";
+        String body = "{\"examples\": [" + String.join(",", Collections.nCopies(255, example))
+                + ", {\"input\": \"b\", \"output\": \"y\"}]}";
+        problem(post(body), 413)
+                .header("Retry-After", nullValue())
+                .body("detail", containsString("the limit is 786432 bytes (metal.gateway.max-registration-size)"));
+        assertEquals(tasks, TestRedis.redis().scard(TaskStore.tenantTasksKey(TestRedis.TENANT)), "nothing registered");
+    }
+
     @Test
     void aBodyAnnouncedLargerThanTheLimitIs413() {
         String big = "{\"inputs\": [\"" + "x".repeat(2 * 1024 * 1024) + "\"]}";
@@ -374,6 +412,17 @@ class TaskApiTest {
     void predictBlankInputIs400() {
         String id = TestRedis.putReadyTask(TestRedis.TENANT, "PREFIX", List.of("a", "b"));
         problem(predict(id, "{\"inputs\": [\"ok\", \" \"]}"), 400).body("detail", containsString("inputs[1]"));
+    }
+
+    /** An input of only non-breaking spaces was a 503 with Retry-After from the worker: retrying never helps. */
+    @Test
+    void predictAnInputOfNonBreakingSpacesIs400NotA503() {
+        String id = TestRedis.putReadyTask(TestRedis.TENANT, "PREFIX", List.of("a", "b"));
+        problem(predict(id, "{\"inputs\": [\"\u00a0\u00a0\", \"ok\"]}"), 400)
+                .header("Retry-After", nullValue())
+                .body("detail", containsString("inputs[0] must be a non-blank string"));
+        problem(post("{\"examples\": [{\"input\": \"\u00a0\", \"output\": \"x\"}, {\"input\": \"b\", \"output\": \"y\"}]}"), 400)
+                .body("detail", containsString("examples[0].input"));
     }
 
     @Test

@@ -101,7 +101,7 @@ class TaskServiceTest {
                 return positive(request);
             },
             quotas,
-            new TaskService.Settings(new Limits(10, 100, 5), Duration.ofMillis(200), Duration.ofMillis(300), 3, 3),
+            new TaskService.Settings(new Limits(10, 100, 5, 8, 50, 40, 1_000_000), Duration.ofMillis(200), Duration.ofMillis(300), 3, 3),
             Clock.fixed(Instant.parse("2026-01-02T03:04:05Z"), ZoneOffset.UTC),
             () -> id(ids.incrementAndGet()));
 
