@@ -81,6 +81,13 @@ public interface GatewayConfig extends ServiceConfig {
         @WithDefault("2M")
         MemorySize maxBodySize();
 
+        /**
+         * How long the designs the prompt-generators serve ({@code metal:designs}) are kept before Redis is read
+         * again; a registration of a design none serves is a 422. Env: {@code METAL_GATEWAY_SERVED_DESIGNS_REFRESH}.
+         */
+        @WithDefault("5s")
+        Duration servedDesignsRefresh();
+
         /** Who may call the API. */
         Auth auth();
 

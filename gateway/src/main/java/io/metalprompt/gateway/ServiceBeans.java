@@ -9,6 +9,7 @@ import org.jboss.logging.Logger;
 
 import io.metalprompt.store.ApiKeys;
 import io.metalprompt.store.RedisConnector;
+import io.metalprompt.store.ServedDesigns;
 import io.metalprompt.store.TaskStore;
 import io.quarkus.runtime.Startup;
 
@@ -45,8 +46,8 @@ public class ServiceBeans {
 
     @Produces
     @ApplicationScoped
-    TaskService taskService(GatewayConfig config, TaskStore store, KafkaTaskEventPublisher publisher,
-                            KafkaInferenceClient inference, TenantQuotas quotas) {
+    TaskService taskService(GatewayConfig config, RedisConnector redis, TaskStore store,
+                            KafkaTaskEventPublisher publisher, KafkaInferenceClient inference, TenantQuotas quotas) {
         GatewayConfig.Gateway g = config.gateway();
         Limits limits = Limits.of(g);
         long result = RecordSizes.worstResult(limits);
@@ -59,7 +60,8 @@ public class ServiceBeans {
         } else {
             LOG.infof("a prediction's Kafka records take at most %d bytes (result) and %d bytes (request)", result, request);
         }
-        return new TaskService(Tasks.in(store), publisher, inference, quotas,
+        CachedDesigns designs = new CachedDesigns(new ServedDesigns(redis)::read, g.servedDesignsRefresh(), System::nanoTime);
+        return new TaskService(Tasks.in(store, designs), publisher, inference, quotas,
                 new TaskService.Settings(limits, g.publishTimeout(), g.predictionTimeout(), g.retryAfter(),
                         g.quota().maxTasks()),
                 Clock.systemUTC(), TaskIds::next);

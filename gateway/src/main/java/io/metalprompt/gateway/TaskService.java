@@ -2,6 +2,7 @@ package io.metalprompt.gateway;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
@@ -64,6 +65,7 @@ public class TaskService {
     public Api.TaskAccepted register(String tenant, Api.TaskRequest request) {
         try (TenantQuotas.Permit permit = quotas.enter(tenant)) {
             TaskValidator.ValidTask task = validator.validate(request);
+            requireServed(task.design());
             String id = ids.get();
             TaskRegistered event = new TaskRegistered(Events.SCHEMA_VERSION, id, tenant, task.examples(), task.options(),
                     task.design(), task.demonstrations(), clock.instant());
@@ -81,6 +83,18 @@ public class TaskService {
             }
             return new Api.TaskAccepted(id, TaskRecord.PENDING, statusUrl(id));
         }
+    }
+
+    /**
+     * 422 when the prompt-generators have said which designs they serve and {@code design} is not one of them; when
+     * none has said (none started yet, or one from before they did), any design is accepted and a task without a PGM
+     * fails in the prompt-generator, as it did before.
+     */
+    private void requireServed(PromptDesign design) {
+        store.servedDesigns().filter(served -> !served.contains(design)).ifPresent(served -> {
+            throw ApiException.unprocessable("this deployment has no prompt generation model for design " + design
+                    + "; the designs served are " + EnumSet.copyOf(served));
+        });
     }
 
     public Api.TaskView get(String tenant, String taskId) {

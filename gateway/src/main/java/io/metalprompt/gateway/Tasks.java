@@ -1,9 +1,13 @@
 package io.metalprompt.gateway;
 
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
 
+import io.metalprompt.events.PromptDesign;
 import io.metalprompt.events.TaskRegistered;
 import io.metalprompt.store.TaskRecord;
+import io.metalprompt.store.ServedDesigns;
 import io.metalprompt.store.TaskStore;
 
 /**
@@ -25,8 +29,14 @@ public interface Tasks {
     /** Removes the task's keys (a task that does not exist is no error). */
     void delete(String taskId);
 
-    /** The gateway's view of the shared task store. */
-    static Tasks in(TaskStore store) {
+    /**
+     * The designs the prompt-generators have a PGM for, or empty when none has said ({@link ServedDesigns}); may be
+     * up to {@code metal.gateway.served-designs-refresh} old.
+     */
+    Optional<Set<PromptDesign>> servedDesigns();
+
+    /** The gateway's view of the shared task store, the served designs read through {@code designs}. */
+    static Tasks in(TaskStore store, Supplier<Optional<Set<PromptDesign>>> designs) {
         return new Tasks() {
             @Override
             public boolean create(TaskRegistered task, int maxTasksPerTenant) {
@@ -45,6 +55,11 @@ public interface Tasks {
             @Override
             public void delete(String taskId) {
                 store.delete(taskId);
+            }
+
+            @Override
+            public Optional<Set<PromptDesign>> servedDesigns() {
+                return designs.get();
             }
         };
     }

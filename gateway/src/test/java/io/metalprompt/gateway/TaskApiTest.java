@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
 import io.metalprompt.events.EventCodec;
 import io.metalprompt.events.TaskEvent;
 import io.metalprompt.events.TaskRegistered;
+import io.metalprompt.store.ServedDesigns;
 import io.metalprompt.store.TaskStore;
 import io.metalprompt.testing.KafkaRedisTestResource;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -285,6 +286,24 @@ class TaskApiTest {
     void unknownDesignIs422AndListsTheValidOnes() {
         problem(post(SENTIMENT.replace("]}", "], \"design\": \"MAGIC\"}")), 422)
                 .body("detail", containsString("DISCRETE, WEIGHTED_SUM, HIDDEN_STATE, PREFIX"));
+    }
+
+    /**
+     * A design no prompt-generator has a PGM for was accepted and failed later ("available: [PREFIX]"); the
+     * prompt-generators record their designs in Redis (metal:designs) and the gateway refuses the others at once.
+     */
+    @Test
+    void aDesignWithoutALoadedPgmIs422AtRegistration() {
+        try {
+            TestRedis.redis().sadd(ServedDesigns.KEY, "PREFIX", "WEIGHTED_SUM");
+            problem(post(SENTIMENT.replace("]}", "], \"design\": \"DISCRETE\"}")), 422)
+                    .body("detail", equalTo("this deployment has no prompt generation model for design DISCRETE; "
+                            + "the designs served are [WEIGHTED_SUM, PREFIX]"));
+            post(SENTIMENT.replace("]}", "], \"design\": \"weighted_sum\"}")).statusCode(202);
+        } finally {
+            TestRedis.redis().del(ServedDesigns.KEY);
+        }
+        post(SENTIMENT.replace("]}", "], \"design\": \"DISCRETE\"}")).statusCode(202);   // none said: accepted
     }
 
     @Test

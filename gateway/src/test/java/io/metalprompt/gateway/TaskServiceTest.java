@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
@@ -27,6 +28,7 @@ import io.metalprompt.events.Events;
 import io.metalprompt.events.InferenceRequest;
 import io.metalprompt.events.InferenceResult;
 import io.metalprompt.events.Prediction;
+import io.metalprompt.events.PromptDesign;
 import io.metalprompt.events.TaskDeleted;
 import io.metalprompt.events.TaskEvent;
 import io.metalprompt.events.TaskRegistered;
@@ -39,6 +41,7 @@ class TaskServiceTest {
         final Map<String, TaskRecord> tasks = new HashMap<>();
         final Map<String, String> registrations = new HashMap<>();
         final List<String> lookups = new ArrayList<>();
+        Optional<Set<PromptDesign>> designs = Optional.empty();
 
         @Override
         public boolean create(TaskRegistered task, int maxTasksPerTenant) {
@@ -62,6 +65,11 @@ class TaskServiceTest {
         public void delete(String taskId) {
             registrations.remove(taskId);
             tasks.remove(taskId);
+        }
+
+        @Override
+        public Optional<Set<PromptDesign>> servedDesigns() {
+            return designs;
         }
 
         void ready(String id) {
@@ -273,5 +281,25 @@ class TaskServiceTest {
         assertEquals(List.of(), store.lookups);
         assertEquals(1, published.size(), "no TaskDeleted was published");
         assertEquals("ready", service.get("acme", ID_1).status());
+    }
+
+    @Test
+    void aDesignNoPromptGeneratorServesIs422AndNothingIsStored() {
+        store.designs = Optional.of(Set.of(PromptDesign.PREFIX, PromptDesign.WEIGHTED_SUM));
+        Api.TaskRequest discrete = new Api.TaskRequest(REQUEST.examples(), null, "DISCRETE", null);
+        ApiException e = assertThrows(ApiException.class, () -> service.register("acme", discrete));
+        assertEquals(422, e.status());
+        assertEquals("this deployment has no prompt generation model for design DISCRETE; the designs served are "
+                + "[WEIGHTED_SUM, PREFIX]", e.detail());
+        assertTrue(store.tasks.isEmpty() && published.isEmpty());
+        service.register("acme", REQUEST);
+        assertEquals(1, published.size(), "PREFIX is served");
+    }
+
+    @Test
+    void whenNoPromptGeneratorHasSaidAnyDesignIsAccepted() {
+        store.designs = Optional.empty();
+        service.register("acme", new Api.TaskRequest(REQUEST.examples(), null, "HIDDEN_STATE", null));
+        assertEquals(1, published.size());
     }
 }

@@ -3,6 +3,7 @@ package io.metalprompt.promptgen;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import io.metalprompt.events.PromptDesign;
 import io.metalprompt.events.TaskRegistered;
@@ -57,6 +58,11 @@ public final class PgmPromptFactory implements PromptFactory {
             }
         }
         pgms = Map.copyOf(next);
+    }
+
+    /** The designs this factory has a PGM for. */
+    public synchronized Set<PromptDesign> designs() {
+        return pgms.keySet();
     }
 
     @Override

@@ -19,11 +19,13 @@ import io.quarkus.runtime.StartupEvent;
 import io.metalprompt.lm.LanguageModel;
 import io.metalprompt.store.RedisConnector;
 import io.metalprompt.store.RolloutStore;
+import io.metalprompt.store.ServedDesigns;
 import io.metalprompt.store.TaskStore;
 
 /**
- * Wires model versions: the version record in Redis, the {@link ModelUpdater} that loads published versions and
- * the {@link PromptRollout} that one background thread runs every {@code metal.rollout.poll}.
+ * Wires model versions: the version record in Redis, the {@link ModelUpdater} that loads published versions, the
+ * {@link PromptRollout} that one background thread runs every {@code metal.rollout.poll}, and on the same beat the
+ * {@link DesignsRecorder} that tells the gateway which designs are served.
  */
 @ApplicationScoped
 public class RolloutBeans {
@@ -43,6 +45,12 @@ public class RolloutBeans {
 
     @Produces
     @ApplicationScoped
+    DesignsRecorder designs(RedisConnector redis, PgmPromptFactory factory) {
+        return new DesignsRecorder(new ServedDesigns(redis), factory::designs);
+    }
+
+    @Produces
+    @ApplicationScoped
     ModelUpdater updater(RolloutStore rollouts, PgmPromptFactory factory, LanguageModel base) {
         return new ModelUpdater(rollouts, factory, base, base.fingerprint(), Clock.systemUTC());
     }
@@ -57,7 +65,8 @@ public class RolloutBeans {
                 r.lease()), Thread::sleep, Clock.systemUTC());
     }
 
-    void start(@Observes StartupEvent started, PromptRollout rollout) {
+    void start(@Observes StartupEvent started, PromptRollout rollout, DesignsRecorder designs) {
+        designs.record();
         executor = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "prompt-rollout");
             t.setDaemon(true);
@@ -66,6 +75,7 @@ public class RolloutBeans {
         long poll = config.rollout().poll().toMillis();
         executor.scheduleWithFixedDelay(() -> {
             try {
+                designs.record();   // a version loaded meanwhile may serve another design
                 rollout.runOnce();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
