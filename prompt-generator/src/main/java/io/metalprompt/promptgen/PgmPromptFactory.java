@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import io.metalprompt.events.Example;
 import io.metalprompt.events.PromptDesign;
 import io.metalprompt.events.TaskRegistered;
 import io.metalprompt.lm.LmTokenizer;
@@ -19,8 +20,9 @@ import io.metalprompt.text.IclFormat;
 /**
  * Generates a task's prompt with the PGM of its design — one forward pass over its XP examples, or, when they
  * do not fit the context, iteratively (previous prompt plus the next chunk of examples, until all are read) —
- * and packs it as a {@link PromptArtifact}. Checks up front that the prompt plus the XL demonstrations leave
- * room for a query, and says so in the user's terms when not.
+ * and packs it as a {@link PromptArtifact}. Checks up front that the model can read the examples' inputs
+ * ({@link VocabularyCheck}) and that the prompt plus the XL demonstrations leave room for a query, and says so in the
+ * user's terms when not.
  *
  * <p>The PGMs can be replaced while the service runs ({@link #install}, when a new version is published).
  * Generation and replacement take turns (one lock), so a prompt is always made by one whole PGM, whose version
@@ -33,14 +35,17 @@ public final class PgmPromptFactory implements PromptFactory {
 
     private Map<PromptDesign, PromptGenerator> pgms;   // guarded by this
     private final LmTokenizer tokenizer;
+    private final VocabularyCheck vocabulary;
     private final Clock clock;
 
-    public PgmPromptFactory(Map<PromptDesign, PromptGenerator> pgms, LmTokenizer tokenizer, Clock clock) {
+    public PgmPromptFactory(Map<PromptDesign, PromptGenerator> pgms, LmTokenizer tokenizer, VocabularyCheck vocabulary,
+                            Clock clock) {
         if (pgms.isEmpty()) {
             throw new IllegalArgumentException("no PGM loaded");
         }
         this.pgms = Map.copyOf(pgms);
         this.tokenizer = tokenizer;
+        this.vocabulary = vocabulary;
         this.clock = clock;
     }
 
@@ -78,6 +83,7 @@ public final class PgmPromptFactory implements PromptFactory {
             throw new IllegalArgumentException("this deployment has no prompt generation model for design "
                     + task.design() + "; available: " + pgms.keySet());
         }
+        vocabulary.check(task.examples().stream().map(Example::input).toList());
         int maxPositions = pgm.base().config().maxPositions();
         List<TaskExample> examples = TaskExamples.of(task);
         List<TaskExample> xp = PromptConditioner.xp(examples, task.demonstrations());

@@ -26,6 +26,14 @@ public interface PromptGeneratorConfig extends ServiceConfig, ModelServiceConfig
         /** PGM folder ({@code pgm.json}, {@code adapter.safetensors}). Env: {@code METAL_MODEL_PGM}. */
         @WithDefault("models/pgm")
         String pgm();
+
+        /**
+         * The largest share of the letters of a task's example inputs that may be in words the model's tokenizer does
+         * not know (no token gives them back, or it only spells them out); above it the task fails with the reason
+         * ({@link VocabularyCheck}). 1 turns the check off. Env: {@code METAL_MODEL_MAX_UNKNOWN_WORDS}.
+         */
+        @WithDefault("0.5")
+        double maxUnknownWords();
     }
 
     /** Moving tasks' prompts to a newly published PGM version (docs/architecture.md, "Model versions"). */

@@ -3,13 +3,16 @@ package io.metalprompt.promptgen;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
@@ -21,6 +24,8 @@ import io.metalprompt.events.PromptReady;
 import io.metalprompt.events.TaskDeleted;
 import io.metalprompt.events.TaskRegistered;
 import io.metalprompt.lm.LanguageModel;
+import io.metalprompt.lm.LmTokenizer;
+import io.metalprompt.prompt.PromptGenerator;
 import io.metalprompt.prompt.PromptArtifact;
 import io.metalprompt.events.PromptDesign;
 import io.metalprompt.store.TaskRecord;
@@ -52,6 +57,9 @@ class PromptTaskHandlerTest {
 
     @Inject
     LanguageModel base;
+
+    @Inject
+    LmTokenizer tokenizer;
 
     private static TaskRegistered task(PromptDesign design, int examples, int demonstrations) {
         List<Example> list = new ArrayList<>();
@@ -113,6 +121,30 @@ class PromptTaskHandlerTest {
         TaskRecord record = store.find(t.taskId()).orElseThrow();
         assertEquals(TaskRecord.FAILED, record.status());
         assertEquals(failed.reason(), record.reason());
+    }
+
+    /**
+     * Examples the model cannot read fail with the reason (here the tiny model's tokenizer, with the check on at its
+     * default share; the application under test runs with it off, as the tiny models know few words).
+     */
+    @Test
+    void examplesOfWordsTheTokenizerDoesNotKnowFailWithTheReason() {
+        Path dir = Path.of(TinyModels.config().get("metal.model.pgm")).resolve("prefix");
+        try (PromptGenerator pgm = PromptGenerator.load(base, dir)) {
+            PgmPromptFactory checking = new PgmPromptFactory(Map.of(PromptDesign.PREFIX, pgm), tokenizer,
+                    new VocabularyCheck(tokenizer, 0.5), CLOCK);
+            TaskRegistered unreadable = new TaskRegistered(1, UUID.randomUUID().toString(), "acme",
+                    List.of(new Example("the cinematography was breathtaking", "positive"),
+                            new Example("performances were forgettable", "negative")),
+                    List.of("positive", "negative"), PromptDesign.PREFIX, 0, CLOCK.instant());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> checking.generate(unreadable));
+            assertTrue(e.getMessage().startsWith("the model cannot read these examples: ")
+                    && e.getMessage().contains("'cinematography'"), e.getMessage());
+            TaskRegistered readable = new TaskRegistered(1, UUID.randomUUID().toString(), "acme",
+                    List.of(new Example("a sad cat", "positive"), new Example("a great review", "negative")),
+                    List.of("positive", "negative"), PromptDesign.PREFIX, 0, CLOCK.instant());
+            assertEquals(TinyModels.K, checking.generate(readable).k());
+        }
     }
 
     @Test
