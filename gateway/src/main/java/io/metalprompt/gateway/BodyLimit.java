@@ -6,17 +6,14 @@ import java.io.InputStream;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.ws.rs.container.ContainerRequestContext;
-import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.ext.Provider;
 import jakarta.ws.rs.ext.ReaderInterceptor;
 import jakarta.ws.rs.ext.ReaderInterceptorContext;
 
-import org.jboss.resteasy.reactive.server.ServerRequestFilter;
-
 /**
- * {@code metal.gateway.max-body-size}: a body announced larger ({@code Content-Length}) is refused with 413 before
- * anything else happens; a body without a length (chunked) is counted while it is read and refused the same way.
+ * {@code metal.gateway.max-body-size} for a body without a length (chunked): it is counted while it is read and
+ * refused with 413 once it passes the limit. A body announced larger ({@code Content-Length}) never gets this far:
+ * {@link RequestHeadCheck} refuses it before any other handler.
  */
 @ApplicationScoped
 public class BodyLimit {
@@ -31,23 +28,6 @@ public class BodyLimit {
     private static ApiException tooLarge(String size, long max) {
         return ApiException.tooLarge("the request body has " + size + " bytes; the limit is " + max
                 + " bytes (metal.gateway.max-body-size)");
-    }
-
-    @ServerRequestFilter(preMatching = true)
-    public void announcedLength(ContainerRequestContext request) {
-        String length = request.getHeaderString(HttpHeaders.CONTENT_LENGTH);
-        if (length == null) {
-            return;
-        }
-        long announced;
-        try {
-            announced = Long.parseLong(length.strip());
-        } catch (NumberFormatException e) {
-            throw ApiException.badRequest("Content-Length '" + length + "' is not a number");
-        }
-        if (announced > max()) {
-            throw tooLarge(Long.toString(announced), max());
-        }
     }
 
     /** Counts the bytes of every body the API reads (providers are built before the configuration: ask the bean). */

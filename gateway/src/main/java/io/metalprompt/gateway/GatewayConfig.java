@@ -74,12 +74,28 @@ public interface GatewayConfig extends ServiceConfig {
         int retryAfter();
 
         /**
-         * Largest request body (e.g. {@code 2M}, {@code 512K}); larger: 413. Keep it below
-         * {@code quarkus.http.limits.max-body-size} (10M), where the HTTP server itself refuses a body with a bare 413.
-         * Env: {@code METAL_GATEWAY_MAX_BODY_SIZE}.
+         * Largest request body (e.g. {@code 2M}, {@code 512K}); larger: 413, checked against {@code Content-Length}
+         * before any other handler and counted while a chunked body is read. Keep it below
+         * {@code quarkus.http.limits.max-body-size} (10M). Env: {@code METAL_GATEWAY_MAX_BODY_SIZE}.
          */
         @WithDefault("2M")
         MemorySize maxBodySize();
+
+        /**
+         * Longest request target (path and query), in characters; longer: 414. Keep it below
+         * {@code quarkus.http.limits.max-initial-line-length} (64K here), where the HTTP server itself refuses the
+         * request with a bare 414. Env: {@code METAL_GATEWAY_MAX_URI_LENGTH}.
+         */
+        @WithDefault("4096")
+        int maxUriLength();
+
+        /**
+         * Largest total size of a request's header fields; larger: 431. Keep it below
+         * {@code quarkus.http.limits.max-header-size} (128K here), where the HTTP server itself refuses the request with
+         * a bare 431. Env: {@code METAL_GATEWAY_MAX_HEADER_SIZE}.
+         */
+        @WithDefault("20K")
+        MemorySize maxHeaderSize();
 
         /**
          * How long the designs the prompt-generators serve ({@code metal:designs}) are kept before Redis is read

@@ -1,5 +1,6 @@
 package io.metalprompt.gateway;
 
+import java.util.Set;
 import java.util.UUID;
 
 import jakarta.inject.Inject;
@@ -8,6 +9,7 @@ import jakarta.ws.rs.NotAllowedException;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.NotSupportedException;
 import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Request;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 
@@ -33,6 +35,10 @@ public class ProblemMappers {
 
     @Inject
     GatewayConfig config;
+
+    @Inject
+    AllowedMethods allowedMethods;
+
 
     @ServerExceptionMapper
     public Response api(ApiException e, UriInfo uri) {
@@ -112,11 +118,16 @@ public class ProblemMappers {
                 "this API answers application/json (errors: application/problem+json); fix the Accept header", path(uri));
     }
 
+    /** 405 with the methods the path does accept, in {@code Allow} and in the detail. */
     @ServerExceptionMapper
-    public Response notAllowed(NotAllowedException e, UriInfo uri) {
+    public Response notAllowed(NotAllowedException e, UriInfo uri, Request request) {
+        Set<String> allowed = allowedMethods.of(path(uri));
+        if (allowed.isEmpty()) {
+            allowed = e.getResponse().getAllowedMethods();
+        }
         return Problems.builder(405, "method-not-allowed", "Method not allowed",
-                "this path does not accept that method; allowed: " + e.getResponse().getAllowedMethods(), path(uri))
-                .allow(e.getResponse().getAllowedMethods()).build();
+                "this path does not accept " + request.getMethod() + "; allowed: " + String.join(", ", allowed),
+                path(uri)).allow(allowed).build();
     }
 
     @ServerExceptionMapper

@@ -30,13 +30,15 @@ public final class Problems {
     }
 
     public static Response.ResponseBuilder builder(int status, String slug, String title, String detail, String instance) {
-        Api.Problem problem = new Api.Problem(TYPE_PREFIX + slug, title, status, detail, instance);
-        String body;
+        return Response.status(status).type(MEDIA_TYPE).entity(json(status, slug, title, detail, instance));
+    }
+
+    /** The problem document itself, for answers written below JAX-RS (the HTTP server's own refusals). */
+    public static String json(int status, String slug, String title, String detail, String instance) {
         try {
-            body = JSON.writeValueAsString(problem);
+            return JSON.writeValueAsString(new Api.Problem(TYPE_PREFIX + slug, title, status, detail, instance));
         } catch (JsonProcessingException e) {
-            body = "{\"title\":\"" + title + "\",\"status\":" + status + "}";
+            return "{\"status\":" + status + "}";
         }
-        return Response.status(status).type(MEDIA_TYPE).entity(body);
     }
 }
