@@ -121,6 +121,22 @@ public interface GatewayConfig extends ServiceConfig {
         /** The tenant the bootstrap key acts for. Env: {@code METAL_GATEWAY_AUTH_BOOTSTRAP_TENANT}. */
         @WithDefault("dev")
         String bootstrapTenant();
+
+        /**
+         * Failed authentications a client address may make at once before it is refused (429) until the refill
+         * below gives it another. Env: {@code METAL_GATEWAY_AUTH_FAILURE_BURST}.
+         */
+        @WithDefault("20")
+        int failureBurst();
+
+        /**
+         * Failed authentications per minute a client address gets back (token-bucket refill, counted per gateway
+         * instance); 0 = no limit. Behind a proxy, let the gateway see client addresses
+         * ({@code quarkus.http.proxy.proxy-address-forwarding}), or every client shares the proxy's.
+         * Env: {@code METAL_GATEWAY_AUTH_FAILURES_PER_MINUTE}.
+         */
+        @WithDefault("10")
+        double failuresPerMinute();
     }
 
     /**

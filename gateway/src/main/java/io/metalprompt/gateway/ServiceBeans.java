@@ -33,6 +33,13 @@ public class ServiceBeans {
 
     @Produces
     @ApplicationScoped
+    @Startup   // a bad setting fails the start, not the first call
+    FailedAuthentications failedAuthentications(GatewayConfig config) {
+        return new FailedAuthentications(FailedAuthentications.Settings.of(config.gateway().auth()), System::nanoTime);
+    }
+
+    @Produces
+    @ApplicationScoped
     @Startup   // a bad bootstrap key fails the start, not the first call
     Authenticator authenticator(GatewayConfig config, RedisConnector redis) {
         GatewayConfig.Auth auth = config.gateway().auth();

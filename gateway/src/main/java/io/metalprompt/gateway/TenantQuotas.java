@@ -2,7 +2,6 @@ package io.metalprompt.gateway;
 
 import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
@@ -41,7 +40,7 @@ public final class TenantQuotas {
 
     private final Settings settings;
     private final LongSupplier nanoTime;
-    private final ConcurrentHashMap<String, Bucket> buckets = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, TokenBucket> buckets = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, AtomicInteger> inProgress = new ConcurrentHashMap<>();
 
     public TenantQuotas(Settings settings, LongSupplier nanoTime) {
@@ -54,8 +53,9 @@ public final class TenantQuotas {
         if (settings.requestsPerSecond() <= 0) {
             return;
         }
-        double wait = buckets.computeIfAbsent(tenant, t -> new Bucket(settings.burst(), nanoTime.getAsLong()))
-                .take(settings, nanoTime.getAsLong());
+        double wait = buckets.computeIfAbsent(tenant,
+                t -> new TokenBucket(settings.burst(), settings.requestsPerSecond(), nanoTime.getAsLong()))
+                .take(nanoTime.getAsLong());
         if (wait > 0) {
             throw ApiException.tooManyRequests("rate-limited", String.format(Locale.ROOT,
                     "tenant '%s' sends more than %s requests per second (bursts of %d); retry after the Retry-After seconds",
@@ -91,27 +91,5 @@ public final class TenantQuotas {
 
     private static String number(double value) {
         return value == Math.rint(value) ? Long.toString((long) value) : Double.toString(value);
-    }
-
-    private static final class Bucket {
-        private double tokens;
-        private long last;
-
-        Bucket(double tokens, long now) {
-            this.tokens = tokens;
-            this.last = now;
-        }
-
-        /** Takes a token and answers 0, or answers the seconds until one is there (taking none). */
-        synchronized double take(Settings settings, long now) {
-            double elapsed = Math.max(0, now - last) / (double) TimeUnit.SECONDS.toNanos(1);
-            tokens = Math.min(settings.burst(), tokens + elapsed * settings.requestsPerSecond());
-            last = now;
-            if (tokens >= 1) {
-                tokens -= 1;
-                return 0;
-            }
-            return (1 - tokens) / settings.requestsPerSecond();
-        }
     }
 }

@@ -36,6 +36,9 @@ class TenantQuotaApiTest {
                     "metal.gateway.quota.burst", "6",
                     "metal.gateway.quota.max-concurrent-requests", "1",
                     "metal.gateway.quota.max-tasks", "2",
+                    // failed authentications: 3, then one every 10 s per address (the test uses its own addresses)
+                    "metal.gateway.auth.failure-burst", "3",
+                    "metal.gateway.auth.failures-per-minute", "6",
                     "metal.gateway.prediction-timeout", "3s");
         }
 
@@ -103,5 +106,30 @@ class TenantQuotaApiTest {
         assertEquals(504, waiting.get().intValue());
         assertEquals(0, quotas.inProgress(tenant));
         as(tenant).get("/v1/tasks/" + id).then().statusCode(200);
+    }
+
+    /**
+     * Invalid keys were never slowed down (300 in 0.6 s, all 401). After its burst of failures an address gets 429
+     * with Retry-After for every call, a valid key included, until the refill; other addresses are not affected.
+     * Sent from 127.0.0.2 and 127.0.0.3 so the other tests' address (127.0.0.1) keeps its budget.
+     */
+    @Test
+    void failedAuthenticationsAreLimitedPerClientAddress() {
+        byte[] wrongKey = RawHttp.request("GET /v1/tasks/" + TaskIds.next() + " HTTP/1.1",
+                "Authorization: Bearer mpk_" + "x".repeat(43));
+        for (int i = 0; i < 3; i++) {
+            assertEquals(401, RawHttp.send(wrongKey, "127.0.0.2").status());
+        }
+        RawHttp.Answer refused = RawHttp.send(wrongKey, "127.0.0.2");
+        assertEquals(429, refused.status(), refused::toString);
+        assertEquals("application/problem+json", refused.header("Content-Type"));
+        assertTrue(refused.body().contains("urn:metal-prompt:problem:too-many-failed-authentications"), refused::toString);
+        int seconds = Integer.parseInt(refused.header("Retry-After"));
+        assertTrue(seconds >= 1 && seconds <= 10, refused::toString);
+        byte[] rightKey = RawHttp.request("GET /v1/tasks/" + TaskIds.next() + " HTTP/1.1",
+                "Authorization: Bearer " + TestRedis.key(tenant("auth")));
+        assertEquals(429, RawHttp.send(rightKey, "127.0.0.2").status(), "a right guess is not told from a wrong one");
+        assertEquals(401, RawHttp.send(wrongKey, "127.0.0.3").status(), "another address has its own budget");
+        assertEquals(404, RawHttp.send(rightKey, "127.0.0.1").status());
     }
 }
