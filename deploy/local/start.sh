@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the main job locally: Kafka + Redis (infra.sh), then gateway, prompt-generator and
-# inference-worker as background JVMs, and waits until each answers /q/health/ready.
+# inference-worker as background JVMs, and waits until each answers /q/health/ready on its management port.
 #
 #   deploy/local/start.sh [--build]
 #
@@ -35,16 +35,28 @@ service_jar() {
   printf '%s\n' "${METAL_ROOT}/$1/target/quarkus-app/quarkus-run.jar"
 }
 
+# Health and metrics are on each service's management port, apart from the port its clients use.
+management_port() {
+  case "$1" in
+    gateway) printf '%s\n' "${METAL_GATEWAY_MANAGEMENT_PORT:-18090}" ;;
+    prompt-generator) printf '%s\n' "${METAL_PROMPT_GENERATOR_MANAGEMENT_PORT:-18091}" ;;
+    inference-worker) printf '%s\n' "${METAL_INFERENCE_WORKER_MANAGEMENT_PORT:-18092}" ;;
+    *) die "unknown service $1" ;;
+  esac
+}
+
 ready_url() {
-  printf 'http://127.0.0.1:%s/q/health/ready\n' "$(service_port "$1")"
+  printf 'http://127.0.0.1:%s/q/health/ready\n' "$(management_port "$1")"
 }
 
 # Fails before anything starts when a service port is taken by something that is not ours.
 preflight_ports() {
   local service
   for service in "${SERVICES[@]}"; do
-    adopt_pid "${service}" "$(service_jar "${service}")" >/dev/null \
-      || require_free_port "$(service_port "${service}")" "${service}"
+    if ! adopt_pid "${service}" "$(service_jar "${service}")" >/dev/null; then
+      require_free_port "$(service_port "${service}")" "${service}"
+      require_free_port "$(management_port "${service}")" "${service} management"
+    fi
   done
 }
 
@@ -81,6 +93,7 @@ launch_service() {
     return 0
   fi
   require_free_port "${port}" "${service}"
+  require_free_port "$(management_port "${service}")" "${service} management"
   rotate_log "${logfile}"
   log "starting ${service} on 127.0.0.1:${port} (log ${logfile})"
   # Started as its own statement so that $! is the JVM itself (nohup execs), not a subshell.
@@ -89,6 +102,8 @@ launch_service() {
     METAL_REDIS_URL="redis://127.0.0.1:${REDIS_PORT}" \
     QUARKUS_HTTP_HOST=127.0.0.1 \
     QUARKUS_HTTP_PORT="${port}" \
+    QUARKUS_MANAGEMENT_HOST=127.0.0.1 \
+    QUARKUS_MANAGEMENT_PORT="$(management_port "${service}")" \
     METAL_MODEL_BASE="${METAL_MODEL_BASE:-${METAL_ROOT}/models/base-lm}" \
     METAL_MODEL_PGM="${METAL_MODEL_PGM:-${METAL_ROOT}/models/pgm}" \
     OPT_OUT_TRACKING=true DJL_OFFLINE=true OMP_WAIT_POLICY=PASSIVE \
@@ -190,6 +205,7 @@ main() {
   API (gateway)    ${api}
   OpenAPI UI       ${ui}
   OpenAPI document ${api}/q/openapi
+  Health, metrics  http://127.0.0.1:$(management_port gateway)/q/health, /q/metrics (gateway; prompt-generator $(management_port prompt-generator), inference-worker $(management_port inference-worker))
   Kafka            ${KAFKA_BOOTSTRAP}
   Redis            redis://127.0.0.1:${REDIS_PORT}
   Logs             ${LOG_DIR}/

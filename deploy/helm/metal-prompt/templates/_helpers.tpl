@@ -154,6 +154,12 @@ spec:
         # a changed ConfigMap or Secret rolls the pods
         checksum/config: {{ include (print $root.Template.BasePath "/configmap.yaml") $root | sha256sum }}
         checksum/secret: {{ include (print $root.Template.BasePath "/secret.yaml") $root | sha256sum }}
+        {{- if $root.Values.metrics.podAnnotations }}
+        # Prometheus (kubernetes_sd, pod role) scrapes the management port, which no Service exposes
+        prometheus.io/scrape: "true"
+        prometheus.io/port: "9000"
+        prometheus.io/path: /q/metrics
+        {{- end }}
         {{- with $v.podAnnotations }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
@@ -208,6 +214,10 @@ spec:
             - name: http
               containerPort: 8080
               protocol: TCP
+            # health and metrics (quarkus.management.port): probes and Prometheus only, never behind the Service
+            - name: management
+              containerPort: 9000
+              protocol: TCP
           envFrom:
             - configMapRef:
                 name: {{ include "metal.fullname" $root }}-config
@@ -241,17 +251,17 @@ spec:
           startupProbe:
             httpGet:
               path: /q/health/live
-              port: http
+              port: management
             {{- toYaml $root.Values.probes.startup | nindent 12 }}
           livenessProbe:
             httpGet:
               path: /q/health/live
-              port: http
+              port: management
             {{- toYaml $root.Values.probes.liveness | nindent 12 }}
           readinessProbe:
             httpGet:
               path: /q/health/ready
-              port: http
+              port: management
             {{- toYaml $root.Values.probes.readiness | nindent 12 }}
           {{- with $resources }}
           resources:

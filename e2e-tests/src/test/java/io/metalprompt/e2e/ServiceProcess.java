@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.metalprompt.testing.ProjectPaths;
+import io.metalprompt.testing.TestInfrastructure;
 
 /**
  * One packaged service ({@code <module>/target/quarkus-app/quarkus-run.jar}) running in its own JVM, as
@@ -22,20 +23,31 @@ public final class ServiceProcess implements AutoCloseable {
 
     private final String module;
     private final int port;
+    private final int managementPort;
     private final Process process;
     private final Path log;
     private final Map<String, String> env;
 
-    private ServiceProcess(String module, int port, Process process, Path log, Map<String, String> env) {
+    private ServiceProcess(String module, int port, int managementPort, Process process, Path log,
+                           Map<String, String> env) {
         this.module = module;
         this.port = port;
+        this.managementPort = managementPort;
         this.process = process;
         this.log = log;
         this.env = env;
     }
 
-    /** Starts {@code module}'s packaged app on {@code port} with the given extra environment. */
+    /**
+     * Starts {@code module}'s packaged app on {@code port} with the given extra environment; its health and metrics
+     * are on a management port of its own ({@link #managementUrl()}).
+     */
     public static ServiceProcess start(String module, int port, Map<String, String> env) throws IOException {
+        return start(module, port, TestInfrastructure.freePort(), env);
+    }
+
+    private static ServiceProcess start(String module, int port, int managementPort, Map<String, String> env)
+            throws IOException {
         Path jar = ProjectPaths.root().resolve(module).resolve("target/quarkus-app/quarkus-run.jar");
         if (!Files.exists(jar)) {
             throw new IllegalStateException(jar + " is missing: package the services first (the README's test "
@@ -53,17 +65,19 @@ public final class ServiceProcess implements AutoCloseable {
         builder.environment().putAll(Map.of(
                 "QUARKUS_HTTP_PORT", Integer.toString(port),
                 "QUARKUS_HTTP_HOST", "127.0.0.1",
+                "QUARKUS_MANAGEMENT_PORT", Integer.toString(managementPort),
+                "QUARKUS_MANAGEMENT_HOST", "127.0.0.1",
                 "OPT_OUT_TRACKING", "true",
                 "DJL_OFFLINE", "true",
                 "OMP_WAIT_POLICY", "PASSIVE"));
         builder.environment().putAll(env);
-        return new ServiceProcess(module, port, builder.start(), log, Map.copyOf(env));
+        return new ServiceProcess(module, port, managementPort, builder.start(), log, Map.copyOf(env));
     }
 
-    /** The same service started again on the same port with the same environment (its log goes on). */
+    /** The same service started again on the same ports with the same environment (its log goes on). */
     public ServiceProcess restart() throws IOException, InterruptedException {
         close();
-        return start(module, port, env);
+        return start(module, port, managementPort, env);
     }
 
     /** {@code kill -9}: no shutdown hook runs, nothing is flushed or committed. */
@@ -79,6 +93,11 @@ public final class ServiceProcess implements AutoCloseable {
         return "http://127.0.0.1:" + port;
     }
 
+    /** Where its health ({@code /q/health/...}) and metrics ({@code /q/metrics}) are: the management interface. */
+    public String managementUrl() {
+        return "http://127.0.0.1:" + managementPort;
+    }
+
     public Path log() {
         return log;
     }
@@ -86,7 +105,7 @@ public final class ServiceProcess implements AutoCloseable {
     /** Waits until {@code /q/health/ready} answers 200; fails with the log's tail otherwise. */
     public void awaitReady(Duration timeout) throws IOException, InterruptedException {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-        HttpRequest ready = HttpRequest.newBuilder(URI.create(baseUrl() + "/q/health/ready"))
+        HttpRequest ready = HttpRequest.newBuilder(URI.create(managementUrl() + "/q/health/ready"))
                 .timeout(Duration.ofSeconds(2)).build();
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {

@@ -194,11 +194,15 @@ class ServingIT {
         }
     }
 
+    /** Health and metrics are on each service's management port; the port its clients use serves neither. */
     @Test
     void everyServiceIsReadyWithRedisUp() {
         for (ServiceProcess service : services) {
-            given().baseUri(service.baseUrl()).when().get("/q/health/ready")
+            given().baseUri(service.managementUrl()).when().get("/q/health/ready")
                     .then().statusCode(200).body("status", equalTo("UP"));
+            given().baseUri(service.managementUrl()).when().get("/q/metrics").then().statusCode(200);
+            given().baseUri(service.baseUrl()).when().get("/q/metrics").then().statusCode(404);
+            given().baseUri(service.baseUrl()).when().get("/q/health/ready").then().statusCode(404);
         }
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -28,6 +29,7 @@ import io.metalprompt.testing.CollectedSpans;
 import io.metalprompt.testing.KafkaRedisTestResource;
 import io.opentelemetry.api.trace.SpanKind;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 
@@ -43,6 +45,9 @@ class ObservabilityTest extends ReplierTest {
 
     @Inject
     CollectedSpans spans;
+
+    @TestHTTPResource(value = "/metrics", management = true)
+    URL metrics;
 
     /** Answers every request of {@code taskId} as the worker would, and keeps the request records. */
     private void startReplier(String taskId) {
@@ -77,7 +82,7 @@ class ObservabilityTest extends ReplierTest {
         }
         TaskApiTest.api().when().get("/v1/tasks/" + id).then().statusCode(200);
 
-        List<String> lines = List.of(given().when().get("/q/metrics").then().statusCode(200).extract().asString().split("\n"));
+        List<String> lines = List.of(given().when().get(metrics).then().statusCode(200).extract().asString().split("\n"));
         assertMetric(lines, "metal_gateway_requests_seconds_bucket{", "endpoint=\"predict\"");
         assertMetric(lines, "metal_gateway_requests_seconds_count{", "endpoint=\"register\"");
         assertMetric(lines, "metal_gateway_requests_seconds_count{", "endpoint=\"get\"");

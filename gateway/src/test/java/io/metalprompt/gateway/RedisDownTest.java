@@ -4,10 +4,12 @@ import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
+import java.net.URL;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -37,9 +39,15 @@ class RedisDownTest {
                 .then().statusCode(503).contentType("application/problem+json");
     }
 
+    @TestHTTPResource(value = "/health/ready", management = true)
+    URL ready;
+
+    @TestHTTPResource(value = "/health/live", management = true)
+    URL live;
+
     @Test
     void notReadyButAlive() {
-        given().when().get("/q/health/ready").then().statusCode(503).body("status", equalTo("DOWN"));
-        given().when().get("/q/health/live").then().statusCode(200);
+        given().when().get(ready).then().statusCode(503).body("status", equalTo("DOWN"));
+        given().when().get(live).then().statusCode(200);
     }
 }

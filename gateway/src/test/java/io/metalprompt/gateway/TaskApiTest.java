@@ -31,6 +31,7 @@ import io.metalprompt.store.ServedDesigns;
 import io.metalprompt.store.TaskStore;
 import io.metalprompt.testing.KafkaRedisTestResource;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
@@ -46,6 +47,9 @@ class TaskApiTest {
             {"examples": [{"input": "a delight from start to end", "output": "positive"},
                           {"input": "two hours I will not get back", "output": "negative"},
                           {"input": "the cast shines", "output": "positive"}]}""";
+
+    @TestHTTPResource(value = "/metrics", management = true)
+    java.net.URL metricsUrl;
 
     /** A request of {@link TestRedis#TENANT}, with its API key. */
     static RequestSpecification api() {
@@ -466,7 +470,7 @@ class TaskApiTest {
                 .body("detail", containsString("within 5 s"));
     }
 
-    /** The API description, the UI and the metrics need no key (only /v1 does). */
+    /** The API description and the UI need no key (only /v1 does); the metrics are on the management port. */
     @Test
     void openApiDocumentDescribesTheEndpoints() {
         given().accept("application/json").when().get("/q/openapi").then().statusCode(200)
@@ -486,7 +490,7 @@ class TaskApiTest {
     @Test
     void metricsHaveALatencyHistogramPerEndpointAndARegistrationCounter() {
         register(SENTIMENT);
-        String metrics = given().when().get("/q/metrics").then().statusCode(200).extract().asString();
+        String metrics = given().when().get(metricsUrl).then().statusCode(200).extract().asString();
         List<String> histogram = metrics.lines()
                 .filter(l -> l.startsWith("metal_gateway_requests_seconds_bucket{") && l.contains("endpoint=\"register\""))
                 .toList();

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,6 +43,7 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
 import io.smallrye.reactive.messaging.kafka.reply.KafkaRequestReply;
@@ -54,6 +56,11 @@ import io.smallrye.reactive.messaging.kafka.reply.KafkaRequestReply;
 @QuarkusTestResource(value = TinyModelsTestResource.class, restrictToAnnotatedClass = false,
         initArgs = @ResourceArg(name = "pgm", value = "false"))
 class ObservabilityTest extends KafkaTest {
+
+    /** Metrics are served on the management interface (its root path is /q). */
+    @TestHTTPResource(value = "/metrics", management = true)
+    URL metrics;
+
 
     @Inject
     TaskStore store;
@@ -108,7 +115,7 @@ class ObservabilityTest extends KafkaTest {
         replies(t.taskId(), 2).forEach(r -> assertEquals(InferenceResult.Status.OK,
                 EventCodec.decode(r.value(), InferenceResult.class).status()));
 
-        List<String> lines = List.of(given().when().get("/q/metrics").then().statusCode(200).extract().asString().split("\n"));
+        List<String> lines = List.of(given().when().get(metrics).then().statusCode(200).extract().asString().split("\n"));
         assertTrue(value(lines, "metal_worker_batch_seconds_count") >= 1, "batches timed");
         assertMetric(lines, "metal_worker_batch_seconds_bucket{");
         assertMetric(lines, "metal_worker_batch_requests_bucket{");

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
@@ -24,6 +25,7 @@ import io.metalprompt.events.Topics;
 import io.metalprompt.testing.KafkaTest;
 import io.metalprompt.testing.TinyModelsTestResource;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 
 /**
@@ -33,6 +35,11 @@ import io.quarkus.test.junit.QuarkusTest;
 @QuarkusTest
 @QuarkusTestResource(value = TinyModelsTestResource.class, restrictToAnnotatedClass = false)
 class ObservabilityTest extends KafkaTest {
+
+    /** Metrics are served on the management interface (its root path is /q). */
+    @TestHTTPResource(value = "/metrics", management = true)
+    URL metrics;
+
 
     @Test
     void aRegistrationLeavesMetricsAndItsPromptEventContinuesItsTrace() {
@@ -53,7 +60,7 @@ class ObservabilityTest extends KafkaTest {
         assertEquals(traceId, parts[1], "the registration's trace");
         assertNotEquals(gatewaySpan, parts[2]);
 
-        List<String> lines = List.of(given().when().get("/q/metrics").then().statusCode(200).extract().asString().split("\n"));
+        List<String> lines = List.of(given().when().get(metrics).then().statusCode(200).extract().asString().split("\n"));
         assertTrue(value(lines, "metal_promptgen_generation_seconds_count{", "design=\"prefix\",outcome=\"ready\"") >= 1,
                 "generation timed");
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("metal_promptgen_generation_seconds_bucket{")), "as a histogram");

@@ -115,8 +115,13 @@ class HelmChartTest {
         }
     }
 
+    /**
+     * Health and metrics are on the management port (quarkus.management.port of each service): the probes use it,
+     * the pods carry the Prometheus annotations for it, and no Service exposes it (the API's clients never reach
+     * /q/metrics or /q/health).
+     */
     @Test
-    void probesUseTheQuarkusHealthEndpointsOnTheServicePort() throws IOException {
+    void probesAndMetricsUseTheManagementPortWhichNoServiceExposes() throws IOException {
         for (String name : SERVICES) {
             JsonNode deployment = defaults.get("Deployment", name);
             JsonNode main = container(deployment, MODULE_OF.get(name));
@@ -124,15 +129,34 @@ class HelmChartTest {
             assertEquals("/q/health/ready", main.path("readinessProbe").path("httpGet").path("path").asText(), name);
             assertEquals("/q/health/live", main.path("startupProbe").path("httpGet").path("path").asText(), name);
             for (String probe : List.of("livenessProbe", "readinessProbe", "startupProbe")) {
-                assertEquals("http", main.path(probe).path("httpGet").path("port").asText(), name + " " + probe);
+                assertEquals("management", main.path(probe).path("httpGet").path("port").asText(), name + " " + probe);
             }
-            JsonNode port = stream(main.path("ports")).filter(p -> "http".equals(p.path("name").asText())).findFirst()
-                    .orElseThrow(() -> new AssertionError(name + " has no port named http"));
-            assertEquals(Integer.parseInt(applicationProperties(MODULE_OF.get(name)).getProperty("quarkus.http.port")),
-                    port.path("containerPort").asInt(), name + ": container port vs quarkus.http.port");
-            JsonNode service = defaults.get("Service", name);
-            assertEquals("http", service.path("spec").path("ports").get(0).path("targetPort").asText());
+            Properties properties = applicationProperties(MODULE_OF.get(name));
+            assertEquals("true", properties.getProperty("quarkus.management.enabled"), name);
+            assertEquals(Integer.parseInt(properties.getProperty("quarkus.http.port")), port(main, "http"),
+                    name + ": container port vs quarkus.http.port");
+            int management = Integer.parseInt(properties.getProperty("quarkus.management.port"));
+            assertEquals(management, port(main, "management"), name + ": container port vs quarkus.management.port");
+            JsonNode annotations = podTemplate(deployment).path("metadata").path("annotations");
+            assertEquals("true", annotations.path("prometheus.io/scrape").asText(), name);
+            assertEquals(Integer.toString(management), annotations.path("prometheus.io/port").asText(), name);
+            assertEquals("/q/metrics", annotations.path("prometheus.io/path").asText(), name);
+            JsonNode servicePorts = defaults.get("Service", name).path("spec").path("ports");
+            assertEquals(1, servicePorts.size(), name + ": the Service exposes the API port only");
+            assertEquals("http", servicePorts.get(0).path("targetPort").asText());
         }
+        Manifests quiet = HelmChart.render("""
+                metrics:
+                  podAnnotations: false
+                """);
+        assertFalse(podTemplate(quiet.get("Deployment", GATEWAY)).path("metadata").path("annotations")
+                .has("prometheus.io/scrape"));
+    }
+
+    private static int port(JsonNode container, String name) {
+        return stream(container.path("ports")).filter(p -> name.equals(p.path("name").asText())).findFirst()
+                .orElseThrow(() -> new AssertionError(container.path("name").asText() + " has no port named " + name))
+                .path("containerPort").asInt();
     }
 
     @Test
