@@ -36,6 +36,9 @@ import io.smallrye.common.annotation.Blocking;
 @SecurityRequirement(name = TaskResource.API_KEY)
 @APIResponse(responseCode = "401", description = "No API key, or one that is unknown or revoked (see WWW-Authenticate)", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
 @APIResponse(responseCode = "413", description = "The body is larger than metal.gateway.max-body-size", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
+@APIResponse(responseCode = "405", description = "The path does not take this method; Allow names those it takes", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
+@APIResponse(responseCode = "414", description = "The request target is longer than metal.gateway.max-uri-length", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
+@APIResponse(responseCode = "431", description = "The header fields are larger than metal.gateway.max-header-size", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
 @APIResponse(responseCode = "429", description = "A quota of the tenant is used up (requests per second, requests in progress, or tasks), or the client address has failed to authenticate too often; retry after Retry-After", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
 public class TaskResource {
 

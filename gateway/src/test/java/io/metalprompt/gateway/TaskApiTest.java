@@ -479,7 +479,10 @@ class TaskApiTest {
                 .body("components.securitySchemes.apiKey.type", equalTo("http"))
                 .body("components.securitySchemes.apiKey.scheme", equalTo("bearer"))
                 .body("paths.'/v1/tasks'.post.responses", org.hamcrest.Matchers.hasKey("401"))
-                .body("paths.'/v1/tasks'.post.responses", org.hamcrest.Matchers.hasKey("429"));
+                .body("paths.'/v1/tasks'.post.responses", org.hamcrest.Matchers.hasKey("429"))
+                .body("paths.'/v1/tasks'.post.responses", org.hamcrest.Matchers.hasKey("415"))
+                .body("paths.'/v1/tasks/{id}/predictions'.post.responses", org.hamcrest.Matchers.hasKey("415"))
+                .body("paths.'/v1/tasks/{id}'.get.responses", org.hamcrest.Matchers.hasKey("431"));
     }
 
     @Test
