@@ -30,12 +30,13 @@ class RedisDownTest {
     @Test
     void aCallIs503WithRetryAfterNotAnError() {
         // the key lookup needs Redis: a stored key cannot be checked
-        given().header("Authorization", "Bearer mpk_" + "k".repeat(43)).when().get("/v1/tasks/some-task")
+        given().header("Authorization", "Bearer mpk_" + "k".repeat(43)).when().get("/v1/tasks/" + TaskIds.next())
                 .then().statusCode(503).contentType("application/problem+json")
                 .header("Retry-After", equalTo("2"))   // metal.gateway.retry-after (%test), not a number of its own
                 .body("detail", containsString("Redis"));
-        // the bootstrap key needs no lookup, but the task does
-        given().header("Authorization", "Bearer test-bootstrap-key-for-gateway-tests").when().get("/v1/tasks/some-task")
+        // the bootstrap key needs no lookup, but the task does (an id of the form the gateway issues: one of another
+        // form is a 404 that never reaches Redis)
+        given().header("Authorization", "Bearer test-bootstrap-key-for-gateway-tests").when().get("/v1/tasks/" + TaskIds.next())
                 .then().statusCode(503).contentType("application/problem+json");
     }
 
