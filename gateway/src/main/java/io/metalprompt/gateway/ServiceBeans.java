@@ -53,6 +53,7 @@ public class ServiceBeans {
 
     @Produces
     @ApplicationScoped
+    @Startup   // the record bounds of the limits are logged (and warned about) at start
     TaskService taskService(GatewayConfig config, RedisConnector redis, TaskStore store,
                             KafkaTaskEventPublisher publisher, KafkaInferenceClient inference, TenantQuotas quotas) {
         GatewayConfig.Gateway g = config.gateway();

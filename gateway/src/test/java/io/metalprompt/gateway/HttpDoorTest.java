@@ -123,15 +123,18 @@ class HttpDoorTest {
         bare(RawHttp.send(request), 400);
     }
 
-    /** Beyond quarkus.http.limits.max-header-size (128K) the codec stops reading: 431 without a body. */
+    /**
+     * Beyond quarkus.http.limits.max-header-size (128K) the codec stops reading: 431 without a body. Just beyond, so
+     * that little is left unread when the server closes (unread bytes would reset the connection before the answer).
+     */
     @Test
     void aHeaderBeyondTheCodecsLimitIsABare431() {
-        bare(RawHttp.send(RawHttp.request("GET /v1/tasks/x HTTP/1.1", KEY, "X-Big: " + "a".repeat(200_000))), 431);
+        bare(RawHttp.send(RawHttp.request("GET /v1/tasks/x HTTP/1.1", KEY, "X-Big: " + "a".repeat(132_000))), 431);
     }
 
     /** Beyond quarkus.http.limits.max-initial-line-length (64K) the codec stops reading: 414 without a body. */
     @Test
     void aRequestLineBeyondTheCodecsLimitIsABare414() {
-        bare(RawHttp.send(RawHttp.request("GET /v1/tasks/" + "a".repeat(70_000) + " HTTP/1.1", KEY)), 414);
+        bare(RawHttp.send(RawHttp.request("GET /v1/tasks/" + "a".repeat(66_000) + " HTTP/1.1", KEY)), 414);
     }
 }
