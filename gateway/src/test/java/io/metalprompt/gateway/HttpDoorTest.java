@@ -103,6 +103,17 @@ class HttpDoorTest {
         given().when().delete("/v1/tasks").then().statusCode(405).header("Allow", "OPTIONS, POST");
     }
 
+    /** OPTIONS lists what the path takes, as the 405 does (it listed the whole class: GET for /v1/tasks). */
+    @Test
+    void optionsListsTheMethodsOfThePath() {
+        TaskApiTest.api().when().options("/v1/tasks").then().statusCode(200).header("Allow", "OPTIONS, POST");
+        TaskApiTest.api().when().options("/v1/tasks/" + TaskIds.next()).then().statusCode(200)
+                .header("Allow", "DELETE, GET, HEAD, OPTIONS");
+        TaskApiTest.api().when().options("/v1/tasks/" + TaskIds.next() + "/predictions").then().statusCode(200)
+                .header("Allow", "OPTIONS, POST");
+        given().when().options("/v1/tasks").then().statusCode(200).header("Allow", "OPTIONS, POST");   // no key, as before
+    }
+
     // --- refused by the HTTP codec: a bare status, no body (see the class comment) ------------------------------
 
     @Test
