@@ -15,6 +15,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 import io.metalprompt.events.PromptDesign;
+import io.metalprompt.lm.KvCache;
 import io.metalprompt.lm.LanguageModel;
 import io.metalprompt.lm.LmTokenizer;
 import io.metalprompt.lm.ModelLoadException;
@@ -124,6 +125,33 @@ class PromptArtifactEncodingTest {
             }
         }
         assertEquals(encoding != PromptEncoding.F32 && !original.tensors().isEmpty(), anyDiffers, what + ": values rounded");
+    }
+
+    @Test
+    void theConditionerServesThePromptReadBackFromItsEncoding() {
+        List<TaskExample> examples = PgmTesting.examples(4, 3);
+        try (PromptGenerator g = pgm(PromptDesign.PREFIX)) {
+            long[] stored = new long[2];
+            for (PromptEncoding encoding : List.of(PromptEncoding.F32, PromptEncoding.INT8)) {
+                PromptConditioner c = new PromptConditioner(model, tokenizer, g, 1, encoding);
+                byte[] artifact;
+                try (GeneratedPrompt p = g.generateIterative(PromptConditioner.xp(examples, 1), tokenizer)) {
+                    artifact = PromptArtifact.of(p, g, NOW, encoding).toBytes();
+                }
+                try (KvCache got = c.condition(examples);
+                     GeneratedPrompt back = PromptArtifact.fromBytes(artifact).toPrompt(model.manager());
+                     KvCache want = PromptConditioner.prefix(model, tokenizer, back, PromptConditioner.xl(examples, 1))) {
+                    for (int l = 0; l < want.layers(); l++) {
+                        assertArrayEquals(want.keys().get(l).toFloatArray(), got.keys().get(l).toFloatArray(), encoding + " layer " + l);
+                        assertArrayEquals(want.values().get(l).toFloatArray(), got.values().get(l).toFloatArray(), encoding + " layer " + l);
+                    }
+                }
+                stored[encoding == PromptEncoding.F32 ? 0 : 1] = c.lastStoredBytes();
+                assertTrue(c.lastStoredBytes() > artifact.length, "the artifact plus the XL demonstrations' text");
+                assertEquals(encoding == PromptEncoding.INT8, c.name().endsWith("-int8"), c.name());
+            }
+            assertTrue(stored[1] < stored[0] / 2, "INT8 stores less: " + stored[0] + " vs " + stored[1]);
+        }
     }
 
     @Test
