@@ -31,6 +31,11 @@ echo
 for E in F32 F16 INT8; do
   jq -r --arg e "$E" '[$e, .costs.stored_bytes_per_task, .mean.macro_f1, .mean.accuracy] | @tsv' "$OUT/$E-xl$XL.json"
 done | awk -F'\t' '
+  function thousands(n,   s, out) {
+    s = sprintf("%d", n + 0.5); out = ""
+    while (length(s) > 3) { out = "," substr(s, length(s) - 2) out; s = substr(s, 1, length(s) - 3) }
+    return s out
+  }
   NR == 1 { f1 = $3; acc = $4 }
   { rows[NR] = $0; if ($3 >= f1 - 0.005 && (pick == "" || $2 < bytes)) { pick = $1; bytes = $2 } }
   END {
@@ -38,7 +43,7 @@ done | awk -F'\t' '
     print "|---|---|---|---|---|---|"
     for (i = 1; i <= NR; i++) {
       split(rows[i], r, "\t")
-      printf "| %s | %\047d | %.4f | %.4f | %+.4f | %+.4f |\n", r[1], r[2], r[3], r[4], r[3] - f1, r[4] - acc
+      printf "| %s | %s | %.4f | %.4f | %+.4f | %+.4f |\n", r[1], thousands(r[2]), r[3], r[4], r[3] - f1, r[4] - acc
     }
     printf "\nsmallest encoding losing at most 0.005 macro-F1: %s\n", pick
   }'

@@ -23,7 +23,7 @@ public enum PromptEncoding {
      * otherwise: the smallest encoding that cost at most 0.005 macro-F1 on the development tasks with the shipped
      * PGM ({@code docs/benchmarks.md}, "Compact prompts").
      */
-    public static final String DEFAULT_NAME = "F32";
+    public static final String DEFAULT_NAME = "INT8";
 
     public static final PromptEncoding DEFAULT = valueOf(DEFAULT_NAME);
 }
