@@ -10,6 +10,7 @@ import io.metalprompt.lm.LmTokenizer;
 import io.metalprompt.prompt.GeneratedPrompt;
 import io.metalprompt.prompt.PromptArtifact;
 import io.metalprompt.prompt.PromptConditioner;
+import io.metalprompt.prompt.PromptEncoding;
 import io.metalprompt.prompt.PromptGenerator;
 import io.metalprompt.prompt.TaskExamples;
 import io.metalprompt.tasks.TaskExample;
@@ -18,7 +19,7 @@ import io.metalprompt.text.IclFormat;
 /**
  * Generates a task's prompt with the PGM of its design — one forward pass over its XP examples, or, when they
  * do not fit the context, iteratively (previous prompt plus the next chunk of examples, until all are read) —
- * and packs it as a {@link PromptArtifact}. Checks up front that the prompt plus the XL demonstrations leave
+ * and packs it as a {@link PromptArtifact} in the configured {@link PromptEncoding}. Checks up front that the prompt plus the XL demonstrations leave
  * room for a query, and says so in the user's terms when not.
  *
  * <p>The PGMs can be replaced while the service runs ({@link #install}, when a new version is published).
@@ -33,14 +34,23 @@ public final class PgmPromptFactory implements PromptFactory {
     private Map<PromptDesign, PromptGenerator> pgms;   // guarded by this
     private final LmTokenizer tokenizer;
     private final Clock clock;
+    private final PromptEncoding encoding;
 
+    /** Prompts stored in the default encoding ({@link PromptEncoding#DEFAULT}). */
     public PgmPromptFactory(Map<PromptDesign, PromptGenerator> pgms, LmTokenizer tokenizer, Clock clock) {
+        this(pgms, tokenizer, clock, PromptEncoding.DEFAULT);
+    }
+
+    /** Prompts stored in {@code encoding} ({@code metal.prompts.encoding}). */
+    public PgmPromptFactory(Map<PromptDesign, PromptGenerator> pgms, LmTokenizer tokenizer, Clock clock,
+                            PromptEncoding encoding) {
         if (pgms.isEmpty()) {
             throw new IllegalArgumentException("no PGM loaded");
         }
         this.pgms = Map.copyOf(pgms);
         this.tokenizer = tokenizer;
         this.clock = clock;
+        this.encoding = encoding;
     }
 
     /**
@@ -83,7 +93,7 @@ public final class PgmPromptFactory implements PromptFactory {
                     + " of the model's " + maxPositions + " positions for a request: keep fewer demonstrations");
         }
         try (GeneratedPrompt prompt = pgm.generateIterative(xp, tokenizer)) {
-            PromptArtifact artifact = PromptArtifact.of(prompt, pgm, clock.instant());
+            PromptArtifact artifact = PromptArtifact.of(prompt, pgm, clock.instant(), encoding);
             return new Result(prompt.k(), artifact.promptText(), artifact.toBytes(), pgm.version());
         }
     }

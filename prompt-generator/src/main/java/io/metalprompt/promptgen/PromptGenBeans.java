@@ -37,7 +37,7 @@ public class PromptGenBeans {
                 throw new ModelLoadException("two PGMs for design " + pgm.design() + " under " + config.model().pgm());
             }
         }
-        return new PgmPromptFactory(pgms, tokenizer, Clock.systemUTC());
+        return new PgmPromptFactory(pgms, tokenizer, Clock.systemUTC(), config.prompts().encoding());
     }
 
     @Produces

@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.metalprompt.eval.Conditioners;
 import io.metalprompt.eval.Evaluator;
 import io.metalprompt.eval.Metrics;
+import io.metalprompt.prompt.PromptEncoding;
 import io.metalprompt.prompt.TaskConditioner;
 import io.metalprompt.lm.LanguageModel;
 import io.metalprompt.lm.LmSettings;
@@ -41,6 +42,9 @@ public class EvalCommand implements Callable<Integer> {
     @Option(names = "--refine", description = "metal-prompt: refine each generated prompt by --steps of gradient descent on the task's examples") boolean refine;
     @Option(names = "--prompt-length", defaultValue = "16", description = "prompt-tuning: prompt positions") int promptLength;
     @Option(names = {"--xl", "--l"}, defaultValue = "0", description = "metal-prompt: the last L examples stay as XL demonstrations after the prompt") int l;
+    @Option(names = "--prompt-encoding", description = "metal-prompt: how the prompt artifact stores the prompt's "
+            + "tensors, F32, F16 or INT8; each prompt is served as read back from those bytes, as a worker serves it "
+            + "(default " + PromptEncoding.DEFAULT_NAME + ", the prompt-generator's; not with --refine)") PromptEncoding promptEncoding;
     @Option(names = "--k", defaultValue = "16", description = "examples per task (the <task>_<k>_<seed>_train.jsonl files)") int k;
     @Option(names = "--seeds", defaultValue = "100,13,21,42,87", split = ",") List<Integer> seeds;
     @Option(names = "--out", required = true, description = "JSON report; a markdown table is written beside it (.md)") Path out;
@@ -49,6 +53,10 @@ public class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (refine && promptEncoding != null) {
+            System.err.println("--prompt-encoding applies to generated prompts; a refined prompt is served as refined");
+            return 2;
+        }
         TaskConfig taskConfig = TaskConfig.read(config);
         try (LanguageModel lm = LanguageModel.load(model, LmSettings.cpu());
              LmTokenizer tokenizer = LmTokenizer.load(model);
@@ -56,7 +64,8 @@ public class EvalCommand implements Callable<Integer> {
             TaskConditioner conditioner = switch (method) {
                 case "zero-shot" -> Conditioners.zeroShot();
                 case "icl" -> Conditioners.icl(lm, tokenizer, Conditioners.QUERY_RESERVE);
-                case "metal-prompt", "pgm" -> PgmChoice.conditioner(lm, tokenizer, pgm, design, l, refine ? steps : 0);
+                case "metal-prompt", "pgm" -> PgmChoice.conditioner(lm, tokenizer, pgm, design, l, refine ? steps : 0,
+                        promptEncoding == null ? PromptEncoding.DEFAULT : promptEncoding);
                 case "prompt-tuning" -> PgmChoice.promptTuning(lm, tokenizer, design == null ? PromptDesign.PREFIX : design,
                         promptLength, steps);
                 default -> null;

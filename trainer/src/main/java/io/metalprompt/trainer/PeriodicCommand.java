@@ -27,6 +27,7 @@ import io.metalprompt.models.ModelStore;
 import io.metalprompt.models.ModelVersion;
 import io.metalprompt.prompt.MetaTrainer;
 import io.metalprompt.prompt.MetaTrainerOptions;
+import io.metalprompt.prompt.PromptEncoding;
 import io.metalprompt.prompt.PromptGenerator;
 import io.metalprompt.tasks.TaskConfig;
 import io.metalprompt.tasks.TaskRoot;
@@ -194,7 +195,7 @@ public class PeriodicCommand implements Callable<Integer> {
                                    String what) {
         System.out.println("evaluating " + what + " on " + held.test().size() + " held-out tasks");
         Evaluator.Report report = new Evaluator(lm, tokenizer).run(root.path(), held, evalK, evalSeeds,
-                PgmChoice.conditioner(lm, tokenizer, pgm, train.design, xl, 0), System.out::println);
+                PgmChoice.conditioner(lm, tokenizer, pgm, train.design, xl, 0, PromptEncoding.DEFAULT), System.out::println);
         System.out.printf(Locale.ROOT, "%s: macro-F1 %.4f accuracy %.4f%n", what, report.mean().macroF1(),
                 report.mean().accuracy());
         return report.mean();
