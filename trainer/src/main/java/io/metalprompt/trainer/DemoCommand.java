@@ -20,7 +20,10 @@ import io.metalprompt.tasks.TaskExample;
 import io.metalprompt.tasks.TaskLoader;
 import io.metalprompt.tasks.TaskRoot;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code metal demo}: what a client of the running system does — registers a task's k examples through the
@@ -29,6 +32,8 @@ import picocli.CommandLine.Option;
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Register a task through the gateway, wait until ready, predict its test inputs; print accuracy and latency.")
 public class DemoCommand implements Callable<Integer> {
+
+    @Spec CommandSpec spec;
 
     @Option(names = "--gateway", defaultValue = "http://127.0.0.1:18080") String gateway;
     @Option(names = "--tasks", defaultValue = "data/tasks.zip", description = "task tree (folder or zip)") Path tasks;
@@ -50,8 +55,8 @@ public class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (apiKey == null || apiKey.isBlank()) {
-            System.err.println("no API key: set METAL_API_KEY (or --api-key) to a key from 'metal keys create --tenant T'");
-            return 2;
+            throw new ParameterException(spec.commandLine(),
+                    "no API key: set METAL_API_KEY (or --api-key) to a key from 'metal keys create --tenant T'");
         }
         List<TaskExample> train;
         List<TaskExample> test;
@@ -60,8 +65,13 @@ public class DemoCommand implements Callable<Integer> {
             train = TaskLoader.loadFewShot(dir, task, k, seed);
             test = TaskLoader.loadTest(dir, task);
         }
-        test = test.subList(0, Math.min(limit, test.size()));
+        String id = register(train);
+        predict(id, test.subList(0, Math.min(limit, test.size())));
+        return CliErrors.OK;
+    }
 
+    /** Registers the task's examples and waits until its prompt is ready; returns its id. */
+    private String register(List<TaskExample> train) throws Exception {
         ObjectNode body = JSON.createObjectNode();
         ArrayNode examples = body.putArray("examples");
         train.forEach(e -> examples.addObject().put("input", e.input()).put("output", e.output()));
@@ -70,19 +80,21 @@ public class DemoCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         HttpResponse<String> created = post("/v1/tasks", body);
         if (created.statusCode() != 202) {
-            System.err.println("registration refused: " + created.statusCode() + " " + created.body());
-            return 1;
+            throw new IllegalStateException("registration refused: " + created.statusCode() + " " + created.body());
         }
         String id = JSON.readTree(created.body()).path("id").asText();
         JsonNode status = waitReady(id);
         if (!"ready".equals(status.path("status").asText())) {
-            System.err.println("task " + id + " did not become ready: " + status);
-            return 1;
+            throw new IllegalStateException("task " + id + " did not become ready: " + status);
         }
         System.out.printf(Locale.ROOT, "task %s (%s, %d examples, design %s) ready in %.2f s; prompt: %s%n", id, task,
                 train.size(), design, (System.nanoTime() - t0) / 1e9,
                 status.path("promptText").isMissingNode() ? "(" + status.path("k").asInt() + " soft positions)" : status.path("promptText").asText());
+        return id;
+    }
 
+    /** Predicts {@code test} in calls of --batch inputs; prints accuracy and latency per call. */
+    private void predict(String id, List<TaskExample> test) throws Exception {
         int correct = 0;
         List<Double> latencies = new ArrayList<>();
         for (int from = 0; from < test.size(); from += batch) {
@@ -93,8 +105,7 @@ public class DemoCommand implements Callable<Integer> {
             HttpResponse<String> answer = post("/v1/tasks/" + id + "/predictions", req);
             latencies.add((System.nanoTime() - s) / 1e6);
             if (answer.statusCode() != 200) {
-                System.err.println("prediction failed: " + answer.statusCode() + " " + answer.body());
-                return 1;
+                throw new IllegalStateException("prediction failed: " + answer.statusCode() + " " + answer.body());
             }
             JsonNode predictions = JSON.readTree(answer.body()).path("predictions");
             for (int i = 0; i < chunk.size(); i++) {
@@ -106,7 +117,6 @@ public class DemoCommand implements Callable<Integer> {
         double[] sorted = latencies.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         System.out.printf(Locale.ROOT, "predicted %d test inputs in calls of %d: accuracy %.3f; latency per call p50 %.1f ms, p99 %.1f ms%n",
                 test.size(), batch, (double) correct / test.size(), percentile(sorted, 0.5), percentile(sorted, 0.99));
-        return 0;
     }
 
     private JsonNode waitReady(String id) throws Exception {

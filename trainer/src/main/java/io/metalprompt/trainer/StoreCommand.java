@@ -35,16 +35,12 @@ public class StoreCommand {
 
         @Override
         public Integer call() {
-            return Commands.reportingFailures(spec, this::run);
-        }
-
-        private int run() {
             PrintWriter out = spec.commandLine().getOut();
             ModelStore.Kind k = "base".equals(kind) ? ModelStore.Kind.BASE : ModelStore.Kind.PGM;
             List<ModelVersion> versions = new ModelStore(store).list(k);
             if (versions.isEmpty()) {
                 out.println("no " + k.folder() + " versions in " + store);
-                return 0;
+                return CliErrors.OK;
             }
             out.println("| version | created | base | designs | metrics |");
             out.println("|---|---|---|---|---|");
@@ -56,7 +52,7 @@ public class StoreCommand {
                                 .collect(Collectors.joining(" ")));
             }
             out.flush();
-            return 0;
+            return CliErrors.OK;
         }
     }
 
@@ -71,15 +67,11 @@ public class StoreCommand {
 
         @Override
         public Integer call() {
-            return Commands.reportingFailures(spec, this::run);
-        }
-
-        private int run() {
             ModelVersion v = new ModelStore(store).addPgm(pgms, new ModelStore.Provenance(Commands.commandLine(spec),
                     data == null ? Map.of() : data, metrics == null ? Map.of() : new LinkedHashMap<>(metrics)));
             spec.commandLine().getOut().println(v.version());
             spec.commandLine().getOut().flush();
-            return 0;
+            return CliErrors.OK;
         }
     }
 
@@ -94,10 +86,6 @@ public class StoreCommand {
 
         @Override
         public Integer call() {
-            return Commands.reportingFailures(spec, this::run);
-        }
-
-        private int run() {
             ModelVersion v = new ModelStore(store).get(ModelStore.Kind.PGM, version);
             try (ModelPublisher publisher = kafka.publisher()) {
                 ModelPublished e = publisher.publish(v, Instant.now());
@@ -105,7 +93,7 @@ public class StoreCommand {
                         e.pgmVersion(), e.baseFingerprint(), e.publishedAt(), e.location());
             }
             spec.commandLine().getOut().flush();
-            return 0;
+            return CliErrors.OK;
         }
     }
 }
