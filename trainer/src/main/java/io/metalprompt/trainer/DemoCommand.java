@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.metalprompt.events.PromptDesign;
 import io.metalprompt.tasks.TaskExample;
 import io.metalprompt.tasks.TaskLoader;
 import io.metalprompt.tasks.TaskRoot;
@@ -35,16 +36,16 @@ public class DemoCommand implements Callable<Integer> {
 
     @Spec CommandSpec spec;
 
-    @Option(names = "--gateway", defaultValue = "http://127.0.0.1:18080") String gateway;
-    @Option(names = "--tasks", defaultValue = "data/tasks.zip", description = "task tree (folder or zip)") Path tasks;
-    @Option(names = "--task", defaultValue = "dev_000") String task;
-    @Option(names = "--k", defaultValue = "16") int k;
-    @Option(names = "--seed", defaultValue = "100") int seed;
-    @Option(names = "--design", defaultValue = "PREFIX") String design;
-    @Option(names = "--demonstrations", defaultValue = "0", description = "examples kept as XL demonstrations") int demonstrations;
-    @Option(names = "--limit", defaultValue = "200", description = "test inputs to predict") int limit;
-    @Option(names = "--batch", defaultValue = "16", description = "inputs per prediction call") int batch;
-    @Option(names = "--timeout", defaultValue = "PT120S") Duration timeout;
+    @Option(names = "--gateway", defaultValue = "http://127.0.0.1:18080", description = "the gateway's base URL (default ${DEFAULT-VALUE}, the local run's)") String gateway;
+    @Option(names = "--tasks", defaultValue = "data/tasks.zip", description = "task tree (folder or zip) (default ${DEFAULT-VALUE})") Path tasks;
+    @Option(names = "--task", defaultValue = "dev_000", description = "the task whose examples are registered and whose test inputs are predicted (default ${DEFAULT-VALUE})") String task;
+    @Option(names = "--k", defaultValue = "16", description = "examples registered (the <task>_<k>_<seed>_train.jsonl file; default ${DEFAULT-VALUE})") int k;
+    @Option(names = "--seed", defaultValue = "100", description = "seed of the examples' file (default ${DEFAULT-VALUE})") int seed;
+    @Option(names = "--design", defaultValue = "PREFIX", description = "the prompt's design: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE})") PromptDesign design;
+    @Option(names = "--demonstrations", defaultValue = "0", description = "examples kept as XL demonstrations (default ${DEFAULT-VALUE})") int demonstrations;
+    @Option(names = "--limit", defaultValue = "200", description = "test inputs to predict (default ${DEFAULT-VALUE})") int limit;
+    @Option(names = "--batch", defaultValue = "16", description = "inputs per prediction call (default ${DEFAULT-VALUE})") int batch;
+    @Option(names = "--timeout", defaultValue = "PT120S", description = "how long to wait for the task to be ready, and for each call (ISO-8601; default ${DEFAULT-VALUE})") Duration timeout;
     @Option(names = "--api-key", paramLabel = "KEY", defaultValue = "${env:METAL_API_KEY}",
             description = "the tenant's API key (default: $METAL_API_KEY; prefer the variable: arguments show in ps)")
     String apiKey;
@@ -76,7 +77,7 @@ public class DemoCommand implements Callable<Integer> {
         ArrayNode examples = body.putArray("examples");
         train.forEach(e -> examples.addObject().put("input", e.input()).put("output", e.output()));
         train.get(0).options().forEach(body.putArray("options")::add);
-        body.put("design", design).put("demonstrations", demonstrations);
+        body.put("design", design.name()).put("demonstrations", demonstrations);
         long t0 = System.nanoTime();
         HttpResponse<String> created = post("/v1/tasks", body);
         if (created.statusCode() != 202) {

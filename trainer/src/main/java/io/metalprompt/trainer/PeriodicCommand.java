@@ -62,15 +62,13 @@ public class PeriodicCommand implements Callable<Integer> {
     @Option(names = "--eval-k", defaultValue = "16", description = "examples per held-out task (<task>_<k>_<seed>_train.jsonl; default ${DEFAULT-VALUE})") int evalK;
     @Option(names = "--eval-seeds", defaultValue = "100,13,21,42,87", split = ",", description = "seeds of the held-out examples (default ${DEFAULT-VALUE})") List<Integer> evalSeeds;
     @Option(names = "--xl", defaultValue = "0", description = "XL demonstrations kept after the prompt in the evaluation (default ${DEFAULT-VALUE})") int xl;
-    @Option(names = "--metric", defaultValue = "macro_f1", description = "macro_f1 or accuracy (default ${DEFAULT-VALUE})") String metric;
+    @Option(names = "--metric", defaultValue = "macro_f1", converter = PublishMetric.Values.class, completionCandidates = PublishMetric.Values.class,
+            description = "the held-out score compared: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE})") PublishMetric metric;
     @Option(names = "--threshold", defaultValue = "0.0", description = "how much lower than the version in force the new PGM may score and still be published; negative: how much higher it must score (default ${DEFAULT-VALUE})") double threshold;
 
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        if (!"macro_f1".equals(metric) && !"accuracy".equals(metric)) {
-            throw new IllegalArgumentException("--metric must be macro_f1 or accuracy, got " + metric);
-        }
         TaskConfig held = heldOutTasks();
         Path dir = work != null ? work : store.resolve("work").resolve("periodic-" + train.design.name().toLowerCase(Locale.ROOT));
         String command = Commands.commandLine(spec);
@@ -118,9 +116,9 @@ public class PeriodicCommand implements Callable<Integer> {
                 say(out, "periodic: kept %s: the new PGM has the same weights (same data and seed)", current.name());
             } else {
                 Metrics.Score candidate = evaluate(lm, tokenizer, root, held, dir, "the new PGM");
-                Double score = current.pgm().map(p -> value(evaluate(lm, tokenizer, root, held, p, current.name())))
+                Double score = current.pgm().map(p -> metric.of(evaluate(lm, tokenizer, root, held, p, current.name())))
                         .orElse(null);
-                PublishDecision decision = PublishDecision.decide(metric, value(candidate), score,
+                PublishDecision decision = PublishDecision.decide(metric.spelling(), metric.of(candidate), score,
                         current.pgm().isPresent() ? current.name() : null, threshold);
                 ModelVersion version = new ModelStore(store).findByContent(ModelStore.Kind.PGM, newSha)
                         .orElseGet(() -> addVersion(dir, candidate, current.comparedWith(inForce), command));
@@ -216,10 +214,6 @@ public class PeriodicCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "%s: macro-F1 %.4f accuracy %.4f%n", what, report.mean().macroF1(),
                 report.mean().accuracy());
         return report.mean();
-    }
-
-    private double value(Metrics.Score s) {
-        return "accuracy".equals(metric) ? s.accuracy() : s.macroF1();
     }
 
     /** Removes the finished cycle's training folder: the next run trains a new PGM. */

@@ -27,16 +27,23 @@ import picocli.CommandLine.Spec;
         subcommands = {StoreCommand.ListVersions.class, StoreCommand.Add.class, StoreCommand.Publish.class})
 public class StoreCommand {
 
+    /** The version kinds as the store names its folders: {@code pgm}, {@code base}. */
+    static final class Kinds extends Spellings<ModelStore.Kind> {
+        public Kinds() {
+            super(ModelStore.Kind.class, k -> List.of(k.folder()));
+        }
+    }
+
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List the store's versions, oldest first.")
     static class ListVersions implements Callable<Integer> {
         @Spec CommandSpec spec;
         @Option(names = "--store", required = true, description = "model store folder") Path store;
-        @Option(names = "--kind", defaultValue = "pgm", description = "pgm or base (default ${DEFAULT-VALUE})") String kind;
+        @Option(names = "--kind", defaultValue = "pgm", converter = Kinds.class, completionCandidates = Kinds.class,
+                description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE})") ModelStore.Kind k;
 
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
-            ModelStore.Kind k = "base".equals(kind) ? ModelStore.Kind.BASE : ModelStore.Kind.PGM;
             List<ModelVersion> versions = new ModelStore(store).list(k);
             if (versions.isEmpty()) {
                 out.println("no " + k.folder() + " versions in " + store);
