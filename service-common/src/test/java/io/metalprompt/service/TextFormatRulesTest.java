@@ -25,6 +25,7 @@ class TextFormatRulesTest {
             # TYPE metal_requests_total counter
             metal_requests_total{status="ok",path="C:\\\\dir \\"x\\"\\n"} 3.0
             metal_requests_total{status="failed",} 1 1700000000123
+            metal_requests_total{status="x # y"} 0
             # a comment
             # HELP metal_wait_seconds Wait.
             # TYPE metal_wait_seconds histogram

@@ -74,12 +74,9 @@ public final class TextFormatRules {
     }
 
     private static String sample(String line, Set<String> sampled) {
-        if (line.contains(" # ")) {
-            return "an exemplar (OpenMetrics only)";
-        }
         Matcher m = SAMPLE.matcher(line);
         if (!m.matches()) {
-            return "not name{labels} value [timestamp]";
+            return line.contains(" # ") ? "an exemplar (OpenMetrics only)" : "not name{labels} value [timestamp]";
         }
         if (!FLOAT.matcher(m.group(3)).matches()) {
             return "value " + m.group(3) + " is not a float";
