@@ -164,10 +164,13 @@ public final class MetalClient {
             throw new IllegalArgumentException("cannot write the request as JSON: " + e.getOriginalMessage(), e);
         }
         String text = transport.send(new Transport.Call(method, path, json, idempotencyKey));
-        if (answer == Void.class || text == null || text.isEmpty()) {
+        if (answer == Void.class) {
             return null;
         }
         try {
+            if (text == null || text.isBlank()) {
+                throw new IOException("it is empty");
+            }
             return ClientJson.MAPPER.readValue(text, answer);
         } catch (IOException e) {
             throw new UncheckedIOException(method + " " + path + ": the answer is not a " + answer.getSimpleName()

@@ -126,5 +126,9 @@ class AnswersTest {
         gateway.on("GET", "/v1/tasks/t1", Answer.json(200, "[1,2]"));
         UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> client.task("t1"));
         assertTrue(e.getMessage().startsWith("GET /v1/tasks/t1: the answer is not a TaskView"), e.getMessage());
+
+        gateway.on("POST", "/v1/tasks", new Answer(202, Map.of(), "", java.time.Duration.ZERO));
+        e = assertThrows(UncheckedIOException.class, () -> client.register(TaskRequest.of(List.of(Example.of("a", "b")))));
+        assertEquals("POST /v1/tasks: the answer is not a TaskAccepted: it is empty", e.getMessage());
     }
 }
