@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -26,6 +27,10 @@ import org.junit.jupiter.api.Test;
 import io.restassured.http.ContentType;
 import io.restassured.specification.RequestSpecification;
 
+import io.metalprompt.client.Example;
+import io.metalprompt.client.MetalApiException;
+import io.metalprompt.client.MetalClient;
+import io.metalprompt.client.TaskRequest;
 import io.metalprompt.eval.Evaluator;
 import io.metalprompt.events.Topics;
 import io.metalprompt.lm.LanguageModel;
@@ -45,7 +50,8 @@ import io.metalprompt.testing.TinyModels;
 /**
  * The three packaged services against real Kafka and Redis: they start and report ready, and a task registered
  * through the gateway is served with exactly the accuracy the evaluation computes for the same models. Callers
- * use API keys created in Redis the way {@code metal keys create} creates them.
+ * use API keys created in Redis the way {@code metal keys create} creates them, and call the gateway through the
+ * Java client ({@link Clients}) except where a test looks at raw HTTP (a challenge header, a traceparent).
  */
 class ServingIT {
 
@@ -53,19 +59,11 @@ class ServingIT {
     private static RedisConnector redis;
     private static String key;
     private static String otherTenantsKey;
+    private static MetalClient client;
 
-    /** Registers a task of the test's tenant and waits (up to 60 s) until its prompt is ready; returns its id. */
-    private static String registerReady(Map<String, Object> body) throws InterruptedException {
-        String id = api(key).contentType(ContentType.JSON).body(body)
-                .when().post("/v1/tasks").then().statusCode(202).extract().path("id");
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        String status = "pending";
-        while ("pending".equals(status) && System.nanoTime() < deadline) {
-            Thread.sleep(200);
-            status = api(key).when().get("/v1/tasks/" + id).then().extract().path("status");
-        }
-        assertEquals("ready", status);
-        return id;
+    /** Registers a task of the test's tenant through the Java client and waits until its prompt is ready; returns its id. */
+    private static String registerReady(TaskRequest request) {
+        return Clients.registerReady(client, request);
     }
 
     private static RequestSpecification api(String apiKey) {
@@ -95,6 +93,7 @@ class ServingIT {
         ApiKeys keys = new ApiKeys(redis);
         key = keys.create("e2e").key();
         otherTenantsKey = keys.create("e2e-other").key();
+        client = Clients.of(services.get(0).baseUrl(), key);
     }
 
     @AfterAll
@@ -117,25 +116,21 @@ class ServingIT {
             test = TaskLoader.loadTest(root.resolve("dev"), "dev_002").subList(0, 48);
         }
         int xl = 2;
-        java.util.Map<String, Object> body = new java.util.LinkedHashMap<>();
-        body.put("examples", train.stream().map(e -> Map.of("input", e.input(), "output", e.output())).toList());
-        body.put("options", train.get(0).options());
-        body.put("design", "WEIGHTED_SUM");
-        body.put("demonstrations", xl);
-        given().baseUri(services.get(0).baseUrl()).contentType(ContentType.JSON).body(body)
+        TaskRequest request = TaskRequest.of(train.stream().map(e -> Example.of(e.input(), e.output())).toList())
+                .withOptions(train.get(0).options()).withDesign("WEIGHTED_SUM").withDemonstrations(xl);
+        given().baseUri(services.get(0).baseUrl()).contentType(ContentType.JSON)
+                .body(Map.of("examples", List.of(Map.of("input", "a", "output", "b"))))
                 .when().post("/v1/tasks").then().statusCode(401).header("WWW-Authenticate", startsWith("Bearer"));
-        String id = registerReady(body);
-        api(otherTenantsKey).when().get("/v1/tasks/" + id).then().statusCode(404);
-        api(otherTenantsKey).contentType(ContentType.JSON).body(Map.of("inputs", List.of(test.get(0).input())))
-                .when().post("/v1/tasks/" + id + "/predictions").then().statusCode(404);
+        String id = registerReady(request);
+        MetalClient otherTenant = Clients.of(services.get(0).baseUrl(), otherTenantsKey);
+        assertEquals(404, assertThrows(MetalApiException.class, () -> otherTenant.task(id)).status());
+        assertEquals(404, assertThrows(MetalApiException.class,
+                () -> otherTenant.predict(id, List.of(test.get(0).input()))).status());
 
         int correct = 0;
         for (int from = 0; from < test.size(); from += 16) {
             List<TaskExample> chunk = test.subList(from, from + 16);
-            List<String> choices = api(key).contentType(ContentType.JSON)
-                    .body(Map.of("inputs", chunk.stream().map(TaskExample::input).toList()))
-                    .when().post("/v1/tasks/" + id + "/predictions").then().statusCode(200)
-                    .extract().path("predictions.choice");
+            List<String> choices = client.predict(id, chunk.stream().map(TaskExample::input).toList()).choices();
             for (int i = 0; i < chunk.size(); i++) {
                 if (chunk.get(i).output().equals(choices.get(i))) {
                     correct++;
@@ -160,10 +155,8 @@ class ServingIT {
      */
     @Test
     void aPredictionCanBeFollowedFromTheClientToTheWorkersReply() throws Exception {
-        Map<String, Object> body = Map.of(
-                "examples", List.of(Map.of("input", "a happy dog", "output", "good"), Map.of("input", "a sad cat", "output", "bad")),
-                "design", "PREFIX");
-        String id = registerReady(body);
+        String id = registerReady(TaskRequest.of(List.of(Example.of("a happy dog", "good"), Example.of("a sad cat", "bad")))
+                .withDesign("PREFIX"));
 
         String traceId = java.util.UUID.randomUUID().toString().replace("-", "");
         api(key).contentType(ContentType.JSON)

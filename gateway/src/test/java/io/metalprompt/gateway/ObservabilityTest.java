@@ -27,6 +27,7 @@ import io.metalprompt.events.InferenceResult;
 import io.metalprompt.events.Prediction;
 import io.metalprompt.testing.CollectedSpans;
 import io.metalprompt.testing.KafkaRedisTestResource;
+import io.metalprompt.testing.MetricsEndpoint;
 import io.opentelemetry.api.trace.SpanKind;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -97,6 +98,8 @@ class ObservabilityTest extends ReplierTest {
 
         double predictions = value(lines, "metal_gateway_inference_roundtrip_seconds_count{", "outcome=\"ok\"");
         assertTrue(predictions >= 3, "three round trips counted, got " + predictions);
+        MetricsEndpoint.assertTextFormatParses();
+        MetricsEndpoint.assertOpenMetricsExemplar("metal_gateway_");
     }
 
     @Test

@@ -26,6 +26,7 @@ import io.metalprompt.lm.LmTokenizer;
 import io.metalprompt.prompt.GeneratedPrompt;
 import io.metalprompt.prompt.PromptArtifact;
 import io.metalprompt.prompt.PromptConditioner;
+import io.metalprompt.prompt.PromptEncoding;
 import io.metalprompt.prompt.PromptGenerator;
 import io.metalprompt.prompt.TaskExamples;
 import io.metalprompt.store.TaskStore;
@@ -59,8 +60,13 @@ class InferenceEngineTest {
 
     private static final List<String> OPTIONS = List.of("good", "bad");
 
-    /** Registers a ready task the way the prompt-generator stores one. */
+    /** Registers a ready task the way the prompt-generator stores one (in the default encoding). */
     private TaskRegistered readyTask(PromptDesign design, int demonstrations) {
+        return readyTask(design, demonstrations, PromptEncoding.DEFAULT);
+    }
+
+    /** Registers a ready task whose prompt is stored in {@code encoding}. */
+    private TaskRegistered readyTask(PromptDesign design, int demonstrations, PromptEncoding encoding) {
         TaskRegistered t = new TaskRegistered(1, UUID.randomUUID().toString(), "acme",
                 List.of(new Example("a happy dog", "good"), new Example("a sad cat", "bad"),
                         new Example("a nice day", "good"), new Example("an awful day", "bad")),
@@ -69,7 +75,7 @@ class InferenceEngineTest {
         Path pgmDir = Path.of(TinyModels.config().get("metal.model.pgm")).resolve(design.name().toLowerCase());
         try (PromptGenerator pgm = PromptGenerator.load(model, pgmDir);
              GeneratedPrompt prompt = pgm.generate(PromptConditioner.xp(TaskExamples.of(t), demonstrations), tokenizer)) {
-            PromptArtifact artifact = PromptArtifact.of(prompt, pgm, Instant.now());
+            PromptArtifact artifact = PromptArtifact.of(prompt, pgm, Instant.now(), encoding);
             store.storeReady(t.taskId(), pgm.version(), prompt.k(), artifact.promptText(), artifact.toBytes());
         }
         return t;
@@ -82,26 +88,33 @@ class InferenceEngineTest {
     @Test
     void servedScoresAreTheEvaluatedScores() {
         for (PromptDesign design : PromptDesign.values()) {
-            TaskRegistered t = readyTask(design, 2);
-            List<String> inputs = List.of("a happy cat", "a sad dog");
-            InferenceResult served = engine.serve(List.of(request(t, "acme", inputs.toArray(String[]::new)))).get(0);
-            assertEquals(InferenceResult.Status.OK, served.status(), served.error());
+            for (PromptEncoding encoding : PromptEncoding.values()) {
+                servedScoresAreTheEvaluatedScores(design, encoding);
+            }
+        }
+    }
 
-            // the evaluation's path: the artifact's prompt + XL as a prefix, each input scored by BatchScorer
-            String version = store.find(t.taskId()).orElseThrow().pgmVersion();
-            PromptArtifact artifact = PromptArtifact.fromBytes(store.artifact(t.taskId(), version).orElseThrow());
-            List<long[]> options = OPTIONS.stream().map(o -> tokenizer.encode(IclFormat.renderAnswer(o))).toList();
-            try (GeneratedPrompt prompt = artifact.toPrompt(model.manager());
-                 KvCache prefix = PromptConditioner.prefix(model, tokenizer, prompt,
-                         PromptConditioner.xl(TaskExamples.of(t), 2))) {
-                List<BatchScorer.Query> queries = new ArrayList<>();
-                for (String input : inputs) {
-                    queries.add(new BatchScorer.Query(prefix, tokenizer.encode(IclFormat.queryText(input, true)), options));
-                }
-                double[][] expected = new BatchScorer(model).score(queries);
-                for (int i = 0; i < inputs.size(); i++) {
-                    assertArrayEquals(expected[i], got(served, i), 1e-4, design + " input " + i);
-                }
+    private void servedScoresAreTheEvaluatedScores(PromptDesign design, PromptEncoding encoding) {
+        TaskRegistered t = readyTask(design, 2, encoding);
+        List<String> inputs = List.of("a happy cat", "a sad dog");
+        InferenceResult served = engine.serve(List.of(request(t, "acme", inputs.toArray(String[]::new)))).get(0);
+        assertEquals(InferenceResult.Status.OK, served.status(), served.error());
+
+        // the evaluation's path: the artifact's prompt + XL as a prefix, each input scored by BatchScorer
+        String version = store.find(t.taskId()).orElseThrow().pgmVersion();
+        PromptArtifact artifact = PromptArtifact.fromBytes(store.artifact(t.taskId(), version).orElseThrow());
+        assertEquals(design == PromptDesign.DISCRETE ? PromptEncoding.F32 : encoding, artifact.encoding());
+        List<long[]> options = OPTIONS.stream().map(o -> tokenizer.encode(IclFormat.renderAnswer(o))).toList();
+        try (GeneratedPrompt prompt = artifact.toPrompt(model.manager());
+             KvCache prefix = PromptConditioner.prefix(model, tokenizer, prompt,
+                     PromptConditioner.xl(TaskExamples.of(t), 2))) {
+            List<BatchScorer.Query> queries = new ArrayList<>();
+            for (String input : inputs) {
+                queries.add(new BatchScorer.Query(prefix, tokenizer.encode(IclFormat.queryText(input, true)), options));
+            }
+            double[][] expected = new BatchScorer(model).score(queries);
+            for (int i = 0; i < inputs.size(); i++) {
+                assertArrayEquals(expected[i], got(served, i), 1e-4, design + " " + encoding + " input " + i);
             }
         }
     }

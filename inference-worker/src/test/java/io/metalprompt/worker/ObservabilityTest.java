@@ -37,6 +37,7 @@ import io.metalprompt.prompt.TaskExamples;
 import io.metalprompt.store.TaskStore;
 import io.metalprompt.testing.CollectedSpans;
 import io.metalprompt.testing.KafkaTest;
+import io.metalprompt.testing.MetricsEndpoint;
 import io.metalprompt.testing.TinyModels;
 import io.metalprompt.testing.TinyModelsTestResource;
 import io.opentelemetry.api.common.AttributeKey;
@@ -131,6 +132,8 @@ class ObservabilityTest extends KafkaTest {
         assertTrue(value(lines, "metal_worker_prefix_load_seconds_count") >= 1, "prefix builds timed");
         // the request consumer's lag (Kafka binder)
         assertMetric(lines, "kafka_consumer_fetch_manager_records_lag_max{");
+        MetricsEndpoint.assertTextFormatParses();
+        MetricsEndpoint.assertPrometheusGetsOpenMetrics();   // no exemplars: a batch is served outside any one trace
     }
 
     @Test

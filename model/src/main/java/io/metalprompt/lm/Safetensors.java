@@ -26,8 +26,9 @@ import java.util.function.Predicate;
  * header {@code name -> {dtype, shape, data_offsets}}, then the raw little-endian tensor bytes.
  *
  * <p>Reading decodes in Java (never through DJL's decoder, which aborts the JVM on BF16): F32, F16 and
- * BF16 come back as FLOAT32 arrays, I64 as INT64. Every malformed input ends in a
- * {@link ModelLoadException} naming the file and tensor. Writing is F32 only.
+ * BF16 come back as FLOAT32 arrays, I64 as INT64, I8 as INT8. Every malformed input ends in a
+ * {@link ModelLoadException} naming the file and tensor. Writing is F32 ({@link #write}), or F32, F16 and I8
+ * kept as they are ({@link #writeTyped}).
  */
 public final class Safetensors {
     public static final String SINGLE_FILE = "model.safetensors";
@@ -150,8 +151,9 @@ public final class Safetensors {
             case "F32" -> 4;
             case "F16", "BF16" -> 2;
             case "I64" -> 8;
+            case "I8" -> 1;
             default -> throw new ModelLoadException("tensor " + name + " in " + file.toAbsolutePath()
-                    + " has unsupported dtype \"" + dtype + "\"; supported: F32, F16, BF16, I64");
+                    + " has unsupported dtype \"" + dtype + "\"; supported: F32, F16, BF16, I64, I8");
         };
         JsonNode shapeNode = info.get("shape");
         JsonNode offsets = info.get("data_offsets");
@@ -185,7 +187,7 @@ public final class Safetensors {
         return decode(buf, dtype, (int) count, shape, manager);
     }
 
-    /** Little-endian bytes of one tensor: F32, F16 and BF16 as FLOAT32, I64 as INT64. */
+    /** Little-endian bytes of one tensor: F32, F16 and BF16 as FLOAT32, I64 as INT64, I8 as INT8. */
     private static NDArray decode(ByteBuffer buf, String dtype, int n, Shape shape, NDManager manager) {
         switch (dtype) {
             case "F32" -> {
@@ -206,6 +208,11 @@ public final class Safetensors {
                     f[i] = halfToFloat(buf.getShort(2 * i));
                 }
                 return manager.create(f, shape);
+            }
+            case "I8" -> {
+                byte[] b = new byte[n];
+                buf.get(b);
+                return manager.create(b, shape);
             }
             default -> {
                 long[] l = new long[n];
@@ -249,6 +256,14 @@ public final class Safetensors {
      * loads in Hugging Face {@code from_pretrained} and in {@link #read}.
      */
     public static void write(Path file, Map<String, NDArray> tensors) {
-        SafetensorsWriter.write(file, tensors);
+        SafetensorsWriter.write(file, tensors, false);
+    }
+
+    /**
+     * Writes {@code tensors} each in its own type: FLOAT32 as F32, FLOAT16 as F16 (the same bits), INT8 as I8; any
+     * other type is refused. For compact files (prompt artifacts); {@link #read} reads them back.
+     */
+    public static void writeTyped(Path file, Map<String, NDArray> tensors) {
+        SafetensorsWriter.write(file, tensors, true);
     }
 }

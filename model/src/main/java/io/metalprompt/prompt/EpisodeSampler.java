@@ -26,8 +26,14 @@ import io.metalprompt.tasks.TaskSpec;
  */
 final class EpisodeSampler {
 
-    /** One episode's task and examples, before tokenizing. {@code kind}: null for a legacy real task (no kind read). */
-    record Draw(String task, Family kind, boolean real, int m, int l, List<TaskExample> examples) {
+    /**
+     * One episode's task and examples, before tokenizing: the XP examples of each pass ({@code passSizes}, m in all),
+     * then l XL, then the queries. {@code kind}: null for a legacy real task (no kind read).
+     */
+    record Draw(String task, Family kind, boolean real, List<Integer> passSizes, int l, List<TaskExample> examples) {
+        int m() {
+            return passSizes.stream().mapToInt(Integer::intValue).sum();
+        }
     }
 
     private final MetaTrainerOptions o;
@@ -61,30 +67,45 @@ final class EpisodeSampler {
     }
 
     /** The episode {@link #draw} gives, tokenized. */
-    Episode episode(LmTokenizer tokenizer, Random rnd) {
-        Draw d = draw(rnd);
+    Episode episode(LmTokenizer tokenizer, Random rnd, int passes) {
+        Draw d = draw(rnd, passes);
         List<TaskExample> ex = d.examples();
+        List<List<TaskExample>> xp = new ArrayList<>();
+        int from = 0;
+        for (int size : d.passSizes()) {
+            xp.add(ex.subList(from, from + size));
+            from += size;
+        }
         int m = d.m();
         int l = d.l();
-        return Episode.of(tokenizer, ex.subList(0, m), ex.subList(m, m + l), ex.subList(m + l, ex.size()));
+        return Episode.iterative(tokenizer, xp, ex.subList(m, m + l), ex.subList(m + l, ex.size()));
     }
 
     Draw draw(Random rnd) {
-        int m = o.mMin() + rnd.nextInt(o.mMax() - o.mMin() + 1);
+        return draw(rnd, 1);
+    }
+
+    /** An episode read in {@code passes} passes, each of m examples drawn from the range. */
+    Draw draw(Random rnd, int passes) {
+        List<Integer> sizes = new ArrayList<>();
+        for (int p = 0; p < passes; p++) {
+            sizes.add(o.mMin() + rnd.nextInt(o.mMax() - o.mMin() + 1));
+        }
+        int m = sizes.stream().mapToInt(Integer::intValue).sum();
         int l = o.lMin() + rnd.nextInt(o.lMax() - o.lMin() + 1);
         int n = m + l + o.queries();
         Family kind = kinds.isEmpty() ? null : kinds.get(rnd.nextInt(kinds.size()));
         List<String> eligible = kind == null ? realNames : realByKind.getOrDefault(kind, List.of());
         if (eligible.isEmpty() || rnd.nextDouble() < o.syntheticFraction()) {
             TaskSpec task = kind == null ? synthetic.newTask(rnd, 2, 4) : synthetic.newTask(kind, rnd, 2, 4);
-            return new Draw(task.name(), task.family(), false, m, l, synthetic.examples(task, n, rnd));
+            return new Draw(task.name(), task.family(), false, sizes, l, synthetic.examples(task, n, rnd));
         }
         String name = eligible.get(rnd.nextInt(eligible.size()));
         List<TaskExample> ex = sample(real.get(name), n, rnd);
         if (rnd.nextDouble() < o.remapFraction()) {
             ex = relabel(ex, lexicon, rnd);
         }
-        return new Draw(name, kind, true, m, l, ex);
+        return new Draw(name, kind, true, sizes, l, ex);
     }
 
     private static List<TaskExample> sample(List<TaskExample> pool, int n, Random rnd) {

@@ -32,13 +32,15 @@ final class IterativeGeneration {
     }
 
     /**
-     * The examples cut into consecutive chunks that fit the context next to the previous prompt and the padding;
-     * each pass reads [previous prompt ; chunk and padding], and the last pass's prompt is the result. One pass
-     * when everything fits. A single example that does not fit even alone is an error.
+     * The examples cut into consecutive chunks that fit the context next to the previous prompt and the padding, and
+     * hold at most the layout's examples per pass (when it sets one); each pass reads [previous prompt ; chunk and
+     * padding], and the last pass's prompt is the result. One pass when everything fits. A single example that does
+     * not fit even alone is an error.
      */
     static GeneratedPrompt generateIterative(PromptGenerator pgm, List<TaskExample> examples, LmTokenizer tokenizer) {
         int positions = pgm.base().config().maxPositions();
-        List<long[]> chunks = chunks(examples, tokenizer, positions - pgm.k(), positions - 2 * pgm.k());
+        List<long[]> chunks = chunks(examples, tokenizer, positions - pgm.k(), positions - 2 * pgm.k(),
+                pgm.layout().examplesPerPass());
         try (NDScope scope = new NDScope(); NDManager m = pgm.base().manager().newSubManager()) {
             PromptBatch previous = null;
             for (long[] chunk : chunks) {
@@ -50,16 +52,18 @@ final class IterativeGeneration {
 
     /**
      * The XP tokens of each pass: as many whole examples as fit {@code firstBudget} tokens (the first pass) or
-     * {@code budget} (later passes, which also read the previous prompt). At least one chunk, maybe empty.
+     * {@code budget} (later passes, which also read the previous prompt), and at most {@code perPass} of them when it
+     * is positive. At least one chunk, maybe empty.
      */
-    static List<long[]> chunks(List<TaskExample> examples, LmTokenizer tokenizer, int firstBudget, int budget) {
+    static List<long[]> chunks(List<TaskExample> examples, LmTokenizer tokenizer, int firstBudget, int budget,
+                               int perPass) {
         List<long[]> chunks = new ArrayList<>();
         int from = 0;
         while (from < examples.size() || chunks.isEmpty()) {
             int limit = chunks.isEmpty() ? firstBudget : budget;
             int to = from;
             long[] best = new long[0];
-            while (to < examples.size()) {
+            while (to < examples.size() && (perPass <= 0 || to - from < perPass)) {
                 long[] ids = PromptGenerator.xpTokens(examples.subList(from, to + 1), tokenizer);
                 if (ids.length > limit) {
                     break;

@@ -64,7 +64,7 @@ public final class MetaTrainer {
             List<String> targets = o.loraTargets().isEmpty() ? LoraAdapter.defaultTargets(base.config()) : o.loraTargets();
             try (PromptGenerator pgm = PromptGenerator.create(base, new LoraAdapter.Config(o.loraRank(), o.loraAlpha(),
                     targets), TrainablePadding.defaultConfig(o.k(), base.config().dModel()), o.design(),
-                    PaddingLayout.of(o.placement(), tokenizer), o.seed());
+                    PaddingLayout.of(o.placement(), tokenizer).withExamplesPerPass(o.passes() > 1 ? o.mMax() : 0), o.seed());
                  AdamW optimizer = AdamW.builder().optWeightDecay(0).optClipNorm(o.clipNorm()).build(base.manager())) {
                 pgm.setTrainable(true);
                 TrainingLoop.Result result = TrainingLoop.builder(o.out(), o.steps()).optLr(o.lr(), o.warmupSteps())
@@ -87,14 +87,21 @@ public final class MetaTrainer {
     /** One step: {@code episodes} episodes from a generator seeded by (seed, step), PGM forward, loss, backward. */
     private TrainingLoop.StepResult step(PromptGenerator pgm, EpisodeSampler sampler, LmTokenizer tokenizer, long step) {
         Random rnd = new Random(o.seed() * 1_000_003L + step);
+        int passes = o.passes() == 1 ? 1 : 1 + rnd.nextInt(o.passes());   // no draw at 1: older streams unchanged
         List<Episode> episodes = new java.util.ArrayList<>();
         for (int e = 0; e < o.episodes(); e++) {
-            episodes.add(sampler.episode(tokenizer, rnd));
+            episodes.add(sampler.episode(tokenizer, rnd, passes));
         }
         try (NDManager m = pgm.base().manager().newSubManager(); NDScope scope = new NDScope();
              GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-            PromptBatch prompts = pgm.forward(m, episodes.stream().map(Episode::xp).toList(),
-                    new PromptGenerator.Gumbel(o.temperature(), rnd));
+            PromptGenerator.Gumbel gumbel = new PromptGenerator.Gumbel(o.temperature(), rnd);
+            // iterative episodes: each earlier pass's prompt is read by the next pass; gradients flow through all
+            PromptBatch prompts = null;
+            for (int p = 0; p < passes - 1; p++) {
+                int pass = p;
+                prompts = pgm.forward(m, episodes.stream().map(e -> e.earlier().get(pass)).toList(), gumbel, prompts);
+            }
+            prompts = pgm.forward(m, episodes.stream().map(Episode::xp).toList(), gumbel, prompts);
             PromptLoss.Result r = PromptLoss.compute(pgm.base(), m, prompts, episodes, o.distill());
             gc.backward(r.loss());
             double acc = r.firstTokenAccuracy();
@@ -166,7 +173,7 @@ public final class MetaTrainer {
     private static long tokens(List<Episode> episodes) {
         long n = 0;
         for (Episode e : episodes) {
-            n += e.xp().length;
+            n += e.xp().length + e.earlier().stream().mapToInt(x -> x.length).sum();
             for (int i = 0; i < e.queries().size(); i++) {
                 n += e.xl().length + e.queries().get(i).length + e.answers().get(i).length;
             }

@@ -13,11 +13,14 @@ import io.metalprompt.tasks.Family;
  *
  * @param kinds the kinds of rule drawn uniformly per episode; empty = the legacy stream (real tasks, else synthetic
  *              tasks of the meta-training family mix)
+ * @param passes the most passes of an episode: each step's episodes are read in 1 to {@code passes} passes of m
+ *               examples each, every pass reading the previous pass's prompt (the paper's iterative generation);
+ *               1 = single passes
  */
 public record MetaTrainerOptions(Path out, Path base, Path tasks, Path lexicon, PromptDesign design, int k,
                                  PaddingPlacement placement, int loraRank, double loraAlpha, List<String> loraTargets,
                                  long seed, int steps, int episodes, int queries, int mMin, int mMax, int lMin, int lMax,
-                                 double syntheticFraction, double remapFraction, List<Family> kinds, double lr,
+                                 double syntheticFraction, double remapFraction, List<Family> kinds, int passes, double lr,
                                  int warmupSteps, double temperature, double clipNorm, double distill,
                                  int checkpointEvery, int stopAfter, String command) {
 
@@ -37,6 +40,11 @@ public record MetaTrainerOptions(Path out, Path base, Path tasks, Path lexicon, 
         }
         if (placement == null) {
             throw new IllegalArgumentException("a padding placement is required");
+        }
+        if (passes < 1 || (passes > 1 && (distill > 0 || mMin < 1))) {
+            throw new IllegalArgumentException("passes must be >= 1; iterative episodes (passes > 1) need m-min >= 1 "
+                    + "and no distillation (its teacher reads one pass), got passes " + passes + ", m-min " + mMin
+                    + ", distill " + distill);
         }
         loraTargets = loraTargets == null ? List.of() : List.copyOf(loraTargets);
         kinds = kinds == null ? List.of() : List.copyOf(kinds);
@@ -70,6 +78,7 @@ public record MetaTrainerOptions(Path out, Path base, Path tasks, Path lexicon, 
         private double syntheticFraction = 0.5;
         private double remapFraction = 0.5;
         private List<Family> kinds = List.of();
+        private int passes = 1;
         private double lr = 1e-3;
         private int warmupSteps = 100;
         private double temperature = 1.0;
@@ -114,6 +123,8 @@ public record MetaTrainerOptions(Path out, Path base, Path tasks, Path lexicon, 
         public Builder optRemapFraction(double v) { remapFraction = v; return this; }
         /** Kinds of rule drawn uniformly per episode [none: the legacy mix]. */
         public Builder optKinds(List<Family> v) { kinds = v; return this; }
+        /** Most passes per episode (iterative episodes); 1 = single passes [1]. */
+        public Builder optPasses(int n) { passes = n; return this; }
         /** Peak learning rate (cosine to a tenth) and warm-up steps [1e-3, 100]. */
         public Builder optLr(double peak, int warmup) { lr = peak; warmupSteps = warmup; return this; }
         /** Gumbel-softmax temperature of DISCRETE prompts [1]. */
@@ -132,7 +143,7 @@ public record MetaTrainerOptions(Path out, Path base, Path tasks, Path lexicon, 
         public MetaTrainerOptions build() {
             return new MetaTrainerOptions(out, base, tasks, lexicon, design, k, placement, loraRank, loraAlpha,
                     loraTargets, seed, steps, episodes, queries, mMin, mMax, lMin, lMax, syntheticFraction,
-                    remapFraction, kinds, lr, warmupSteps, temperature, clipNorm, distill, checkpointEvery, stopAfter,
+                    remapFraction, kinds, passes, lr, warmupSteps, temperature, clipNorm, distill, checkpointEvery, stopAfter,
                     command);
         }
     }

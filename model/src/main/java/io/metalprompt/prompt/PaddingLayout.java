@@ -6,9 +6,11 @@ import io.metalprompt.text.IclFormat;
 /**
  * Where a PGM's k padding rows stand in its one pass: the {@link PaddingPlacement}, and for
  * {@link PaddingPlacement#INTERLEAVED} the id of the token that ends an example ({@link IclFormat#TERMINATOR}),
- * after which each group of rows stands. Recorded in {@code pgm.json}.
+ * after which each group of rows stands; and how many examples one pass of iterative generation reads at most
+ * ({@code examplesPerPass}, 0 = as many as fit the context: a PGM meta-trained on iterative episodes of m examples
+ * per pass reads its larger example sets in passes of that size). Recorded in {@code pgm.json}.
  */
-public record PaddingLayout(PaddingPlacement placement, long terminator) {
+public record PaddingLayout(PaddingPlacement placement, long terminator, int examplesPerPass) {
 
     private static final long NONE = -1;
 
@@ -22,6 +24,18 @@ public record PaddingLayout(PaddingPlacement placement, long terminator) {
         if (placement == PaddingPlacement.END) {
             terminator = NONE;   // END reads no terminator: one END layout, whatever was passed
         }
+        if (examplesPerPass < 0) {
+            throw new IllegalArgumentException("examples per pass must be >= 0 (0 = as many as fit), got " + examplesPerPass);
+        }
+    }
+
+    public PaddingLayout(PaddingPlacement placement, long terminator) {
+        this(placement, terminator, 0);
+    }
+
+    /** This layout with passes of iterative generation reading at most {@code n} examples (0 = as many as fit). */
+    public PaddingLayout withExamplesPerPass(int n) {
+        return new PaddingLayout(placement, terminator, n);
     }
 
     /** The paper's layout: {@code [XP ; k rows]}. */

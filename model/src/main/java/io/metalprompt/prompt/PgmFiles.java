@@ -47,10 +47,14 @@ final class PgmFiles {
     record Lora(int rank, double alpha, List<String> targets) {
     }
 
-    /** {@code terminator_id} only for INTERLEAVED; a file without {@code placement} is END (written before it existed). */
-    @JsonPropertyOrder({"hidden", "lstm_layers", "placement", "terminator_id"})
+    /**
+     * {@code terminator_id} only for INTERLEAVED; a file without {@code placement} is END (written before it existed);
+     * {@code examples_per_pass} only when set (a file without it reads as many examples per pass as fit).
+     */
+    @JsonPropertyOrder({"hidden", "lstm_layers", "placement", "terminator_id", "examples_per_pass"})
     record Padding(int hidden, @JsonProperty("lstm_layers") int lstmLayers, String placement,
-                   @JsonProperty("terminator_id") @JsonInclude(JsonInclude.Include.NON_NULL) Long terminatorId) {
+                   @JsonProperty("terminator_id") @JsonInclude(JsonInclude.Include.NON_NULL) Long terminatorId,
+                   @JsonProperty("examples_per_pass") @JsonInclude(JsonInclude.Include.NON_NULL) Integer examplesPerPass) {
     }
 
     private PgmFiles() {
@@ -66,7 +70,7 @@ final class PgmFiles {
             PaddingLayout layout = pgm.layout();
             Padding padding = new Padding(pgm.padding().config().hidden(), pgm.padding().config().lstmLayers(),
                     layout.placement().name(), layout.placement() == PaddingPlacement.INTERLEAVED ? layout.terminator()
-                    : null);
+                    : null, layout.examplesPerPass() > 0 ? layout.examplesPerPass() : null);
             LoraAdapter.Config lora = pgm.lora().config();
             Config c = new Config(PromptGenerator.FORMAT_VERSION, pgmId, version, pgm.design().name(), pgm.k(),
                     new Lora(lora.rank(), lora.alpha(), lora.targets()), padding,
@@ -93,14 +97,14 @@ final class PgmFiles {
                     + ": load the base model it was meta-trained with");
         }
         PromptDesign design = parse(PromptDesign.class, c.design(), "design", file);
-        Padding p = c.padding() == null ? new Padding(0, 0, null, null) : c.padding();
+        Padding p = c.padding() == null ? new Padding(0, 0, null, null, null) : c.padding();
         PaddingPlacement placement = parse(PaddingPlacement.class, p.placement() == null ? "END" : p.placement(),
                 "padding placement", file);
         if (placement == PaddingPlacement.INTERLEAVED && (p.terminatorId() == null || p.terminatorId() < 0)) {
             throw new ModelLoadException(file.toAbsolutePath() + " has INTERLEAVED padding but no terminator_id");
         }
-        PaddingLayout layout = placement == PaddingPlacement.INTERLEAVED ? PaddingLayout.interleaved(p.terminatorId())
-                : PaddingLayout.end();
+        PaddingLayout layout = (placement == PaddingPlacement.INTERLEAVED ? PaddingLayout.interleaved(p.terminatorId())
+                : PaddingLayout.end()).withExamplesPerPass(p.examplesPerPass() == null ? 0 : p.examplesPerPass());
         Lora l = c.lora() == null ? new Lora(0, 0, List.of()) : c.lora();
         LoraAdapter.Config lc = new LoraAdapter.Config(l.rank(), l.alpha(), l.targets() == null ? List.of() : l.targets());
         TrainablePadding.Config pc = new TrainablePadding.Config(c.k(), base.config().dModel(), p.hidden(), p.lstmLayers());

@@ -1,12 +1,9 @@
 package io.metalprompt.prompt;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -18,9 +15,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import io.metalprompt.events.PromptDesign;
 import io.metalprompt.lm.ModelLoadException;
-import io.metalprompt.lm.Safetensors;
 
 /**
  * A generated prompt as a self-describing, versioned blob (what is cached and shipped to inference workers).
@@ -30,12 +27,16 @@ import io.metalprompt.lm.Safetensors;
  * 0       4     magic "MLPA"
  * 4       4     format version (uint32 LE), currently {@value #FORMAT_VERSION}
  * 8       4     metadata length J (uint32 LE)
- * 12      J     metadata, UTF-8 JSON: design, k, pgmId, pgmVersion, baseFingerprint, createdAt, promptText, tokenIds
+ * 12      J     metadata, UTF-8 JSON: design, k, pgmId, pgmVersion, baseFingerprint, createdAt, promptText, tokenIds,
+ *               encoding (absent = F32)
  * 12+J    8     tensor section length S (uint64 LE)
- * 20+J    S     tensors as a safetensors file (F32): "embeddings" [1,k,d], or "keys.l"/"values.l" [1,K,k,hd]
+ * 20+J    S     tensors as a safetensors file: "embeddings" [1,k,d], or "keys.l"/"values.l" [1,K,k,hd], in the
+ *               {@link PromptEncoding} the metadata names (F32, F16, or I8 with "name.scale" [..., 1] F32)
  * </pre>
- * DISCRETE prompts carry no tensors: the token ids are the prompt. Tensors are held as Java arrays, so an
- * artifact needs no engine until {@link #toPrompt} puts it on a model's manager.
+ * DISCRETE prompts carry no tensors: the token ids are the prompt. Tensors are held as Java float arrays — the values
+ * the blob holds, so a compact artifact serves exactly what a reader of its bytes serves — and the tensor section
+ * as written, so an artifact read from bytes writes the same bytes. An artifact needs no engine until
+ * {@link #toPrompt} puts it on a model's manager.
  */
 public final class PromptArtifact {
 
@@ -62,9 +63,19 @@ public final class PromptArtifact {
     private final String promptText;
     private final long[] tokenIds;
     private final Map<String, Tensor> tensors;
+    private final PromptEncoding encoding;
+    private final byte[] section;
 
+    /** An F32 (lossless) artifact of {@code tensors}. */
     public PromptArtifact(PromptDesign design, int k, String pgmId, String pgmVersion, String baseFingerprint,
                           Instant createdAt, String promptText, long[] tokenIds, Map<String, Tensor> tensors) {
+        this(design, k, pgmId, pgmVersion, baseFingerprint, createdAt, promptText, tokenIds, tensors, PromptEncoding.F32,
+                PromptTensorCodec.encode(tensors, PromptEncoding.F32));
+    }
+
+    private PromptArtifact(PromptDesign design, int k, String pgmId, String pgmVersion, String baseFingerprint,
+                           Instant createdAt, String promptText, long[] tokenIds, Map<String, Tensor> tensors,
+                           PromptEncoding encoding, byte[] section) {
         this.design = design;
         this.k = k;
         this.pgmId = pgmId;
@@ -74,14 +85,37 @@ public final class PromptArtifact {
         this.promptText = promptText;
         this.tokenIds = tokenIds == null ? null : tokenIds.clone();
         this.tensors = Map.copyOf(new LinkedHashMap<>(tensors));
+        this.encoding = encoding;
+        this.section = section;
     }
 
-    /** Captures {@code prompt} (copied to Java arrays) with the PGM it came from. */
+    /** Captures {@code prompt} (copied to Java arrays) with the PGM it came from, lossless (F32). */
     public static PromptArtifact of(GeneratedPrompt prompt, PromptGenerator pgm, Instant createdAt) {
+        return of(prompt, pgm, createdAt, PromptEncoding.F32);
+    }
+
+    /**
+     * Captures {@code prompt} with the PGM it came from, its tensors stored in {@code encoding}: the artifact holds
+     * the values its bytes hold (a compact encoding's rounding included). A prompt without tensors (DISCRETE) is F32
+     * whatever {@code encoding} says: there is nothing to encode.
+     */
+    public static PromptArtifact of(GeneratedPrompt prompt, PromptGenerator pgm, Instant createdAt, PromptEncoding encoding) {
         Map<String, Tensor> t = new LinkedHashMap<>();
-        prompt.tensors().forEach((name, a) -> t.put(name, new Tensor(a.getShape().getShape(), a.toFloatArray())));
+        prompt.tensors().forEach((name, a) -> t.put(name, new Tensor(a.getShape().getShape(), floats(a))));
+        PromptEncoding e = t.isEmpty() ? PromptEncoding.F32 : encoding;
+        byte[] section = PromptTensorCodec.encode(t, e);
         return new PromptArtifact(prompt.design(), prompt.k(), pgm.id(), pgm.version(), pgm.baseFingerprint(),
-                createdAt, prompt.design() == PromptDesign.DISCRETE ? prompt.text() : null, prompt.tokenIds(), t);
+                createdAt, prompt.design() == PromptDesign.DISCRETE ? prompt.text() : null, prompt.tokenIds(),
+                e == PromptEncoding.F32 ? t : PromptTensorCodec.decode(section), e, section);
+    }
+
+    private static float[] floats(NDArray a) {
+        if (a.getDataType() == DataType.FLOAT32) {
+            return a.toFloatArray();
+        }
+        try (NDArray f = a.toType(DataType.FLOAT32, true)) {
+            return f.toFloatArray();
+        }
     }
 
     /** The prompt on {@code parent}'s device, ready for {@link PromptConditioner#prefix}. */
@@ -110,10 +144,12 @@ public final class PromptArtifact {
                 ids.add(id);
             }
         }
+        if (encoding != PromptEncoding.F32) {
+            meta.put("encoding", encoding.name());   // absent = F32: an F32 artifact is byte for byte what it was before
+        }
         byte[] json = meta.toString().getBytes(StandardCharsets.UTF_8);
-        byte[] st = tensors.isEmpty() ? new byte[0] : safetensorsBytes();
-        ByteBuffer b = ByteBuffer.allocate(4 + 4 + 4 + json.length + 8 + st.length).order(ByteOrder.LITTLE_ENDIAN);
-        b.put(MAGIC).putInt(FORMAT_VERSION).putInt(json.length).put(json).putLong(st.length).put(st);
+        ByteBuffer b = ByteBuffer.allocate(4 + 4 + 4 + json.length + 8 + section.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.put(MAGIC).putInt(FORMAT_VERSION).putInt(json.length).put(json).putLong(section.length).put(section);
         return b.array();
     }
 
@@ -159,6 +195,13 @@ public final class PromptArtifact {
         } catch (IllegalArgumentException e) {
             throw new ModelLoadException("prompt artifact has unknown design " + meta.path("design"));
         }
+        PromptEncoding encoding;
+        try {
+            encoding = PromptEncoding.valueOf(meta.path("encoding").asText(PromptEncoding.F32.name()));
+        } catch (IllegalArgumentException e) {
+            throw new ModelLoadException("prompt artifact has unknown encoding " + meta.path("encoding") + "; this build reads "
+                    + Arrays.toString(PromptEncoding.values()));
+        }
         long[] ids = null;
         if (meta.has("tokenIds")) {
             ids = new long[meta.get("tokenIds").size()];
@@ -169,49 +212,7 @@ public final class PromptArtifact {
         return new PromptArtifact(design, meta.path("k").asInt(), meta.path("pgmId").asText(""),
                 meta.path("pgmVersion").asText(""), meta.path("baseFingerprint").asText(""),
                 Instant.parse(meta.path("createdAt").asText()), meta.hasNonNull("promptText") ? meta.get("promptText").asText() : null,
-                ids, stLen == 0 ? Map.of() : readSafetensors(st));
-    }
-
-    // The project's Safetensors reader/writer works on files (it maps them); a temporary file reuses its checks.
-    private byte[] safetensorsBytes() {
-        Path tmp = null;
-        try (NDManager m = NDManager.newBaseManager()) {
-            tmp = Files.createTempFile("prompt-", ".safetensors");
-            Map<String, NDArray> arrays = new LinkedHashMap<>();
-            tensors.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e ->
-                    arrays.put(e.getKey(), m.create(e.getValue().data(), new ai.djl.ndarray.types.Shape(e.getValue().shape()))));
-            Safetensors.write(tmp, arrays);
-            return Files.readAllBytes(tmp);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } finally {
-            deleteQuietly(tmp);
-        }
-    }
-
-    private static Map<String, Tensor> readSafetensors(byte[] st) {
-        Path tmp = null;
-        try (NDManager m = NDManager.newBaseManager()) {
-            tmp = Files.createTempFile("prompt-", ".safetensors");
-            Files.write(tmp, st);
-            Map<String, Tensor> out = new LinkedHashMap<>();
-            Safetensors.read(tmp, m).forEach((name, a) -> out.put(name, new Tensor(a.getShape().getShape(), a.toFloatArray())));
-            return out;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } finally {
-            deleteQuietly(tmp);
-        }
-    }
-
-    private static void deleteQuietly(Path p) {
-        if (p != null) {
-            try {
-                Files.deleteIfExists(p);
-            } catch (IOException ignored) {
-                // a leftover temporary file is harmless
-            }
-        }
+                ids, PromptTensorCodec.decode(st), encoding, st);
     }
 
     public PromptDesign design() {
@@ -247,7 +248,13 @@ public final class PromptArtifact {
         return tokenIds == null ? null : tokenIds.clone();
     }
 
+    /** The prompt's values by name, as float32 (what the stored encoding holds). */
     public Map<String, Tensor> tensors() {
         return tensors;
+    }
+
+    /** How the tensors are stored ({@link PromptEncoding#F32} for a prompt without tensors). */
+    public PromptEncoding encoding() {
+        return encoding;
     }
 }

@@ -5,6 +5,7 @@ import java.util.List;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.metalprompt.lm.ForwardInput;
 import io.metalprompt.lm.KvCache;
@@ -20,6 +21,10 @@ import io.metalprompt.text.IclFormat;
  *
  * <p>DISCRETE prompts go in as tokens, WEIGHTED_SUM and HIDDEN_STATE as input embeddings, PREFIX as the past
  * keys/values themselves (extended by the XL tokens when there are any).
+ *
+ * <p>Each generated prompt goes through the bytes of its artifact in the conditioner's {@link PromptEncoding} and the
+ * prompt read back from them is the one served, as a worker serves what the prompt-generator stored: the scores
+ * reflect the encoding, and {@link #lastStoredBytes()} is the compact size.
  */
 public final class PromptConditioner implements TaskConditioner {
 
@@ -27,10 +32,20 @@ public final class PromptConditioner implements TaskConditioner {
     private final LmTokenizer tokenizer;
     private final PromptGenerator generator;
     private final int l;
+    private final PromptEncoding encoding;
     private long lastStoredBytes;
 
-    /** {@code target} is normally {@code generator.base()}: the PGM shares its weights. */
+    /**
+     * Prompts stored as the prompt-generator stores them by default ({@link PromptEncoding#DEFAULT}); {@code target}
+     * is normally {@code generator.base()}: the PGM shares its weights.
+     */
     public PromptConditioner(LanguageModel target, LmTokenizer tokenizer, PromptGenerator generator, int l) {
+        this(target, tokenizer, generator, l, PromptEncoding.DEFAULT);
+    }
+
+    /** Prompts stored in {@code encoding}. */
+    public PromptConditioner(LanguageModel target, LmTokenizer tokenizer, PromptGenerator generator, int l,
+                             PromptEncoding encoding) {
         if (l < 0) {
             throw new IllegalArgumentException("l (XL demonstrations) must be >= 0, got " + l);
         }
@@ -38,6 +53,7 @@ public final class PromptConditioner implements TaskConditioner {
         this.tokenizer = tokenizer;
         this.generator = generator;
         this.l = l;
+        this.encoding = encoding;
     }
 
     /** The last {@code l} examples (XL); the rest are XP. */
@@ -55,11 +71,15 @@ public final class PromptConditioner implements TaskConditioner {
 
     @Override
     public KvCache condition(List<TaskExample> examples) {
+        byte[] artifact;
         try (GeneratedPrompt prompt = generator.generateIterative(xp(examples, l), tokenizer)) {
-            // what the prompt-generator stores: the artifact, plus the XL demonstrations' text in the task record
-            lastStoredBytes = PromptArtifact.of(prompt, generator, java.time.Instant.EPOCH).toBytes().length
-                    + IclFormat.renderDemonstrations(xl(examples, l)).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
-            return prefix(target, tokenizer, prompt, xl(examples, l));
+            artifact = PromptArtifact.of(prompt, generator, java.time.Instant.EPOCH, encoding).toBytes();
+        }
+        // what the prompt-generator stores: the artifact, plus the XL demonstrations' text in the task record
+        lastStoredBytes = artifact.length
+                + IclFormat.renderDemonstrations(xl(examples, l)).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        try (GeneratedPrompt stored = PromptArtifact.fromBytes(artifact).toPrompt(target.manager())) {
+            return prefix(target, tokenizer, stored, xl(examples, l));
         }
     }
 
@@ -71,7 +91,7 @@ public final class PromptConditioner implements TaskConditioner {
     @Override
     public String name() {
         return "metal-prompt-" + generator.design().name().toLowerCase(java.util.Locale.ROOT) + "-k" + generator.k()
-                + "-l" + l;
+                + "-l" + l + (encoding == PromptEncoding.F32 ? "" : "-" + encoding.name().toLowerCase(java.util.Locale.ROOT));
     }
 
     /**
@@ -102,9 +122,9 @@ public final class PromptConditioner implements TaskConditioner {
                     }
                     yield target.forward(in.build()).cache();
                 }
-                case PREFIX -> xlIds.length == 0 ? duplicate(prompt.prefix())
+                case PREFIX -> xlIds.length == 0 ? inModelType(target, prompt.prefix())
                         : target.forward(ForwardInput.builder().setTokens(m.create(xlIds, new Shape(1, xlIds.length)), null)
-                                .optPast(prompt.prefix()).build()).cache();
+                                .optPast(inModelType(target, prompt.prefix())).build()).cache();
             };
             // keep only the cache: out of the scope, into the model's manager
             NDScope.unregister(cache.toNDList());
@@ -113,8 +133,18 @@ public final class PromptConditioner implements TaskConditioner {
         }
     }
 
-    private static KvCache duplicate(KvCache c) {
-        return new KvCache(c.keys().stream().map(NDArray::duplicate).toList(),
-                c.values().stream().map(NDArray::duplicate).toList(), c.mask().duplicate());
+    /** A copy of {@code c} in the target LM's dtype ({@code metal.model.dtype}; a prompt is float32 when loaded). */
+    private static KvCache inModelType(LanguageModel target, KvCache c) {
+        DataType dtype = target.settings().dataType();
+        return new KvCache(c.keys().stream().map(a -> copy(a, dtype)).toList(),
+                c.values().stream().map(a -> copy(a, dtype)).toList(), c.mask().duplicate());
+    }
+
+    /**
+     * A copy of {@code a} in {@code dtype} with storage of its own. Not {@code toType(dtype, true)} alone: for the
+     * same dtype the PyTorch engine hands back the same tensor, which may be memory the prompt frees when closed.
+     */
+    private static NDArray copy(NDArray a, DataType dtype) {
+        return a.getDataType() == dtype ? a.duplicate() : a.toType(dtype, false);
     }
 }

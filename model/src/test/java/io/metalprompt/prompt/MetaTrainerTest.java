@@ -79,6 +79,32 @@ class MetaTrainerTest {
         }
     }
 
+    @Test
+    void iterativeEpisodesResumeExactlyAndTheirPgmReadsPassesOfMMaxExamples(@TempDir Path tmp) {
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+        java.util.function.BiFunction<Path, Integer, MetaTrainerOptions> options = (out, stopAfter) ->
+                MetaTrainerOptions.builder(out, LmFixtures.gpt2()).optTasks(TestData.tasksZip())
+                        .optLexicon(TestData.dataDir().resolve("lexicon.json")).optDesign(PromptDesign.PREFIX).optK(4)
+                        .optLora(4, 8).optSeed(5).optSteps(6).optEpisodes(2, 2).optM(1, 3).optL(0, 1)
+                        .optPasses(3).optLr(1e-2, 1).optCheckpointEvery(3).optStopAfter(stopAfter).build();
+        Path straight = tmp.resolve("straight");
+        assertTrue(Double.isFinite(new MetaTrainer(options.apply(straight, 0), quiet).run()));
+        Path resumed = tmp.resolve("resumed");
+        new MetaTrainer(options.apply(resumed, 3), quiet).run();
+        new MetaTrainer(options.apply(resumed, 0), quiet).run();
+        try (NDManager m = NDManager.newBaseManager()) {
+            Map<String, NDArray> a = Safetensors.read(straight.resolve(PromptGenerator.ADAPTER_FILE), m);
+            Map<String, NDArray> b = Safetensors.read(resumed.resolve(PromptGenerator.ADAPTER_FILE), m);
+            a.forEach((n, x) -> assertArrayEquals(x.toFloatArray(), b.get(n).toFloatArray(), n));
+        }
+        try (LanguageModel base = LanguageModel.load(LmFixtures.gpt2(), LmSettings.cpu());
+             PromptGenerator g = PromptGenerator.load(base, straight)) {
+            assertEquals(3, g.layout().examplesPerPass(), "passes of at most m-max examples");
+        }
+        assertThrows(IllegalArgumentException.class, () -> MetaTrainerOptions.builder(tmp, LmFixtures.gpt2())
+                .optPasses(2).optDistill(0.5).build(), "distillation reads one pass");
+    }
+
     /** Mean of column 1 (loss) over data rows [from, to) of curve.csv. */
     private static double meanLoss(List<String> csv, int from, int to) {
         return csv.subList(1 + from, 1 + to).stream().mapToDouble(l -> Double.parseDouble(l.split(",")[1])).average()

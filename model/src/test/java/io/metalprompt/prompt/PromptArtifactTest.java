@@ -78,6 +78,23 @@ class PromptArtifactTest {
     }
 
     @Test
+    void aServedPrefixOwnsItsValues() {
+        try (PromptGenerator g = pgm(PromptDesign.PREFIX); GeneratedPrompt p = g.generate(PgmTesting.examples(3, 1), tokenizer)) {
+            GeneratedPrompt loaded = PromptArtifact.of(p, g, Instant.now()).toPrompt(model.manager());
+            try (KvCache prefix = PromptConditioner.prefix(model, tokenizer, loaded, List.of())) {
+                float[] keys = prefix.keys().get(0).toFloatArray();
+                float[] values = prefix.values().get(1).toFloatArray();
+                // the prompt's arrays wrap memory that is freed once it is closed: a prefix sharing it would follow
+                loaded.prefix().keys().get(0).muli(0);
+                loaded.prefix().values().get(1).muli(0);
+                loaded.close();
+                assertArrayEquals(keys, prefix.keys().get(0).toFloatArray());
+                assertArrayEquals(values, prefix.values().get(1).toFloatArray());
+            }
+        }
+    }
+
+    @Test
     void damagedBlobsFailClearly() {
         byte[] good;
         try (PromptGenerator g = pgm(PromptDesign.WEIGHTED_SUM); GeneratedPrompt p = g.generate(PgmTesting.examples(2, 5), tokenizer)) {

@@ -12,6 +12,7 @@ import io.metalprompt.lm.LmTokenizer;
 import io.metalprompt.prompt.GeneratedPrompt;
 import io.metalprompt.prompt.PromptArtifact;
 import io.metalprompt.prompt.PromptConditioner;
+import io.metalprompt.prompt.PromptEncoding;
 import io.metalprompt.prompt.PromptGenerator;
 import io.metalprompt.prompt.TaskExamples;
 import io.metalprompt.tasks.TaskExample;
@@ -20,9 +21,9 @@ import io.metalprompt.text.IclFormat;
 /**
  * Generates a task's prompt with the PGM of its design — one forward pass over its XP examples, or, when they
  * do not fit the context, iteratively (previous prompt plus the next chunk of examples, until all are read) —
- * and packs it as a {@link PromptArtifact}. Checks up front that the model can read the examples' inputs
- * ({@link VocabularyCheck}) and that the prompt plus the XL demonstrations leave room for a query, and says so in the
- * user's terms when not.
+ * and packs it as a {@link PromptArtifact} in the configured {@link PromptEncoding}. Checks up front that the model
+ * can read the examples' inputs ({@link VocabularyCheck}) and that the prompt plus the XL demonstrations leave room
+ * for a query, and says so in the user's terms when not.
  *
  * <p>The PGMs can be replaced while the service runs ({@link #install}, when a new version is published).
  * Generation and replacement take turns (one lock), so a prompt is always made by one whole PGM, whose version
@@ -37,9 +38,17 @@ public final class PgmPromptFactory implements PromptFactory {
     private final LmTokenizer tokenizer;
     private final VocabularyCheck vocabulary;
     private final Clock clock;
+    private final PromptEncoding encoding;
 
+    /** Prompts stored in the default encoding ({@link PromptEncoding#DEFAULT}). */
     public PgmPromptFactory(Map<PromptDesign, PromptGenerator> pgms, LmTokenizer tokenizer, VocabularyCheck vocabulary,
                             Clock clock) {
+        this(pgms, tokenizer, vocabulary, clock, PromptEncoding.DEFAULT);
+    }
+
+    /** Prompts stored in {@code encoding} ({@code metal.prompts.encoding}). */
+    public PgmPromptFactory(Map<PromptDesign, PromptGenerator> pgms, LmTokenizer tokenizer, VocabularyCheck vocabulary,
+                            Clock clock, PromptEncoding encoding) {
         if (pgms.isEmpty()) {
             throw new IllegalArgumentException("no PGM loaded");
         }
@@ -47,6 +56,7 @@ public final class PgmPromptFactory implements PromptFactory {
         this.tokenizer = tokenizer;
         this.vocabulary = vocabulary;
         this.clock = clock;
+        this.encoding = encoding;
     }
 
     /**
@@ -95,7 +105,7 @@ public final class PgmPromptFactory implements PromptFactory {
                     + " of the model's " + maxPositions + " positions for a request: keep fewer demonstrations");
         }
         try (GeneratedPrompt prompt = pgm.generateIterative(xp, tokenizer)) {
-            PromptArtifact artifact = PromptArtifact.of(prompt, pgm, clock.instant());
+            PromptArtifact artifact = PromptArtifact.of(prompt, pgm, clock.instant(), encoding);
             return new Result(prompt.k(), artifact.promptText(), artifact.toBytes(), pgm.version());
         }
     }

@@ -38,7 +38,8 @@ public class PromptGenBeans {
             }
         }
         return new PgmPromptFactory(pgms, tokenizer,
-                new VocabularyCheck(tokenizer, config.model().maxUnknownWords()), Clock.systemUTC());
+                new VocabularyCheck(tokenizer, config.model().maxUnknownWords()), Clock.systemUTC(),
+                config.prompts().encoding());
     }
 
     @Produces

@@ -2,6 +2,7 @@ package io.metalprompt.promptgen;
 
 import java.time.Duration;
 
+import io.metalprompt.prompt.PromptEncoding;
 import io.metalprompt.service.ServiceConfig;
 import io.metalprompt.service.model.ModelServiceConfig;
 import io.metalprompt.service.model.ModelSettings;
@@ -20,6 +21,18 @@ public interface PromptGeneratorConfig extends ServiceConfig, ModelServiceConfig
     Model model();
 
     Rollout rollout();
+
+    Prompts prompts();
+
+    /** The prompts the prompt-generator stores. */
+    interface Prompts {
+        /**
+         * How a stored prompt keeps its tensors (PREFIX keys/values, embeddings): F32, F16 or INT8
+         * ({@link PromptEncoding}); workers read every encoding. Env: {@code METAL_PROMPTS_ENCODING}.
+         */
+        @WithDefault(PromptEncoding.DEFAULT_NAME)
+        PromptEncoding encoding();
+    }
 
     /** The base LM (the group the model services share) and the PGMs served until a version is published. */
     interface Model extends ModelSettings {

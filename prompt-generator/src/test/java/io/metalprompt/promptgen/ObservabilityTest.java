@@ -23,6 +23,7 @@ import io.metalprompt.events.PromptDesign;
 import io.metalprompt.events.TaskRegistered;
 import io.metalprompt.events.Topics;
 import io.metalprompt.testing.KafkaTest;
+import io.metalprompt.testing.MetricsEndpoint;
 import io.metalprompt.testing.TinyModelsTestResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -68,6 +69,8 @@ class ObservabilityTest extends KafkaTest {
         assertTrue(value(lines, "metal_promptgen_artifact_bytes_sum", "") > 0, "artifact sizes recorded");
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("kafka_consumer_fetch_manager_records_lag_max{")),
                 "the registration consumer's lag (Kafka binder)");
+        MetricsEndpoint.assertTextFormatParses(metrics);
+        MetricsEndpoint.assertOpenMetricsExemplar(metrics, "metal_promptgen_");
     }
 
     private static double value(List<String> lines, String prefix, String containing) {

@@ -42,16 +42,4 @@ final class Commands {
         data.put("lexicon", train.lexicon.toString());
         return data;
     }
-
-    /** Runs {@code body}; a failure is one line on standard error ("metal <command>: <reason>") and exit code 1. */
-    static int reportingFailures(CommandSpec spec, java.util.function.IntSupplier body) {
-        try {
-            return body.getAsInt();
-        } catch (RuntimeException e) {
-            spec.commandLine().getErr().println(spec.qualifiedName() + ": " + (e.getMessage() == null
-                    ? e.getClass().getSimpleName() : e.getMessage()));
-            spec.commandLine().getErr().flush();
-            return 1;
-        }
-    }
 }

@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.metalprompt.eval.Conditioners;
 import io.metalprompt.eval.Evaluator;
 import io.metalprompt.eval.Metrics;
+import io.metalprompt.prompt.PromptEncoding;
 import io.metalprompt.prompt.TaskConditioner;
 import io.metalprompt.lm.LanguageModel;
 import io.metalprompt.lm.LmSettings;
@@ -34,37 +35,40 @@ public class EvalCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "Hugging Face model folder") Path model;
     @Option(names = "--tasks", required = true, description = "task folder (or zip) in MetaICL layout") Path tasks;
     @Option(names = "--config", required = true, description = "config JSON with a \"test\" task list") Path config;
-    @Option(names = "--method", required = true, description = "zero-shot, icl, metal-prompt (a meta-trained PGM: --pgm, --design, --xl) or prompt-tuning (--steps)") String method;
+    @Option(names = "--method", required = true, converter = EvalMethod.Values.class, completionCandidates = EvalMethod.Values.class,
+            description = "${COMPLETION-CANDIDATES}: no context, the k examples as demonstrations, a prompt from a meta-trained PGM (--pgm, --design, --xl, --refine) or prompt tuning (--design, --prompt-length, --steps)") EvalMethod method;
     @Option(names = "--pgm", defaultValue = "models/pgm", description = "PGM folder, or a folder of PGM folders one per design (default ${DEFAULT-VALUE})") Path pgm;
-    @Option(names = "--design", description = "with metal-prompt: the design to use when --pgm holds several; with prompt-tuning: the design to tune (default PREFIX)") PromptDesign design;
+    @Option(names = "--design", description = "${COMPLETION-CANDIDATES}; with metal-prompt: the design to use when --pgm holds several; with prompt-tuning: the design to tune (default PREFIX)") PromptDesign design;
     @Option(names = "--steps", defaultValue = "100", description = "prompt-tuning steps (prompt-tuning), or refinement steps after generation (metal-prompt with --refine)") int steps;
     @Option(names = "--refine", description = "metal-prompt: refine each generated prompt by --steps of gradient descent on the task's examples") boolean refine;
     @Option(names = "--prompt-length", defaultValue = "16", description = "prompt-tuning: prompt positions") int promptLength;
     @Option(names = {"--xl", "--l"}, defaultValue = "0", description = "metal-prompt: the last L examples stay as XL demonstrations after the prompt") int l;
+    @Option(names = "--prompt-encoding", description = "metal-prompt: how the prompt artifact stores the prompt's "
+            + "tensors, F32, F16 or INT8; each prompt is served as read back from those bytes, as a worker serves it "
+            + "(default " + PromptEncoding.DEFAULT_NAME + ", the prompt-generator's; not with --refine)") PromptEncoding promptEncoding;
     @Option(names = "--k", defaultValue = "16", description = "examples per task (the <task>_<k>_<seed>_train.jsonl files)") int k;
-    @Option(names = "--seeds", defaultValue = "100,13,21,42,87", split = ",") List<Integer> seeds;
+    @Option(names = "--seeds", defaultValue = "100,13,21,42,87", split = ",", description = "seeds of the k-shot files; scores are averaged over them (default ${DEFAULT-VALUE})") List<Integer> seeds;
     @Option(names = "--out", required = true, description = "JSON report; a markdown table is written beside it (.md)") Path out;
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     @Override
     public Integer call() throws IOException {
+        if (refine && promptEncoding != null) {
+            throw new IllegalArgumentException("--prompt-encoding applies to generated prompts; a refined prompt is served as refined");
+        }
         TaskConfig taskConfig = TaskConfig.read(config);
         try (LanguageModel lm = LanguageModel.load(model, LmSettings.cpu());
              LmTokenizer tokenizer = LmTokenizer.load(model);
              TaskRoot root = TaskRoot.open(tasks)) {
             TaskConditioner conditioner = switch (method) {
-                case "zero-shot" -> Conditioners.zeroShot();
-                case "icl" -> Conditioners.icl(lm, tokenizer, Conditioners.QUERY_RESERVE);
-                case "metal-prompt", "pgm" -> PgmChoice.conditioner(lm, tokenizer, pgm, design, l, refine ? steps : 0);
-                case "prompt-tuning" -> PgmChoice.promptTuning(lm, tokenizer, design == null ? PromptDesign.PREFIX : design,
+                case ZERO_SHOT -> Conditioners.zeroShot();
+                case ICL -> Conditioners.icl(lm, tokenizer, Conditioners.QUERY_RESERVE);
+                case METAL_PROMPT -> PgmChoice.conditioner(lm, tokenizer, pgm, design, l, refine ? steps : 0,
+                        promptEncoding == null ? PromptEncoding.DEFAULT : promptEncoding);
+                case PROMPT_TUNING -> PgmChoice.promptTuning(lm, tokenizer, design == null ? PromptDesign.PREFIX : design,
                         promptLength, steps);
-                default -> null;
             };
-            if (conditioner == null) {
-                System.err.println("unknown --method " + method + " (expected zero-shot, icl, metal-prompt or prompt-tuning)");
-                return 2;
-            }
             long t0 = System.nanoTime();
             Evaluator.Report report = new Evaluator(lm, tokenizer)
                     .run(root.path(), taskConfig, k, seeds, conditioner, System.out::println);

@@ -33,13 +33,12 @@ public class KeysCommand {
                 description = "Redis holding the keys (default: $METAL_REDIS_URL, else ${DEFAULT-VALUE})")
         String url;
 
-        /** Runs {@code action} against the key store; a Redis that cannot be reached is a message and exit code 1. */
-        int with(CommandSpec spec, Function<ApiKeys, Integer> action) {
+        /** Runs {@code action} against the key store; a Redis that cannot be used fails the run. */
+        int with(Function<ApiKeys, Integer> action) {
             try (RedisConnector redis = new RedisConnector(url, Duration.ofSeconds(5))) {
                 return action.apply(new ApiKeys(redis));
             } catch (RedisException e) {
-                spec.commandLine().getErr().println("cannot use Redis at " + url + ": " + e.getMessage());
-                return 1;
+                throw new IllegalStateException("cannot use Redis at " + url + ": " + e.getMessage(), e);
             }
         }
     }
@@ -55,19 +54,14 @@ public class KeysCommand {
 
         @Override
         public Integer call() {
-            try {
-                ApiKeys.requireTenant(tenant);
-            } catch (IllegalArgumentException e) {
-                spec.commandLine().getErr().println(e.getMessage());
-                return 2;
-            }
-            return redis.with(spec, keys -> {
+            ApiKeys.requireTenant(tenant);   // bad input before Redis is touched
+            return redis.with(keys -> {
                 ApiKeys.Created created = keys.create(tenant);
                 spec.commandLine().getErr().printf("created %s for tenant %s; the key below is shown only now: store it "
                         + "as a secret (revoke it with 'metal keys revoke %s')%n", created.record().id(), tenant,
                         created.record().id());
                 spec.commandLine().getOut().println(created.key());
-                return 0;
+                return CliErrors.OK;
             });
         }
     }
@@ -81,7 +75,7 @@ public class KeysCommand {
 
         @Override
         public Integer call() {
-            return redis.with(spec, keys -> {
+            return redis.with(keys -> {
                 List<String[]> rows = new ArrayList<>();
                 rows.add(new String[] {"ID", "TENANT", "CREATED", "REVOKED"});
                 for (ApiKeys.ApiKey k : keys.list(tenant)) {
@@ -97,7 +91,7 @@ public class KeysCommand {
                 for (String[] row : rows) {
                     out.printf("%-" + width[0] + "s  %-" + width[1] + "s  %-" + width[2] + "s  %s%n", (Object[]) row);
                 }
-                return 0;
+                return CliErrors.OK;
             });
         }
 
@@ -115,19 +109,16 @@ public class KeysCommand {
 
         @Override
         public Integer call() {
-            return redis.with(spec, keys -> switch (keys.revoke(id)) {
+            return redis.with(keys -> switch (keys.revoke(id)) {
                 case REVOKED -> {
                     spec.commandLine().getOut().println("revoked " + id);
-                    yield 0;
+                    yield CliErrors.OK;
                 }
                 case ALREADY_REVOKED -> {
                     spec.commandLine().getOut().println(id + " was already revoked");
-                    yield 0;
+                    yield CliErrors.OK;
                 }
-                case UNKNOWN -> {
-                    spec.commandLine().getErr().println("no key with id " + id + " (see 'metal keys list')");
-                    yield 1;
-                }
+                case UNKNOWN -> throw new IllegalStateException("no key with id " + id + " (see 'metal keys list')");
             });
         }
     }

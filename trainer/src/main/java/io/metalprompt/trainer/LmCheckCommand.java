@@ -7,7 +7,7 @@ import io.metalprompt.lm.ReferenceCheck;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code metal lm check}: largest absolute error per reference case; exit 1 above the tolerance. */
+/** {@code metal lm check}: largest absolute error per reference case; a failed run (exit 1) above the tolerance. */
 @Command(name = "check", mixinStandardHelpOptions = true,
         description = "Compare a model folder's tokenizer, logits, greedy tokens, prefix and embedding paths with a reference.json.")
 public class LmCheckCommand implements Callable<Integer> {
@@ -28,6 +28,6 @@ public class LmCheckCommand implements Callable<Integer> {
         boolean ok = report.passed(tolerance);
         System.out.printf("%s: largest absolute error %.3g (tolerance %.1g)%n", ok ? "PASS" : "FAIL",
                 report.maxAbsError(), tolerance);
-        return ok ? 0 : 1;
+        return ok ? CliErrors.OK : CliErrors.FAILED;
     }
 }

@@ -9,11 +9,16 @@ import io.metalprompt.lm.LanguageModel;
 import io.metalprompt.lm.LmSettings;
 import io.metalprompt.lm.LmTokenizer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** {@code metal lm generate}: greedy continuation of a prompt, with a KV cache. */
 @Command(name = "generate", mixinStandardHelpOptions = true, description = "Greedy generation from a prompt.")
 public class LmGenerateCommand implements Callable<Integer> {
+
+    @Spec CommandSpec spec;
 
     @Option(names = "--model", required = true, description = "Hugging Face model folder")
     Path model;
@@ -33,20 +38,18 @@ public class LmGenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (maxTokens < 1) {
-            System.err.println("--max-tokens must be at least 1");
-            return 2;
+            throw new ParameterException(spec.commandLine(), "--max-tokens must be at least 1");
         }
         try (LanguageModel lm = LanguageModel.load(model, new LmSettings(device, dtype));
              LmTokenizer tokenizer = LmTokenizer.load(model)) {
             long[] ids = tokenizer.encode(prompt);
             if (ids.length == 0) {
-                System.err.println("the prompt encodes to no tokens");
-                return 2;
+                throw new IllegalArgumentException("the prompt encodes to no tokens");
             }
             long[] out = Generator.builder(lm).optMaxNewTokens(maxTokens).build().greedy(ids);
             long[] generated = out.length > ids.length && startsWith(out, ids) ? Arrays.copyOfRange(out, ids.length, out.length) : out;
             System.out.println(prompt + tokenizer.decode(generated));
-            return 0;
+            return CliErrors.OK;
         }
     }
 

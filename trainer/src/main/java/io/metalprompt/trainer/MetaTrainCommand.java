@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code metal meta-train}: meta-trains (or resumes) a prompt generation model on a frozen base LM. */
@@ -37,8 +38,8 @@ public class MetaTrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (publish && store == null) {
-            System.err.println("--publish needs --store (a version of the model store is what gets published)");
-            return 2;
+            throw new ParameterException(spec.commandLine(),
+                    "--publish needs --store (a version of the model store is what gets published)");
         }
         String command = Commands.commandLine(spec);
         MetaTrainerOptions options = train.toOptions(out, stopAfter, command);
@@ -47,11 +48,11 @@ public class MetaTrainCommand implements Callable<Integer> {
             System.out.printf("meta-trained %s: mean loss over the last 20 steps %.4f%n", out, loss);
         }
         if (store == null) {
-            return 0;
+            return CliErrors.OK;
         }
         if (Commands.checkpointStep(out) < train.steps) {
             System.out.println("not finished yet: nothing written to the store " + store);
-            return 0;
+            return CliErrors.OK;
         }
         Map<String, Double> metrics = new LinkedHashMap<>();
         if (Double.isFinite(loss)) {
@@ -66,6 +67,6 @@ public class MetaTrainCommand implements Callable<Integer> {
             }
             System.out.println("published PGM version " + version.version());
         }
-        return 0;
+        return CliErrors.OK;
     }
 }

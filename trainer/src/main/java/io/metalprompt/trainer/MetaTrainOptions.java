@@ -36,6 +36,7 @@ public class MetaTrainOptions {
     @Option(names = "--warmup", defaultValue = "100", description = "warm-up steps (default ${DEFAULT-VALUE})") int warmup;
     @Option(names = "--temperature", defaultValue = "1.0", description = "Gumbel-softmax temperature, DISCRETE only (default ${DEFAULT-VALUE})") double temperature;
     @Option(names = "--clip", defaultValue = "1.0", description = "global gradient-norm clip, 0 = off (default ${DEFAULT-VALUE})") double clip;
+    @Option(names = "--passes", defaultValue = "1", description = "iterative episodes: each step's episodes are read in 1 to N passes of m examples, every pass reading the previous pass's prompt (the paper's iterative generation); the PGM then generates for larger example sets in passes of at most --m-max examples (default ${DEFAULT-VALUE}: single passes)") int passes;
     @Option(names = "--distill", defaultValue = "0", description = "weight of the KL from the LM reading XP as demonstrations to the prompted LM, at the answer tokens (0 = off, the paper's loss)") double distill;
     @Option(names = "--checkpoint-every", defaultValue = "100", description = "steps between checkpoints (default ${DEFAULT-VALUE})") int checkpointEvery;
 
@@ -45,7 +46,7 @@ public class MetaTrainOptions {
                 .optPlacement(placement).optLora(loraRank, loraAlpha).optLoraTargets(loraTargets).optSeed(seed)
                 .optSteps(steps).optEpisodes(episodes, queries).optM(mMin, mMax).optL(lMin, lMax)
                 .optSyntheticFraction(syntheticFraction).optRemapFraction(remapFraction)
-                .optKinds(KindOptions.parse(kinds, excludeKinds)).optLr(lr, warmup).optTemperature(temperature)
+                .optKinds(KindOptions.parse(kinds, excludeKinds)).optPasses(passes).optLr(lr, warmup).optTemperature(temperature)
                 .optClipNorm(clip).optDistill(distill).optCheckpointEvery(checkpointEvery).optStopAfter(stopAfter)
                 .optCommand(command).build();
     }

@@ -27,6 +27,7 @@ import io.metalprompt.models.ModelStore;
 import io.metalprompt.models.ModelVersion;
 import io.metalprompt.prompt.MetaTrainer;
 import io.metalprompt.prompt.MetaTrainerOptions;
+import io.metalprompt.prompt.PromptEncoding;
 import io.metalprompt.prompt.PromptGenerator;
 import io.metalprompt.tasks.TaskConfig;
 import io.metalprompt.tasks.TaskRoot;
@@ -43,7 +44,7 @@ import picocli.CommandLine.Spec;
  * {@code metal eval --method metal-prompt} path, same tasks, k and seeds), writes the new PGM into the store and
  * publishes it only if it is not worse than the version in force by more than {@code --threshold}; then the next run
  * starts a new cycle. Exit code 0: trained on, published, or kept the version in force (each said on standard output);
- * 1: failed, with the reason on standard error.
+ * otherwise as every command ({@link CliErrors}): 1 failed, 2 bad input, with the reason on standard error.
  */
 @Command(name = "periodic", mixinStandardHelpOptions = true,
         description = "One run of the periodic training job: meta-train on (bounded, resumable), and once the PGM is "
@@ -62,25 +63,23 @@ public class PeriodicCommand implements Callable<Integer> {
     @Option(names = "--eval-k", defaultValue = "16", description = "examples per held-out task (<task>_<k>_<seed>_train.jsonl; default ${DEFAULT-VALUE})") int evalK;
     @Option(names = "--eval-seeds", defaultValue = "100,13,21,42,87", split = ",", description = "seeds of the held-out examples (default ${DEFAULT-VALUE})") List<Integer> evalSeeds;
     @Option(names = "--xl", defaultValue = "0", description = "XL demonstrations kept after the prompt in the evaluation (default ${DEFAULT-VALUE})") int xl;
-    @Option(names = "--metric", defaultValue = "macro_f1", description = "macro_f1 or accuracy (default ${DEFAULT-VALUE})") String metric;
+    @Option(names = "--metric", defaultValue = "macro_f1", converter = PublishMetric.Values.class, completionCandidates = PublishMetric.Values.class,
+            description = "the held-out score compared: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE})") PublishMetric metric;
     @Option(names = "--threshold", defaultValue = "0.0", description = "how much lower than the version in force the new PGM may score and still be published; negative: how much higher it must score (default ${DEFAULT-VALUE})") double threshold;
 
     @Override
     public Integer call() {
-        PrintWriter err = spec.commandLine().getErr();
-        try {
-            return run(spec.commandLine().getOut());
-        } catch (RuntimeException e) {
-            err.println("metal periodic: failed: " + reason(e));
-            err.flush();
-            return 1;
+        PrintWriter out = spec.commandLine().getOut();
+        TaskConfig held = heldOutTasks();
+        Path dir = work != null ? work : store.resolve("work").resolve("periodic-" + train.design.name().toLowerCase(Locale.ROOT));
+        String command = Commands.commandLine(spec);
+        if (trainOn(out, dir, command)) {
+            finishCycle(out, dir, held, command);
         }
+        return CliErrors.OK;
     }
 
-    private int run(PrintWriter out) {
-        if (!"macro_f1".equals(metric) && !"accuracy".equals(metric)) {
-            throw new IllegalArgumentException("--metric must be macro_f1 or accuracy, got " + metric);
-        }
+    private TaskConfig heldOutTasks() {
         TaskConfig held;
         try (TaskRoot root = TaskRoot.open(train.tasks)) {
             held = TaskConfig.read(configFile(root));
@@ -88,67 +87,85 @@ public class PeriodicCommand implements Callable<Integer> {
         if (held.test().isEmpty()) {
             throw new IllegalArgumentException(config + " names no held-out (\"test\") tasks to evaluate on");
         }
-        Path dir = work != null ? work : store.resolve("work").resolve("periodic-" + train.design.name().toLowerCase(Locale.ROOT));
-        String command = Commands.commandLine(spec);
+        return held;
+    }
 
-        if (Commands.checkpointStep(dir) < train.steps || !Files.isRegularFile(dir.resolve(PromptGenerator.CONFIG_FILE))) {
-            MetaTrainerOptions options = train.toOptions(dir, stepsPerRun, command);
-            new MetaTrainer(options, System.out).run();
-            long step = Commands.checkpointStep(dir);
-            if (step < train.steps) {
-                say(out, "periodic: meta-training at step %d of %d in %s; the next run goes on", step, train.steps, dir);
-                return 0;
-            }
+    /** Meta-trains at most --steps-per-run more steps; true once the cycle's PGM is finished. */
+    private boolean trainOn(PrintWriter out, Path dir, String command) {
+        if (Commands.checkpointStep(dir) >= train.steps && Files.isRegularFile(dir.resolve(PromptGenerator.CONFIG_FILE))) {
+            return true;
         }
+        new MetaTrainer(train.toOptions(dir, stepsPerRun, command), System.out).run();
+        long step = Commands.checkpointStep(dir);
+        if (step < train.steps) {
+            say(out, "periodic: meta-training at step %d of %d in %s; the next run goes on", step, train.steps, dir);
+            return false;
+        }
+        return true;
+    }
 
-        ModelStore models = new ModelStore(store);
+    /** Evaluates the finished PGM against what is served, stores it, publishes it if not worse; starts a new cycle. */
+    private void finishCycle(PrintWriter out, Path dir, TaskConfig held, String command) {
         try (LanguageModel lm = LanguageModel.load(train.base, LmSettings.cpu());
              LmTokenizer tokenizer = LmTokenizer.load(train.base);
              TaskRoot root = TaskRoot.open(train.tasks);
              ModelPublisher publisher = kafka.publisher()) {
-            String fingerprint = lm.fingerprint();
-            Optional<ModelPublished> inForce = publisher.current(fingerprint);
-            // what the new PGM competes with: the design's PGM in the version in force, else the start-up PGM
-            Optional<Path> currentPgm;
-            String currentName;
-            if (inForce.isPresent()) {
-                currentPgm = pgmOfDesign(inForce.get());
-                currentName = "PGM version " + inForce.get().pgmVersion();
-            } else {
-                currentPgm = startUpPgm == null ? Optional.empty() : startUpPgmOfDesign();
-                currentName = "the start-up PGM " + currentPgm.map(Path::toString).orElse("");
-            }
+            Optional<ModelPublished> inForce = publisher.current(lm.fingerprint());
+            Competitor current = competitor(inForce);
             String newSha = ModelStore.pgmContentSha256(List.of(dir));
-            if (currentPgm.isPresent() && newSha.equals(ModelStore.pgmContentSha256(List.of(currentPgm.get())))) {
-                say(out, "periodic: kept %s: the new PGM has the same weights (same data and seed)", currentName);
-                newCycle(out, dir);
-                return 0;
-            }
-
-            Metrics.Score candidate = evaluate(lm, tokenizer, root, held, dir, "the new PGM");
-            Double current = currentPgm.map(p -> value(evaluate(lm, tokenizer, root, held, p, currentName))).orElse(null);
-            PublishDecision decision = PublishDecision.decide(metric, value(candidate), current,
-                    currentPgm.isPresent() ? currentName : null, threshold);
-
-            Map<String, Double> metrics = new LinkedHashMap<>();
-            metrics.put("eval.macro_f1", candidate.macroF1());
-            metrics.put("eval.accuracy", candidate.accuracy());
-            Map<String, String> data = new LinkedHashMap<>(Commands.data(train));
-            data.put("config", config.toString());
-            data.put("eval", String.format(Locale.ROOT, "k=%d seeds=%s xl=%d", evalK, evalSeeds, xl));
-            data.put("comparedWith", currentPgm.isEmpty() ? "none"
-                    : inForce.map(ModelPublished::pgmVersion).orElse("start-up:" + currentPgm.get()));
-            ModelVersion version = models.findByContent(ModelStore.Kind.PGM, newSha)
-                    .orElseGet(() -> models.addPgm(List.of(dir), new ModelStore.Provenance(command, data, metrics)));
-            if (decision.publish()) {
-                publisher.publish(version, Instant.now());
-                say(out, "periodic: published PGM version %s: %s", version.version(), decision.reason());
+            if (current.pgm().isPresent() && newSha.equals(ModelStore.pgmContentSha256(List.of(current.pgm().get())))) {
+                say(out, "periodic: kept %s: the new PGM has the same weights (same data and seed)", current.name());
             } else {
-                say(out, "periodic: kept %s; the new version %s stays in the store unpublished: %s",
-                        currentPgm.isPresent() ? currentName : "what is served", version.version(), decision.reason());
+                Metrics.Score candidate = evaluate(lm, tokenizer, root, held, dir, "the new PGM");
+                Double score = current.pgm().map(p -> metric.of(evaluate(lm, tokenizer, root, held, p, current.name())))
+                        .orElse(null);
+                PublishDecision decision = PublishDecision.decide(metric.spelling(), metric.of(candidate), score,
+                        current.pgm().isPresent() ? current.name() : null, threshold);
+                ModelVersion version = new ModelStore(store).findByContent(ModelStore.Kind.PGM, newSha)
+                        .orElseGet(() -> addVersion(dir, candidate, current.comparedWith(inForce), command));
+                publishOrKeep(out, publisher, version, decision, current);
             }
             newCycle(out, dir);
-            return 0;
+        }
+    }
+
+    /** What the new PGM competes with: the design's PGM in the version in force, else the start-up PGM, else none. */
+    private Competitor competitor(Optional<ModelPublished> inForce) {
+        if (inForce.isPresent()) {
+            return new Competitor(pgmOfDesign(inForce.get()), "PGM version " + inForce.get().pgmVersion());
+        }
+        Optional<Path> startUp = startUpPgm == null ? Optional.empty() : startUpPgmOfDesign();
+        return new Competitor(startUp, "the start-up PGM " + startUp.map(Path::toString).orElse(""));
+    }
+
+    private ModelVersion addVersion(Path dir, Metrics.Score candidate, String comparedWith, String command) {
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        metrics.put("eval.macro_f1", candidate.macroF1());
+        metrics.put("eval.accuracy", candidate.accuracy());
+        Map<String, String> data = new LinkedHashMap<>(Commands.data(train));
+        data.put("config", config.toString());
+        data.put("eval", String.format(Locale.ROOT, "k=%d seeds=%s xl=%d", evalK, evalSeeds, xl));
+        data.put("comparedWith", comparedWith);
+        return new ModelStore(store).addPgm(List.of(dir), new ModelStore.Provenance(command, data, metrics));
+    }
+
+    private static void publishOrKeep(PrintWriter out, ModelPublisher publisher, ModelVersion version,
+                                      PublishDecision decision, Competitor current) {
+        if (decision.publish()) {
+            publisher.publish(version, Instant.now());
+            say(out, "periodic: published PGM version %s: %s", version.version(), decision.reason());
+        } else {
+            say(out, "periodic: kept %s; the new version %s stays in the store unpublished: %s",
+                    current.pgm().isPresent() ? current.name() : "what is served", version.version(), decision.reason());
+        }
+    }
+
+    /** The PGM the new one competes with, if any, and how the messages name it. */
+    private record Competitor(Optional<Path> pgm, String name) {
+
+        /** For the new version's provenance: the version in force, the start-up PGM or none. */
+        String comparedWith(Optional<ModelPublished> inForce) {
+            return pgm.isEmpty() ? "none" : inForce.map(ModelPublished::pgmVersion).orElse("start-up:" + pgm.get());
         }
     }
 
@@ -194,14 +211,10 @@ public class PeriodicCommand implements Callable<Integer> {
                                    String what) {
         System.out.println("evaluating " + what + " on " + held.test().size() + " held-out tasks");
         Evaluator.Report report = new Evaluator(lm, tokenizer).run(root.path(), held, evalK, evalSeeds,
-                PgmChoice.conditioner(lm, tokenizer, pgm, train.design, xl, 0), System.out::println);
+                PgmChoice.conditioner(lm, tokenizer, pgm, train.design, xl, 0, PromptEncoding.DEFAULT), System.out::println);
         System.out.printf(Locale.ROOT, "%s: macro-F1 %.4f accuracy %.4f%n", what, report.mean().macroF1(),
                 report.mean().accuracy());
         return report.mean();
-    }
-
-    private double value(Metrics.Score s) {
-        return "accuracy".equals(metric) ? s.accuracy() : s.macroF1();
     }
 
     /** Removes the finished cycle's training folder: the next run trains a new PGM. */
@@ -219,12 +232,5 @@ public class PeriodicCommand implements Callable<Integer> {
     private static void say(PrintWriter out, String format, Object... args) {
         out.printf(Locale.ROOT, format + "%n", args);
         out.flush();
-    }
-
-    private static String reason(Throwable e) {
-        String m = e.getMessage();
-        return (m == null || m.isBlank() ? e.getClass().getSimpleName() : m)
-                + (e.getCause() != null && e.getCause() != e && e.getCause().getMessage() != null
-                && (m == null || !m.contains(e.getCause().getMessage())) ? " (" + e.getCause().getMessage() + ")" : "");
     }
 }

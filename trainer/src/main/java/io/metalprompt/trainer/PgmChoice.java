@@ -11,6 +11,7 @@ import io.metalprompt.lm.LmTokenizer;
 import io.metalprompt.lm.ModelLoadException;
 import io.metalprompt.prompt.GeneratedPrompt;
 import io.metalprompt.prompt.PromptConditioner;
+import io.metalprompt.prompt.PromptEncoding;
 import io.metalprompt.prompt.PromptGenerator;
 import io.metalprompt.prompt.PromptTuner;
 import io.metalprompt.prompt.TaskConditioner;
@@ -22,15 +23,18 @@ final class PgmChoice {
     private PgmChoice() {
     }
 
-    /** MetaL-Prompt: one PGM pass per task over its XP examples, optionally refined for {@code refineSteps}. */
+    /**
+     * MetaL-Prompt: one PGM pass per task over its XP examples, served as stored in {@code encoding} (the prompt read
+     * back from its artifact's bytes), or refined for {@code refineSteps} and served as refined (nothing stored).
+     */
     static TaskConditioner conditioner(LanguageModel lm, LmTokenizer tokenizer, Path pgmPath, PromptDesign design,
-                                       int xl, int refineSteps) {
+                                       int xl, int refineSteps, PromptEncoding encoding) {
         PromptGenerator pgm = PromptGenerator.load(lm, folder(pgmPath, design));
         if (design != null && pgm.design() != design) {
             throw new IllegalArgumentException("the PGM in " + pgmPath + " is a " + pgm.design() + " PGM, not " + design);
         }
         if (refineSteps <= 0) {
-            return new PromptConditioner(lm, tokenizer, pgm, xl);
+            return new PromptConditioner(lm, tokenizer, pgm, xl, encoding);
         }
         PromptTuner tuner = new PromptTuner(lm, tokenizer).optSteps(refineSteps);
         return new TaskConditioner() {

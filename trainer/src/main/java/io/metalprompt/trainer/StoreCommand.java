@@ -27,24 +27,27 @@ import picocli.CommandLine.Spec;
         subcommands = {StoreCommand.ListVersions.class, StoreCommand.Add.class, StoreCommand.Publish.class})
 public class StoreCommand {
 
+    /** The version kinds as the store names its folders: {@code pgm}, {@code base}. */
+    static final class Kinds extends Spellings<ModelStore.Kind> {
+        public Kinds() {
+            super(ModelStore.Kind.class, k -> List.of(k.folder()));
+        }
+    }
+
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List the store's versions, oldest first.")
     static class ListVersions implements Callable<Integer> {
         @Spec CommandSpec spec;
         @Option(names = "--store", required = true, description = "model store folder") Path store;
-        @Option(names = "--kind", defaultValue = "pgm", description = "pgm or base (default ${DEFAULT-VALUE})") String kind;
+        @Option(names = "--kind", defaultValue = "pgm", converter = Kinds.class, completionCandidates = Kinds.class,
+                description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE})") ModelStore.Kind k;
 
         @Override
         public Integer call() {
-            return Commands.reportingFailures(spec, this::run);
-        }
-
-        private int run() {
             PrintWriter out = spec.commandLine().getOut();
-            ModelStore.Kind k = "base".equals(kind) ? ModelStore.Kind.BASE : ModelStore.Kind.PGM;
             List<ModelVersion> versions = new ModelStore(store).list(k);
             if (versions.isEmpty()) {
                 out.println("no " + k.folder() + " versions in " + store);
-                return 0;
+                return CliErrors.OK;
             }
             out.println("| version | created | base | designs | metrics |");
             out.println("|---|---|---|---|---|");
@@ -56,7 +59,7 @@ public class StoreCommand {
                                 .collect(Collectors.joining(" ")));
             }
             out.flush();
-            return 0;
+            return CliErrors.OK;
         }
     }
 
@@ -71,15 +74,11 @@ public class StoreCommand {
 
         @Override
         public Integer call() {
-            return Commands.reportingFailures(spec, this::run);
-        }
-
-        private int run() {
             ModelVersion v = new ModelStore(store).addPgm(pgms, new ModelStore.Provenance(Commands.commandLine(spec),
                     data == null ? Map.of() : data, metrics == null ? Map.of() : new LinkedHashMap<>(metrics)));
             spec.commandLine().getOut().println(v.version());
             spec.commandLine().getOut().flush();
-            return 0;
+            return CliErrors.OK;
         }
     }
 
@@ -94,10 +93,6 @@ public class StoreCommand {
 
         @Override
         public Integer call() {
-            return Commands.reportingFailures(spec, this::run);
-        }
-
-        private int run() {
             ModelVersion v = new ModelStore(store).get(ModelStore.Kind.PGM, version);
             try (ModelPublisher publisher = kafka.publisher()) {
                 ModelPublished e = publisher.publish(v, Instant.now());
@@ -105,7 +100,7 @@ public class StoreCommand {
                         e.pgmVersion(), e.baseFingerprint(), e.publishedAt(), e.location());
             }
             spec.commandLine().getOut().flush();
-            return 0;
+            return CliErrors.OK;
         }
     }
 }

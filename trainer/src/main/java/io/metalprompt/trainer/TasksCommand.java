@@ -41,7 +41,7 @@ public class TasksCommand {
             specs.forEach(s -> perKind.merge(s.family().id(), 1, Integer::sum));
             System.out.println("wrote " + specs.size() + " tasks to " + out + " " + perKind + "; evaluate with --tasks "
                     + out + " --config " + out.resolve("config.json"));
-            return 0;
+            return CliErrors.OK;
         }
     }
 }

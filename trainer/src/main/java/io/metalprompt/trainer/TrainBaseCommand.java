@@ -76,7 +76,7 @@ public class TrainBaseCommand implements Callable<Integer> {
         if (store != null) {
             if (Commands.checkpointStep(out) < steps) {
                 System.out.println("not finished yet: nothing written to the store " + store);
-                return 0;
+                return CliErrors.OK;
             }
             String fingerprint;
             try (LanguageModel model = LanguageModel.load(out, LmSettings.cpu())) {
@@ -93,6 +93,6 @@ public class TrainBaseCommand implements Callable<Integer> {
                     + " (fingerprint " + fingerprint + "); PGMs for it are meta-trained with --base "
                     + version.location());
         }
-        return 0;
+        return CliErrors.OK;
     }
 }

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -17,7 +15,6 @@ import org.junit.jupiter.api.Test;
 import io.metalprompt.store.ApiKeys;
 import io.metalprompt.store.RedisConnector;
 import io.metalprompt.testing.TestInfrastructure;
-import picocli.CommandLine;
 
 /** {@code metal keys create|list|revoke} as a user runs them, against a real Redis. */
 class KeysCommandTest {
@@ -38,24 +35,11 @@ class KeysCommandTest {
         redis.close();
     }
 
-    private record Run(int exit, String out, String err) {
-    }
-
-    private static Run metal(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = new CommandLine(new MetalCommand());
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        int exit = cli.execute(args);
-        return new Run(exit, out.toString(), err.toString());
-    }
-
     @Test
     void createPrintsTheKeyOnceListShowsItsRecordRevokeEndsIt() {
         String tenant = "cli-" + UUID.randomUUID();
-        Run created = metal("keys", "create", "--tenant", tenant, "--redis", url);
-        assertEquals(0, created.exit(), created.err());
+        MetalCli.Run created = MetalCli.run("keys", "create", "--tenant", tenant, "--redis", url);
+        assertEquals(0, created.code(), created.err());
         List<String> lines = created.out().lines().toList();
         assertEquals(1, lines.size(), "stdout holds the key alone, for scripts: " + created.out());
         String key = lines.get(0);
@@ -64,41 +48,41 @@ class KeysCommandTest {
         ApiKeys.ApiKey record = keys.find(key).orElseThrow();
         assertEquals(tenant, record.tenant());
 
-        Run listed = metal("keys", "list", "--tenant", tenant, "--redis", url);
-        assertEquals(0, listed.exit(), listed.err());
+        MetalCli.Run listed = MetalCli.run("keys", "list", "--tenant", tenant, "--redis", url);
+        assertEquals(0, listed.code(), listed.err());
         assertTrue(listed.out().contains(record.id()) && listed.out().contains(tenant), listed.out());
         assertFalse(listed.out().contains(key.substring(ApiKeys.PREFIX.length())), "list never prints a key");
         assertTrue(listed.out().lines().filter(l -> l.startsWith(record.id())).allMatch(l -> l.trim().endsWith("-")),
                 "not revoked yet: " + listed.out());
 
-        Run revoked = metal("keys", "revoke", record.id(), "--redis", url);
-        assertEquals(0, revoked.exit(), revoked.err());
+        MetalCli.Run revoked = MetalCli.run("keys", "revoke", record.id(), "--redis", url);
+        assertEquals(0, revoked.code(), revoked.err());
         assertTrue(keys.find(key).orElseThrow().revoked());
-        String after = metal("keys", "list", "--tenant", tenant, "--redis", url).out();
+        String after = MetalCli.run("keys", "list", "--tenant", tenant, "--redis", url).out();
         assertFalse(after.lines().filter(l -> l.startsWith(record.id())).findFirst().orElseThrow().trim().endsWith("-"),
                 "the revocation time is listed: " + after);
-        assertEquals(0, metal("keys", "revoke", record.id(), "--redis", url).exit(), "revoking twice is harmless");
+        assertEquals(0, MetalCli.run("keys", "revoke", record.id(), "--redis", url).code(), "revoking twice is harmless");
     }
 
     @Test
     void revokingAnUnknownIdFails() {
-        Run run = metal("keys", "revoke", "key_0000000000000000", "--redis", url);
-        assertEquals(1, run.exit());
-        assertTrue(run.err().contains("no key with id key_0000000000000000"), run.err());
+        MetalCli.Run run = MetalCli.run("keys", "revoke", "key_0000000000000000", "--redis", url);
+        assertEquals(CliErrors.FAILED, run.code());
+        assertTrue(run.err().startsWith("metal keys revoke: failed: no key with id key_0000000000000000"), run.err());
     }
 
     @Test
     void anInvalidTenantIsRefusedBeforeRedisIsTouched() {
-        Run run = metal("keys", "create", "--tenant", "a:b", "--redis", "redis://127.0.0.1:1");
-        assertEquals(2, run.exit());
-        assertTrue(run.err().contains("invalid tenant name"), run.err());
+        MetalCli.Run run = MetalCli.run("keys", "create", "--tenant", "a:b", "--redis", "redis://127.0.0.1:1");
+        assertEquals(CliErrors.BAD_INPUT, run.code());
+        assertTrue(run.err().startsWith("metal keys create: invalid tenant name"), run.err());
     }
 
     @Test
     void anUnreachableRedisIsAMessageNotAStackTrace() {
-        Run run = metal("keys", "list", "--redis", "redis://127.0.0.1:1");
-        assertEquals(1, run.exit());
-        assertTrue(run.err().startsWith("cannot use Redis at redis://127.0.0.1:1"), run.err());
+        MetalCli.Run run = MetalCli.run("keys", "list", "--redis", "redis://127.0.0.1:1");
+        assertEquals(CliErrors.FAILED, run.code());
+        assertTrue(run.err().startsWith("metal keys list: failed: cannot use Redis at redis://127.0.0.1:1"), run.err());
         assertFalse(run.err().contains("\tat "), run.err());
     }
 }

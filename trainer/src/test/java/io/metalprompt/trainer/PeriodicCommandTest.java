@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,7 +25,6 @@ import io.metalprompt.models.ModelVersion;
 import io.metalprompt.tasks.TestData;
 import io.metalprompt.testing.TestInfrastructure;
 import io.metalprompt.testing.TinyModels;
-import picocli.CommandLine;
 
 /**
  * The trainer's model-store commands and a smoke run of the periodic job with the tiny GPT-2 fixture and a few
@@ -35,21 +32,6 @@ import picocli.CommandLine;
  * one recognised, and a failure reported with its reason and a non-zero exit code.
  */
 class PeriodicCommandTest {
-
-    record Run(int code, String out, String err) {
-    }
-
-    static Run metal(List<String> args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cmd = CliErrors.install(new CommandLine(new MetalCommand()));
-        cmd.setOut(new PrintWriter(out, true));
-        cmd.setErr(new PrintWriter(err, true));
-        int code = cmd.execute(args.toArray(String[]::new));
-        System.out.print(out);
-        System.out.print(err);
-        return new Run(code, out.toString(), err.toString());
-    }
 
     private static List<String> periodic(Path store, Path config, String... extra) {
         List<String> a = new ArrayList<>(List.of("periodic", "--store", store.toString(),
@@ -74,7 +56,7 @@ class PeriodicCommandTest {
         Path config = Files.writeString(tmp.resolve("held-out.json"), "{\"train\": [], \"test\": [\"dev_000\"]}");
         ModelStore models = new ModelStore(store);
 
-        Run first = metal(periodic(store, config));
+        MetalCli.Run first = MetalCli.run(periodic(store, config));
         assertEquals(0, first.code(), first.err());
         assertTrue(first.out().contains("meta-training at step 2 of 4"), first.out());
         assertEquals(List.of(), models.list(ModelStore.Kind.PGM), "nothing is stored before the PGM is finished");
@@ -82,7 +64,7 @@ class PeriodicCommandTest {
         // nothing published yet: the new PGM competes with the prompt-generators' start-up PGM (tolerating a whole
         // point of macro-F1 less, so it is published whatever four steps of training gave)
         Path startUp = Path.of(TinyModels.config().get("metal.model.pgm"));
-        Run second = metal(periodic(store, config, "--start-up-pgm", startUp.toString(), "--threshold", "1"));
+        MetalCli.Run second = MetalCli.run(periodic(store, config, "--start-up-pgm", startUp.toString(), "--threshold", "1"));
         assertEquals(0, second.code(), second.err());
         assertTrue(second.out().contains("periodic: published PGM version"), second.out());
         assertTrue(second.out().contains("(the start-up PGM " + startUp.resolve("prefix") + ") - threshold 1.0000"),
@@ -99,8 +81,8 @@ class PeriodicCommandTest {
         }
 
         // another seed gives another PGM; asking for a gain of a whole point of macro-F1 keeps the version in force
-        assertEquals(0, metal(periodic(store, config, "--seed", "2", "--threshold", "-1")).code());
-        Run worse = metal(periodic(store, config, "--seed", "2", "--threshold", "-1"));
+        assertEquals(0, MetalCli.run(periodic(store, config, "--seed", "2", "--threshold", "-1")).code());
+        MetalCli.Run worse = MetalCli.run(periodic(store, config, "--seed", "2", "--threshold", "-1"));
         assertEquals(0, worse.code(), worse.err());
         assertTrue(worse.out().contains("periodic: kept PGM version " + v1.version()), worse.out());
         assertTrue(worse.out().contains("stays in the store unpublished"), worse.out());
@@ -108,8 +90,8 @@ class PeriodicCommandTest {
         assertEquals(v1.version(), models.list(ModelStore.Kind.PGM).get(1).data().get("comparedWith"));
 
         // the same data and seed again give the same weights: nothing new to publish
-        assertEquals(0, metal(periodic(store, config)).code());
-        Run same = metal(periodic(store, config));
+        assertEquals(0, MetalCli.run(periodic(store, config)).code());
+        MetalCli.Run same = MetalCli.run(periodic(store, config));
         assertEquals(0, same.code(), same.err());
         assertTrue(same.out().contains("kept PGM version " + v1.version() + ": the new PGM has the same weights"), same.out());
         assertEquals(2, models.list(ModelStore.Kind.PGM).size());
@@ -119,17 +101,28 @@ class PeriodicCommandTest {
     }
 
     @Test
-    void aFailureExitsNonZeroWithItsReason(@TempDir Path tmp) {
-        Run r = metal(periodic(tmp.resolve("store"), tmp.resolve("missing.json")));
-        assertEquals(1, r.code());
-        assertTrue(r.err().contains("metal periodic: failed: no config file " + tmp.resolve("missing.json")), r.err());
+    void aMissingConfigIsBadInputWithItsReason(@TempDir Path tmp) {
+        MetalCli.Run r = MetalCli.run(periodic(tmp.resolve("store"), tmp.resolve("missing.json")));
+        assertEquals(CliErrors.BAD_INPUT, r.code());
+        assertTrue(r.err().startsWith("metal periodic: no config file " + tmp.resolve("missing.json")), r.err());
+    }
+
+    @Test
+    void aCheckpointThatCannotBeReadFailsTheRunWithItsReason(@TempDir Path tmp) throws IOException {
+        Path config = Files.writeString(tmp.resolve("held-out.json"), "{\"train\": [], \"test\": [\"dev_000\"]}");
+        Path work = Files.createDirectories(tmp.resolve("work/checkpoint"));
+        Files.writeString(work.resolve("state.json"), "{");
+        MetalCli.Run r = MetalCli.run(periodic(tmp.resolve("store"), config, "--work", tmp.resolve("work").toString()));
+        assertEquals(CliErrors.FAILED, r.code());
+        assertTrue(r.err().startsWith("metal periodic: failed: cannot read " + work.resolve("state.json")), r.err());
+        assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
     }
 
     @Test
     void theConfigMayBeAFileInsideTheTaskTree(@TempDir Path tmp) {
         List<String> args = periodic(tmp.resolve("store"), Path.of("config/cls_to_cls_dev.json"));
         args.set(args.indexOf("--steps-per-run") + 1, "1");
-        Run r = metal(args);
+        MetalCli.Run r = MetalCli.run(args);
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("meta-training at step 1 of 4"), r.out());
     }
@@ -142,22 +135,22 @@ class PeriodicCommandTest {
         Files.write(pgm.resolve("adapter.safetensors"), new byte[] {1, 2});
         Path store = tmp.resolve("store");
 
-        Run add1 = metal(List.of("store", "add", "--store", store.toString(), "--pgm", pgm.toString(), "--metric", "eval.macro_f1=0.5"));
+        MetalCli.Run add1 = MetalCli.run(List.of("store", "add", "--store", store.toString(), "--pgm", pgm.toString(), "--metric", "eval.macro_f1=0.5"));
         assertEquals(0, add1.code(), add1.err());
         String v1 = add1.out().strip();
-        Run add2 = metal(List.of("store", "add", "--store", store.toString(), "--pgm", pgm.toString()));
+        MetalCli.Run add2 = MetalCli.run(List.of("store", "add", "--store", store.toString(), "--pgm", pgm.toString()));
         String v2 = add2.out().strip();
         // ids are <UTC second>-<content hash>[-n]: the second add may fall in the next second, so no exact id here
         // (ModelStoreTest checks the -2 suffix with a fixed clock)
         assertNotEquals(v1, v2, "the same PGM added twice is two versions");
         assertEquals(v1.split("-")[1], v2.split("-")[1], "both name the same content");
         assertTrue(v2.compareTo(v1) > 0, "the later version sorts after the earlier: " + v1 + " " + v2);
-        Run list = metal(List.of("store", "list", "--store", store.toString()));
+        MetalCli.Run list = MetalCli.run(List.of("store", "list", "--store", store.toString()));
         assertTrue(list.out().contains(v1) && list.out().contains(v2) && list.out().contains("eval.macro_f1=0.5000"), list.out());
 
         String kafka = TestInfrastructure.get().kafkaBootstrap();
         for (String v : List.of(v1, v2, v1)) {
-            Run r = metal(List.of("store", "publish", "--store", store.toString(), "--id", v, "--kafka", kafka));
+            MetalCli.Run r = MetalCli.run(List.of("store", "publish", "--store", store.toString(), "--id", v, "--kafka", kafka));
             assertEquals(0, r.code(), r.err());
         }
         try (ModelPublisher publisher = publisher()) {
@@ -165,8 +158,9 @@ class PeriodicCommandTest {
             assertEquals(v1, current.pgmVersion(), "publishing the older version again rolled back to it");
             assertEquals(store.resolve("pgm").resolve(v1).toAbsolutePath().toString(), current.location());
         }
-        Run unknown = metal(List.of("store", "publish", "--store", store.toString(), "--id", "nope", "--kafka", kafka));
-        assertEquals(1, unknown.code());
-        assertTrue(unknown.err().contains("no pgm version nope"), unknown.err());
+        MetalCli.Run unknown = MetalCli.run(List.of("store", "publish", "--store", store.toString(), "--id", "nope", "--kafka", kafka));
+        assertEquals(CliErrors.FAILED, unknown.code());
+        assertTrue(unknown.err().startsWith("metal store publish: failed: ") && unknown.err().contains("no pgm version nope"),
+                unknown.err());
     }
 }

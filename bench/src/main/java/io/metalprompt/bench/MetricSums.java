@@ -1,0 +1,100 @@
+package io.metalprompt.bench;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+/**
+ * Sums and counts of the services' own metrics (docs/observability.md) that a serving cell reports as means over its
+ * timed requests: read from the services' {@code /q/metrics}, or from the in-process worker's registry.
+ */
+record MetricSums(Map<String, Double> samples) {
+
+    /** A metric whose mean a cell reports: its {@code _sum} and {@code _count} samples as Prometheus shows them. */
+    enum Series {
+        /** Requests per batch in the worker ({@code metal_worker_batch_requests}). */
+        BATCH_REQUESTS("metal_worker_batch_requests", "", "metal.worker.batch.requests"),
+        /** Serving time per batch in the worker ({@code metal_worker_batch_seconds}). */
+        BATCH_SECONDS("metal_worker_batch_seconds", "", "metal.worker.batch"),
+        /** Kafka round trip of the gateway's successful predictions. */
+        ROUND_TRIP("metal_gateway_inference_roundtrip_seconds", "{outcome=\"ok\"", null),
+        /** From a request record's timestamp to the start of its batch in the worker. */
+        WAIT("metal_worker_request_wait_seconds", "", "metal.worker.request.wait");
+
+        private final String sum;
+        private final String count;
+        private final String meter;
+
+        Series(String name, String labels, String meter) {
+            this.sum = name + "_sum" + labels;
+            this.count = name + "_count" + labels;
+            this.meter = meter;
+        }
+    }
+
+    /** The series' samples summed over {@code services}' /q/metrics (a null service is skipped). */
+    static MetricSums scrape(HttpClient http, String... services) throws IOException, InterruptedException {
+        Map<String, Double> samples = new LinkedHashMap<>();
+        for (String service : services) {
+            if (service == null) {
+                continue;
+            }
+            String text = http.send(HttpRequest.newBuilder(URI.create(service + "/q/metrics"))
+                    .header("Accept", "text/plain").GET().build(), HttpResponse.BodyHandlers.ofString()).body();
+            for (String line : text.split("\n")) {
+                for (Series s : Series.values()) {
+                    add(samples, s.sum, line);
+                    add(samples, s.count, line);
+                }
+            }
+        }
+        return new MetricSums(samples);
+    }
+
+    /** The worker's series from its meters in {@code registry} (the gateway's are not there). */
+    static MetricSums of(MeterRegistry registry) {
+        Map<String, Double> samples = new LinkedHashMap<>();
+        for (Series s : Series.values()) {
+            if (s.meter == null) {
+                continue;
+            }
+            Timer timer = registry.find(s.meter).timer();
+            DistributionSummary summary = registry.find(s.meter).summary();
+            if (timer != null) {
+                samples.put(s.sum, timer.totalTime(TimeUnit.SECONDS));
+                samples.put(s.count, (double) timer.count());
+            } else if (summary != null) {
+                samples.put(s.sum, summary.totalAmount());
+                samples.put(s.count, (double) summary.count());
+            }
+        }
+        return new MetricSums(samples);
+    }
+
+    /** Mean of {@code series} between {@code before} and these samples, times {@code scale}; NaN if unknown. */
+    double mean(MetricSums before, Series series, double scale) {
+        if (!samples.containsKey(series.sum) || !samples.containsKey(series.count)) {
+            return Double.NaN;
+        }
+        double n = samples.get(series.count) - before.samples.getOrDefault(series.count, 0.0);
+        return n <= 0 ? Double.NaN
+                : (samples.get(series.sum) - before.samples.getOrDefault(series.sum, 0.0)) / n * scale;
+    }
+
+    /** Adds the value of {@code line} to {@code key} when the line is a sample of it (exemplars ignored). */
+    private static void add(Map<String, Double> samples, String key, String line) {
+        if (line.startsWith(key)) {
+            String sample = line.contains(" # ") ? line.substring(0, line.indexOf(" # ")) : line;
+            samples.merge(key, Double.parseDouble(sample.substring(sample.lastIndexOf(' ') + 1)), Double::sum);
+        }
+    }
+}
