@@ -142,7 +142,7 @@ class ObservabilityTest extends KafkaTest {
         SpanData receive = spans.await(s -> s.getTraceId().equals(traceId) && s.getKind() == SpanKind.CONSUMER,
                 "consumer span of the request record", Duration.ofSeconds(10));
         assertEquals(gatewaySpan, receive.getParentSpanId(), "the record's consumer span continues the gateway's");
-        SpanData serve = spans.await(s -> s.getTraceId().equals(traceId) && s.getName().equals(RequestConsumer.SERVE_SPAN),
+        SpanData serve = spans.await(s -> s.getTraceId().equals(traceId) && s.getName().equals(BatchHandler.SERVE_SPAN),
                 "serve span of the request", Duration.ofSeconds(10));
         assertEquals(receive.getSpanId(), serve.getParentSpanId());
         assertEquals("OK", serve.getAttributes().get(AttributeKey.stringKey("metal.status")));
