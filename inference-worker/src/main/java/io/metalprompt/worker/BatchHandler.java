@@ -65,7 +65,7 @@ public final class BatchHandler {
         List<Incoming> sources = new ArrayList<>();
         List<ReplyRoute> routes = new ArrayList<>();
         for (Incoming in : batch) {
-            RequestDoor.Admission admission = door.admit(in.key(), in.value(), in.headers());
+            RequestDoor.Admission admission = admit(in);
             if (admission instanceof RequestDoor.Admitted admitted) {
                 requests.add(admitted.request());
                 sources.add(in);
@@ -87,6 +87,23 @@ public final class BatchHandler {
         return out;
     }
 
+    /**
+     * The door's verdict on one record. Whatever else goes wrong reading one record fails that record alone (a dead
+     * letter with the reason), never the batch: a batch that fails is read again, and would fail again, for ever.
+     * Only a broker that does not answer about a reply topic fails the batch (it is tried again once it answers).
+     */
+    private RequestDoor.Admission admit(Incoming in) {
+        try {
+            return door.admit(in.key(), in.value(), in.headers());
+        } catch (ReplyTopics.Unavailable e) {
+            throw e;
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "reading request record (topic %s, partition %d, offset %d) failed", in.topic(), in.partition(),
+                    in.offset());
+            return new RequestDoor.Refused(null, null, "the worker could not read this record: " + e);
+        }
+    }
+
     private void serve(List<InferenceRequest> requests, List<Incoming> sources, List<ReplyRoute> routes,
                        List<Outgoing> out) {
         long now = System.currentTimeMillis();
@@ -105,8 +122,13 @@ public final class BatchHandler {
         try {
             answers = engine.serve(requests);
         } catch (RuntimeException e) {
-            spans.forEach(span -> span.recordException(e).setStatus(StatusCode.ERROR).end());
-            throw e;
+            // the engine answers every request itself; if it cannot, each still gets a clear FAILED (a rethrow would
+            // fail the batch, which is then read again and fails again)
+            LOG.errorf(e, "serving a batch of %d requests failed", requests.size());
+            spans.forEach(span -> span.recordException(e));
+            answers = requests.stream().map(r -> new InferenceResult(io.metalprompt.events.Events.SCHEMA_VERSION,
+                    r.requestId(), r.taskId(), InferenceResult.Status.FAILED, List.of(),
+                    "the worker could not serve this request: " + e, null, System.currentTimeMillis())).toList();
         }
         metrics.served(requests, answers, System.nanoTime() - t0);
         for (int i = 0; i < answers.size(); i++) {
