@@ -221,6 +221,16 @@ class KafkaDoorTest extends KafkaTest {
     }
 
     @Test
+    void anInputOfOnlyNoBreakSpacesIsInvalidNotAServerError() {
+        // the issue: such an input was answered 503 with Retry-After, though retrying can never succeed
+        InferenceRequest req = request(UUID.randomUUID().toString(), "a dog", "\u00a0\u00a0\u00a0");
+        companion.produceStrings().fromRecords(record(req, Topics.INFERENCE_RESULTS)).awaitCompletion();
+        InferenceResult answer = result(Topics.INFERENCE_RESULTS, req.requestId());
+        assertEquals(InferenceResult.Status.INVALID, answer.status());
+        assertEquals("input 1 is empty: it has only spaces or invisible characters", answer.error());
+    }
+
+    @Test
     void aResultLargerThanItsReplyTopicTakesIsAnsweredInvalidInstead() {
         TaskRegistered task = readyTask();
         List<String> inputs = new ArrayList<>();
