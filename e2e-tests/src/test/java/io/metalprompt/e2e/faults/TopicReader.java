@@ -17,6 +17,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 /**
  * Every record written to a topic from the moment it is opened on, read {@code read_committed} (what a transaction
  * committed, once) in a thread of its own, kept as bytes: a test asks for the records that match, waiting for them.
+ * A reader opened with {@code reading = false} only notes where the topic ends and reads from there once
+ * {@link #start()} is called (so that it adds no work while something is measured).
  */
 public final class TopicReader implements AutoCloseable {
 
@@ -26,6 +28,10 @@ public final class TopicReader implements AutoCloseable {
     private volatile boolean running = true;
 
     public TopicReader(String bootstrap, String topic, Map<String, Object> extraConfig) {
+        this(bootstrap, topic, extraConfig, true);
+    }
+
+    public TopicReader(String bootstrap, String topic, Map<String, Object> extraConfig, boolean reading) {
         Properties c = new Properties();
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -44,6 +50,13 @@ public final class TopicReader implements AutoCloseable {
             consumer.close();
         }, "topic-reader-" + topic);
         poller.setDaemon(true);
+        if (reading) {
+            poller.start();
+        }
+    }
+
+    /** Starts reading (a reader opened with {@code reading = false}). */
+    public void start() {
         poller.start();
     }
 
@@ -85,6 +98,10 @@ public final class TopicReader implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         running = false;
-        poller.join(5000);
+        if (poller.isAlive()) {
+            poller.join(5000);
+        } else {
+            consumer.close();
+        }
     }
 }
