@@ -7,6 +7,9 @@
 #   --build   rebuild the services (./mvnw -B -q package -DskipTests) even if they are packaged;
 #             without it they are built only when a quarkus-run.jar is missing.
 #
+# METAL_KAFKA_SECURITY=scram: a broker with SASL/SCRAM and ACLs (infra.sh); each service connects as its own
+# principal of deploy/kafka-acls.conf, through KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_MECHANISM, KAFKA_SASL_JAAS_CONFIG.
+#
 # Needs only Java 17 (Maven comes through ./mvnw). Safe to run twice: what runs is left alone.
 # Stop everything with deploy/local/stop.sh. Ports, overrides and logs: deploy/local/README.md.
 set -euo pipefail
@@ -82,9 +85,23 @@ build_if_needed() {
   log "build done in $(elapsed_since "${t0}") s"
 }
 
+# KAFKA_* settings of SERVICE's principal in scram mode, one NAME=value a line (nothing otherwise): its client
+# config written by KafkaSecurity.java, security.protocol as KAFKA_SECURITY_PROTOCOL, and so on.
+kafka_env() {
+  [[ "${KAFKA_SECURITY}" == "scram" ]] || return 0
+  local file="${KAFKA_CREDENTIALS}/$1.properties" line name
+  while IFS= read -r line || [[ -n "${line}" ]]; do
+    [[ "${line}" == *=* && "${line}" != \#* ]] || continue
+    name="${line%%=*}"
+    name="${name^^}"
+    printf 'KAFKA_%s=%s\n' "${name//./_}" "${line#*=}"
+  done <"${file}"
+}
+
 # Launches SERVICE unless it runs already.
 launch_service() {
   local service="$1" port jar logfile pid
+  local -a kafka=()
   port="$(service_port "${service}")"
   jar="$(service_jar "${service}")"
   logfile="${LOG_DIR}/${service}.log"
@@ -94,6 +111,10 @@ launch_service() {
   fi
   require_free_port "${port}" "${service}"
   require_free_port "$(management_port "${service}")" "${service} management"
+  if [[ "${KAFKA_SECURITY}" == "scram" && ! -r "${KAFKA_CREDENTIALS}/${service}.properties" ]]; then
+    die "no Kafka credentials for ${service} in ${KAFKA_CREDENTIALS} (infra.sh start applies deploy/kafka-acls.conf)"
+  fi
+  mapfile -t kafka < <(kafka_env "${service}")
   rotate_log "${logfile}"
   log "starting ${service} on 127.0.0.1:${port} (log ${logfile})"
   # Started as its own statement so that $! is the JVM itself (nohup execs), not a subshell.
@@ -107,7 +128,7 @@ launch_service() {
     METAL_MODEL_BASE="${METAL_MODEL_BASE:-${METAL_ROOT}/models/base-lm}" \
     METAL_MODEL_PGM="${METAL_MODEL_PGM:-${METAL_ROOT}/models/pgm}" \
     OPT_OUT_TRACKING=true DJL_OFFLINE=true OMP_WAIT_POLICY=PASSIVE \
-    nohup java ${SERVICE_JAVA_OPTS} -Dai.djl.offline=true \
+    env "${kafka[@]}" nohup java ${SERVICE_JAVA_OPTS} -Dai.djl.offline=true \
     -jar "${jar}" </dev/null >>"${logfile}" 2>&1 &
   printf '%s\n' "$!" >"${PID_DIR}/${service}.pid"
 }
@@ -206,7 +227,7 @@ main() {
   OpenAPI UI       ${ui}
   OpenAPI document ${api}/q/openapi
   Health, metrics  http://127.0.0.1:$(management_port gateway)/q/health, /q/metrics (gateway; prompt-generator $(management_port prompt-generator), inference-worker $(management_port inference-worker))
-  Kafka            ${KAFKA_BOOTSTRAP}
+  Kafka            ${KAFKA_BOOTSTRAP} (security: ${KAFKA_SECURITY})
   Redis            redis://127.0.0.1:${REDIS_PORT}
   Logs             ${LOG_DIR}/
   Stop             deploy/local/stop.sh

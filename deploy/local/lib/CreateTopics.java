@@ -18,7 +18,8 @@ import org.apache.kafka.tools.TopicCommand;
  * (--if-not-exists, --config validation) are exactly those of the kafka-topics tool; groups whose
  * topic already exists are skipped (an existing topic is never altered). infra.sh builds
  * the groups from deploy/topics.conf and falls back to one kafka-topics JVM per topic when the
- * runtime has no compiler (a JRE without jdk.compiler).
+ * runtime has no compiler (a JRE without jdk.compiler). A secured broker: METAL_KAFKA_ADMIN_CONFIG names a
+ * properties file of the admin client's security settings (infra.sh sets it in scram mode).
  */
 public class CreateTopics {
     public static void main(String[] args) {
@@ -44,6 +45,12 @@ public class CreateTopics {
         String bootstrap = args[0];
         Properties admin = new Properties();
         admin.put("bootstrap.servers", bootstrap);
+        String security = System.getenv("METAL_KAFKA_ADMIN_CONFIG");
+        if (security != null && !security.isBlank()) {
+            try (java.io.Reader r = java.nio.file.Files.newBufferedReader(java.nio.file.Path.of(security))) {
+                admin.load(r);
+            }
+        }
         List<List<String>> groups = new ArrayList<>();
         List<String> current = new ArrayList<>();
         for (String arg : Arrays.asList(args).subList(1, args.length)) {

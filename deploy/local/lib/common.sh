@@ -20,6 +20,20 @@ KAFKA_CONTROLLER_PORT="${METAL_KAFKA_CONTROLLER_PORT:-19093}"
 REDIS_PORT="${METAL_REDIS_PORT:-16379}"
 KAFKA_BOOTSTRAP="127.0.0.1:${KAFKA_PORT}"
 
+# Kafka security: "none" (PLAINTEXT, the default) or "scram" (SASL/SCRAM listeners, ACLs from
+# deploy/kafka-acls.conf, one principal per service). Each mode has its own broker folder; see deploy/local/README.md.
+KAFKA_SECURITY="${METAL_KAFKA_SECURITY:-none}"
+case "${KAFKA_SECURITY}" in
+  none) KAFKA_DIR="${RUN_DIR}/kafka" ;;
+  scram) KAFKA_DIR="${RUN_DIR}/kafka-scram" ;;
+  *)
+    printf 'METAL_KAFKA_SECURITY must be none or scram, not %s\n' "${KAFKA_SECURITY}" >&2
+    exit 2
+    ;;
+esac
+# Passwords and client configs of the secured mode's principals (KafkaSecurity.java writes them, mode 600).
+KAFKA_CREDENTIALS="${RUN_DIR}/kafka-scram/credentials"
+
 # Seconds to wait for a process to become ready, and for it to exit after SIGTERM.
 INFRA_TIMEOUT="${METAL_INFRA_TIMEOUT:-60}"
 SERVICE_TIMEOUT="${METAL_SERVICE_TIMEOUT:-120}"

@@ -41,8 +41,9 @@ public final class EventCodec {
         if (json == null) {
             throw new InvalidRecordException("empty record (null value) where a " + type.getSimpleName() + " was expected", null);
         }
+        T value;
         try {
-            return MAPPER.readValue(json, type);
+            value = MAPPER.readValue(json, type);
         } catch (ValueInstantiationException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
             throw new InvalidRecordException("invalid " + type.getSimpleName() + ": " + cause.getMessage(), e);
@@ -51,6 +52,10 @@ public final class EventCodec {
         } catch (IOException e) {
             throw new InvalidRecordException("unreadable " + type.getSimpleName() + " record: " + e.getMessage(), e);
         }
+        if (value == null) {   // the JSON literal null (or nothing but white space) decodes to no object at all
+            throw new InvalidRecordException("JSON null where a " + type.getSimpleName() + " was expected", null);
+        }
+        return value;
     }
 
     public static <T> T decode(String json, Class<T> type) {

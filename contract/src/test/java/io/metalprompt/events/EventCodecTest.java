@@ -67,6 +67,12 @@ class EventCodecTest {
         assertTrue(missing.getMessage().contains("inputs must not be empty"), missing.getMessage());
 
         assertThrows(InvalidRecordException.class, () -> EventCodec.decode((byte[]) null, TaskEvent.class));
+        // the JSON literal null is no record either (Jackson reads it as a null object; the Kafka fuzzer found it)
+        for (String nothing : new String[] {"null", " null ", "", "   "}) {
+            InvalidRecordException none = assertThrows(InvalidRecordException.class,
+                    () -> EventCodec.decode(nothing, InferenceRequest.class), "'" + nothing + "'");
+            assertTrue(none.getMessage().contains("InferenceRequest"), none.getMessage());
+        }
         InvalidRecordException unknownType = assertThrows(InvalidRecordException.class,
                 () -> EventCodec.decode("{\"type\":\"TaskExploded\",\"schemaVersion\":1}", TaskEvent.class));
         assertInstanceOf(InvalidRecordException.class, unknownType);

@@ -129,7 +129,7 @@ class FaultToleranceIT {
             inputs = TaskLoader.loadTest(root.resolve("dev"), "dev_002").subList(0, 48).stream()
                     .map(TaskExample::input).toList();
         }
-        taskIds = onePerPartition("faults-", 6);
+        taskIds = onePerPartition(6);
         taskId = taskIds.get(0);
         for (String id : taskIds) {
             register(id, null);
@@ -427,11 +427,11 @@ class FaultToleranceIT {
                 + "; prompt-generator log: " + promptGenerator.log());
     }
 
-    /** {@code n} task ids whose records land on {@code n} different partitions of the inference topics. */
-    private static List<String> onePerPartition(String prefix, int n) {
+    /** {@code n} task ids (of the issued format) whose records land on {@code n} different partitions of the inference topics. */
+    private static List<String> onePerPartition(int n) {
         Map<Integer, String> byPartition = new java.util.TreeMap<>();
         while (byPartition.size() < n) {
-            String id = prefix + UUID.randomUUID();
+            String id = UUID.randomUUID().toString();
             byPartition.putIfAbsent(org.apache.kafka.common.utils.Utils.toPositive(
                     org.apache.kafka.common.utils.Utils.murmur2(id.getBytes(StandardCharsets.UTF_8))) % n, id);
         }

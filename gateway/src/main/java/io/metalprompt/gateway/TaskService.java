@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
+import io.metalprompt.events.TaskIds;
 import io.metalprompt.events.Events;
 import io.metalprompt.events.InferenceRequest;
 import io.metalprompt.events.InferenceResult;
@@ -163,7 +164,7 @@ public class TaskService {
      * (that one never reaches the store), all with the same answer.
      */
     private TaskRecord find(String tenant, String taskId) {
-        return (TaskIds.isWellFormed(taskId) ? store.find(taskId) : Optional.<TaskRecord>empty())
+        return (TaskIds.isValid(taskId) ? store.find(taskId) : Optional.<TaskRecord>empty())
                 .filter(t -> tenant.equals(t.tenant()))
                 .orElseThrow(() -> ApiException.notFound("no task " + taskId + " for tenant '" + tenant
                         + "'; register one with POST /v1/tasks"));

@@ -1,5 +1,6 @@
 package io.metalprompt.gateway;
 
+import io.metalprompt.events.TaskIds;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.List;

@@ -98,8 +98,8 @@ class ObservabilityTest extends ReplierTest {
 
         double predictions = value(lines, "metal_gateway_inference_roundtrip_seconds_count{", "outcome=\"ok\"");
         assertTrue(predictions >= 3, "three round trips counted, got " + predictions);
-        MetricsEndpoint.assertTextFormatParses();
-        MetricsEndpoint.assertOpenMetricsExemplar("metal_gateway_");
+        MetricsEndpoint.assertTextFormatParses(metrics);
+        MetricsEndpoint.assertOpenMetricsExemplar(metrics, "metal_gateway_");
     }
 
     @Test

@@ -12,6 +12,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import io.metalprompt.events.TaskIds;
 import io.metalprompt.events.EventCodec;
 import io.metalprompt.events.Events;
 import io.metalprompt.events.InferenceRequest;

@@ -1,5 +1,6 @@
 package io.metalprompt.gateway;
 
+import io.metalprompt.events.TaskIds;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;

@@ -44,9 +44,18 @@ public class InferenceEngine {
     private final int maxPositions;
     private final int maxRows;
     private final Clock clock;
+    private final ReplyBudget budget;
 
+    /** An engine whose results are not bounded in size (as the benchmarks run it in-process). */
     public InferenceEngine(TaskStore store, PrefixCache cache, PrefixLoader loader, BatchScorer scorer,
                            LmTokenizer tokenizer, int maxPositions, int maxRows, Clock clock) {
+        this(store, cache, loader, scorer, tokenizer, maxPositions, maxRows, clock, new ReplyBudget(Integer.MAX_VALUE));
+    }
+
+    /** {@code budget}: a request whose result would exceed it is answered INVALID before any scoring. */
+    public InferenceEngine(TaskStore store, PrefixCache cache, PrefixLoader loader, BatchScorer scorer,
+                           LmTokenizer tokenizer, int maxPositions, int maxRows, Clock clock, ReplyBudget budget) {
+        this.budget = budget;
         this.store = store;
         this.cache = cache;
         this.loader = loader;
@@ -132,6 +141,10 @@ public class InferenceEngine {
             return Optional.of(failure(req, Status.INVALID, "task " + req.taskId()
                     + " has no options; this worker serves classification tasks"));
         }
+        Optional<String> tooLarge = budget.refusal(req.inputs().size(), task.options());
+        if (tooLarge.isPresent()) {
+            return Optional.of(failure(req, Status.INVALID, tooLarge.get()));
+        }
         PrefixCache.Entry entry = cache.get(new PrefixCache.Key(task.taskId(), task.pgmVersion()), k -> loader.load(task));
         int longestOption = 0;
         List<long[]> optionIds = List.of(entry.optionIds());
@@ -141,10 +154,12 @@ public class InferenceEngine {
         List<Pending> mine = new ArrayList<>();
         for (int i = 0; i < req.inputs().size(); i++) {
             long[] ids = tokenizer.encode(IclFormat.queryText(req.inputs().get(i), true));
-            long needed = entry.prefix().length() + ids.length + longestOption;
-            if (needed > maxPositions) {
-                return Optional.of(failure(req, Status.INVALID, "input " + i + " is too long: with the task's prompt it "
-                        + "needs " + needed + " positions, the model reads " + maxPositions));
+            long prompt = entry.prefix().length();
+            long needed = (long) ids.length + longestOption;
+            if (prompt + needed > maxPositions) {
+                return Optional.of(failure(req, Status.INVALID, "input " + i + " is too long: it needs " + needed
+                        + " positions (its text and the longest option); the model reads " + Math.max(0, maxPositions - prompt)
+                        + " after this task's " + prompt + "-position prompt (" + maxPositions + " in all)"));
             }
             mine.add(new Pending(r, i, new BatchScorer.Query(entry.prefix(), ids, optionIds), task.options()));
         }

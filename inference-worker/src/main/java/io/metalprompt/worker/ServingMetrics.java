@@ -21,6 +21,7 @@ public final class ServingMetrics {
     private final DistributionSummary batchRequests;
     private final DistributionSummary batchInputs;
     private final Timer wait;
+    private final Counter deadLetters;
 
     public ServingMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -35,6 +36,8 @@ public final class ServingMetrics {
         this.wait = Timer.builder("metal.worker.request.wait")
                 .description("From a request record's timestamp (its producer's clock) to the start of the batch serving it")
                 .publishPercentileHistogram().register(registry);
+        this.deadLetters = Counter.builder("metal.worker.dead.letters")
+                .description("Request records written to metal.inference-requests.dlq").register(registry);
     }
 
     /** A request whose record was stamped at {@code recordMillis} starts being served at {@code nowMillis}. */
@@ -47,9 +50,21 @@ public final class ServingMetrics {
         batch.record(Duration.ofNanos(nanos));
         batchRequests.record(requests.size());
         batchInputs.record(requests.stream().mapToInt(r -> r.inputs().size()).sum());
-        for (InferenceResult r : results) {
-            Counter.builder("metal.worker.requests").description("Requests answered, by result status")
-                    .tag("status", r.status().name().toLowerCase(Locale.ROOT)).register(registry).increment();
-        }
+        results.forEach(this::answered);
+    }
+
+    /** A request refused at the door was answered with {@code result} (not served: no batch, no wait recorded). */
+    public void refused(InferenceResult result) {
+        answered(result);
+    }
+
+    /** A request record went to the dead-letter topic. */
+    public void deadLettered() {
+        deadLetters.increment();
+    }
+
+    private void answered(InferenceResult r) {
+        Counter.builder("metal.worker.requests").description("Requests answered, by result status")
+                .tag("status", r.status().name().toLowerCase(Locale.ROOT)).register(registry).increment();
     }
 }

@@ -1,10 +1,14 @@
 package io.metalprompt.worker;
 
 import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 
+import io.metalprompt.events.Topics;
 import io.metalprompt.lm.BatchScorer;
 import io.metalprompt.lm.LanguageModel;
 import io.metalprompt.lm.LmTokenizer;
@@ -13,10 +17,14 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.opentelemetry.api.trace.Tracer;
+import io.smallrye.common.annotation.Identifier;
 
 /**
  * Wires the plain serving classes: the prefix cache and the engine, over the frozen LM and its tokenizer
- * ({@link io.metalprompt.service.model.ModelBeans}) and the task store ({@link io.metalprompt.service.RedisBeans}).
+ * ({@link io.metalprompt.service.model.ModelBeans}) and the task store ({@link io.metalprompt.service.RedisBeans});
+ * the Kafka door (reply routes checked against the allow-list and the broker's view of the reply topics, reply
+ * sizes) and the batch handler under {@link RequestConsumer}.
  */
 @ApplicationScoped
 public class WorkerBeans {
@@ -49,13 +57,41 @@ public class WorkerBeans {
     @Produces
     @ApplicationScoped
     InferenceEngine engine(WorkerConfig config, TaskStore store, PrefixCache cache, LanguageModel model,
-                           LmTokenizer tokenizer, MeterRegistry registry) {
+                           LmTokenizer tokenizer, MeterRegistry registry, ReplyBudget budget) {
         ArtifactPrefixLoader loader = new ArtifactPrefixLoader(store, model, tokenizer);
         Timer load = Timer.builder("metal.worker.prefix.load")
                 .description("Building a task's prefix from its stored prompt (a cache miss)")
                 .publishPercentileHistogram().register(registry);
         return new InferenceEngine(store, cache, task -> load.record(() -> loader.load(task)),
                 new BatchScorer(model), tokenizer, model.config().maxPositions(), config.serving().maxRows(),
-                Clock.systemUTC());
+                Clock.systemUTC(), budget);
+    }
+
+    @Produces
+    @ApplicationScoped
+    ReplyBudget replyBudget(WorkerConfig config) {
+        return new ReplyBudget(config.replies().maxBytes());
+    }
+
+    /** The broker's view of the reply topics, through an admin client with the service's Kafka settings. */
+    @Produces
+    @ApplicationScoped
+    KafkaTopicDescriber topicDescriber(WorkerConfig config, @Identifier("default-kafka-broker") Map<String, Object> kafka) {
+        return new KafkaTopicDescriber(kafka, config.replies().metadataTimeout());
+    }
+
+    void closeDescriber(@Disposes KafkaTopicDescriber describer) {
+        describer.close();
+    }
+
+    @Produces
+    @ApplicationScoped
+    BatchHandler batchHandler(WorkerConfig config, KafkaTopicDescriber describer, InferenceEngine engine,
+                              ReplyBudget budget, ServingMetrics metrics, Tracer tracer) {
+        ReplyTopics topics = new ReplyTopics(describer, Duration.ofSeconds(30), System::nanoTime);
+        ReplyRouter router = new ReplyRouter(config.replies().allowedTopics(), Topics.INFERENCE_RESULTS, topics,
+                config.replies().maxBytes());
+        RequestDoor door = new RequestDoor(router, config.serving().maxInputsPerRequest(), Clock.systemUTC());
+        return new BatchHandler(door, engine, budget, metrics, tracer, Topics.deadLetter(Topics.INFERENCE_REQUESTS));
     }
 }

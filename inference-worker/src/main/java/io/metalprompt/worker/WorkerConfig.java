@@ -1,5 +1,8 @@
 package io.metalprompt.worker;
 
+import java.time.Duration;
+import java.util.List;
+
 import io.metalprompt.service.ServiceConfig;
 import io.metalprompt.service.model.ModelServiceConfig;
 import io.smallrye.config.ConfigMapping;
@@ -14,6 +17,8 @@ public interface WorkerConfig extends ServiceConfig, ModelServiceConfig {
 
     Serving serving();
 
+    Replies replies();
+
     interface Serving {
         /** Bytes of task prefixes (prompt and XL keys/values) kept in memory. Env: {@code METAL_SERVING_CACHE_BYTES}. */
         @WithDefault("268435456")
@@ -22,5 +27,37 @@ public interface WorkerConfig extends ServiceConfig, ModelServiceConfig {
         /** Most (query, option) rows in one forward pass. Env: {@code METAL_SERVING_MAX_ROWS}. */
         @WithDefault("256")
         int maxRows();
+
+        /**
+         * Most inputs in one request; more is answered {@code INVALID} (the gateway's own limit is
+         * {@code metal.gateway.max-inputs-per-call}). Env: {@code METAL_SERVING_MAX_INPUTS_PER_REQUEST}.
+         */
+        @WithDefault("64")
+        int maxInputsPerRequest();
+    }
+
+    /** Where replies may go and how large they may be (docs/architecture.md, "Request-reply headers"). */
+    interface Replies {
+        /**
+         * The topics a request's {@code REPLY_TOPIC} may name; a request naming another goes to the dead-letter topic.
+         * Env: {@code METAL_REPLIES_ALLOWED_TOPICS} (comma-separated).
+         */
+        @WithDefault("metal.inference-results")
+        List<String> allowedTopics();
+
+        /**
+         * Most bytes of a reply's value; a larger result is answered {@code INVALID} instead. The reply topic's
+         * {@code max.message.bytes} (less the record's key and headers) lowers it further when the worker may read
+         * it. Keep it below the producer's {@code max.request.size} (1 MiB). Env: {@code METAL_REPLIES_MAX_BYTES}.
+         */
+        @WithDefault("1000000")
+        int maxBytes();
+
+        /**
+         * How long the worker waits for the broker to describe a reply topic (exists, partitions, write right,
+         * {@code max.message.bytes}); answers are kept for 30 s. Env: {@code METAL_REPLIES_METADATA_TIMEOUT}.
+         */
+        @WithDefault("5s")
+        Duration metadataTimeout();
     }
 }

@@ -162,9 +162,30 @@ class InferenceEngineTest {
         assertEquals(InferenceResult.Status.NOT_READY, r.get(2).status());
         assertTrue(r.get(2).error().contains("pending"), r.get(2).error());
         assertEquals(InferenceResult.Status.INVALID, r.get(3).status());
-        assertTrue(r.get(3).error().contains("too long"), r.get(3).error());
+        assertTrue(r.get(3).error().matches("input 0 is too long: it needs \\d+ positions \\(its text and the longest "
+                + "option\\); the model reads \\d+ after this task's \\d+-position prompt \\(" + model.config().maxPositions()
+                + " in all\\)"), r.get(3).error());
         assertEquals(InferenceResult.Status.FAILED, r.get(4).status());
         assertTrue(r.get(4).error().contains("deadline"), r.get(4).error());
+    }
+
+    @Test
+    void aRequestWhoseResultCannotFitItsReplyIsRefusedBeforeAnyScoring() {
+        TaskRegistered t = readyTask(PromptDesign.PREFIX, 0);
+        ArtifactPrefixLoader loader = new ArtifactPrefixLoader(store, model, tokenizer);
+        int[] loads = {0};
+        InferenceEngine small = new InferenceEngine(store, new PrefixCache(1 << 26), task -> {
+            loads[0]++;
+            return loader.load(task);
+        }, new BatchScorer(model), tokenizer, model.config().maxPositions(), 256, java.time.Clock.systemUTC(),
+                new ReplyBudget(6000));
+        String[] inputs = new String[64];
+        java.util.Arrays.fill(inputs, "a happy cat");
+        List<InferenceResult> r = small.serve(List.of(request(t, "acme", inputs), request(t, "acme", "a sad dog")));
+        assertEquals(InferenceResult.Status.INVALID, r.get(0).status());
+        assertTrue(r.get(0).error().startsWith("the result would be about "), r.get(0).error());
+        assertEquals(InferenceResult.Status.OK, r.get(1).status(), r.get(1).error());
+        assertEquals(1, loads[0], "the refused request was refused before its task's prefix was even built");
     }
 
     @Test

@@ -132,8 +132,8 @@ class ObservabilityTest extends KafkaTest {
         assertTrue(value(lines, "metal_worker_prefix_load_seconds_count") >= 1, "prefix builds timed");
         // the request consumer's lag (Kafka binder)
         assertMetric(lines, "kafka_consumer_fetch_manager_records_lag_max{");
-        MetricsEndpoint.assertTextFormatParses();
-        MetricsEndpoint.assertPrometheusGetsOpenMetrics();   // no exemplars: a batch is served outside any one trace
+        MetricsEndpoint.assertTextFormatParses(metrics);
+        MetricsEndpoint.assertPrometheusGetsOpenMetrics(metrics);   // no exemplars: a batch is served outside any one trace
     }
 
     @Test
@@ -152,7 +152,7 @@ class ObservabilityTest extends KafkaTest {
         SpanData receive = spans.await(s -> s.getTraceId().equals(traceId) && s.getKind() == SpanKind.CONSUMER,
                 "consumer span of the request record", Duration.ofSeconds(10));
         assertEquals(gatewaySpan, receive.getParentSpanId(), "the record's consumer span continues the gateway's");
-        SpanData serve = spans.await(s -> s.getTraceId().equals(traceId) && s.getName().equals(RequestConsumer.SERVE_SPAN),
+        SpanData serve = spans.await(s -> s.getTraceId().equals(traceId) && s.getName().equals(BatchHandler.SERVE_SPAN),
                 "serve span of the request", Duration.ofSeconds(10));
         assertEquals(receive.getSpanId(), serve.getParentSpanId());
         assertEquals("OK", serve.getAttributes().get(AttributeKey.stringKey("metal.status")));

@@ -55,7 +55,7 @@ class RequestRoundTripTest extends KafkaTest {
 
     @Test
     void replyGoesToTheRequestedPartitionWithTheCorrelationId() {
-        String taskId = "unknown-" + UUID.randomUUID();
+        String taskId = UUID.randomUUID().toString();
         InferenceRequest req = new InferenceRequest(1, UUID.randomUUID().toString(), taskId, "acme", List.of("a dog"), 0);
         ProducerRecord<String, String> record = new ProducerRecord<>(Topics.INFERENCE_REQUESTS, taskId,
                 EventCodec.encodeToString(req));
@@ -102,7 +102,7 @@ class RequestRoundTripTest extends KafkaTest {
         assertEquals(InferenceResult.Status.NOT_READY, roundTrip(task.taskId(), "acme").status());
 
         InferenceResult intruder = roundTrip(task.taskId(), "intruder");
-        String missingId = "missing-" + UUID.randomUUID();
+        String missingId = UUID.randomUUID().toString();
         InferenceResult missing = roundTrip(missingId, "intruder");
         assertEquals(InferenceResult.Status.NOT_FOUND, intruder.status());
         assertEquals(InferenceResult.Status.NOT_FOUND, missing.status());
@@ -114,14 +114,14 @@ class RequestRoundTripTest extends KafkaTest {
 
     @Test
     void poisonRequestGoesToTheDeadLetterTopicAndTheNextIsAnswered() {
-        String key = "poison-" + UUID.randomUUID();
+        String key = UUID.randomUUID().toString();
         InferenceRequest next = new InferenceRequest(1, UUID.randomUUID().toString(), key, "acme", List.of("a dog"), 0);
         // same key, same partition: the valid request comes after the poison
         companion.produceStrings().fromRecords(new ProducerRecord<>(Topics.INFERENCE_REQUESTS, key, "not json"),
                 new ProducerRecord<>(Topics.INFERENCE_REQUESTS, key, EventCodec.encodeToString(next)));
         ConsumerRecord<String, String> dead = first(Topics.deadLetter(Topics.INFERENCE_REQUESTS), r -> key.equals(r.key()));
         assertEquals("not json", dead.value());
-        assertNotNull(dead.headers().lastHeader(RequestConsumer.DLQ_REASON_HEADER));
+        assertNotNull(dead.headers().lastHeader(DeadLetter.REASON));
         ConsumerRecord<String, String> reply = first(Topics.INFERENCE_RESULTS, r -> key.equals(r.key()));
         assertEquals(next.requestId(), EventCodec.decode(reply.value(), InferenceResult.class).requestId());
     }

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.net.URI;
+import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
-import io.restassured.RestAssured;
 
 /**
  * A service's {@code /q/metrics} as its scrapers ask for it (in a {@code @QuarkusTest}, after traffic): every client
@@ -20,6 +19,7 @@ import io.restassured.RestAssured;
  * text format 0.0.4, which must parse ({@link TextFormatRules}; {@link Promtool} too where installed); Prometheus,
  * which prefers OpenMetrics, gets it, with the exemplars that tie a sample to a trace.
  */
+/* Every method takes the URL of the service's /q/metrics (on its management interface: @TestHTTPResource(management = true)). */
 public final class MetricsEndpoint {
 
     /** The Accept header Prometheus 2.x scrapes with. */
@@ -35,10 +35,10 @@ public final class MetricsEndpoint {
     }
 
     /** Asserts that every client but one preferring OpenMetrics gets text format 0.0.4 that parses. */
-    public static void assertTextFormatParses() {
+    public static void assertTextFormatParses(URL metrics) {
         Optional<java.nio.file.Path> promtool = Promtool.find();
         for (String accept : PLAIN_ACCEPTS) {
-            HttpResponse<String> r = scrape(accept);
+            HttpResponse<String> r = scrape(metrics, accept);
             String what = "/q/metrics with Accept '" + accept + "'";
             assertEquals("text/plain; version=0.0.4; charset=utf-8", r.headers().firstValue("Content-Type").orElse(""), what);
             List<String> problems = TextFormatRules.problems(r.body());
@@ -49,8 +49,8 @@ public final class MetricsEndpoint {
     }
 
     /** Asserts that Prometheus, which prefers OpenMetrics, gets it; returns the exposition. */
-    public static String assertPrometheusGetsOpenMetrics() {
-        HttpResponse<String> r = scrape(PROMETHEUS_ACCEPT);
+    public static String assertPrometheusGetsOpenMetrics(URL metrics) {
+        HttpResponse<String> r = scrape(metrics, PROMETHEUS_ACCEPT);
         assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("application/openmetrics-text"),
                 "Prometheus negotiates OpenMetrics: " + r.headers().map());
         assertTrue(r.body().endsWith("# EOF\n"), "an OpenMetrics exposition ends with # EOF");
@@ -58,15 +58,19 @@ public final class MetricsEndpoint {
     }
 
     /** Asserts that Prometheus gets OpenMetrics and that a sample of {@code metric} carries a trace's exemplar there. */
-    public static void assertOpenMetricsExemplar(String metric) {
-        String exposition = assertPrometheusGetsOpenMetrics();
+    public static void assertOpenMetricsExemplar(URL metrics, String metric) {
+        String exposition = assertPrometheusGetsOpenMetrics(metrics);
         assertTrue(exposition.lines().anyMatch(l -> l.startsWith(metric) && l.matches(".* # \\{.*trace_id=\"[0-9a-f]{32}\".*")),
                 "no exemplar with a trace id on " + metric + " in\n" + exposition);
     }
 
-    private static HttpResponse<String> scrape(String accept) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(
-                URI.create(RestAssured.baseURI + ":" + RestAssured.port + "/q/metrics")).timeout(Duration.ofSeconds(30));
+    private static HttpResponse<String> scrape(URL metrics, String accept) {
+        HttpRequest.Builder request;
+        try {
+            request = HttpRequest.newBuilder(metrics.toURI()).timeout(Duration.ofSeconds(30));
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException(metrics.toString(), e);
+        }
         if (!accept.isEmpty()) {
             request.header("Accept", accept);
         }

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -14,13 +15,17 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
 
+import io.metalprompt.testing.ProjectPaths;
 import io.metalprompt.testing.TestInfrastructure;
 import io.metalprompt.testing.TopicsConf;
 
 /**
  * A single-node KRaft broker in its own JVM (the {@code kafka_2.13} jars of this test's classpath), configured as
  * {@code deploy/local/infra.sh} configures the local one: it can be stopped and started again on the same ports
- * with the same log directory, which an in-process test broker cannot.
+ * with the same log directory, which an in-process test broker cannot. {@link #startSecured} runs it as
+ * {@code METAL_KAFKA_SECURITY=scram deploy/local/infra.sh start} does: SCRAM listeners and the StandardAuthorizer
+ * ({@code deploy/local/kafka/scram.properties}), the users and ACLs of {@code deploy/kafka-acls.conf} applied by the
+ * same {@code deploy/local/lib/KafkaSecurity.java}.
  */
 public final class KafkaBroker implements AutoCloseable {
 
@@ -28,23 +33,68 @@ public final class KafkaBroker implements AutoCloseable {
     private final Path log;
     private final int port;
     private final int controllerPort;
+    private final String adminPassword;
     private Process process;
 
-    private KafkaBroker(Path dir, Path log) {
+    private KafkaBroker(Path dir, Path log, String adminPassword) {
         this.dir = dir;
         this.log = log;
         this.port = TestInfrastructure.freePort();
         this.controllerPort = TestInfrastructure.freePort();
+        this.adminPassword = adminPassword;
     }
 
     /** Formats a log directory under {@code dir}, starts the broker and creates the topics of deploy/topics.conf. */
     public static KafkaBroker start(Path dir, Path log) throws IOException, InterruptedException {
-        KafkaBroker broker = new KafkaBroker(dir, log);
+        KafkaBroker broker = new KafkaBroker(dir, log, null);
         broker.writeConfig();
         broker.format();
         broker.launch();
         broker.createTopics();
         return broker;
+    }
+
+    /**
+     * As {@link #start}, secured: SASL/SCRAM and ACLs; then the principals and ACLs of deploy/kafka-acls.conf, their
+     * passwords and client configs in {@link #credentials()}.
+     */
+    public static KafkaBroker startSecured(Path dir, Path log) throws IOException, InterruptedException {
+        byte[] random = new byte[18];
+        new java.security.SecureRandom().nextBytes(random);
+        KafkaBroker broker = new KafkaBroker(dir, log, java.util.Base64.getUrlEncoder().withoutPadding()
+                .encodeToString(random));
+        Files.createDirectories(broker.credentials());
+        Files.writeString(broker.credentials().resolve("admin.password"), broker.adminPassword + "\n");
+        broker.writeConfig();
+        broker.format();
+        broker.launch();
+        broker.createTopics();
+        broker.applyAcls();
+        return broker;
+    }
+
+    /** Where {@code KafkaSecurity.java} keeps the principals' passwords and client configs (secured mode). */
+    public Path credentials() {
+        return dir.resolve("credentials");
+    }
+
+    /** The client settings of {@code principal} (secured mode): security protocol, mechanism, JAAS config. */
+    public Map<String, Object> clientConfig(String principal) throws IOException {
+        Properties p = new Properties();
+        try (var in = Files.newBufferedReader(credentials().resolve(principal + ".properties"))) {
+            p.load(in);
+        }
+        Map<String, Object> config = new java.util.HashMap<>();
+        p.stringPropertyNames().forEach(n -> config.put(n, p.getProperty(n)));
+        return config;
+    }
+
+    /** The same settings as a service takes them: {@code KAFKA_SECURITY_PROTOCOL}, {@code KAFKA_SASL_MECHANISM}, ... */
+    public Map<String, String> serviceEnv(String principal) throws IOException {
+        Map<String, String> env = new java.util.HashMap<>();
+        clientConfig(principal).forEach((k, v) -> env.put("KAFKA_" + k.toUpperCase(java.util.Locale.ROOT)
+                .replace('.', '_'), v.toString()));
+        return env;
     }
 
     public String bootstrap() {
@@ -57,15 +107,21 @@ public final class KafkaBroker implements AutoCloseable {
 
     private void writeConfig() throws IOException {
         Files.createDirectories(dir.resolve("data"));
+        String listeners = adminPassword == null ? String.join("\n",
+                "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
+                "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
+                "inter.broker.listener.name=PLAINTEXT",
+                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT")
+                : Files.readString(ProjectPaths.root().resolve("deploy/local/kafka/scram.properties"))
+                        .replace("@PORT@", Integer.toString(port))
+                        .replace("@CONTROLLER_PORT@", Integer.toString(controllerPort))
+                        .replace("@ADMIN_PASSWORD@", adminPassword).strip();
         Files.writeString(config(), String.join("\n",
                 "node.id=1",
                 "process.roles=broker,controller",
                 "controller.quorum.voters=1@127.0.0.1:" + controllerPort,
                 "controller.listener.names=CONTROLLER",
-                "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
-                "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
-                "inter.broker.listener.name=PLAINTEXT",
-                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                listeners,
                 "log.dirs=" + dir.resolve("data"),
                 "offsets.topic.replication.factor=1",
                 "offsets.topic.num.partitions=6",
@@ -144,9 +200,30 @@ public final class KafkaBroker implements AutoCloseable {
         throw new IllegalStateException("the Kafka broker did not answer within " + timeout + "; see " + log, last);
     }
 
+    /** Applies deploy/kafka-acls.conf with deploy/local/lib/KafkaSecurity.java, as infra.sh does. */
+    private void applyAcls() throws IOException, InterruptedException {
+        Path root = ProjectPaths.root();
+        List<String> command = new java.util.ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), root.resolve("deploy/local/lib/KafkaSecurity.java").toString(),
+                bootstrap(), root.resolve("deploy/kafka-acls.conf").toString(), credentials().toString()));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        if (!p.waitFor(180, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IllegalStateException("KafkaSecurity.java failed; see " + log);
+        }
+    }
+
+    /** An admin client: the broker's "admin" user (PLAIN) when secured. */
     public Admin admin() {
         Properties props = new Properties();
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+        if (adminPassword != null) {
+            props.put("security.protocol", "SASL_PLAINTEXT");
+            props.put("sasl.mechanism", "PLAIN");
+            props.put("sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required "
+                    + "username=\"admin\" password=\"" + adminPassword + "\";");
+        }
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000);
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10000);
         return Admin.create(props);

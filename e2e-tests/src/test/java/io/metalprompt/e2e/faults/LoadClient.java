@@ -54,11 +54,14 @@ public final class LoadClient implements AutoCloseable {
     private final KafkaProducer<String, String> producer;
     private final KafkaConsumer<String, String> consumer;
     private final Map<String, List<InferenceResult>> results = new ConcurrentHashMap<>();
+    /** The request ids this client sent: results of other producers' requests on the topic are not counted. */
+    private final java.util.Set<String> sent = ConcurrentHashMap.newKeySet();
     private final Map<String, Long> firstArrival = new ConcurrentHashMap<>();
     private final List<String> undecodable = new CopyOnWriteArrayList<>();
     private final Thread poller;
     private volatile boolean running = true;
     private volatile Map<String, String> lastChoices = Map.of();
+    private volatile List<Long> lastLatencies = List.of();
 
     public LoadClient(String bootstrap) {
         Properties p = new Properties();
@@ -90,6 +93,9 @@ public final class LoadClient implements AutoCloseable {
             for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
                 try {
                     InferenceResult result = EventCodec.decode(r.value(), InferenceResult.class);
+                    if (!sent.contains(result.requestId())) {
+                        continue;   // another producer's request (a test's poison, a fuzzer's record)
+                    }
                     Header correlation = r.headers().lastHeader(CORRELATION_ID);
                     if (correlation == null || !result.requestId()
                             .equals(new String(correlation.value(), StandardCharsets.UTF_8))) {
@@ -143,6 +149,7 @@ public final class LoadClient implements AutoCloseable {
             String taskId = taskIds.get(i % taskIds.size());
             String input = inputs.get((i / taskIds.size()) % inputs.size());
             inputOf.put(requestId, key(taskId, input));
+            this.sent.add(requestId);
             sentAt.put(requestId, System.nanoTime());
             InferenceRequest req = new InferenceRequest(Events.SCHEMA_VERSION, requestId, taskId, tenant, List.of(input),
                     0);
@@ -186,10 +193,13 @@ public final class LoadClient implements AutoCloseable {
         int duplicated = 0;
         int wrong = 0;
         long slowest = 0;
+        List<Long> latencies = new ArrayList<>();
         for (Map.Entry<String, String> e : inputOf.entrySet()) {
             Long arrived = firstArrival.get(e.getKey());
             if (arrived != null) {
-                slowest = Math.max(slowest, (arrived - sentAt.get(e.getKey())) / 1_000_000);
+                long latency = (arrived - sentAt.get(e.getKey())) / 1_000_000;
+                latencies.add(latency);
+                slowest = Math.max(slowest, latency);
             }
             List<InferenceResult> got = results.getOrDefault(e.getKey(), List.of());
             if (got.size() > 1) {
@@ -212,6 +222,8 @@ public final class LoadClient implements AutoCloseable {
             }
         }
         lastChoices = Map.copyOf(choices);
+        latencies.sort(null);
+        lastLatencies = List.copyOf(latencies);
         if (!undecodable.isEmpty()) {
             throw new IllegalStateException("results the contract does not allow: " + undecodable);
         }
@@ -222,6 +234,20 @@ public final class LoadClient implements AutoCloseable {
     /** {@link #key(String, String)} to predicted choice, from the OK answers of the last run (an unfaulted run gives the expected ones). */
     public Map<String, String> lastChoices() {
         return lastChoices;
+    }
+
+    /** Milliseconds from sending to the first result of every answered request of the last run, ascending. */
+    public List<Long> lastLatencies() {
+        return lastLatencies;
+    }
+
+    /** The {@code q}-quantile (0..1) of the last run's latencies in milliseconds (nearest rank). */
+    public long lastQuantile(double q) {
+        List<Long> l = lastLatencies;
+        if (l.isEmpty()) {
+            throw new IllegalStateException("no request of the last run was answered");
+        }
+        return l.get(Math.min(l.size() - 1, (int) Math.ceil(q * l.size()) - 1));
     }
 
     /** Every result seen so far, by request id. */
