@@ -54,7 +54,7 @@ public final class ModelPublisher implements AutoCloseable {
 
     /** Sends {@code version} (a PGM version) as published at {@code now}; returns the event once the broker has it. */
     public ModelPublished publish(ModelVersion version, Instant now) {
-        if (version.kind() != ModelStore.Kind.PGM) {
+        if (version.kind() != ModelKind.PGM) {
             throw new ModelStoreException("only PGM versions are published; " + version.version() + " is a "
                     + version.kind().folder() + " version (a new base model is deployed, not published)");
         }

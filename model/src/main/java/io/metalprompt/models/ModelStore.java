@@ -1,23 +1,16 @@
 package io.metalprompt.models;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -52,31 +45,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * the trainer and tests share it.
  */
 public final class ModelStore {
-
-    /** What a version holds. */
-    public enum Kind {
-        PGM("pgm"), BASE("base");
-
-        private final String folder;
-
-        Kind(String folder) {
-            this.folder = folder;
-        }
-
-        /** The store's sub-folder of this kind, and its name in {@code version.json}. */
-        public String folder() {
-            return folder;
-        }
-
-        static Kind of(String folder) {
-            for (Kind k : values()) {
-                if (k.folder.equals(folder)) {
-                    return k;
-                }
-            }
-            throw new IllegalArgumentException("unknown kind '" + folder + "' (expected pgm or base)");
-        }
-    }
 
     /** How a new version was made: the command line, the data it read (name to location) and its metrics. */
     public record Provenance(String command, Map<String, String> data, Map<String, Double> metrics) {
@@ -115,7 +83,7 @@ public final class ModelStore {
     }
 
     /** {@code STORE/<kind>}: the folder of the versions of one kind. */
-    public Path dir(Kind kind) {
+    public Path dir(ModelKind kind) {
         return root.resolve(kind.folder());
     }
 
@@ -158,17 +126,17 @@ public final class ModelStore {
         String sha = pgmContentSha256(pgmFolders);
         List<String> designs = List.copyOf(byDesign.keySet());
         String base = fingerprint;
-        return write(Kind.PGM, sha, (staging, id) -> {
+        return write(ModelKind.PGM, sha, (staging, id) -> {
             for (Map.Entry<String, Path> e : byDesign.entrySet()) {
                 Path target = staging.resolve(e.getKey().toLowerCase(Locale.ROOT));
                 Files.createDirectories(target);
-                copyDurably(e.getValue().resolve(PGM_ADAPTER), target.resolve(PGM_ADAPTER));
+                DurableFiles.copy(e.getValue().resolve(PGM_ADAPTER), target.resolve(PGM_ADAPTER));
                 ObjectNode config = (ObjectNode) readPgmConfig(e.getValue());
                 config.put("version", id);
-                writeDurably(target.resolve(PGM_CONFIG), JSON.writeValueAsBytes(config));
+                DurableFiles.write(target.resolve(PGM_CONFIG), JSON.writeValueAsBytes(config));
             }
-        }, id -> new ModelVersion(Kind.PGM, id, base, designs, clock.instant(), sha, provenance.command(),
-                provenance.data(), provenance.metrics(), dir(Kind.PGM).resolve(id)));
+        }, id -> new ModelVersion(ModelKind.PGM, id, base, designs, clock.instant(), sha, provenance.command(),
+                provenance.data(), provenance.metrics(), dir(ModelKind.PGM).resolve(id)));
     }
 
     /**
@@ -183,15 +151,15 @@ public final class ModelStore {
         if (fingerprint == null || fingerprint.isBlank()) {
             throw new ModelStoreException("a base-model version needs the model's fingerprint");
         }
-        String sha = sha256(List.of(modelFolder.resolve("model.safetensors")), List.of());
-        return write(Kind.BASE, sha, (staging, id) -> {
+        String sha = DurableFiles.sha256(List.of(modelFolder.resolve("model.safetensors")), List.of());
+        return write(ModelKind.BASE, sha, (staging, id) -> {
             for (String f : Stream.concat(BASE_REQUIRED.stream(), BASE_OPTIONAL.stream()).toList()) {
                 if (Files.isRegularFile(modelFolder.resolve(f))) {
-                    copyDurably(modelFolder.resolve(f), staging.resolve(f));
+                    DurableFiles.copy(modelFolder.resolve(f), staging.resolve(f));
                 }
             }
-        }, id -> new ModelVersion(Kind.BASE, id, fingerprint, List.of(), clock.instant(), sha, provenance.command(),
-                provenance.data(), provenance.metrics(), dir(Kind.BASE).resolve(id)));
+        }, id -> new ModelVersion(ModelKind.BASE, id, fingerprint, List.of(), clock.instant(), sha, provenance.command(),
+                provenance.data(), provenance.metrics(), dir(ModelKind.BASE).resolve(id)));
     }
 
     @FunctionalInterface
@@ -204,7 +172,7 @@ public final class ModelStore {
         ModelVersion of(String id);
     }
 
-    private ModelVersion write(Kind kind, String sha, Contents contents, Record record) {
+    private ModelVersion write(ModelKind kind, String sha, Contents contents, Record record) {
         String stem = ID_TIME.format(clock.instant()) + "-" + sha.substring(0, 8);
         Path staging = root.resolve(STAGING).resolve(stem + "-" + UUID.randomUUID());
         try {
@@ -215,13 +183,13 @@ public final class ModelStore {
                 if (Files.exists(target)) {
                     continue;
                 }
-                deleteTree(staging);
+                DurableFiles.deleteTree(staging);
                 Files.createDirectories(staging);
                 contents.writeTo(staging, id);
                 ModelVersion version = record.of(id);
                 Path versionFile = staging.resolve(VERSION_FILE);
                 version.write(versionFile);
-                force(versionFile);
+                DurableFiles.force(versionFile);
                 try {
                     Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
                 } catch (IOException e) {
@@ -237,7 +205,7 @@ public final class ModelStore {
                     + e.getMessage(), e);
         } finally {
             try {
-                deleteTree(staging);
+                DurableFiles.deleteTree(staging);
             } catch (IOException ignored) {
                 // a leftover staging folder is never read
             }
@@ -247,7 +215,7 @@ public final class ModelStore {
     // ---------------------------------------------------------------- reading
 
     /** Every version of {@code kind}, oldest first (ids sort by creation time). */
-    public List<ModelVersion> list(Kind kind) {
+    public List<ModelVersion> list(ModelKind kind) {
         Path dir = dir(kind);
         if (!Files.isDirectory(dir)) {
             return List.of();
@@ -264,7 +232,7 @@ public final class ModelStore {
     }
 
     /** The version {@code id} of {@code kind}; fails naming the versions there are. */
-    public ModelVersion get(Kind kind, String id) {
+    public ModelVersion get(ModelKind kind, String id) {
         if (!validVersionId(id)) {
             throw new ModelStoreException("'" + id + "' is not a version id");
         }
@@ -278,7 +246,7 @@ public final class ModelStore {
     }
 
     /** The newest version of {@code kind} whose weights hash to {@code contentSha256}, if any. */
-    public Optional<ModelVersion> findByContent(Kind kind, String contentSha256) {
+    public Optional<ModelVersion> findByContent(ModelKind kind, String contentSha256) {
         List<ModelVersion> all = new ArrayList<>(list(kind));
         java.util.Collections.reverse(all);
         return all.stream().filter(v -> v.contentSha256().equals(contentSha256)).findFirst();
@@ -290,7 +258,7 @@ public final class ModelStore {
         for (Path folder : pgmFolders) {
             byDesign.put(readPgmConfig(folder).path("design").asText(""), folder.resolve(PGM_ADAPTER));
         }
-        return sha256(List.copyOf(byDesign.values()), List.copyOf(byDesign.keySet()));
+        return DurableFiles.sha256(List.copyOf(byDesign.values()), List.copyOf(byDesign.keySet()));
     }
 
     // ---------------------------------------------------------------- files
@@ -315,52 +283,6 @@ public final class ModelStore {
         }
     }
 
-    private static String sha256(List<Path> files, List<String> labels) {
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            for (int i = 0; i < files.size(); i++) {
-                if (i < labels.size()) {
-                    md.update(labels.get(i).getBytes(java.nio.charset.StandardCharsets.UTF_8));
-                }
-                try (InputStream in = new DigestInputStream(Files.newInputStream(files.get(i)), md)) {
-                    in.transferTo(java.io.OutputStream.nullOutputStream());
-                }
-            }
-            return HexFormat.of().formatHex(md.digest());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static void copyDurably(Path from, Path to) throws IOException {
-        Files.copy(from, to);
-        force(to);
-    }
-
-    private static void writeDurably(Path file, byte[] bytes) throws IOException {
-        Files.write(file, bytes);
-        force(file);
-    }
-
-    /** Flushes a file to disk, so the rename that publishes its version never precedes its contents. */
-    private static void force(Path file) throws IOException {
-        try (FileChannel c = FileChannel.open(file, StandardOpenOption.WRITE)) {
-            c.force(true);
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
-    }
 
     private static String abbreviate(String fingerprint) {
         return fingerprint.substring(0, Math.min(12, fingerprint.length()));

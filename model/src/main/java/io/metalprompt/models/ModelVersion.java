@@ -20,7 +20,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * command line, the data it was made from), how good it is ({@code metrics}), and a hash of its weights.
  * {@code location} is the version's folder (not stored in the file: the folder it was read from).
  */
-public record ModelVersion(ModelStore.Kind kind, String version, String baseFingerprint, List<String> designs,
+public record ModelVersion(ModelKind kind, String version, String baseFingerprint, List<String> designs,
                            Instant createdAt, String contentSha256, String command, Map<String, String> data,
                            Map<String, Double> metrics, Path location) {
 
@@ -72,7 +72,7 @@ public record ModelVersion(ModelStore.Kind kind, String version, String baseFing
         Map<String, Double> metrics = new LinkedHashMap<>();
         n.path("metrics").fields().forEachRemaining(e -> metrics.put(e.getKey(), e.getValue().asDouble()));
         try {
-            return new ModelVersion(ModelStore.Kind.of(n.path("kind").asText()), n.path("version").asText(),
+            return new ModelVersion(ModelKind.of(n.path("kind").asText()), n.path("version").asText(),
                     n.path("baseFingerprint").asText(), designs, Instant.parse(n.path("createdAt").asText()),
                     n.path("contentSha256").asText(), n.path("command").asText(""), data, metrics, dir);
         } catch (RuntimeException e) {

@@ -48,7 +48,7 @@ class ModelStoreTest {
         ModelVersion v = store.addPgm(List.of(prefix, discrete), HOW);
 
         assertTrue(v.version().matches("20260611T020312Z-[0-9a-f]{8}"), v.version());
-        assertEquals(store.dir(ModelStore.Kind.PGM).resolve(v.version()), v.location());
+        assertEquals(store.dir(ModelKind.PGM).resolve(v.version()), v.location());
         assertEquals(List.of("DISCRETE", "PREFIX"), v.designs());
         assertEquals(FP, v.baseFingerprint());
         assertArrayEquals(new byte[] {1, 2, 3}, Files.readAllBytes(v.location().resolve("prefix/adapter.safetensors")));
@@ -57,14 +57,14 @@ class ModelStoreTest {
         assertEquals("run", config.path("id").asText());
         assertFalse(Files.exists(v.location().resolve("prefix/curve.csv")), "only the model files are copied");
 
-        ModelVersion read = store.get(ModelStore.Kind.PGM, v.version());
+        ModelVersion read = store.get(ModelKind.PGM, v.version());
         assertEquals(v, read);
         assertEquals("metal meta-train --design PREFIX", read.command());
         assertEquals(Map.of("tasks", "data/tasks.zip"), read.data());
         assertEquals(Map.of("macro_f1", 0.5), read.metrics());
         assertEquals(CLOCK.instant(), read.createdAt());
-        assertEquals(List.of(v), store.list(ModelStore.Kind.PGM));
-        assertEquals(List.of(), store.list(ModelStore.Kind.BASE));
+        assertEquals(List.of(v), store.list(ModelKind.PGM));
+        assertEquals(List.of(), store.list(ModelKind.BASE));
     }
 
     @Test
@@ -76,10 +76,10 @@ class ModelStoreTest {
         assertEquals(first.version() + "-2", second.version());
         assertEquals(first.contentSha256(), second.contentSha256());
         assertEquals(List.of(first.version(), second.version()),
-                store.list(ModelStore.Kind.PGM).stream().map(ModelVersion::version).toList());
-        assertEquals(second, store.findByContent(ModelStore.Kind.PGM, first.contentSha256()).orElseThrow(),
+                store.list(ModelKind.PGM).stream().map(ModelVersion::version).toList());
+        assertEquals(second, store.findByContent(ModelKind.PGM, first.contentSha256()).orElseThrow(),
                 "the newest version with these weights");
-        assertTrue(store.findByContent(ModelStore.Kind.PGM, "0".repeat(64)).isEmpty());
+        assertTrue(store.findByContent(ModelKind.PGM, "0".repeat(64)).isEmpty());
         try (var staging = Files.list(store.root().resolve(ModelStore.STAGING))) {
             assertEquals(0, staging.count(), "no staging folder is left behind");
         }
@@ -91,9 +91,9 @@ class ModelStoreTest {
         ModelVersion whole = store.addPgm(List.of(pgm(tmp.resolve("p"), "PREFIX", FP, new byte[] {1})), HOW);
         // what a killed writer leaves: a staging folder, and (from a copy by hand) a folder without version.json
         pgm(store.root().resolve(ModelStore.STAGING).resolve("20260611T020312Z-deadbeef-x/prefix"), "PREFIX", FP, new byte[] {2});
-        pgm(store.dir(ModelStore.Kind.PGM).resolve("half/prefix"), "PREFIX", FP, new byte[] {3});
-        assertEquals(List.of(whole), store.list(ModelStore.Kind.PGM));
-        String msg = assertThrows(ModelStoreException.class, () -> store.get(ModelStore.Kind.PGM, "half")).getMessage();
+        pgm(store.dir(ModelKind.PGM).resolve("half/prefix"), "PREFIX", FP, new byte[] {3});
+        assertEquals(List.of(whole), store.list(ModelKind.PGM));
+        String msg = assertThrows(ModelStoreException.class, () -> store.get(ModelKind.PGM, "half")).getMessage();
         assertTrue(msg.contains("no pgm version half") && msg.contains(whole.version()), msg);
     }
 
@@ -111,9 +111,9 @@ class ModelStoreTest {
                 .contains("two PGMs of design PREFIX"));
         assertTrue(assertThrows(ModelStoreException.class, () -> store.addPgm(List.of(noWeights), HOW)).getMessage()
                 .contains("missing"));
-        assertTrue(assertThrows(ModelStoreException.class, () -> store.get(ModelStore.Kind.PGM, "../x")).getMessage()
+        assertTrue(assertThrows(ModelStoreException.class, () -> store.get(ModelKind.PGM, "../x")).getMessage()
                 .contains("not a version id"));
-        assertEquals(List.of(), store.list(ModelStore.Kind.PGM));
+        assertEquals(List.of(), store.list(ModelKind.PGM));
     }
 
     @Test
@@ -125,12 +125,12 @@ class ModelStoreTest {
         Files.writeString(model.resolve("tokenizer.json"), "{}");
         Files.createDirectories(model.resolve("checkpoint"));
         ModelVersion v = store.addBase(model, FP, HOW);
-        assertEquals(ModelStore.Kind.BASE, v.kind());
+        assertEquals(ModelKind.BASE, v.kind());
         assertEquals(FP, v.baseFingerprint());
         try (var files = Files.list(v.location())) {
             assertEquals(List.of("config.json", "model.safetensors", "tokenizer.json", "version.json"),
                     files.map(p -> p.getFileName().toString()).sorted().toList());
         }
-        assertEquals(v, store.get(ModelStore.Kind.BASE, v.version()));
+        assertEquals(v, store.get(ModelKind.BASE, v.version()));
     }
 }

@@ -22,6 +22,7 @@ import io.metalprompt.lm.LanguageModel;
 import io.metalprompt.lm.LmSettings;
 import io.metalprompt.lm.LmTokenizer;
 import io.metalprompt.lm.ModelLoadException;
+import io.metalprompt.models.ModelKind;
 import io.metalprompt.models.ModelPublisher;
 import io.metalprompt.models.ModelStore;
 import io.metalprompt.models.ModelVersion;
@@ -121,7 +122,7 @@ public class PeriodicCommand implements Callable<Integer> {
                         .orElse(null);
                 PublishDecision decision = PublishDecision.decide(metric.spelling(), metric.of(candidate), score,
                         current.pgm().isPresent() ? current.name() : null, threshold);
-                ModelVersion version = new ModelStore(store).findByContent(ModelStore.Kind.PGM, newSha)
+                ModelVersion version = new ModelStore(store).findByContent(ModelKind.PGM, newSha)
                         .orElseGet(() -> addVersion(dir, candidate, current.comparedWith(inForce), command));
                 publishOrKeep(out, publisher, version, decision, current);
             }

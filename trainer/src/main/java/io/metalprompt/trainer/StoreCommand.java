@@ -11,6 +11,7 @@ import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
 import io.metalprompt.events.ModelPublished;
+import io.metalprompt.models.ModelKind;
 import io.metalprompt.models.ModelPublisher;
 import io.metalprompt.models.ModelStore;
 import io.metalprompt.models.ModelVersion;
@@ -28,9 +29,9 @@ import picocli.CommandLine.Spec;
 public class StoreCommand {
 
     /** The version kinds as the store names its folders: {@code pgm}, {@code base}. */
-    static final class Kinds extends Spellings<ModelStore.Kind> {
+    static final class Kinds extends Spellings<ModelKind> {
         public Kinds() {
-            super(ModelStore.Kind.class, k -> List.of(k.folder()));
+            super(ModelKind.class, k -> List.of(k.folder()));
         }
     }
 
@@ -39,7 +40,7 @@ public class StoreCommand {
         @Spec CommandSpec spec;
         @Option(names = "--store", required = true, description = "model store folder") Path store;
         @Option(names = "--kind", defaultValue = "pgm", converter = Kinds.class, completionCandidates = Kinds.class,
-                description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE})") ModelStore.Kind k;
+                description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE})") ModelKind k;
 
         @Override
         public Integer call() {
@@ -93,7 +94,7 @@ public class StoreCommand {
 
         @Override
         public Integer call() {
-            ModelVersion v = new ModelStore(store).get(ModelStore.Kind.PGM, version);
+            ModelVersion v = new ModelStore(store).get(ModelKind.PGM, version);
             try (ModelPublisher publisher = kafka.publisher()) {
                 ModelPublished e = publisher.publish(v, Instant.now());
                 spec.commandLine().getOut().printf("published PGM version %s for base %s at %s (location %s)%n",

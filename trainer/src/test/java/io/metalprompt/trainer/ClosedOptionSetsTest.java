@@ -9,6 +9,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import io.metalprompt.models.ModelKind;
 import io.metalprompt.models.ModelStore;
 import picocli.CommandLine;
 
@@ -63,7 +64,7 @@ class ClosedOptionSetsTest {
     void storeListKindIsPgmOrBase() {
         StoreCommand.ListVersions list = new StoreCommand.ListVersions();
         new CommandLine(list).parseArgs("--store", "s", "--kind", "base");
-        assertEquals(ModelStore.Kind.BASE, list.k);
+        assertEquals(ModelKind.BASE, list.k);
         MetalCli.Run run = MetalCli.run("store", "list", "--store", "s", "--kind", "bases");
         assertEquals(CliErrors.BAD_INPUT, run.code(), "no longer read as pgm");
         assertTrue(run.err().startsWith("Invalid value for option '--kind': expected one of pgm, base but was 'bases'"),

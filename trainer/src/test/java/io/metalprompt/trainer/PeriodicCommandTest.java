@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.metalprompt.events.ModelPublished;
 import io.metalprompt.lm.LmFixtures;
+import io.metalprompt.models.ModelKind;
 import io.metalprompt.models.ModelPublisher;
 import io.metalprompt.models.ModelStore;
 import io.metalprompt.models.ModelVersion;
@@ -59,7 +60,7 @@ class PeriodicCommandTest {
         MetalCli.Run first = MetalCli.run(periodic(store, config));
         assertEquals(0, first.code(), first.err());
         assertTrue(first.out().contains("meta-training at step 2 of 4"), first.out());
-        assertEquals(List.of(), models.list(ModelStore.Kind.PGM), "nothing is stored before the PGM is finished");
+        assertEquals(List.of(), models.list(ModelKind.PGM), "nothing is stored before the PGM is finished");
 
         // nothing published yet: the new PGM competes with the prompt-generators' start-up PGM (tolerating a whole
         // point of macro-F1 less, so it is published whatever four steps of training gave)
@@ -69,7 +70,7 @@ class PeriodicCommandTest {
         assertTrue(second.out().contains("periodic: published PGM version"), second.out());
         assertTrue(second.out().contains("(the start-up PGM " + startUp.resolve("prefix") + ") - threshold 1.0000"),
                 second.out());
-        List<ModelVersion> versions = models.list(ModelStore.Kind.PGM);
+        List<ModelVersion> versions = models.list(ModelKind.PGM);
         assertEquals(1, versions.size());
         ModelVersion v1 = versions.get(0);
         assertTrue(v1.metrics().containsKey("eval.macro_f1") && v1.metrics().containsKey("eval.accuracy"), v1.metrics().toString());
@@ -86,15 +87,15 @@ class PeriodicCommandTest {
         assertEquals(0, worse.code(), worse.err());
         assertTrue(worse.out().contains("periodic: kept PGM version " + v1.version()), worse.out());
         assertTrue(worse.out().contains("stays in the store unpublished"), worse.out());
-        assertEquals(2, models.list(ModelStore.Kind.PGM).size());
-        assertEquals(v1.version(), models.list(ModelStore.Kind.PGM).get(1).data().get("comparedWith"));
+        assertEquals(2, models.list(ModelKind.PGM).size());
+        assertEquals(v1.version(), models.list(ModelKind.PGM).get(1).data().get("comparedWith"));
 
         // the same data and seed again give the same weights: nothing new to publish
         assertEquals(0, MetalCli.run(periodic(store, config)).code());
         MetalCli.Run same = MetalCli.run(periodic(store, config));
         assertEquals(0, same.code(), same.err());
         assertTrue(same.out().contains("kept PGM version " + v1.version() + ": the new PGM has the same weights"), same.out());
-        assertEquals(2, models.list(ModelStore.Kind.PGM).size());
+        assertEquals(2, models.list(ModelKind.PGM).size());
         try (ModelPublisher publisher = publisher()) {
             assertEquals(v1.version(), publisher.current(v1.baseFingerprint()).orElseThrow().pgmVersion());
         }
