@@ -22,6 +22,9 @@ import io.metalprompt.client.FakeGateway.Answer;
  */
 class TimeoutTest {
 
+    /** Long enough that a prompt answer arrives within it on a loaded 2-core machine; the slow answers take 5x it. */
+    private static final Duration TIMEOUT = Duration.ofSeconds(1);
+    private static final Duration SLOW = TIMEOUT.multipliedBy(5);
     private static final String READY = "{\"id\":\"t1\",\"status\":\"ready\"}";
 
     private final FakeGateway gateway;
@@ -36,18 +39,18 @@ class TimeoutTest {
     }
 
     private MetalClient client(RetryPolicy policy) {
-        return gateway.client(policy).time(new FakeTime()).requestTimeout(Duration.ofMillis(300)).build();
+        return gateway.client(policy).time(new FakeTime()).requestTimeout(TIMEOUT).build();
     }
 
     @Test
     void noAnswerWithinTheRequestTimeoutFailsSoonAfterIt() {
-        gateway.on("GET", "/v1/tasks/t1", Answer.json(200, READY).after(Duration.ofSeconds(3)));
+        gateway.on("GET", "/v1/tasks/t1", Answer.json(200, READY).after(SLOW));
         long start = System.nanoTime();
 
         MetalTransportException e = assertThrows(MetalTransportException.class, () -> client(RetryPolicy.NONE).task("t1"));
 
         long ms = (System.nanoTime() - start) / 1_000_000;
-        assertTrue(ms >= 300 && ms < 2500, "failed after " + ms + " ms");
+        assertTrue(ms >= TIMEOUT.toMillis() && ms < SLOW.toMillis(), "failed after " + ms + " ms");
         assertTrue(e.timedOut());
         assertTrue(e.getCause() instanceof HttpTimeoutException, String.valueOf(e.getCause()));
         assertEquals("GET /v1/tasks/t1: no answer in time (java.net.http.HttpTimeoutException: request timed out)",
@@ -56,7 +59,7 @@ class TimeoutTest {
 
     @Test
     void aReadThatTimedOutIsSentAgain() {
-        gateway.on("GET", "/v1/tasks/t1", Answer.json(200, READY).after(Duration.ofSeconds(2)), Answer.json(200, READY));
+        gateway.on("GET", "/v1/tasks/t1", Answer.json(200, READY).after(SLOW), Answer.json(200, READY));
         assertEquals("t1", client(RetryPolicy.DEFAULT).task("t1").id());
         assertEquals(2, gateway.requests().size());
     }
@@ -64,7 +67,7 @@ class TimeoutTest {
     @Test
     void aKeyedPostThatTimedOutIsSentAgainWithItsKey() {
         gateway.on("POST", "/v1/tasks/t1/predictions",
-                Answer.json(200, "{\"predictions\":[]}").after(Duration.ofSeconds(2)),
+                Answer.json(200, "{\"predictions\":[]}").after(SLOW),
                 Answer.json(200, "{\"taskId\":\"t1\",\"predictions\":[]}"));
         assertEquals("t1", client(RetryPolicy.DEFAULT).predict("t1", List.of("x")).taskId());
         assertEquals(2, gateway.requests().size());
@@ -73,7 +76,7 @@ class TimeoutTest {
     @Test
     void aPostWithoutAKeyThatTimedOutIsNotSentAgain() {
         // a refinement may have been queued by the attempt that timed out: only the caller can tell
-        gateway.on("POST", "/v1/tasks/t1/refine", Answer.json(202, "{\"id\":\"t1\",\"version\":2}").after(Duration.ofSeconds(2)));
+        gateway.on("POST", "/v1/tasks/t1/refine", Answer.json(202, "{\"id\":\"t1\",\"version\":2}").after(SLOW));
         MetalTransportException e = assertThrows(MetalTransportException.class,
                 () -> client(RetryPolicy.DEFAULT).refine("t1", Refinement.steps(10)));
         assertEquals(1, e.attempts());
