@@ -19,6 +19,12 @@ public interface GatewayConfig extends ServiceConfig {
     Gateway gateway();
 
     interface Gateway {
+        /**
+         * The Content-Security-Policy of everything under {@code /console/} (set in application.properties, which the
+         * console's browser tests read). Env: {@code METAL_GATEWAY_CONSOLE_POLICY}.
+         */
+        String consolePolicy();
+
         /** Most examples one task may register. Env: {@code METAL_GATEWAY_MAX_EXAMPLES_PER_TASK}. */
         @WithDefault("256")
         int maxExamplesPerTask();

@@ -3,7 +3,9 @@ package io.metalprompt.gateway;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.nullValue;
 
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
 import io.metalprompt.testing.KafkaRedisTestResource;
@@ -15,6 +17,9 @@ import io.quarkus.test.junit.QuarkusTest;
 @QuarkusTestResource(KafkaRedisTestResource.class)
 class ConsoleRoutesTest {
 
+    @ConfigProperty(name = "metal.gateway.console-policy")
+    String policy;
+
     @Test
     void theConsoleWithoutItsSlashRedirectsToTheFolder() {
         given().redirects().follow(false).when().get("/console").then().statusCode(301)
@@ -25,7 +30,13 @@ class ConsoleRoutesTest {
     void theConsoleFolderIsItsPageUnderAStrictPolicy() {
         given().when().get("/console/").then().statusCode(200)
                 .contentType(containsString("text/html"))
-                .header("Content-Security-Policy", containsString("default-src 'none'"))
-                .header("X-Content-Type-Options", equalTo("nosniff"));
+                .header("Content-Security-Policy", equalTo(policy))
+                .header("X-Content-Type-Options", equalTo("nosniff"))
+                .header("Referrer-Policy", equalTo("no-referrer"));
+    }
+
+    @Test
+    void theApiGetsNoConsolePolicy() {
+        given().when().get("/q/openapi").then().header("Content-Security-Policy", nullValue());
     }
 }

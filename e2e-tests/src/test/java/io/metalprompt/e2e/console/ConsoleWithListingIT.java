@@ -62,7 +62,7 @@ class ConsoleWithListingIT {
 
     /** The policy the gateway sends for /console, read from its application.properties. */
     private static String gatewayPolicy() throws IOException {
-        String prefix = "quarkus.http.filter.console.header.\"Content-Security-Policy\"=";
+        String prefix = "metal.gateway.console-policy=";
         return Files.readAllLines(ProjectPaths.root().resolve("gateway/src/main/resources/application.properties")).stream()
                 .filter(l -> l.startsWith(prefix)).map(l -> l.substring(prefix.length())).findFirst().orElseThrow();
     }
