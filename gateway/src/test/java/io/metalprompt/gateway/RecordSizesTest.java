@@ -41,6 +41,7 @@ class RecordSizesTest {
     /** The defaults of GatewayConfig's annotations (what the README lists), without any profile or file. */
     private static final Limits DEFAULTS = Limits.of(new SmallRyeConfigBuilder()
             .withMapping(GatewayConfig.class)
+            .withDefaultValue("metal.gateway.console-policy", "default-src 'none'")   // no default: not a limit
             .withConverter(MemorySize.class, 100, new MemorySizeConverter())
             .withConverter(Duration.class, 100, new DurationConverter())
             .build().getConfigMapping(GatewayConfig.class).gateway());

@@ -5,6 +5,7 @@ import jakarta.enterprise.event.Observes;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
+import io.quarkus.vertx.http.ManagementInterface;
 import io.quarkus.vertx.http.runtime.filters.Filters;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
@@ -20,9 +21,20 @@ public class MetricsFormatFilter {
     @ConfigProperty(name = "quarkus.micrometer.export.prometheus.path", defaultValue = "/q/metrics")
     String path;
 
+    private String endpoint() {
+        return path.startsWith("/") ? path : "/q/" + path;
+    }
+
+    /** The main router: where /q/metrics is served when the management interface is off. */
     void register(@Observes Filters filters) {
-        String endpoint = path.startsWith("/") ? path : "/q/" + path;
+        String endpoint = endpoint();
         filters.register(rc -> negotiate(rc, endpoint), 100);
+    }
+
+    /** The management interface's own router (a port of its own), where the services serve /q/metrics. */
+    void register(@Observes ManagementInterface management) {
+        String endpoint = endpoint();
+        management.router().route().order(Integer.MIN_VALUE).handler(rc -> negotiate(rc, endpoint));
     }
 
     private static void negotiate(RoutingContext rc, String endpoint) {
