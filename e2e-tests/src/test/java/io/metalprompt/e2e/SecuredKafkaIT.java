@@ -77,7 +77,9 @@ class SecuredKafkaIT {
                 "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrap(),
                 "METAL_REDIS_URL", redis.url(),
                 "METAL_MODEL_BASE", models.get("metal.model.base"),
-                "METAL_MODEL_PGM", models.get("metal.model.pgm"));
+                "METAL_MODEL_PGM", models.get("metal.model.pgm"),
+                // the tiny test models' tokenizers know a few dozen words: no vocabulary check (VocabularyCheck)
+                "METAL_MODEL_MAX_UNKNOWN_WORDS", "1");
         gateway = ServiceProcess.start("gateway", TestInfrastructure.freePort(),
                 env(common, "gateway", Map.of("METAL_GATEWAY_AUTH_BOOTSTRAP_KEY", KEY)));
         promptGenerator = ServiceProcess.start("prompt-generator", TestInfrastructure.freePort(),
