@@ -36,6 +36,12 @@ public record Tally(String fault, String detail, int sent, int answered, int cle
         return JSON.readValue(file.toFile(), Tally.class);
     }
 
+    /** The same counts with another detail (what became known only after the run, e.g. how long a service was away). */
+    public Tally withDetail(String detail) {
+        return new Tally(fault, detail, sent, answered, clearErrors, lost, duplicated, wrong, errors, slowestMillis,
+                millis, settings);
+    }
+
     @Override
     public String toString() {
         return String.format("%s: sent %d, answered %d, clear errors %d %s, lost %d, duplicated %d, wrong %d, slowest %d ms"
@@ -44,20 +50,30 @@ public record Tally(String fault, String detail, int sent, int answered, int cle
 
     /** The markdown table of every {@code *.json} in {@code dir}, in file-name order. */
     public static String table(Path dir) throws IOException {
+        return table(dir, "requests sent", true);
+    }
+
+    /**
+     * As {@link #table(Path)}, the first count headed {@code sentHeader}; without the duplicated column when
+     * {@code duplicates} is false (an HTTP client of the gateway cannot see a duplicated result: the gateway keeps the
+     * first reply per request id).
+     */
+    public static String table(Path dir, String sentHeader, boolean duplicates) throws IOException {
         List<Path> files = new ArrayList<>();
         try (var list = Files.list(dir)) {
             list.filter(p -> p.getFileName().toString().endsWith(".json")).sorted().forEach(files::add);
         }
         StringBuilder md = new StringBuilder();
-        md.append("| fault | requests sent | answered | clear errors | lost | duplicated | wrong answers | slowest answer | run took |\n");
-        md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        md.append("| fault | ").append(sentHeader).append(" | answered | clear errors | lost | ")
+                .append(duplicates ? "duplicated | " : "").append("wrong answers | slowest answer | run took |\n");
+        md.append("|---|---:|---:|---:|---:|").append(duplicates ? "---:|" : "").append("---:|---:|---:|\n");
         Map<String, String> settings = new LinkedHashMap<>();
         for (Path file : files) {
             Tally t = read(file);
-            md.append(String.format("| %s | %d | %d | %s | %d | %d | %d | %s | %.0f s |%n",
+            md.append(String.format("| %s | %d | %d | %s | %d | %s%d | %s | %.0f s |%n",
                     t.fault() + (t.detail().isEmpty() ? "" : " (" + t.detail() + ")"), t.sent(), t.answered(),
                     t.clearErrors() == 0 ? "0" : t.clearErrors() + " (" + describe(t.errors()) + ")", t.lost(),
-                    t.duplicated(), t.wrong(), t.slowestMillis() > 0 ? String.format("%.1f s", t.slowestMillis() / 1000.0)
+                    duplicates ? t.duplicated() + " | " : "", t.wrong(), t.slowestMillis() > 0 ? String.format("%.1f s", t.slowestMillis() / 1000.0)
                             : "", t.millis() / 1000.0));
             settings.putAll(t.settings());
         }
