@@ -36,6 +36,9 @@ public class RequestConsumer {
     BatchHandler handler;
 
     @Inject
+    ResultsProducerHealth health;
+
+    @Inject
     @Channel(Channels.INFERENCE_RESULTS)
     KafkaTransactions<byte[]> results;
 
@@ -61,6 +64,6 @@ public class RequestConsumer {
                         .addMetadata(TracingMetadata.withCurrent(o.trace())));
             }
             return Uni.createFrom().voidItem();
-        });
+        }).onItem().invoke(health::committed).onFailure().invoke(health::failed);
     }
 }

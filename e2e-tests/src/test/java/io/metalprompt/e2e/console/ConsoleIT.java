@@ -57,7 +57,9 @@ class ConsoleIT {
                 "KAFKA_BOOTSTRAP_SERVERS", infra.kafkaBootstrap(),
                 "METAL_REDIS_URL", infra.redisUrl(),
                 "METAL_MODEL_BASE", models.get("metal.model.base"),
-                "METAL_MODEL_PGM", models.get("metal.model.pgm"));
+                "METAL_MODEL_PGM", models.get("metal.model.pgm"),
+                // the tiny test models' tokenizers know a few dozen words: no vocabulary check (VocabularyCheck)
+                "METAL_MODEL_MAX_UNKNOWN_WORDS", "1");
         for (String module : List.of("gateway", "prompt-generator", "inference-worker")) {
             services.add(ServiceProcess.start(module, TestInfrastructure.freePort(), env));
         }
