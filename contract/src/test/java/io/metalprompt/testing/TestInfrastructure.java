@@ -102,6 +102,39 @@ public final class TestInfrastructure {
         return redisSource;
     }
 
+    private static final String SHARED_REDIS_CLUSTER = "metalprompt.test.redis-cluster";
+    private static String redisClusterUrl;
+
+    /**
+     * The seeds of a Redis Cluster of 3 masters and 3 replicas, started on first use (once per JVM, beside the single
+     * Redis of {@link #redisUrl()}, stopped at exit): {@code METAL_REDIS_CLUSTER_URL} when set (for example the
+     * cluster {@code deploy/local/infra.sh start-redis-cluster} runs), otherwise six redis-server processes of the
+     * binary bundled in {@code embedded-redis}, formed into a cluster by {@link LocalRedisCluster}. (Testcontainers
+     * has no Cluster image this project trusts; a Cluster is processes on this machine in every mode.)
+     */
+    public static String redisClusterUrl() {
+        synchronized (System.class) {
+            if (redisClusterUrl == null) {
+                String shared = System.getProperty(SHARED_REDIS_CLUSTER);
+                String env = System.getenv("METAL_REDIS_CLUSTER_URL");
+                if (shared != null) {
+                    redisClusterUrl = shared;
+                } else if (env != null && !env.isBlank()) {
+                    redisClusterUrl = env;
+                } else {
+                    long t0 = System.nanoTime();
+                    LocalRedisCluster cluster = LocalRedisCluster.start(3);
+                    Runtime.getRuntime().addShutdownHook(new Thread(cluster::close, "test-redis-cluster-stop"));
+                    redisClusterUrl = cluster.url();
+                    System.out.printf("[test-infrastructure] Redis Cluster %s (3 masters + 3 replicas, formed in %d ms)%n",
+                            redisClusterUrl, (System.nanoTime() - t0) / 1_000_000);
+                }
+                System.setProperty(SHARED_REDIS_CLUSTER, redisClusterUrl);
+            }
+            return redisClusterUrl;
+        }
+    }
+
     /** Quarkus configuration pointing a service at these servers. */
     public Map<String, String> quarkusConfig() {
         return Map.of("kafka.bootstrap.servers", kafkaBootstrap, "metal.redis.url", redisUrl);
