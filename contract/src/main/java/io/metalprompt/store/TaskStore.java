@@ -230,14 +230,14 @@ public final class TaskStore {
         }
         int bucket = 0;
         String after = null;
-        if (!"0".equals(cursor)) {
-            int colon = cursor.indexOf(':');
+        int colon = cursor.indexOf(':');
+        if (colon > 0) {   // "0", or a cursor of another walk (an old SCAN cursor): from the start, which is harmless
             try {
-                bucket = Integer.parseInt(colon < 0 ? cursor : cursor.substring(0, colon));
+                bucket = Integer.parseInt(cursor.substring(0, colon));
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("not a task walk cursor: " + cursor);
             }
-            after = colon < 0 || colon == cursor.length() - 1 ? null : cursor.substring(colon + 1);
+            after = colon == cursor.length() - 1 ? null : cursor.substring(colon + 1);
             if (bucket < 0 || bucket >= INDEX_BUCKETS) {
                 throw new IllegalArgumentException("not a task walk cursor: " + cursor);
             }
