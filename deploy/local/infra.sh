@@ -588,8 +588,60 @@ cmd_stop() {
   stop_all kafka "${KAFKA_ANY_MARKER}"
 }
 
+# status of the cluster modes: how many of their processes run (exit 3 unless all).
+cluster_status() {
+  local rc=0 n node port
+  if [[ "${KAFKA_BROKERS}" == "3" ]]; then
+    n=0
+    for node in 1 2 3; do
+      running_pid "kafka-${node}" "kafka.Kafka ${KAFKA_CLUSTER_DIR}/node-${node}/server.properties" >/dev/null && n=$((n + 1))
+    done
+    log "Kafka: ${n} of 3 brokers running (${KAFKA_BOOTSTRAP})"
+    ((n == 3)) || rc=3
+  elif node="$(adopt_pid kafka "${KAFKA_MARKER}")"; then
+    log "Kafka running (pid ${node}, ${KAFKA_BOOTSTRAP})"
+  else
+    log "Kafka not running"
+    rc=3
+  fi
+  if [[ "${REDIS_MODE}" == "single" ]]; then
+    if node="$(running_pid redis "${REDIS_MARKER}")"; then
+      log "Redis running (pid ${node}, 127.0.0.1:${REDIS_PORT})"
+    else
+      log "Redis not running"
+      rc=3
+    fi
+  fi
+  case "${REDIS_MODE}" in
+    cluster)
+      n=0
+      for ((port = REDIS_CLUSTER_PORT; port < REDIS_CLUSTER_PORT + 6; port++)); do
+        running_pid "redis-cluster-${port}" "127.0.0.1:${port}" >/dev/null && n=$((n + 1))
+      done
+      log "Redis Cluster: ${n} of 6 nodes running ($(redis_cluster_ok && echo 'cluster_state:ok' || echo 'not ok'))"
+      ((n == 6)) || rc=3
+      ;;
+    sentinel)
+      n=0
+      for port in "${REDIS_SENTINEL_DATA_PORT}" $((REDIS_SENTINEL_DATA_PORT + 1)) $((REDIS_SENTINEL_DATA_PORT + 2)); do
+        running_pid "redis-sentinel-data-${port}" "127.0.0.1:${port}" >/dev/null && n=$((n + 1))
+      done
+      for port in "${REDIS_SENTINEL_PORT}" $((REDIS_SENTINEL_PORT + 1)) $((REDIS_SENTINEL_PORT + 2)); do
+        running_pid "redis-sentinel-${port}" "127.0.0.1:${port}" >/dev/null && n=$((n + 1))
+      done
+      log "Redis with Sentinels: ${n} of 6 processes running (${REDIS_URL})"
+      ((n == 6)) || rc=3
+      ;;
+  esac
+  return "${rc}"
+}
+
 cmd_status() {
   ensure_run_dirs
+  if [[ "${KAFKA_BROKERS}" == "3" || "${REDIS_MODE}" != "single" ]]; then
+    cluster_status
+    return
+  fi
   local pid rc=0
   # adopt: finds this mode's broker by its command line even when another mode's status removed the PID file
   if pid="$(adopt_pid kafka "${KAFKA_MARKER}")"; then
