@@ -316,12 +316,7 @@ resolve_redis_server() {
 }
 
 redis_ping() {
-  # shellcheck disable=SC2016 # $1 and ${reply} belong to the inner bash
-  timeout 2 bash -c '
-    exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
-    printf "PING\r\n" >&3
-    IFS= read -r reply <&3
-    [[ "${reply}" == "+PONG"* ]]' _ "${REDIS_PORT}" 2>/dev/null
+  redis_ping_port "${REDIS_PORT}"
 }
 
 redis_pidfile_written() {

@@ -161,10 +161,8 @@ public final class LocalRedisCluster implements AutoCloseable {
             }
         }
         for (Path dir : dirs) {
-            try (var walk = Files.walk(dir)) {
-                for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
+            try {
+                TestInfrastructure.deleteTree(dir);
             } catch (IOException e) {
                 // best effort: a temporary folder
             }

@@ -106,12 +106,10 @@ public final class LocalRedisSentinel implements AutoCloseable {
             }
         }
         for (Path dir : dirs) {
-            try (var walk = Files.walk(dir)) {
-                for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
+            try {
+                TestInfrastructure.deleteTree(dir);
             } catch (IOException e) {
-                // a temporary folder
+                // best effort: a temporary folder
             }
         }
     }
