@@ -10,6 +10,11 @@
 #   deploy/local/infra.sh tool CLASS [ARGS...]   run a Kafka tool class on the broker's classpath,
 #                                    e.g. org.apache.kafka.tools.ConsoleProducer
 #
+# METAL_REDIS_MODE=cluster: a Redis Cluster of 3 masters + 3 replicas (ports 17000-17005, redis-cli --cluster create);
+# METAL_REDIS_MODE=sentinel: a master (17100), 2 replicas and 3 Sentinels (17200-17202) watching it as "metal";
+# METAL_KAFKA_BROKERS=3: three KRaft controller+broker JVMs (19192-19194), topics with replication factor 3 and
+# min.insync.replicas=2. start.sh hands the services the matching METAL_REDIS_URL and KAFKA_BOOTSTRAP_SERVERS.
+#
 # METAL_KAFKA_SECURITY=scram: the broker listens with SASL/SCRAM only and authorises every request (StandardAuthorizer,
 # no ACL = no access); start creates the users and ACLs of deploy/kafka-acls.conf, each user's password and client
 # config in .run/kafka-scram/credentials/ (give a tool --command-config .run/kafka-scram/credentials/admin.properties).
@@ -33,7 +38,7 @@ KAFKA_ACLS="${METAL_KAFKA_ACLS_FILE:-${METAL_ROOT}/deploy/kafka-acls.conf}"
 KAFKA_ADMIN_CONFIG="${KAFKA_CREDENTIALS}/admin.properties"
 KAFKA_JAVA_OPTS="${METAL_KAFKA_JAVA_OPTS:--Xmx512m}"
 TOPICS_FILE="${METAL_TOPICS_FILE:-${METAL_ROOT}/deploy/topics.conf}"
-TOPIC_REPLICATION="${METAL_TOPIC_REPLICATION:-1}"
+TOPIC_REPLICATION="${METAL_TOPIC_REPLICATION:-${KAFKA_BROKERS}}"
 
 REDIS_DIR="${RUN_DIR}/redis"
 REDIS_DATA="${REDIS_DIR}/data"
@@ -205,6 +210,9 @@ parse_topics() {
     ((TOPIC_COUNT > 0)) && TOPIC_GROUPS+=(--)
     TOPIC_GROUPS+=(--create --if-not-exists --topic "${name}" --partitions "${partitions}"
       --replication-factor "${TOPIC_REPLICATION}")
+    if ((TOPIC_REPLICATION >= 3)); then
+      TOPIC_GROUPS+=(--config min.insync.replicas=2)
+    fi
     if [[ -n "${configs:-}" ]]; then
       IFS=',' read -r -a kvs <<<"${configs}"
       for kv in "${kvs[@]}"; do
@@ -308,12 +316,7 @@ resolve_redis_server() {
 }
 
 redis_ping() {
-  # shellcheck disable=SC2016 # $1 and ${reply} belong to the inner bash
-  timeout 2 bash -c '
-    exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
-    printf "PING\r\n" >&3
-    IFS= read -r reply <&3
-    [[ "${reply}" == "+PONG"* ]]' _ "${REDIS_PORT}" 2>/dev/null
+  redis_ping_port "${REDIS_PORT}"
 }
 
 redis_pidfile_written() {
@@ -343,6 +346,191 @@ start_redis() {
   log "Redis ready (pid ${pid})"
 }
 
+# --- Redis Cluster and Sentinel (METAL_REDIS_MODE) -------------------------------------------------
+
+# redis_ping_port PORT: the server on PORT answers PING.
+redis_ping_port() {
+  # shellcheck disable=SC2016 # $1 and ${reply} belong to the inner bash
+  timeout 2 bash -c '
+    exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+    printf "PING\r\n" >&3
+    IFS= read -r reply <&3
+    [[ "${reply}" == "+PONG"* ]]' _ "$1" 2>/dev/null
+}
+
+# start_redis_node NAME PORT DIR ARGS...: one daemonized redis-server (AOF on) unless it runs; waits for PING.
+start_redis_node() {
+  local name="$1" port="$2" dir="$3" server
+  shift 3
+  if running_pid "${name}" "127.0.0.1:${port}" >/dev/null; then
+    return 0
+  fi
+  require_free_port "${port}" "${name}"
+  server="$(resolve_redis_server)"
+  mkdir -p "${dir}"
+  rotate_log "${LOG_DIR}/${name}.log"
+  "${server}" --bind 127.0.0.1 --port "${port}" --protected-mode yes --daemonize yes \
+    --pidfile "${PID_DIR}/${name}.pid" --logfile "${LOG_DIR}/${name}.log" --dir "${dir}" \
+    --save "" --appendonly yes "$@" \
+    || { log_hint "${LOG_DIR}/${name}.log"; die "${name} failed to start; see ${LOG_DIR}/${name}.log"; }
+  wait_until "${INFRA_TIMEOUT}" - "${name}" "${LOG_DIR}/${name}.log" test -s "${PID_DIR}/${name}.pid"
+  wait_until "${INFRA_TIMEOUT}" "$(pid_of "${name}")" "${name}" "${LOG_DIR}/${name}.log" redis_ping_port "${port}"
+}
+
+redis_cluster_ok() {
+  redis-cli -p "${REDIS_CLUSTER_PORT}" cluster info 2>/dev/null | grep -q '^cluster_state:ok'
+}
+
+# Six nodes from the one redis-server binary; formed once with redis-cli --cluster create (3 masters, 1 replica each).
+start_redis_cluster() {
+  have redis-cli || die "METAL_REDIS_MODE=cluster needs redis-cli to form the cluster (apt-get install redis-tools)"
+  local i port known
+  local -a nodes=()
+  for ((i = 0; i < 6; i++)); do
+    port=$((REDIS_CLUSTER_PORT + i))
+    nodes+=("127.0.0.1:${port}")
+    start_redis_node "redis-cluster-${port}" "${port}" "${RUN_DIR}/redis-cluster/${port}" \
+      --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 5000
+  done
+  if ! redis_cluster_ok; then
+    known="$(redis-cli -p "${REDIS_CLUSTER_PORT}" cluster info | tr -d '\r' | sed -n 's/^cluster_known_nodes://p')"
+    if [[ "${known}" == "1" ]]; then
+      log "forming the Redis Cluster (3 masters + 3 replicas) with redis-cli --cluster create"
+      redis-cli --cluster create "${nodes[@]}" --cluster-replicas 1 --cluster-yes >>"${LOG_DIR}/redis-cluster-create.log" 2>&1 \
+        || { log_hint "${LOG_DIR}/redis-cluster-create.log"; die "redis-cli --cluster create failed"; }
+    fi
+    wait_until "${INFRA_TIMEOUT}" - "Redis Cluster" "${LOG_DIR}/redis-cluster-${REDIS_CLUSTER_PORT}.log" redis_cluster_ok
+  fi
+  log "Redis Cluster ready: ${REDIS_URL}"
+}
+
+# A master, two replicas and three Sentinels (quorum 2) watching it as "metal".
+start_redis_sentinel() {
+  local i port conf master="${REDIS_SENTINEL_DATA_PORT}"
+  start_redis_node "redis-sentinel-data-${master}" "${master}" "${RUN_DIR}/redis-sentinel/${master}"
+  for i in 1 2; do
+    port=$((master + i))
+    start_redis_node "redis-sentinel-data-${port}" "${port}" "${RUN_DIR}/redis-sentinel/${port}" --replicaof 127.0.0.1 "${master}"
+  done
+  mkdir -p "${RUN_DIR}/redis-sentinel"
+  for i in 0 1 2; do
+    port=$((REDIS_SENTINEL_PORT + i))
+    conf="${RUN_DIR}/redis-sentinel/sentinel-${port}.conf"
+    if [[ ! -s "${conf}" ]]; then # a Sentinel rewrites its config with what it learns: written once
+      cat >"${conf}" <<EOF
+sentinel monitor ${REDIS_SENTINEL_MASTER} 127.0.0.1 ${master} 2
+sentinel down-after-milliseconds ${REDIS_SENTINEL_MASTER} 5000
+sentinel failover-timeout ${REDIS_SENTINEL_MASTER} 20000
+sentinel parallel-syncs ${REDIS_SENTINEL_MASTER} 1
+EOF
+    fi
+    if running_pid "redis-sentinel-${port}" "127.0.0.1:${port}" >/dev/null; then
+      continue
+    fi
+    require_free_port "${port}" "Sentinel"
+    rotate_log "${LOG_DIR}/redis-sentinel-${port}.log"
+    "$(resolve_redis_server)" "${conf}" --sentinel --bind 127.0.0.1 --port "${port}" --daemonize yes \
+      --pidfile "${PID_DIR}/redis-sentinel-${port}.pid" --logfile "${LOG_DIR}/redis-sentinel-${port}.log" \
+      --dir "${RUN_DIR}/redis-sentinel" || die "Sentinel on ${port} failed to start; see ${LOG_DIR}/redis-sentinel-${port}.log"
+    wait_until "${INFRA_TIMEOUT}" - "Sentinel ${port}" "${LOG_DIR}/redis-sentinel-${port}.log" redis_ping_port "${port}"
+  done
+  log "Redis with 2 replicas and 3 Sentinels ready: ${REDIS_URL}"
+}
+
+# Every Redis of the cluster and sentinel modes that runs (by PID file), for stop.
+stop_redis_topologies() {
+  local file name pid
+  for file in "${PID_DIR}"/redis-cluster-*.pid "${PID_DIR}"/redis-sentinel-*.pid; do
+    [[ -e "${file}" ]] || continue
+    name="$(basename "${file}" .pid)"
+    if pid="$(running_pid "${name}" "127.0.0.1:${name##*-}")"; then
+      stop_pid "${name}" "${pid}"
+    fi
+  done
+}
+
+# --- Three-broker Kafka (METAL_KAFKA_BROKERS=3) ------------------------------------------------------
+
+KAFKA_CLUSTER_DIR="${RUN_DIR}/kafka-cluster"
+
+write_kafka_cluster_config() {
+  local node="$1" dir="${KAFKA_CLUSTER_DIR}/node-$1" voters="" i
+  for i in 1 2 3; do voters+="${voters:+,}${i}@127.0.0.1:$((KAFKA_CLUSTER_CONTROLLER_PORT + i - 1))"; done
+  mkdir -p "${dir}/data"
+  cat >"${dir}/server.properties" <<EOF
+# Generated by deploy/local/infra.sh (METAL_KAFKA_BROKERS=3) on every start; edit the script, not this file.
+node.id=${node}
+process.roles=broker,controller
+controller.quorum.voters=${voters}
+controller.listener.names=CONTROLLER
+listeners=PLAINTEXT://127.0.0.1:$((KAFKA_CLUSTER_PORT + node - 1)),CONTROLLER://127.0.0.1:$((KAFKA_CLUSTER_CONTROLLER_PORT + node - 1))
+advertised.listeners=PLAINTEXT://127.0.0.1:$((KAFKA_CLUSTER_PORT + node - 1))
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+log.dirs=${dir}/data
+# Three replicas of everything; a write is acknowledged (acks=all) once two have it.
+default.replication.factor=3
+min.insync.replicas=2
+offsets.topic.replication.factor=3
+transaction.state.log.replication.factor=3
+transaction.state.log.min.isr=2
+share.coordinator.state.topic.replication.factor=3
+share.coordinator.state.topic.min.isr=2
+offsets.topic.num.partitions=6
+group.initial.rebalance.delay.ms=0
+auto.create.topics.enable=false
+unclean.leader.election.enable=false
+num.partitions=1
+EOF
+}
+
+kafka_node_ready() {
+  grep -q 'Kafka Server started' "$1" && port_open "$2"
+}
+
+launch_kafka_cluster() {
+  [[ "${KAFKA_SECURITY}" == "none" ]] || die "METAL_KAFKA_BROKERS=3 runs PLAINTEXT only; the secured mode is single-broker"
+  ensure_kafka_libs
+  local node dir pid cluster_id=""
+  [[ -r "${KAFKA_CLUSTER_DIR}/cluster.id" ]] && cluster_id="$(<"${KAFKA_CLUSTER_DIR}/cluster.id")"
+  if [[ -z "${cluster_id}" ]]; then
+    mkdir -p "${KAFKA_CLUSTER_DIR}"
+    cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | cut -c1-22)"
+    printf '%s\n' "${cluster_id}" >"${KAFKA_CLUSTER_DIR}/cluster.id"
+  fi
+  for node in 1 2 3; do
+    dir="${KAFKA_CLUSTER_DIR}/node-${node}"
+    if pid="$(adopt_pid "kafka-${node}" "kafka.Kafka ${dir}/server.properties")"; then
+      log "Kafka broker ${node} already running (pid ${pid})"
+      continue
+    fi
+    require_free_port "$((KAFKA_CLUSTER_PORT + node - 1))" "Kafka broker ${node}"
+    write_kafka_cluster_config "${node}"
+    rotate_log "${LOG_DIR}/kafka-${node}.log"
+    if [[ ! -f "${dir}/data/meta.properties" ]]; then
+      kafka_tool_java kafka.tools.StorageTool format -t "${cluster_id}" -c "${dir}/server.properties" \
+        >>"${LOG_DIR}/kafka-${node}.log" 2>&1 || die "formatting Kafka broker ${node} failed; see ${LOG_DIR}/kafka-${node}.log"
+    fi
+    log "starting Kafka broker ${node} on 127.0.0.1:$((KAFKA_CLUSTER_PORT + node - 1)) (log ${LOG_DIR}/kafka-${node}.log)"
+    # shellcheck disable=SC2086 # the options hold several JVM flags on purpose
+    nohup java ${METAL_KAFKA_CLUSTER_JAVA_OPTS:--Xmx384m} -XX:+UseG1GC -Djava.awt.headless=true \
+      -Dlog4j2.configurationFile="${METAL_LOCAL_DIR}/kafka/log4j2.properties" \
+      -cp "${KAFKA_LIBS}/*" kafka.Kafka "${dir}/server.properties" </dev/null >>"${LOG_DIR}/kafka-${node}.log" 2>&1 &
+    printf '%s\n' "$!" >"${PID_DIR}/kafka-${node}.pid"
+  done
+}
+
+await_kafka_cluster() {
+  local node pid
+  for node in 1 2 3; do
+    pid="$(running_pid "kafka-${node}" "kafka.Kafka ${KAFKA_CLUSTER_DIR}/node-${node}/server.properties")" \
+      || die "Kafka broker ${node} is not running; see ${LOG_DIR}/kafka-${node}.log"
+    wait_until "${INFRA_TIMEOUT}" "${pid}" "Kafka broker ${node}" "${LOG_DIR}/kafka-${node}.log" \
+      kafka_node_ready "${LOG_DIR}/kafka-${node}.log" "$((KAFKA_CLUSTER_PORT + node - 1))"
+  done
+  log "three Kafka brokers ready: ${KAFKA_BOOTSTRAP}"
+}
+
 # --- Commands --------------------------------------------------------------------------------------
 
 cmd_start() {
@@ -351,12 +539,24 @@ cmd_start() {
   ensure_run_dirs
   local t0
   t0="$(now_ms)"
-  launch_kafka # the broker boots while Redis starts
-  start_redis
-  await_kafka
+  if [[ "${KAFKA_BROKERS}" == "3" ]]; then
+    launch_kafka_cluster # the brokers boot while Redis starts
+  else
+    launch_kafka
+  fi
+  case "${REDIS_MODE}" in
+    single) start_redis ;;
+    cluster) start_redis_cluster ;;
+    sentinel) start_redis_sentinel ;;
+  esac
+  if [[ "${KAFKA_BROKERS}" == "3" ]]; then
+    await_kafka_cluster
+  else
+    await_kafka
+  fi
   create_topics
   secure_kafka
-  log "infrastructure up in $(elapsed_since "${t0}") s: Kafka ${KAFKA_BOOTSTRAP} (security: ${KAFKA_SECURITY}), Redis redis://127.0.0.1:${REDIS_PORT}, run folder ${RUN_DIR}"
+  log "infrastructure up in $(elapsed_since "${t0}") s: Kafka ${KAFKA_BOOTSTRAP} (security: ${KAFKA_SECURITY}), Redis ${REDIS_URL}, run folder ${RUN_DIR}"
 }
 
 cmd_stop() {
@@ -368,11 +568,75 @@ cmd_stop() {
   else
     log "redis not running"
   fi
+  stop_redis_topologies
+  local node
+  local -a brokers=()
+  for node in 1 2 3; do
+    if pid="$(running_pid "kafka-${node}" "kafka.Kafka ${KAFKA_CLUSTER_DIR}/node-${node}/server.properties")"; then
+      brokers+=("${node}:${pid}")
+      kill -TERM "${pid}" 2>/dev/null || true # all at once: the last broker of a quorum cannot shut down alone
+    fi
+  done
+  for node in "${brokers[@]}"; do
+    stop_pid "kafka-${node%%:*}" "${node##*:}"
+  done
   stop_all kafka "${KAFKA_ANY_MARKER}"
+}
+
+# status of the cluster modes: how many of their processes run (exit 3 unless all).
+cluster_status() {
+  local rc=0 n node port
+  if [[ "${KAFKA_BROKERS}" == "3" ]]; then
+    n=0
+    for node in 1 2 3; do
+      running_pid "kafka-${node}" "kafka.Kafka ${KAFKA_CLUSTER_DIR}/node-${node}/server.properties" >/dev/null && n=$((n + 1))
+    done
+    log "Kafka: ${n} of 3 brokers running (${KAFKA_BOOTSTRAP})"
+    ((n == 3)) || rc=3
+  elif node="$(adopt_pid kafka "${KAFKA_MARKER}")"; then
+    log "Kafka running (pid ${node}, ${KAFKA_BOOTSTRAP})"
+  else
+    log "Kafka not running"
+    rc=3
+  fi
+  if [[ "${REDIS_MODE}" == "single" ]]; then
+    if node="$(running_pid redis "${REDIS_MARKER}")"; then
+      log "Redis running (pid ${node}, 127.0.0.1:${REDIS_PORT})"
+    else
+      log "Redis not running"
+      rc=3
+    fi
+  fi
+  case "${REDIS_MODE}" in
+    cluster)
+      n=0
+      for ((port = REDIS_CLUSTER_PORT; port < REDIS_CLUSTER_PORT + 6; port++)); do
+        running_pid "redis-cluster-${port}" "127.0.0.1:${port}" >/dev/null && n=$((n + 1))
+      done
+      log "Redis Cluster: ${n} of 6 nodes running ($(redis_cluster_ok && echo 'cluster_state:ok' || echo 'not ok'))"
+      ((n == 6)) || rc=3
+      ;;
+    sentinel)
+      n=0
+      for port in "${REDIS_SENTINEL_DATA_PORT}" $((REDIS_SENTINEL_DATA_PORT + 1)) $((REDIS_SENTINEL_DATA_PORT + 2)); do
+        running_pid "redis-sentinel-data-${port}" "127.0.0.1:${port}" >/dev/null && n=$((n + 1))
+      done
+      for port in "${REDIS_SENTINEL_PORT}" $((REDIS_SENTINEL_PORT + 1)) $((REDIS_SENTINEL_PORT + 2)); do
+        running_pid "redis-sentinel-${port}" "127.0.0.1:${port}" >/dev/null && n=$((n + 1))
+      done
+      log "Redis with Sentinels: ${n} of 6 processes running (${REDIS_URL})"
+      ((n == 6)) || rc=3
+      ;;
+  esac
+  return "${rc}"
 }
 
 cmd_status() {
   ensure_run_dirs
+  if [[ "${KAFKA_BROKERS}" == "3" || "${REDIS_MODE}" != "single" ]]; then
+    cluster_status
+    return
+  fi
   local pid rc=0
   # adopt: finds this mode's broker by its command line even when another mode's status removed the PID file
   if pid="$(adopt_pid kafka "${KAFKA_MARKER}")"; then
@@ -399,6 +663,11 @@ cmd_status() {
 }
 
 require_kafka_running() {
+  if [[ "${KAFKA_BROKERS}" == "3" ]]; then
+    running_pid kafka-1 "kafka.Kafka ${KAFKA_CLUSTER_DIR}/node-1/server.properties" >/dev/null \
+      || die "the three Kafka brokers are not running (METAL_KAFKA_BROKERS=3 deploy/local/infra.sh start)"
+    return 0
+  fi
   adopt_pid kafka "${KAFKA_MARKER}" >/dev/null || die "Kafka is not running (deploy/local/infra.sh start)"
 }
 

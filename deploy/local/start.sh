@@ -120,7 +120,7 @@ launch_service() {
   # Started as its own statement so that $! is the JVM itself (nohup execs), not a subshell.
   # shellcheck disable=SC2086 # SERVICE_JAVA_OPTS holds several JVM flags on purpose
   KAFKA_BOOTSTRAP_SERVERS="${KAFKA_BOOTSTRAP}" \
-    METAL_REDIS_URL="redis://127.0.0.1:${REDIS_PORT}" \
+    METAL_REDIS_URL="${REDIS_URL}" \
     QUARKUS_HTTP_HOST=127.0.0.1 \
     QUARKUS_HTTP_PORT="${port}" \
     QUARKUS_MANAGEMENT_HOST=127.0.0.1 \
@@ -153,7 +153,7 @@ ensure_demo_key() {
   (
     umask 077
     OPT_OUT_TRACKING=true DJL_OFFLINE=true java -Dai.djl.offline=true -jar "${cli}" \
-      keys create --tenant demo --redis "redis://127.0.0.1:${REDIS_PORT}" >"${key_file}.tmp"
+      keys create --tenant demo --redis "${REDIS_URL}" >"${key_file}.tmp"
   ) || die "could not create the demo API key (output above)"
   mv -f "${key_file}.tmp" "${key_file}"
 }
@@ -228,7 +228,7 @@ main() {
   OpenAPI document ${api}/q/openapi
   Health, metrics  http://127.0.0.1:$(management_port gateway)/q/health, /q/metrics (gateway; prompt-generator $(management_port prompt-generator), inference-worker $(management_port inference-worker))
   Kafka            ${KAFKA_BOOTSTRAP} (security: ${KAFKA_SECURITY})
-  Redis            redis://127.0.0.1:${REDIS_PORT}
+  Redis            ${REDIS_URL}
   Logs             ${LOG_DIR}/
   Stop             deploy/local/stop.sh
 

@@ -20,6 +20,40 @@ KAFKA_CONTROLLER_PORT="${METAL_KAFKA_CONTROLLER_PORT:-19093}"
 REDIS_PORT="${METAL_REDIS_PORT:-16379}"
 KAFKA_BOOTSTRAP="127.0.0.1:${KAFKA_PORT}"
 
+# Topologies (deploy/local/README.md, "Clusters"): METAL_REDIS_MODE single (default) | cluster (3 masters + 3
+# replicas) | sentinel (a master, 2 replicas, 3 Sentinels); METAL_KAFKA_BROKERS 1 (default) | 3 (three KRaft
+# controller+broker JVMs, topics with replication factor 3 and min.insync.replicas=2).
+REDIS_MODE="${METAL_REDIS_MODE:-single}"
+REDIS_CLUSTER_PORT="${METAL_REDIS_CLUSTER_PORT:-17000}"     # nodes on 17000..17005
+REDIS_SENTINEL_DATA_PORT="${METAL_REDIS_SENTINEL_DATA_PORT:-17100}"   # master 17100, replicas 17101..17102
+REDIS_SENTINEL_PORT="${METAL_REDIS_SENTINEL_PORT:-17200}"   # Sentinels on 17200..17202
+REDIS_SENTINEL_MASTER="metal"
+case "${REDIS_MODE}" in
+  single) REDIS_URL="redis://127.0.0.1:${REDIS_PORT}" ;;
+  cluster)
+    REDIS_URL=""
+    for ((i = 0; i < 6; i++)); do REDIS_URL+="${REDIS_URL:+,}redis://127.0.0.1:$((REDIS_CLUSTER_PORT + i))"; done
+    ;;
+  sentinel)
+    REDIS_URL="redis-sentinel://127.0.0.1:${REDIS_SENTINEL_PORT},127.0.0.1:$((REDIS_SENTINEL_PORT + 1)),127.0.0.1:$((REDIS_SENTINEL_PORT + 2))/0#${REDIS_SENTINEL_MASTER}"
+    ;;
+  *)
+    printf 'METAL_REDIS_MODE must be single, cluster or sentinel, not %s\n' "${REDIS_MODE}" >&2
+    exit 2
+    ;;
+esac
+KAFKA_BROKERS="${METAL_KAFKA_BROKERS:-1}"
+KAFKA_CLUSTER_PORT="${METAL_KAFKA_CLUSTER_PORT:-19192}"              # brokers on 19192..19194
+KAFKA_CLUSTER_CONTROLLER_PORT="${METAL_KAFKA_CLUSTER_CONTROLLER_PORT:-19292}"   # controllers on 19292..19294
+case "${KAFKA_BROKERS}" in
+  1) ;;
+  3) KAFKA_BOOTSTRAP="127.0.0.1:${KAFKA_CLUSTER_PORT},127.0.0.1:$((KAFKA_CLUSTER_PORT + 1)),127.0.0.1:$((KAFKA_CLUSTER_PORT + 2))" ;;
+  *)
+    printf 'METAL_KAFKA_BROKERS must be 1 or 3, not %s\n' "${KAFKA_BROKERS}" >&2
+    exit 2
+    ;;
+esac
+
 # Kafka security: "none" (PLAINTEXT, the default) or "scram" (SASL/SCRAM listeners, ACLs from
 # deploy/kafka-acls.conf, one principal per service). Each mode has its own broker folder; see deploy/local/README.md.
 KAFKA_SECURITY="${METAL_KAFKA_SECURITY:-none}"

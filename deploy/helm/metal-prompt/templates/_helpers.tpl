@@ -75,15 +75,79 @@ writes a space as "+", which a URI's user info would read literally, so it becom
 already "%2B").
 */}}
 {{- define "metal.redisUrl" -}}
-{{- $url := required "redis.url is required (redis://host:port)" .Values.redis.url -}}
+{{- $r := .Values.redis -}}
+{{- $auth := "" -}}
+{{- if $r.password -}}
+{{- $auth = printf ":%s@" (urlquery $r.password | replace "+" "%20") -}}
+{{- end -}}
+{{- if eq $r.mode "sentinel" -}}
+{{- if not $r.sentinel.nodes -}}
+{{- fail "redis.mode is sentinel but redis.sentinel.nodes is empty (host:port of each Sentinel)" -}}
+{{- end -}}
+{{- if not $r.sentinel.master -}}
+{{- fail "redis.mode is sentinel but redis.sentinel.master is empty (the master name the Sentinels monitor)" -}}
+{{- end -}}
+{{- printf "redis-sentinel://%s%s/%v#%s" $auth (join "," $r.sentinel.nodes) ($r.sentinel.database | default 0) $r.sentinel.master -}}
+{{- else if eq $r.mode "cluster" -}}
+{{- if not $r.cluster.nodes -}}
+{{- fail "redis.mode is cluster but redis.cluster.nodes is empty (host:port of some nodes of the Redis Cluster)" -}}
+{{- end -}}
+{{- $scheme := ternary "rediss" "redis" (eq (toString $r.cluster.tls) "true") -}}
+{{- $seeds := list -}}
+{{- range $r.cluster.nodes -}}
+{{- $seeds = append $seeds (printf "%s://%s%s" $scheme $auth .) -}}
+{{- end -}}
+{{- join "," $seeds -}}
+{{- else if eq $r.mode "single" -}}
+{{- $url := required "redis.url is required (redis://host:port)" $r.url -}}
 {{- if not (regexMatch "^rediss?://[^@/]+" $url) -}}
 {{- fail (printf "redis.url must look like redis://host:port or rediss://host:port, without a password (set redis.password); got %q" $url) -}}
 {{- end -}}
-{{- if .Values.redis.password -}}
 {{- $parts := splitn "://" 2 $url -}}
-{{- printf "%s://:%s@%s" $parts._0 (urlquery .Values.redis.password | replace "+" "%20") $parts._1 -}}
+{{- printf "%s://%s%s" $parts._0 $auth $parts._1 -}}
 {{- else -}}
-{{- $url -}}
+{{- fail (printf "redis.mode must be single, sentinel or cluster; got %q" $r.mode) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Kafka's security settings of a service's container: the SASL line (the chart's Secret, or the component's key
+of kafka.sasl.existingSecret) and the CA mount's trust store. */}}
+{{- define "metal.kafkaSecurityEnv" -}}
+{{- $k := .root.Values.kafka -}}
+{{- if hasPrefix "SASL_" $k.securityProtocol }}
+- name: KAFKA_SASL_JAAS_CONFIG
+  valueFrom:
+    secretKeyRef:
+      {{- if $k.sasl.existingSecret }}
+      name: {{ $k.sasl.existingSecret }}
+      key: {{ .component }}
+      {{- else }}
+      name: {{ include "metal.fullname" .root }}-secret
+      key: kafka-sasl-jaas-config
+      {{- end }}
+{{- end }}
+{{- if $k.tls.caSecret }}
+- name: KAFKA_SSL_TRUSTSTORE_TYPE
+  value: PEM
+- name: KAFKA_SSL_TRUSTSTORE_LOCATION
+  value: /etc/metal/kafka-tls/{{ $k.tls.caSecretKey }}
+{{- end }}
+{{- end -}}
+
+{{/* Checks kafka.securityProtocol and its companions at render time. */}}
+{{- define "metal.checkKafka" -}}
+{{- $k := .Values.kafka -}}
+{{- if not (has $k.securityProtocol (list "PLAINTEXT" "SSL" "SASL_PLAINTEXT" "SASL_SSL")) -}}
+{{- fail (printf "kafka.securityProtocol must be PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL; got %q" $k.securityProtocol) -}}
+{{- end -}}
+{{- if and (hasPrefix "SASL_" $k.securityProtocol) (not $k.sasl.existingSecret) (not (and $k.sasl.username $k.sasl.password)) -}}
+{{- fail (printf "kafka.securityProtocol %s needs kafka.sasl.username and kafka.sasl.password, or kafka.sasl.existingSecret" $k.securityProtocol) -}}
+{{- end -}}
+{{- if and $k.tls.caSecret (not (hasSuffix "SSL" $k.securityProtocol)) -}}
+{{- fail (printf "kafka.tls.caSecret is set but kafka.securityProtocol %s uses no TLS (SSL or SASL_SSL)" $k.securityProtocol) -}}
+{{- end -}}
+{{- if and .Values.topics.minInsyncReplicas (ge (int .Values.topics.minInsyncReplicas) (int .Values.topics.replicationFactor)) -}}
+{{- fail (printf "topics.minInsyncReplicas (%v) must be below topics.replicationFactor (%v), or no broker may fail" .Values.topics.minInsyncReplicas .Values.topics.replicationFactor) -}}
 {{- end -}}
 {{- end -}}
 
@@ -234,6 +298,7 @@ spec:
                   name: {{ include "metal.fullname" $root }}-secret
                   key: redis-url
                   {{- end }}
+            {{- include "metal.kafkaSecurityEnv" (dict "root" $root "component" .component) | nindent 12 }}
             {{- range $key, $_ := $root.Values.secretEnv }}
             - name: {{ $key }}
               valueFrom:
@@ -279,9 +344,19 @@ spec:
               mountPath: {{ $root.Values.modelStore.mountPath }}
               readOnly: true
             {{- end }}
+            {{- if $root.Values.kafka.tls.caSecret }}
+            - name: kafka-tls
+              mountPath: /etc/metal/kafka-tls
+              readOnly: true
+            {{- end }}
       volumes:
         - name: djl-cache
           emptyDir: {}
+        {{- with $root.Values.kafka.tls.caSecret }}
+        - name: kafka-tls
+          secret:
+            secretName: {{ . }}
+        {{- end }}
         {{- if $models }}
         - name: models
           persistentVolumeClaim:

@@ -18,7 +18,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 
 /**
  * The tenants' API keys in Redis, shared by the gateway (which authenticates every call with them) and the
@@ -100,8 +100,8 @@ public final class ApiKeys {
         return tenant;
     }
 
-    private RedisCommands<byte[], byte[]> sync() {
-        return redis.connection().sync();
+    private RedisClusterCommands<byte[], byte[]> sync() {
+        return redis.sync();
     }
 
     /** Creates a key for {@code tenant}; the returned {@link Created#key()} exists nowhere else. */
@@ -119,7 +119,7 @@ public final class ApiKeys {
         fields.put(b("id"), b(id));
         fields.put(b("tenant"), b(tenant));
         fields.put(b("createdAt"), b(record.createdAt().toString()));
-        RedisCommands<byte[], byte[]> c = sync();
+        RedisClusterCommands<byte[], byte[]> c = sync();
         c.hset(b(recordKey(keyHash)), fields);   // the record first: a listed id always resolves
         c.hset(b(INDEX_KEY), b(id), b(keyHash));
         return new Created(record, key);

@@ -10,7 +10,7 @@ import java.util.Optional;
 
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.metalprompt.events.EventCodec;
 import io.metalprompt.events.ModelPublished;
 
@@ -18,15 +18,16 @@ import io.metalprompt.events.ModelPublished;
  * Which PGM version a base model's prompt-generators serve, and how far moving every task's prompt to it has
  * come (keys in {@code docs/architecture.md}):
  * <ul>
- *   <li>{@code metal:model:{fingerprint}}: hash {@code publishedAt} (epoch ms), {@code pgmVersion}, {@code event}
+ *   <li>{@code metal:{model:<fingerprint>}}: hash {@code publishedAt} (epoch ms), {@code pgmVersion}, {@code event}
  *       (the {@link ModelPublished} JSON) of the version in force;</li>
- *   <li>{@code metal:rollout:{fingerprint}}: hash {@code version}, {@code cursor} (the SCAN cursor over tasks),
+ *   <li>{@code metal:{model:<fingerprint>}:rollout}: hash {@code version}, {@code cursor} (of the walk over the
+ *       task index, {@link TaskStore#scanTasks}),
  *       {@code done} ({@code 0}/{@code 1}), {@code regenerated} (count), {@code startedAt}, {@code finishedAt};</li>
- *   <li>{@code metal:rollout:{fingerprint}:lease}: the replica that drives the rollout now, with a TTL.</li>
+ *   <li>{@code metal:{model:<fingerprint>}:rollout:lease}: the replica that drives the rollout now, with a TTL.</li>
  * </ul>
  * Events of one base are ordered by {@code publishedAt}: a later one replaces the version in force and restarts
  * the rollout at cursor 0; the same event again changes nothing; an earlier one is refused. Each of these steps
- * is one Lua script, so replicas that see the same events in any interleaving agree.
+ * is one Lua script on keys of the base's one hash tag (so also in a Redis Cluster), so replicas that see the same events in any interleaving agree.
  */
 public final class RolloutStore {
 
@@ -78,20 +79,21 @@ public final class RolloutStore {
         this.redis = redis;
     }
 
+    /** {@code metal:{model:<fingerprint>}}: the base model's keys share this hash tag (one slot, one script). */
     public static String modelKey(String fingerprint) {
-        return "metal:model:" + fingerprint;
+        return "metal:{model:" + fingerprint + "}";
     }
 
     public static String rolloutKey(String fingerprint) {
-        return "metal:rollout:" + fingerprint;
+        return modelKey(fingerprint) + ":rollout";
     }
 
     public static String leaseKey(String fingerprint) {
-        return "metal:rollout:" + fingerprint + ":lease";
+        return modelKey(fingerprint) + ":rollout:lease";
     }
 
-    private RedisCommands<byte[], byte[]> sync() {
-        return redis.connection().sync();
+    private RedisClusterCommands<byte[], byte[]> sync() {
+        return redis.sync();
     }
 
     private static byte[] b(String s) {

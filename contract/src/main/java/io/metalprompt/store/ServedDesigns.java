@@ -38,7 +38,7 @@ public final class ServedDesigns {
             throw new IllegalArgumentException("a prompt-generator serves at least one design");
         }
         byte[][] names = designs.stream().map(d -> d.name().getBytes(UTF_8)).toArray(byte[][]::new);
-        redis.connection().sync().eval(REPLACE, ScriptOutputType.INTEGER, new byte[][] {KEY.getBytes(UTF_8)}, names);
+        redis.sync().eval(REPLACE, ScriptOutputType.INTEGER, new byte[][] {KEY.getBytes(UTF_8)}, names);
     }
 
     /**
@@ -46,7 +46,7 @@ public final class ServedDesigns {
      * before this key). Names this version does not know are left out (none known: empty).
      */
     public Optional<Set<PromptDesign>> read() {
-        Set<byte[]> members = redis.connection().sync().smembers(KEY.getBytes(UTF_8));
+        Set<byte[]> members = redis.sync().smembers(KEY.getBytes(UTF_8));
         if (members == null || members.isEmpty()) {
             return Optional.empty();
         }

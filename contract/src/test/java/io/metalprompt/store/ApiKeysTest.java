@@ -16,27 +16,34 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.metalprompt.testing.TestInfrastructure;
 
 /** Against a real Redis: a key's life (created, authenticates, listed, revoked) and what Redis never holds. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ApiKeysTest {
 
-    private static RedisConnector redis;
-    private static ApiKeys keys;
+    private RedisConnector redis;
+    private ApiKeys keys;
+
+    /** The Redis to run against: the single server here, the Redis Cluster in the subclass. */
+    String redisUrl() {
+        return TestInfrastructure.get().redisUrl();
+    }
 
     @BeforeAll
-    static void connect() {
-        redis = new RedisConnector(TestInfrastructure.get().redisUrl(), Duration.ofSeconds(2));
+    void connect() {
+        redis = new RedisConnector(redisUrl(), Duration.ofSeconds(2));
         keys = new ApiKeys(redis);
     }
 
     @AfterAll
-    static void close() {
+    void close() {
         redis.close();
     }
 
@@ -99,7 +106,7 @@ class ApiKeysTest {
     @Test
     void redisHoldsOnlyTheHashOfAKey() {
         ApiKeys.Created created = keys.create(tenant());
-        RedisCommands<byte[], byte[]> c = redis.connection().sync();
+        RedisClusterCommands<byte[], byte[]> c = redis.sync();
         byte[] secret = created.key().getBytes(UTF_8);
         byte[] secretPart = created.key().substring(ApiKeys.PREFIX.length()).getBytes(UTF_8);
         ScanCursor cursor = ScanCursor.INITIAL;

@@ -12,25 +12,32 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
 import io.metalprompt.events.ModelPublished;
 import io.metalprompt.testing.TestInfrastructure;
 
 /** Against a real Redis: the version in force per base model, the rollout's progress and the lease. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RolloutStoreTest {
 
     private static final Instant T0 = Instant.parse("2026-06-11T02:00:00Z");
-    private static RedisConnector redis;
-    private static RolloutStore store;
+    private RedisConnector redis;
+    private RolloutStore store;
+
+    /** The Redis to run against: the single server here, the Redis Cluster in the subclass. */
+    String redisUrl() {
+        return TestInfrastructure.get().redisUrl();
+    }
 
     @BeforeAll
-    static void connect() {
-        redis = new RedisConnector(TestInfrastructure.get().redisUrl(), Duration.ofSeconds(2));
+    void connect() {
+        redis = new RedisConnector(redisUrl(), Duration.ofSeconds(2));
         store = new RolloutStore(redis);
     }
 
     @AfterAll
-    static void close() {
+    void close() {
         redis.close();
     }
 

@@ -13,6 +13,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
 import io.metalprompt.events.Example;
 import io.metalprompt.events.PromptDesign;
@@ -20,19 +21,25 @@ import io.metalprompt.events.TaskRegistered;
 import io.metalprompt.testing.TestInfrastructure;
 
 /** Against a real Redis: a task's life from pending to ready (or failed) to deleted. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TaskStoreTest {
 
-    private static RedisConnector redis;
-    private static TaskStore store;
+    private RedisConnector redis;
+    private TaskStore store;
+
+    /** The Redis to run against: the single server here, the Redis Cluster in the subclass. */
+    String redisUrl() {
+        return TestInfrastructure.get().redisUrl();
+    }
 
     @BeforeAll
-    static void connect() {
-        redis = new RedisConnector(TestInfrastructure.get().redisUrl(), Duration.ofSeconds(2));
+    void connect() {
+        redis = new RedisConnector(redisUrl(), Duration.ofSeconds(2));
         store = new TaskStore(redis);
     }
 
     @AfterAll
-    static void close() {
+    void close() {
         redis.close();
     }
 
@@ -181,5 +188,108 @@ class TaskStoreTest {
         assertFalse(store.switchVersion(deleted, "v2", 4, null, new byte[] {2}), "deleted meanwhile");
         assertTrue(store.find(deleted).isEmpty(), "a deleted task is not brought back");
         assertTrue(store.artifact(deleted, "v2").isEmpty());
+    }
+
+    @Test
+    void aTasksKeysShareOneHashTagAndATenantsKeysAnother() {
+        String id = UUID.randomUUID().toString();
+        String tag = "{task:" + id + "}";
+        for (String key : List.of(TaskStore.taskKey(id), TaskStore.registrationKey(id), TaskStore.promptsKey(id),
+                TaskStore.promptKey(id, "v1"))) {
+            assertEquals(tag, key.substring(key.indexOf('{'), key.indexOf('}') + 1), key);
+            assertEquals(io.lettuce.core.cluster.SlotHash.getSlot(TaskStore.taskKey(id)),
+                    io.lettuce.core.cluster.SlotHash.getSlot(key), key);
+        }
+        assertTrue(TaskStore.tenantTasksKey("acme").startsWith("metal:{tenant:acme}:"));
+    }
+
+    @Test
+    void theWalkReturnsEveryTaskExactlyOnceWhileTasksComeAndGo() {
+        java.util.Set<String> stay = new java.util.HashSet<>();
+        for (int i = 0; i < 40; i++) {
+            String id = UUID.randomUUID().toString();
+            store.register(task(id));
+            stay.add(id);
+        }
+        java.util.Map<String, Integer> seen = new java.util.HashMap<>();
+        String cursor = "0";
+        int pages = 0;
+        do {
+            TaskStore.TaskPage page = store.scanTasks(cursor, 7);
+            page.taskIds().forEach(t -> seen.merge(t, 1, Integer::sum));
+            if (pages % 3 == 0) {   // others register and delete tasks during the walk
+                String passing = UUID.randomUUID().toString();
+                store.register(task(passing));
+                store.delete(passing);
+                store.register(task(UUID.randomUUID().toString()));
+            }
+            cursor = page.cursor();
+            pages++;
+        } while (!"0".equals(cursor) && pages < 100_000);
+        for (String id : stay) {
+            assertEquals(1, seen.getOrDefault(id, 0), "task " + id + " seen once");
+        }
+        assertTrue(seen.values().stream().allMatch(n -> n == 1), "no task twice");
+    }
+
+    @Test
+    void aRegistrationCutShortAtAnyStepLeavesNoHalfTaskAndARetryCompletesIt() {
+        for (TaskStore.Step crash : List.of(TaskStore.Step.RESERVE_QUOTA, TaskStore.Step.INDEX, TaskStore.Step.WRITE_TASK)) {
+            String tenant = "crash-" + UUID.randomUUID();
+            String id = UUID.randomUUID().toString();
+            TaskStore dying = new TaskStore(redis, (step, task) -> {
+                if (step == crash) {
+                    throw new IllegalStateException("killed before " + step);
+                }
+            });
+            assertThrowsKilled(() -> dying.register(task(id, tenant), 5));
+            assertTrue(store.find(id).isEmpty(), crash + ": no task is visible before its last step");
+            assertTrue(store.register(task(id, tenant), 5), crash + ": the retry completes the registration");
+            assertEquals(TaskRecord.PENDING, store.find(id).orElseThrow().status());
+            assertEquals(1, store.taskCount(tenant), crash + ": counted once");
+            assertTrue(walk().contains(id), crash + ": indexed");
+        }
+    }
+
+    @Test
+    void aDeletionCutShortAtAnyStepIsCompletedByARetry() {
+        for (TaskStore.Step crash : List.of(TaskStore.Step.UNCOUNT, TaskStore.Step.DELETE_KEYS, TaskStore.Step.UNINDEX)) {
+            String tenant = "crash-" + UUID.randomUUID();
+            String id = UUID.randomUUID().toString();
+            store.register(task(id, tenant));
+            store.storeReady(id, "v1", 8, null, new byte[] {1});
+            TaskStore dying = new TaskStore(redis, (step, task) -> {
+                if (step == crash) {
+                    throw new IllegalStateException("killed before " + step);
+                }
+            });
+            assertThrowsKilled(() -> dying.delete(id));
+            if (crash == TaskStore.Step.UNINDEX) {
+                assertTrue(store.find(id).isEmpty(), "the task is gone once its keys are");
+                assertTrue(walk().contains(id), "a left-over index entry, which the walk's readers skip");
+            } else {
+                assertTrue(store.find(id).isPresent(), crash + ": the task is still whole");
+            }
+            store.delete(id);
+            assertTrue(store.find(id).isEmpty() && store.artifact(id, "v1").isEmpty(), crash.name());
+            assertEquals(0, store.taskCount(tenant), crash + ": no longer counted");
+            assertFalse(walk().contains(id), crash + ": off the index");
+        }
+    }
+
+    private java.util.Set<String> walk() {
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        String cursor = "0";
+        do {
+            TaskStore.TaskPage page = store.scanTasks(cursor, 500);
+            ids.addAll(page.taskIds());
+            cursor = page.cursor();
+        } while (!"0".equals(cursor));
+        return ids;
+    }
+
+    private static void assertThrowsKilled(Runnable r) {
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, r::run);
+        assertTrue(e.getMessage().startsWith("killed before"), e.getMessage());
     }
 }

@@ -102,6 +102,79 @@ public final class TestInfrastructure {
         return redisSource;
     }
 
+    private static final String SHARED_REDIS_CLUSTER = "metalprompt.test.redis-cluster";
+    private static String redisClusterUrl;
+
+    /**
+     * The seeds of a Redis Cluster of 3 masters and 3 replicas, started on first use (once per JVM, beside the single
+     * Redis of {@link #redisUrl()}, stopped at exit): {@code METAL_REDIS_CLUSTER_URL} when set (for example the
+     * cluster {@code deploy/local/infra.sh start-redis-cluster} runs), otherwise six redis-server processes of the
+     * binary bundled in {@code embedded-redis}, formed into a cluster by {@link LocalRedisCluster}. (Testcontainers
+     * has no Cluster image this project trusts; a Cluster is processes on this machine in every mode.)
+     */
+    public static String redisClusterUrl() {
+        synchronized (System.class) {
+            if (redisClusterUrl == null) {
+                String shared = System.getProperty(SHARED_REDIS_CLUSTER);
+                String env = System.getenv("METAL_REDIS_CLUSTER_URL");
+                if (shared != null) {
+                    redisClusterUrl = shared;
+                } else if (env != null && !env.isBlank()) {
+                    redisClusterUrl = env;
+                } else {
+                    long t0 = System.nanoTime();
+                    LocalRedisCluster cluster = LocalRedisCluster.start(3);
+                    Runtime.getRuntime().addShutdownHook(new Thread(cluster::close, "test-redis-cluster-stop"));
+                    redisClusterUrl = cluster.url();
+                    System.out.printf("[test-infrastructure] Redis Cluster %s (3 masters + 3 replicas, formed in %d ms)%n",
+                            redisClusterUrl, (System.nanoTime() - t0) / 1_000_000);
+                }
+                System.setProperty(SHARED_REDIS_CLUSTER, redisClusterUrl);
+            }
+            return redisClusterUrl;
+        }
+    }
+
+    private static final String SHARED_KAFKA_CLUSTER = "metalprompt.test.kafka-cluster";
+    private static String kafkaClusterBootstrap;
+
+    /**
+     * The bootstrap servers of a three-broker Kafka (three combined controller+broker nodes in this JVM, started on
+     * first use and stopped at exit), its topics created with replication factor 3 and {@code min.insync.replicas=2}
+     * as {@code METAL_KAFKA_BROKERS=3 deploy/local/infra.sh} creates them: {@code METAL_KAFKA_CLUSTER_BOOTSTRAP} when
+     * set (for example that script's brokers), otherwise {@link KafkaClusterTestKit}.
+     */
+    public static String kafkaClusterBootstrap() {
+        synchronized (System.class) {
+            if (kafkaClusterBootstrap == null) {
+                String shared = System.getProperty(SHARED_KAFKA_CLUSTER);
+                String env = System.getenv("METAL_KAFKA_CLUSTER_BOOTSTRAP");
+                if (shared != null) {
+                    kafkaClusterBootstrap = shared;
+                } else if (env != null && !env.isBlank()) {
+                    kafkaClusterBootstrap = env;
+                } else {
+                    Path dir = tempDir("metal-kafka-cluster");
+                    KafkaClusterTestKit cluster = startInProcessKafka(dir, 3);
+                    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                        try {
+                            cluster.close();
+                            deleteTree(dir);
+                        } catch (Exception e) {
+                            System.err.println("[test-infrastructure] stop failed: " + e.getMessage());
+                        }
+                    }, "test-kafka-cluster-stop"));
+                    kafkaClusterBootstrap = cluster.bootstrapServers();
+                    createTopics(kafkaClusterBootstrap, (short) 3);
+                    System.out.printf("[test-infrastructure] Kafka cluster %s (3 brokers, topics with RF 3, min ISR 2)%n",
+                            kafkaClusterBootstrap);
+                }
+                System.setProperty(SHARED_KAFKA_CLUSTER, kafkaClusterBootstrap);
+            }
+            return kafkaClusterBootstrap;
+        }
+    }
+
     /** Quarkus configuration pointing a service at these servers. */
     public Map<String, String> quarkusConfig() {
         return Map.of("kafka.bootstrap.servers", kafkaBootstrap, "metal.redis.url", redisUrl);
@@ -180,7 +253,8 @@ public final class TestInfrastructure {
         }
     }
 
-    private static void deleteTree(Path dir) throws IOException {
+    /** Deletes a folder and everything in it (a temporary folder of a server this infrastructure started). */
+    static void deleteTree(Path dir) throws IOException {
         if (Files.exists(dir)) {
             try (var walk = Files.walk(dir)) {
                 for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
@@ -191,19 +265,26 @@ public final class TestInfrastructure {
     }
 
     private static KafkaClusterTestKit startInProcessKafka(Path baseDir) {
+        return startInProcessKafka(baseDir, 1);
+    }
+
+    private static KafkaClusterTestKit startInProcessKafka(Path baseDir, int nodes) {
+        String replicas = Integer.toString(nodes);
+        String minIsr = Integer.toString(Math.min(2, nodes));
         try {
             KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
                     .setBaseDirectory(baseDir)
                     .setCombined(true)
-                    .setNumBrokerNodes(1)
-                    .setNumControllerNodes(1)
+                    .setNumBrokerNodes(nodes)
+                    .setNumControllerNodes(nodes)
                     .build())
                     .setConfigProp("auto.create.topics.enable", "false")
                     .setConfigProp("group.initial.rebalance.delay.ms", "0")
-                    .setConfigProp("offsets.topic.replication.factor", "1")
+                    .setConfigProp("offsets.topic.replication.factor", replicas)
                     .setConfigProp("offsets.topic.num.partitions", "4")
-                    .setConfigProp("transaction.state.log.replication.factor", "1")
-                    .setConfigProp("transaction.state.log.min.isr", "1")
+                    .setConfigProp("transaction.state.log.replication.factor", replicas)
+                    .setConfigProp("transaction.state.log.min.isr", minIsr)
+                    .setConfigProp("min.insync.replicas", minIsr)
                     .setDeleteOnClose(false)
                     .build();
             cluster.format();
@@ -234,12 +315,20 @@ public final class TestInfrastructure {
 
     /** Creates every topic of {@code deploy/topics.conf}, as the local scripts and the Helm job do. */
     private static void createTopics(String bootstrap) {
+        createTopics(bootstrap, (short) 1);
+    }
+
+    private static void createTopics(String bootstrap, short replicas) {
         List<TopicsConf.Spec> specs = TopicsConf.read(TopicsConf.defaultPath());
         Properties props = new Properties();
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         try (Admin admin = Admin.create(props)) {
             for (TopicsConf.Spec spec : specs) {
-                NewTopic topic = new NewTopic(spec.name(), spec.partitions(), (short) 1).configs(spec.configs());
+                Map<String, String> configs = new java.util.HashMap<>(spec.configs());
+                if (replicas >= 3) {
+                    configs.put("min.insync.replicas", "2");
+                }
+                NewTopic topic = new NewTopic(spec.name(), spec.partitions(), replicas).configs(configs);
                 try {
                     admin.createTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
                 } catch (java.util.concurrent.ExecutionException e) {

@@ -1,6 +1,7 @@
 package io.metalprompt.gateway;
 
 import java.time.Clock;
+import java.time.Duration;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
@@ -12,6 +13,7 @@ import io.metalprompt.store.ApiKeys;
 import io.metalprompt.store.RedisConnector;
 import io.metalprompt.store.ServedDesigns;
 import io.metalprompt.store.TaskStore;
+import io.metalprompt.store.TenantLimits;
 import io.quarkus.runtime.Startup;
 
 /**
@@ -28,8 +30,12 @@ public class ServiceBeans {
     @Produces
     @ApplicationScoped
     @Startup   // a bad quota setting fails the start, not the first call
-    TenantQuotas quotas(GatewayConfig config) {
-        return new TenantQuotas(TenantQuotas.Settings.of(config.gateway().quota()), System::nanoTime);
+    TenantQuotas quotas(GatewayConfig config, RedisConnector redis) {
+        GatewayConfig.Gateway g = config.gateway();
+        // a request counts as in progress until it ends, or for this long should this instance die before it does
+        Duration lease = g.predictionTimeout().plus(g.publishTimeout()).plusSeconds(5);
+        return new TenantQuotas(TenantQuotas.Settings.of(g.quota()), new RedisQuotaCounter(new TenantLimits(redis)), lease,
+                g.retryAfter());
     }
 
     @Produces

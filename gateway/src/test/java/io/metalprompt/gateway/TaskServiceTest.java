@@ -89,7 +89,8 @@ class TaskServiceTest {
     private RuntimeException sendFailure;
 
     /** At most 2 requests of a tenant in progress; no rate limit (TenantQuotasTest covers it). */
-    private final TenantQuotas quotas = new TenantQuotas(new TenantQuotas.Settings(0, 0, 2), System::nanoTime);
+    private final TenantQuotas quotas = new TenantQuotas(new TenantQuotas.Settings(0, 0, 2),
+            new InMemoryQuotaCounter(System::nanoTime), java.time.Duration.ofMinutes(1), 2);
 
     private final TaskService service = new TaskService(store,
             event -> {

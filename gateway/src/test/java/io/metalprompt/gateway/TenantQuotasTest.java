@@ -5,18 +5,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
 
-/** The token bucket and the in-progress count, on a clock the test moves. */
+/** What the quotas answer (the counts in memory, on a clock the test moves; in Redis: TenantLimitsTest). */
 class TenantQuotasTest {
 
     private final AtomicLong now = new AtomicLong(1_000_000_000L);
 
+    private final InMemoryQuotaCounter counter = new InMemoryQuotaCounter(now::get);
+
     private TenantQuotas quotas(double rate, int burst, int concurrent) {
-        return new TenantQuotas(new TenantQuotas.Settings(rate, burst, concurrent), now::get);
+        return new TenantQuotas(new TenantQuotas.Settings(rate, burst, concurrent), counter, Duration.ofMinutes(1), 7);
     }
 
     private void advanceMillis(long millis) {
@@ -99,5 +102,18 @@ class TenantQuotasTest {
     void nonsenseSettingsAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> new TenantQuotas.Settings(-1, 1, 1));
         assertThrows(IllegalArgumentException.class, () -> new TenantQuotas.Settings(5, 0, 1));
+    }
+
+    @Test
+    void anUnreachableCounterFailsClosedWith503AndAnAnswerStandsWhenItsPermitCannotBeGivenBack() {
+        TenantQuotas q = quotas(5, 5, 2);
+        TenantQuotas.Permit permit = q.enter("acme");
+        counter.failure = new io.lettuce.core.RedisConnectionException("Unable to connect to 127.0.0.1:16379");
+        ApiException rate = assertThrows(ApiException.class, () -> q.checkRate("acme"));
+        assertEquals(503, rate.status());
+        assertEquals(7, rate.retryAfterSeconds());
+        assertTrue(rate.detail().contains("quotas cannot be checked"), rate.detail());
+        assertEquals(503, assertThrows(ApiException.class, () -> q.enter("acme")).status(), "never let through uncounted");
+        assertDoesNotThrow(permit::close, "the request's answer stands; its permit ends with its lease");
     }
 }

@@ -26,6 +26,8 @@ public final class PrefixCache {
     private final Cache<Key, Entry> cache;
     private final long maxBytes;
     private final java.util.Queue<Entry> evicted = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** The version of each task last built: one lookup finds what a new version replaces (no pass over the cache). */
+    private final java.util.concurrent.ConcurrentHashMap<String, Key> latest = new java.util.concurrent.ConcurrentHashMap<>();
 
     public PrefixCache(long maxBytes) {
         this.maxBytes = maxBytes;
@@ -33,6 +35,9 @@ public final class PrefixCache {
                 .maximumWeight(maxBytes)
                 .weigher((Key k, Entry e) -> (int) Math.min(Integer.MAX_VALUE, e.bytes()))
                 .removalListener((Key k, Entry e, RemovalCause cause) -> {
+                    if (k != null) {
+                        latest.remove(k.taskId(), k);
+                    }
                     if (e != null) {
                         evicted.add(e);
                     }
@@ -53,7 +58,10 @@ public final class PrefixCache {
             return loader.apply(k);
         });
         if (built[0]) {
-            cache.asMap().keySet().removeIf(k -> k.taskId().equals(key.taskId()) && !k.equals(key));
+            Key replaced = latest.put(key.taskId(), key);
+            if (replaced != null && !replaced.equals(key)) {
+                cache.invalidate(replaced);
+            }
         }
         return entry;
     }
@@ -71,7 +79,10 @@ public final class PrefixCache {
     }
 
     public void invalidateTask(String taskId) {
-        cache.asMap().keySet().removeIf(k -> k.taskId().equals(taskId));
+        Key k = latest.remove(taskId);
+        if (k != null) {
+            cache.invalidate(k);
+        }
     }
 
     public long hits() {

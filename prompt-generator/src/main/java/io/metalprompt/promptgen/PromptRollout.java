@@ -16,7 +16,8 @@ import io.metalprompt.store.TaskStore;
  * Moves every task's prompt to the published PGM version, in the background, at a bounded rate.
  *
  * <p>One replica at a time drives a rollout (a lease in Redis, renewed while it works, running out if the replica
- * dies). It walks over all tasks with a Redis {@code SCAN} whose cursor it saves after each page, so a rollout
+ * dies). It walks over all tasks through the task index ({@link TaskStore#scanTasks}: sorted sets paged by id, never
+ * a scan of the keyspace) with a cursor it saves after each page, so a rollout
  * interrupted by a crash or a restart goes on from the last saved page (the tasks of that page are looked at again,
  * which is harmless). For each ready task of a design the new version holds and not yet on it: the prompt is
  * generated again with the new PGM (or, on a rollback, the stored prompt of that version is reused), stored under
@@ -29,7 +30,7 @@ public class PromptRollout {
 
     private static final Logger LOG = Logger.getLogger(PromptRollout.class);
 
-    /** Tasks per second regenerated at most, tasks per SCAN page, and how long the lease lasts unless renewed. */
+    /** Tasks per second regenerated at most, tasks per page of the index walk, and how long the lease lasts unless renewed. */
     public record Settings(double tasksPerSecond, int pageSize, Duration lease) {
         public Settings {
             if (!(tasksPerSecond > 0) || pageSize <= 0 || lease.isNegative() || lease.isZero()) {

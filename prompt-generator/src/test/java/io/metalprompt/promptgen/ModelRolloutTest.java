@@ -149,7 +149,7 @@ class ModelRolloutTest {
         }
         factory.install(start);
         String fp = base.fingerprint();
-        redis.connection().sync().del(RolloutStore.modelKey(fp).getBytes(StandardCharsets.UTF_8),
+        redis.sync().del(RolloutStore.modelKey(fp).getBytes(StandardCharsets.UTF_8),
                 RolloutStore.rolloutKey(fp).getBytes(StandardCharsets.UTF_8),
                 RolloutStore.leaseKey(fp).getBytes(StandardCharsets.UTF_8));
     }

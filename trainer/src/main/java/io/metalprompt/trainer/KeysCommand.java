@@ -30,15 +30,30 @@ public class KeysCommand {
     /** Where the keys live: the Redis the gateway reads. */
     public static class RedisOption {
         @Option(names = "--redis", paramLabel = "URL", defaultValue = "${env:METAL_REDIS_URL:-redis://127.0.0.1:16379}",
-                description = "Redis holding the keys (default: $METAL_REDIS_URL, else ${DEFAULT-VALUE})")
+                description = {"the system's Redis (default: $METAL_REDIS_URL, else ${DEFAULT-VALUE}): one server "
+                        + "redis://host:port, a Sentinel set redis-sentinel://host:port,host:port/0#master, or a Redis "
+                        + "Cluster as several redis://host:port seeds separated by commas"})
         String url;
+
+        @Option(names = "--redis-cluster", defaultValue = "${env:METAL_REDIS_CLUSTER:-false}",
+                description = "take a single --redis seed as a node of a Redis Cluster (default: $METAL_REDIS_CLUSTER, else false)")
+        boolean cluster;
+
+        /** A connector to the Redis named; a URL that does not parse is bad input naming --redis. */
+        RedisConnector connect(Duration timeout) {
+            try {
+                return new RedisConnector(url, timeout, cluster);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--redis: " + e.getMessage(), e);
+            }
+        }
 
         /** Runs {@code action} against the key store; a Redis that cannot be used fails the run. */
         int with(Function<ApiKeys, Integer> action) {
-            try (RedisConnector redis = new RedisConnector(url, Duration.ofSeconds(5))) {
+            try (RedisConnector redis = connect(Duration.ofSeconds(5))) {
                 return action.apply(new ApiKeys(redis));
             } catch (RedisException e) {
-                throw new IllegalStateException("cannot use Redis at " + url + ": " + e.getMessage(), e);
+                throw new IllegalStateException("cannot use Redis at " + RedisConnector.redact(url) + ": " + e.getMessage(), e);
             }
         }
     }

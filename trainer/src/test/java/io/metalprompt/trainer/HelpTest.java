@@ -28,7 +28,7 @@ class HelpTest {
         assertEquals(List.of("metal", "metal lm", "metal lm check", "metal lm generate", "metal train-base",
                 "metal meta-train", "metal eval", "metal demo", "metal keys", "metal keys create", "metal keys list",
                 "metal keys revoke", "metal store", "metal store list", "metal store add", "metal store publish",
-                "metal periodic", "metal tasks", "metal tasks generate"), commands);
+                "metal periodic", "metal tasks", "metal tasks generate", "metal redis-migrate"), commands);
     }
 
     private static void collect(CommandLine cmd, List<String> undescribed) {

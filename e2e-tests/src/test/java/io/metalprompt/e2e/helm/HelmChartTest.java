@@ -203,12 +203,16 @@ class HelmChartTest {
         assertEquals("kafka:9092", env(c, "KAFKA_BOOTSTRAP_SERVERS").orElseThrow());
         assertEquals("3", env(c, "REPLICATION_FACTOR").orElseThrow());
         assertFalse(c.path("command").get(2).asText().contains("--command-config"));
+        String script = c.path("command").get(2).asText();
+        assertEquals(declared.size(), script.lines().filter(l -> l.contains("--create")
+                && l.contains("--config min.insync.replicas=2")).count(), "three brokers by default: RF 3, min ISR 2");
 
         Manifests custom = HelmChart.render("""
                 kafka:
                   bootstrapServers: broker-0.kafka:9093,broker-1.kafka:9093
                 topics:
                   replicationFactor: 1
+                  minInsyncReplicas: 0
                   commandConfigSecret: kafka-client
                 """);
         assertValid(custom);
@@ -220,6 +224,7 @@ class HelmChartTest {
         assertEquals("kafka-client", podTemplate(customJob).path("spec").path("volumes").get(0).path("secret")
                 .path("secretName").asText());
         assertEquals(declared, topicsCreatedBy(custom));
+        assertFalse(cc.path("command").get(2).asText().contains("min.insync.replicas"), "one broker: no min ISR");
         assertEquals("broker-0.kafka:9093,broker-1.kafka:9093", custom.get("ConfigMap", FULLNAME + "-config")
                 .path("data").path("KAFKA_BOOTSTRAP_SERVERS").asText());
     }
@@ -530,6 +535,112 @@ class HelmChartTest {
 
     // --- helpers ------------------------------------------------------------------------------------------------
 
+    @Test
+    void redisSentinelAndClusterBecomeTheUrlsTheServicesParse() {
+        Manifests sentinel = HelmChart.render("""
+                redis:
+                  mode: sentinel
+                  password: "s3cret"
+                  sentinel:
+                    nodes: [redis-node-0.redis-headless:26379, redis-node-1.redis-headless:26379]
+                    master: mymaster
+                """);
+        assertValid(sentinel);
+        assertEquals("redis-sentinel://:s3cret@redis-node-0.redis-headless:26379,redis-node-1.redis-headless:26379/0#mymaster",
+                decode(sentinel.get("Secret", FULLNAME + "-secret"), "redis-url"));
+        assertFalse(sentinel.get("ConfigMap", FULLNAME + "-config").path("data").has("METAL_REDIS_CLUSTER"));
+
+        Manifests cluster = HelmChart.render("""
+                redis:
+                  mode: cluster
+                  cluster:
+                    nodes: [redis-cluster-0.redis-cluster:6379, redis-cluster-1.redis-cluster:6379]
+                    tls: true
+                """);
+        assertValid(cluster);
+        assertEquals("rediss://redis-cluster-0.redis-cluster:6379,rediss://redis-cluster-1.redis-cluster:6379",
+                decode(cluster.get("Secret", FULLNAME + "-secret"), "redis-url"));
+        assertEquals("true", cluster.get("ConfigMap", FULLNAME + "-config").path("data").path("METAL_REDIS_CLUSTER").asText(),
+                "a single seed is a Cluster too");
+
+        assertRenderFails("redis.mode is sentinel but redis.sentinel.nodes is empty", """
+                redis:
+                  mode: sentinel
+                """);
+        assertRenderFails("redis.mode is cluster but redis.cluster.nodes is empty", """
+                redis:
+                  mode: cluster
+                """);
+        assertRenderFails("redis.mode must be single, sentinel or cluster", """
+                redis:
+                  mode: replicated
+                """);
+    }
+
+    @Test
+    void kafkaSaslAndTlsReachEveryServiceAndTheTrainer() {
+        Manifests secured = HelmChart.render("""
+                kafka:
+                  bootstrapServers: b-0.kafka:9094,b-1.kafka:9094,b-2.kafka:9094
+                  securityProtocol: SASL_SSL
+                  sasl:
+                    mechanism: SCRAM-SHA-512
+                    username: metal
+                    password: "pa ss"
+                  tls:
+                    caSecret: kafka-ca
+                """);
+        assertValid(secured);
+        JsonNode data = secured.get("ConfigMap", FULLNAME + "-config").path("data");
+        assertEquals("SASL_SSL", data.path("KAFKA_SECURITY_PROTOCOL").asText());
+        assertEquals("SCRAM-SHA-512", data.path("KAFKA_SASL_MECHANISM").asText());
+        assertEquals("org.apache.kafka.common.security.scram.ScramLoginModule required username=\"metal\" password=\"pa ss\";",
+                decode(secured.get("Secret", FULLNAME + "-secret"), "kafka-sasl-jaas-config"));
+        List<JsonNode> containers = new ArrayList<>();
+        for (String name : SERVICES) {
+            containers.add(container(secured.get("Deployment", name), MODULE_OF.get(name)));
+        }
+        containers.add(container(secured.get("CronJob", TRAINER), "trainer"));
+        for (JsonNode c : containers) {
+            JsonNode ref = envEntry(c, "KAFKA_SASL_JAAS_CONFIG").orElseThrow().path("valueFrom").path("secretKeyRef");
+            assertEquals("kafka-sasl-jaas-config", ref.path("key").asText());
+            assertEquals("PEM", env(c, "KAFKA_SSL_TRUSTSTORE_TYPE").orElseThrow());
+            assertEquals("/etc/metal/kafka-tls/ca.crt", env(c, "KAFKA_SSL_TRUSTSTORE_LOCATION").orElseThrow());
+            assertTrue(c.path("volumeMounts").toString().contains("/etc/metal/kafka-tls"), c.toString());
+            assertFalse(c.toString().contains("pa ss"), "the password stays in the Secret");
+        }
+
+        Manifests perService = HelmChart.render("""
+                kafka:
+                  securityProtocol: SASL_PLAINTEXT
+                  sasl:
+                    existingSecret: kafka-principals
+                """);
+        assertValid(perService);
+        for (String name : SERVICES) {
+            JsonNode ref = envEntry(container(perService.get("Deployment", name), MODULE_OF.get(name)), "KAFKA_SASL_JAAS_CONFIG")
+                    .orElseThrow().path("valueFrom").path("secretKeyRef");
+            assertEquals("kafka-principals", ref.path("name").asText());
+            assertEquals(MODULE_OF.get(name), ref.path("key").asText(), "each service its own principal");
+        }
+        assertFalse(perService.get("Secret", FULLNAME + "-secret").path("data").has("kafka-sasl-jaas-config"));
+        assertTrue(envEntry(container(defaults.get("Deployment", GATEWAY), "gateway"), "KAFKA_SASL_JAAS_CONFIG").isEmpty(),
+                "PLAINTEXT by default");
+
+        assertRenderFails("kafka.securityProtocol SASL_SSL needs kafka.sasl.username and kafka.sasl.password", """
+                kafka:
+                  securityProtocol: SASL_SSL
+                """);
+        assertRenderFails("kafka.securityProtocol must be PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL", """
+                kafka:
+                  securityProtocol: TLS
+                """);
+        assertRenderFails("topics.minInsyncReplicas (2) must be below topics.replicationFactor (2)", """
+                topics:
+                  replicationFactor: 2
+                """);
+    }
+
     private static void assertValid(Manifests manifests) {
         List<String> problems = manifests.all().stream().flatMap(d -> KubernetesSchema.problems(d).stream()).toList();
         assertTrue(problems.isEmpty(), () -> "rendered objects the Kubernetes API would reject:\n"
@@ -664,8 +775,8 @@ class HelmChartTest {
             assertEquals("\"$REPLICATION_FACTOR\"", words.get(words.indexOf("--replication-factor") + 1), line);
             List<String> configs = new ArrayList<>();
             for (int i = 0; i < words.size(); i++) {
-                if (words.get(i).equals("--config")) {
-                    configs.add(words.get(i + 1));
+                if (words.get(i).equals("--config") && !words.get(i + 1).startsWith("min.insync.replicas=")) {
+                    configs.add(words.get(i + 1));   // min.insync.replicas comes from topics.minInsyncReplicas
                 }
             }
             String name = words.get(words.indexOf("--topic") + 1);
