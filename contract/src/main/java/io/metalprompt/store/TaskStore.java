@@ -13,8 +13,11 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.lettuce.core.KeyScanCursor;
+import io.lettuce.core.Limit;
+import io.lettuce.core.Range;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
+import io.lettuce.core.ScoredValue;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.metalprompt.events.EventCodec;
@@ -25,7 +28,8 @@ import io.metalprompt.events.TaskRegistered;
  * Tasks and their prompt artifacts in Redis (keys in {@code docs/architecture.md}):
  * {@code metal:task:{id}} (hash), {@code metal:task:{id}:registration} (the registration JSON) and
  * {@code metal:prompt:{id}:{pgmVersion}} (the binary artifact), with {@code metal:task:{id}:prompts} (the set of
- * stored versions), and {@code metal:tenant:{tenant}:tasks} (the set of a tenant's task ids, for its task quota).
+ * stored versions), {@code metal:tenant:{tenant}:tasks} (the set of a tenant's task ids, for its task quota) and
+ * {@code metal:{tenant:T}:tasks-by-time} (the tenant's task ids by registration time, for listing).
  * Writes are ordered so no reader sees a ready task without its prompt: the artifact first,
  * then the status. No MULTI/EXEC: the connection is shared by many threads, and a transaction on a shared
  * Lettuce connection would take in other threads' commands.
@@ -58,6 +62,14 @@ public final class TaskStore {
 
     public static String tenantTasksKey(String tenant) {
         return "metal:tenant:" + tenant + ":tasks";
+    }
+
+    /**
+     * The tenant's tasks by registration time (sorted set: task id, score = {@code registeredAt} in epoch ms), what
+     * {@code GET /v1/tasks} pages over. Hash-tagged by tenant, so it stays one slot in a Redis Cluster.
+     */
+    public static String tenantIndexKey(String tenant) {
+        return "metal:{tenant:" + tenant + "}:tasks-by-time";
     }
 
     /**
@@ -111,8 +123,55 @@ public final class TaskStore {
         fields.put(b("options"), b(json(task.options())));
         fields.put(b("demonstrations"), b(Integer.toString(task.demonstrations())));
         fields.put(b("createdAt"), b(task.registeredAt().toString()));
+        // the index first: a listing skips an id whose hash is not there yet (TaskIndex), but a task whose hash is
+        // there is always listed
+        sync().zadd(b(tenantIndexKey(task.tenant())), (double) task.registeredAt().toEpochMilli(), b(task.taskId()));
         saveRegistration(task);
         sync().hset(b(taskKey(task.taskId())), fields);
+    }
+
+    /** One entry of a tenant's task index: a task id and its registration time (epoch ms). */
+    public record IndexEntry(String taskId, long registeredAtMillis) {
+    }
+
+    /**
+     * Up to {@code count} entries of the tenant's task index, newest first, strictly after the entry
+     * ({@code afterMillis}, {@code afterId}) in that order (null: from the newest). Order: time descending, then id
+     * descending, as Redis orders equal scores in reverse; so a page boundary is a point of that order, and tasks
+     * registered later (a later time) never come after it.
+     */
+    public List<IndexEntry> newest(String tenant, Long afterMillis, String afterId, int count) {
+        List<IndexEntry> out = new java.util.ArrayList<>(count);
+        Range<Double> range = afterMillis == null
+                ? Range.unbounded()
+                : Range.create(Double.NEGATIVE_INFINITY, (double) afterMillis);
+        long offset = 0;
+        int batch = Math.max(count, 16);
+        while (out.size() < count) {
+            List<ScoredValue<byte[]>> got = sync().zrevrangebyscoreWithScores(
+                    b(tenantIndexKey(tenant)), range, Limit.create(offset, batch));
+            for (ScoredValue<byte[]> v : got) {
+                String id = new String(v.getValue(), UTF_8);
+                long millis = (long) v.getScore();
+                if (afterMillis != null && millis == afterMillis && id.compareTo(afterId) >= 0) {
+                    continue;   // at or before the cursor in the order (same millisecond, larger or equal id)
+                }
+                out.add(new IndexEntry(id, millis));
+                if (out.size() == count) {
+                    break;
+                }
+            }
+            if (got.size() < batch) {
+                break;
+            }
+            offset += got.size();
+        }
+        return out;
+    }
+
+    /** Takes a task id off its tenant's index (for an entry whose task is gone). */
+    public void unindex(String tenant, String taskId) {
+        sync().zrem(b(tenantIndexKey(tenant)), b(taskId));
     }
 
     /** Keeps the registration (its examples give the XL demonstrations and allow regeneration), status untouched. */
@@ -240,6 +299,7 @@ public final class TaskStore {
         c.del(keys.toArray(new byte[0][]));   // one command: the task disappears at once
         if (tenant != null) {
             c.srem(b(tenantTasksKey(new String(tenant, UTF_8))), b(taskId));
+            c.zrem(b(tenantIndexKey(new String(tenant, UTF_8))), b(taskId));
         }
     }
 

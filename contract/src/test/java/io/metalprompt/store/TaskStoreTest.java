@@ -182,4 +182,46 @@ class TaskStoreTest {
         assertTrue(store.find(deleted).isEmpty(), "a deleted task is not brought back");
         assertTrue(store.artifact(deleted, "v2").isEmpty());
     }
+
+    private static TaskRegistered at(String id, String tenant, String time) {
+        TaskRegistered t = task(id, tenant);
+        return new TaskRegistered(1, id, tenant, t.examples(), t.options(), t.design(), t.demonstrations(),
+                Instant.parse(time));
+    }
+
+    @Test
+    void theIndexListsATenantsTasksNewestFirstThenByIdDescending() {
+        String tenant = "index-" + UUID.randomUUID();
+        store.register(at("a", tenant, "2026-12-01T00:00:00Z"));
+        store.register(at("c", tenant, "2026-12-02T00:00:00Z"), 10);
+        store.register(at("b", tenant, "2026-12-02T00:00:00Z"));
+        store.register(at("x", "other-" + tenant, "2026-12-03T00:00:00Z"));
+        assertEquals(List.of("c", "b", "a"), store.newest(tenant, null, null, 10).stream()
+                .map(TaskStore.IndexEntry::taskId).toList());
+    }
+
+    @Test
+    void aPageGoesOnStrictlyAfterItsCursorEvenWithinOneMillisecond() {
+        String tenant = "index-" + UUID.randomUUID();
+        for (String id : List.of("p", "q", "r", "s")) {
+            store.register(at(id, tenant, "2026-12-02T00:00:00Z"));
+        }
+        store.register(at("o", tenant, "2026-12-01T00:00:00Z"));
+        List<TaskStore.IndexEntry> first = store.newest(tenant, null, null, 2);
+        assertEquals(List.of("s", "r"), first.stream().map(TaskStore.IndexEntry::taskId).toList());
+        TaskStore.IndexEntry last = first.get(1);
+        store.register(at("t", tenant, "2026-12-03T00:00:00Z"));   // registered meanwhile: newer, not on a later page
+        assertEquals(List.of("q", "p", "o"), store.newest(tenant, last.registeredAtMillis(), last.taskId(), 5).stream()
+                .map(TaskStore.IndexEntry::taskId).toList());
+    }
+
+    @Test
+    void deletingATaskTakesItOffTheIndex() {
+        String tenant = "index-" + UUID.randomUUID();
+        String id = UUID.randomUUID().toString();
+        store.register(task(id, tenant));
+        assertEquals(1, store.newest(tenant, null, null, 10).size());
+        store.delete(id);
+        assertTrue(store.newest(tenant, null, null, 10).isEmpty());
+    }
 }

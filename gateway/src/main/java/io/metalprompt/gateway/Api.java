@@ -46,6 +46,12 @@ public final class Api {
                            String createdAt) {
     }
 
+    @Schema(description = "One page of the tenant's tasks, newest first")
+    public record TaskPage(@Schema(description = "The tasks of this page (without their versions)") List<TaskView> tasks,
+                           @Schema(description = "Pass as cursor for the next page; null on the last page", nullable = true)
+                           String nextCursor) {
+    }
+
     @Schema(description = "Inputs to answer with a ready task's prompt")
     public record PredictionRequest(@Schema(required = true, description = "At least one non-blank input") List<String> inputs) {
     }

@@ -10,14 +10,17 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.enums.SecuritySchemeType;
 import org.eclipse.microprofile.openapi.annotations.headers.Header;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityScheme;
@@ -73,6 +76,24 @@ public class TaskResource {
         Api.TaskAccepted accepted = service.register(caller.tenant(), request);
         registry.counter("metal.gateway.registrations").increment();
         return Response.accepted(accepted).location(URI.create(accepted.statusUrl())).build();
+    }
+
+    @GET
+    @Timed(value = TIMER, extraTags = {"endpoint", "list"}, histogram = true,
+            description = "Latency of the public API per endpoint")
+    @Operation(summary = "The tenant's tasks, newest first",
+            description = "One page of the caller's tasks (never another tenant's). Pass the page's nextCursor as cursor "
+                    + "for the next one: paging is stable while tasks are registered (tasks registered meanwhile never "
+                    + "appear on later pages; none is skipped or repeated). The views carry no versions list.")
+    @APIResponse(responseCode = "200", description = "One page", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.TaskPage.class)))
+    @APIResponse(responseCode = "400", description = "limit not an integer from 1 to 100, or a cursor this API did not give", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
+    @APIResponse(responseCode = "503", description = "Redis unavailable; retry after Retry-After", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
+    public Api.TaskPage list(
+            @Parameter(description = "Tasks per page, 1 to 100", schema = @Schema(type = SchemaType.INTEGER, defaultValue = "20"))
+            @QueryParam("limit") String limit,
+            @Parameter(description = "The nextCursor of the page before; leave out for the first page")
+            @QueryParam("cursor") String cursor) {
+        return service.list(caller.tenant(), limit, cursor);
     }
 
     @GET

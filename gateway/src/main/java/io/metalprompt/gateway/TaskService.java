@@ -20,6 +20,7 @@ import io.metalprompt.events.TaskDeleted;
 import io.metalprompt.events.TaskEvent;
 import io.metalprompt.events.TaskRegistered;
 import io.metalprompt.store.TaskRecord;
+import io.metalprompt.store.TaskStore;
 
 /**
  * The gateway's use cases — register, read, delete, predict — in plain Java over the task store, the
@@ -100,12 +101,85 @@ public class TaskService {
 
     public Api.TaskView get(String tenant, String taskId) {
         try (TenantQuotas.Permit permit = quotas.enter(tenant)) {
-            TaskRecord t = find(tenant, taskId);
-            String promptText = t.design() == PromptDesign.DISCRETE ? t.promptText() : null;
-            String reason = TaskRecord.FAILED.equals(t.status()) ? t.reason() : null;
-            return new Api.TaskView(taskId, t.status(), t.design().name(), t.k(), t.pgmVersion(), promptText, reason,
-                    t.options(), t.createdAt() == null ? null : t.createdAt().toString());
+            return view(find(tenant, taskId));
         }
+    }
+
+    private static Api.TaskView view(TaskRecord t) {
+        String promptText = t.design() == PromptDesign.DISCRETE ? t.promptText() : null;
+        String reason = TaskRecord.FAILED.equals(t.status()) ? t.reason() : null;
+        return new Api.TaskView(t.taskId(), t.status(), t.design().name(), t.k(), t.pgmVersion(), promptText, reason,
+                t.options(), t.createdAt() == null ? null : t.createdAt().toString());
+    }
+
+    /** The most tasks one page lists, and how many when the caller does not say. */
+    static final int MAX_PAGE = 100;
+    static final int DEFAULT_PAGE = 20;
+
+    /** How old an index entry whose task hash is missing must be before a listing drops it (a registration in flight). */
+    static final Duration DANGLING_AFTER = Duration.ofMinutes(5);
+
+    /**
+     * One page of the tenant's tasks, newest first ({@code GET /v1/tasks}): {@code limit} 1 to 100 (null: 20),
+     * {@code cursor} the {@code nextCursor} of the page before (null: the first page). Walks the tenant's index
+     * (never another tenant's), reads each task, and skips an entry whose task is gone (deleted meanwhile, or a
+     * registration whose hash is not written yet); {@code nextCursor} is null on the last page.
+     */
+    public Api.TaskPage list(String tenant, String limit, String cursor) {
+        try (TenantQuotas.Permit permit = quotas.enter(tenant)) {
+            int size = pageSize(limit);
+            TaskCursor after = cursor == null ? null : TaskCursor.decode(cursor);
+            List<Api.TaskView> views = new java.util.ArrayList<>(size);
+            TaskStore.IndexEntry lastListed = null;
+            boolean more = false;
+            Long fromMillis = after == null ? null : after.millis();
+            String fromId = after == null ? null : after.taskId();
+            while (!more) {
+                int wanted = size + 1 - views.size();
+                List<TaskStore.IndexEntry> entries = store.newest(tenant, fromMillis, fromId, wanted);
+                for (TaskStore.IndexEntry e : entries) {
+                    Optional<TaskRecord> task = store.find(e.taskId());
+                    if (task.isEmpty()) {
+                        if (clock.millis() - e.registeredAtMillis() > DANGLING_AFTER.toMillis()) {
+                            store.unindex(tenant, e.taskId());
+                        }
+                        continue;
+                    }
+                    if (!tenant.equals(task.get().tenant())) {
+                        continue;
+                    }
+                    if (views.size() == size) {
+                        more = true;
+                        break;
+                    }
+                    views.add(view(task.get()));
+                    lastListed = e;
+                }
+                if (entries.size() < wanted) {
+                    break;
+                }
+                TaskStore.IndexEntry last = entries.get(entries.size() - 1);
+                fromMillis = last.registeredAtMillis();
+                fromId = last.taskId();
+            }
+            return new Api.TaskPage(views, more ? TaskCursor.after(lastListed).encode() : null);
+        }
+    }
+
+    private static int pageSize(String limit) {
+        if (limit == null) {
+            return DEFAULT_PAGE;
+        }
+        try {
+            int n = Integer.parseInt(limit.strip());
+            if (n >= 1 && n <= MAX_PAGE) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw ApiException.badRequest("limit must be an integer from 1 to " + MAX_PAGE + " (default " + DEFAULT_PAGE
+                + "), not '" + limit + "'");
     }
 
     /** Publishes {@link TaskDeleted} first (a retry after a failure is harmless), then removes the Redis keys. */

@@ -1,5 +1,6 @@
 package io.metalprompt.gateway;
 
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -30,6 +31,15 @@ public interface Tasks {
     void delete(String taskId);
 
     /**
+     * Up to {@code count} entries of the tenant's task index, newest first, strictly after ({@code afterMillis},
+     * {@code afterId}) (null: from the newest); {@link TaskStore#newest}.
+     */
+    List<TaskStore.IndexEntry> newest(String tenant, Long afterMillis, String afterId, int count);
+
+    /** Takes an id off the tenant's index (an entry whose task is gone). */
+    void unindex(String tenant, String taskId);
+
+    /**
      * The designs the prompt-generators have a PGM for, or empty when none has said ({@link ServedDesigns}); may be
      * up to {@code metal.gateway.served-designs-refresh} old.
      */
@@ -55,6 +65,16 @@ public interface Tasks {
             @Override
             public void delete(String taskId) {
                 store.delete(taskId);
+            }
+
+            @Override
+            public List<TaskStore.IndexEntry> newest(String tenant, Long afterMillis, String afterId, int count) {
+                return store.newest(tenant, afterMillis, afterId, count);
+            }
+
+            @Override
+            public void unindex(String tenant, String taskId) {
+                store.unindex(tenant, taskId);
             }
 
             @Override

@@ -33,6 +33,7 @@ import io.metalprompt.events.TaskDeleted;
 import io.metalprompt.events.TaskEvent;
 import io.metalprompt.events.TaskRegistered;
 import io.metalprompt.store.TaskRecord;
+import io.metalprompt.store.TaskStore;
 
 /** The use cases without Kafka, Redis or HTTP: a map store, a list publisher, a scripted worker. */
 class TaskServiceTest {
@@ -65,6 +66,21 @@ class TaskServiceTest {
         public void delete(String taskId) {
             registrations.remove(taskId);
             tasks.remove(taskId);
+        }
+
+        @Override
+        public List<TaskStore.IndexEntry> newest(String tenant, Long afterMillis, String afterId, int count) {
+            return tasks.values().stream().filter(t -> t.tenant().equals(tenant))
+                    .map(t -> new TaskStore.IndexEntry(t.taskId(), t.createdAt().toEpochMilli()))
+                    .sorted(java.util.Comparator.comparingLong(TaskStore.IndexEntry::registeredAtMillis)
+                            .thenComparing(TaskStore.IndexEntry::taskId).reversed())
+                    .filter(e -> afterMillis == null || e.registeredAtMillis() < afterMillis
+                            || (e.registeredAtMillis() == afterMillis && e.taskId().compareTo(afterId) < 0))
+                    .limit(count).toList();
+        }
+
+        @Override
+        public void unindex(String tenant, String taskId) {
         }
 
         @Override
@@ -301,5 +317,42 @@ class TaskServiceTest {
         store.designs = Optional.empty();
         service.register("acme", new Api.TaskRequest(REQUEST.examples(), null, "HIDDEN_STATE", null));
         assertEquals(1, published.size());
+    }
+
+    private List<String> ids(Api.TaskPage page) {
+        return page.tasks().stream().map(Api.TaskView::id).toList();
+    }
+
+    @Test
+    void listingPagesTheTenantsTasksNewestFirstAndEndsWithoutACursor() {
+        for (int i = 0; i < 3; i++) {
+            service.register("acme", REQUEST);
+        }
+        service.register("other", REQUEST);
+        List<String> acme = store.tasks.values().stream().filter(t -> t.tenant().equals("acme"))
+                .map(TaskRecord::taskId).sorted(java.util.Comparator.reverseOrder()).toList();
+        Api.TaskPage first = service.list("acme", "2", null);
+        assertEquals(acme.subList(0, 2), ids(first));
+        Api.TaskPage second = service.list("acme", "2", first.nextCursor());
+        assertEquals(acme.subList(2, 3), ids(second));
+        assertEquals(null, second.nextCursor());
+    }
+
+    @Test
+    void aTaskRegisteredWhilePagingDoesNotAppearOnLaterPages() {
+        service.register("acme", REQUEST);
+        service.register("acme", REQUEST);
+        Api.TaskPage first = service.list("acme", "1", null);
+        assertEquals(List.of(id(2)), ids(first));
+        service.register("acme", REQUEST);   // id 3: the same millisecond (fixed clock), after id 2 in the order
+        assertEquals(List.of(id(1)), ids(service.list("acme", "1", first.nextCursor())));
+    }
+
+    @Test
+    void aLimitOutOfRangeOrACursorNotGivenByTheApiIs400() {
+        assertEquals(400, assertThrows(ApiException.class, () -> service.list("acme", "0", null)).status());
+        assertEquals(400, assertThrows(ApiException.class, () -> service.list("acme", "101", null)).status());
+        assertEquals(400, assertThrows(ApiException.class, () -> service.list("acme", "ten", null)).status());
+        assertEquals(400, assertThrows(ApiException.class, () -> service.list("acme", null, "bm90IGEgY3Vyc29y")).status());
     }
 }
