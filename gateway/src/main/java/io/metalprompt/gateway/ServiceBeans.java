@@ -54,6 +54,15 @@ public class ServiceBeans {
 
     @Produces
     @ApplicationScoped
+    Idempotency idempotency(GatewayConfig config, RedisConnector redis) {
+        GatewayConfig.Gateway g = config.gateway();
+        // a reservation outlives any call that holds it (publish, or the wait for a worker), with room to spare
+        java.time.Duration lease = g.predictionTimeout().plus(g.publishTimeout()).plusSeconds(30);
+        return new Idempotency(new RedisIdempotencyStore(redis), lease, g.retryAfter());
+    }
+
+    @Produces
+    @ApplicationScoped
     @Startup   // the record bounds of the limits are logged (and warned about) at start
     TaskService taskService(GatewayConfig config, RedisConnector redis, TaskStore store,
                             KafkaTaskEventPublisher publisher, KafkaInferenceClient inference, TenantQuotas quotas) {

@@ -1,6 +1,10 @@
 package io.metalprompt.gateway;
 
 import java.net.URI;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -9,10 +13,13 @@ import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
@@ -25,6 +32,9 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityScheme;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.micrometer.core.annotation.Timed;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -58,6 +68,55 @@ public class TaskResource {
     @Inject
     MeterRegistry registry;
 
+    @Inject
+    Idempotency idempotency;
+
+    @Inject
+    ObjectMapper json;
+
+    static final String IDEMPOTENCY_KEY = "1 to 255 visible ASCII characters: the same key with the same body within "
+            + "24 h returns the first answer again (with Idempotent-Replayed: true), with another body it is a 422, "
+            + "and while the first call runs a 409 with Retry-After. Per tenant.";
+
+    /**
+     * Runs the call once per Idempotency-Key and request ({@link Idempotency}); the answer, a refusal included, is
+     * what is kept and replayed.
+     */
+    private Response idempotent(String key, String method, UriInfo uri, Object request, Supplier<Response> call) {
+        String path = uri.getRequestUri().getRawPath();
+        Idempotency.Answer answer = idempotency.run(caller.tenant(), key, method, path, request, () -> {
+            Response r;
+            try {
+                r = call.get();
+            } catch (ApiException e) {
+                r = Problems.response(e, path);
+            }
+            return answer(r);
+        });
+        Response.ResponseBuilder out = Response.status(answer.status()).type(answer.contentType()).entity(answer.body());
+        answer.headers().forEach(out::header);
+        return out.build();
+    }
+
+    private Idempotency.Answer answer(Response r) {
+        Object entity = r.getEntity();
+        String body;
+        try {
+            body = entity == null ? "" : entity instanceof String text ? text : json.writeValueAsString(entity);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write the answer", e);
+        }
+        Map<String, String> headers = new LinkedHashMap<>();
+        for (String name : List.of("Location", "Retry-After", "WWW-Authenticate")) {
+            String value = r.getHeaderString(name);
+            if (value != null) {
+                headers.put(name, value);
+            }
+        }
+        String type = r.getMediaType() == null ? MediaType.APPLICATION_JSON : r.getMediaType().toString();
+        return new Idempotency.Answer(r.getStatus(), type, body, headers);
+    }
+
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Timed(value = TIMER, extraTags = {"endpoint", "register"}, histogram = true,
@@ -72,10 +131,13 @@ public class TaskResource {
     @APIResponse(responseCode = "415", description = "Body not sent as application/json (or without a Content-Type)", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
     @APIResponse(responseCode = "422", description = "Unknown design, output not among the options, fewer than two options, demonstrations out of range", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
     @APIResponse(responseCode = "503", description = "Redis or Kafka unavailable; retry after Retry-After", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
-    public Response register(Api.TaskRequest request) {
-        Api.TaskAccepted accepted = service.register(caller.tenant(), request);
-        registry.counter("metal.gateway.registrations").increment();
-        return Response.accepted(accepted).location(URI.create(accepted.statusUrl())).build();
+    public Response register(@Parameter(description = IDEMPOTENCY_KEY) @HeaderParam(Idempotency.HEADER) String key,
+                             @Context UriInfo uri, Api.TaskRequest request) {
+        return idempotent(key, "POST", uri, request, () -> {
+            Api.TaskAccepted accepted = service.register(caller.tenant(), request);
+            registry.counter("metal.gateway.registrations").increment();
+            return Response.accepted(accepted).location(URI.create(accepted.statusUrl())).build();
+        });
     }
 
     @GET
@@ -137,7 +199,13 @@ public class TaskResource {
     @APIResponse(responseCode = "422", description = "The worker rejected the inputs (INVALID), e.g. an input too long for the model's positions; the detail is the worker's reason", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
     @APIResponse(responseCode = "503", description = "The worker failed; retry after Retry-After", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
     @APIResponse(responseCode = "504", description = "No worker answered in time; retry after Retry-After", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
-    public Response predict(@PathParam("id") String id, Api.PredictionRequest request) {
+    public Response predict(@PathParam("id") String id,
+                            @Parameter(description = IDEMPOTENCY_KEY) @HeaderParam(Idempotency.HEADER) String key,
+                            @Context UriInfo uri, Api.PredictionRequest request) {
+        return idempotent(key, "POST", uri, request, () -> predictOnce(id, request));
+    }
+
+    private Response predictOnce(String id, Api.PredictionRequest request) {
         // Synchronous on this worker thread (@Blocking): a blocking resource method that returned a CompletionStage
         // completed elsewhere was resumed once in a few thousand calls without its request context (a 500). The wait
         // is bounded by metal.gateway.prediction-timeout inside TaskService; a call in flight holds one worker thread
