@@ -274,6 +274,16 @@ public final class TaskStore {
         return r != null && r == 1;
     }
 
+    /** The bytes the task holds in Redis now: its registration (the examples) and every stored prompt artifact. */
+    public long bytesStored(String taskId) {
+        RedisCommands<byte[], byte[]> c = sync();
+        long bytes = c.strlen(b(registrationKey(taskId)));
+        for (byte[] version : c.smembers(b(promptsKey(taskId)))) {
+            bytes += c.strlen(b(promptKey(taskId, new String(version, UTF_8))));
+        }
+        return bytes;
+    }
+
     /** Marks the task failed with a reason the user can act on. */
     public void markFailed(String taskId, String reason) {
         Map<byte[], byte[]> fields = new HashMap<>();

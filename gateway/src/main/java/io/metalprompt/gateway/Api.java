@@ -65,6 +65,22 @@ public final class Api {
     public record PredictionResponse(String taskId, String pgmVersion, List<PredictionBody> predictions) {
     }
 
+    @Schema(description = "What was used: inputs answered, positions the LM read for them (prompt, demonstrations, "
+            + "inputs and options), prompts generated, refinement steps run, and bytes stored now (prompt artifacts and examples)")
+    public record Counts(long inputsAnswered, long tokensRead, long promptGenerations, long refinementSteps,
+                         long bytesStored) {
+    }
+
+    @Schema(description = "One task's share of the usage")
+    public record TaskUsage(String taskId, long inputsAnswered, long tokensRead, long promptGenerations,
+                            long refinementSteps, long bytesStored) {
+    }
+
+    @Schema(description = "What the tenant used on the UTC days from..to, inclusive; each answered request counted once")
+    public record Usage(String tenant, @Schema(example = "2026-12-01") String from, @Schema(example = "2026-12-04") String to,
+                        Counts totals, List<TaskUsage> tasks) {
+    }
+
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @Schema(description = "RFC 9457 problem details (media type application/problem+json)")
     public record Problem(String type, String title, int status, String detail, String instance) {

@@ -12,6 +12,8 @@ import io.metalprompt.store.ApiKeys;
 import io.metalprompt.store.RedisConnector;
 import io.metalprompt.store.ServedDesigns;
 import io.metalprompt.store.TaskStore;
+import io.metalprompt.store.UsageStore;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.Startup;
 
 /**
@@ -65,7 +67,8 @@ public class ServiceBeans {
     @ApplicationScoped
     @Startup   // the record bounds of the limits are logged (and warned about) at start
     TaskService taskService(GatewayConfig config, RedisConnector redis, TaskStore store,
-                            KafkaTaskEventPublisher publisher, KafkaInferenceClient inference, TenantQuotas quotas) {
+                            KafkaTaskEventPublisher publisher, KafkaInferenceClient inference, TenantQuotas quotas,
+                            MeterRegistry registry) {
         GatewayConfig.Gateway g = config.gateway();
         Limits limits = Limits.of(g);
         long result = RecordSizes.worstResult(limits);
@@ -82,6 +85,6 @@ public class ServiceBeans {
         return new TaskService(Tasks.in(store, designs), publisher, inference, quotas,
                 new TaskService.Settings(limits, g.publishTimeout(), g.predictionTimeout(), g.retryAfter(),
                         g.quota().maxTasks()),
-                Clock.systemUTC(), TaskIds::next);
+                Clock.systemUTC(), TaskIds::next, Metering.in(new UsageStore(redis), store, registry));
     }
 }

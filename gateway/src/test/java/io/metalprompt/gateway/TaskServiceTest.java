@@ -95,7 +95,36 @@ class TaskServiceTest {
         }
     }
 
+    /** Counts as Redis keeps them: per tenant, task and day, each request id once. */
+    static class MapMetering implements Metering {
+        final Map<String, Map<String, Map<String, Long>>> byTenant = new HashMap<>();
+        final Set<String> seen = new java.util.HashSet<>();
+        final Map<String, Long> bytes = new HashMap<>();
+
+        @Override
+        public void answered(String tenant, String taskId, String requestId, java.time.LocalDate day, int inputs,
+                             long tokensRead) {
+            if (seen.add(requestId)) {
+                Map<String, Long> c = byTenant.computeIfAbsent(tenant, t -> new HashMap<>())
+                        .computeIfAbsent(taskId, t -> new HashMap<>());
+                c.merge(io.metalprompt.store.UsageStore.INPUTS_ANSWERED, (long) inputs, Long::sum);
+                c.merge(io.metalprompt.store.UsageStore.TOKENS_READ, tokensRead, Long::sum);
+            }
+        }
+
+        @Override
+        public Map<String, Map<String, Long>> read(String tenant, java.time.LocalDate from, java.time.LocalDate to) {
+            return byTenant.getOrDefault(tenant, Map.of());
+        }
+
+        @Override
+        public long bytesStored(String taskId) {
+            return bytes.getOrDefault(taskId, 0L);
+        }
+    }
+
     private final MapStore store = new MapStore();
+    private final MapMetering metering = new MapMetering();
     private final List<TaskEvent> published = new ArrayList<>();
     private final AtomicInteger ids = new AtomicInteger();
     private CompletableFuture<Void> publishOutcome = CompletableFuture.completedFuture(null);
@@ -127,7 +156,7 @@ class TaskServiceTest {
             quotas,
             new TaskService.Settings(new Limits(10, 100, 5, 8, 50, 40, 1_000_000), Duration.ofMillis(200), Duration.ofMillis(300), 3, 3),
             Clock.fixed(Instant.parse("2026-01-02T03:04:05Z"), ZoneOffset.UTC),
-            () -> id(ids.incrementAndGet()));
+            () -> id(ids.incrementAndGet()), metering);
 
     /** The n-th id the service is given, in the form the gateway issues. */
     private static String id(int n) {
@@ -185,7 +214,7 @@ class TaskServiceTest {
     private static InferenceResult positive(InferenceRequest request) {
         return new InferenceResult(Events.SCHEMA_VERSION, request.requestId(), request.taskId(), InferenceResult.Status.OK,
                 request.inputs().stream().map(i -> new Prediction("positive", Map.of("positive", -0.2, "negative", -1.9),
-                        null)).toList(), null, "pgm-1", 0L);
+                        null)).toList(), null, "pgm-1", 0L, 40L * request.inputs().size());
     }
 
     @Test
@@ -354,5 +383,48 @@ class TaskServiceTest {
         assertEquals(400, assertThrows(ApiException.class, () -> service.list("acme", "101", null)).status());
         assertEquals(400, assertThrows(ApiException.class, () -> service.list("acme", "ten", null)).status());
         assertEquals(400, assertThrows(ApiException.class, () -> service.list("acme", null, "bm90IGEgY3Vyc29y")).status());
+    }
+
+    @Test
+    void anAnsweredPredictionIsCountedWithThePositionsTheWorkerRead() {
+        service.register("acme", REQUEST);
+        store.ready(ID_1);
+        workerAnswers.complete(null);
+        service.predict("acme", ID_1, new Api.PredictionRequest(List.of("fine", "awful")));
+        assertEquals(Map.of("inputsAnswered", 2L, "tokensRead", 80L), metering.byTenant.get("acme").get(ID_1));
+    }
+
+    @Test
+    void aPredictionNotAnsweredIsNotCounted() {
+        service.register("acme", REQUEST);
+        store.ready(ID_1);
+        assertEquals(504, assertThrows(ApiException.class,
+                () -> service.predict("acme", ID_1, new Api.PredictionRequest(List.of("fine")))).status());
+        assertTrue(metering.byTenant.isEmpty());
+    }
+
+    @Test
+    void usageSumsTheTenantsTasksAndAddsWhatEachHoldsNow() {
+        service.register("acme", REQUEST);
+        service.register("acme", REQUEST);
+        store.ready(ID_1);
+        workerAnswers.complete(null);
+        service.predict("acme", ID_1, new Api.PredictionRequest(List.of("fine")));
+        metering.bytes.put(ID_1, 1000L);
+        metering.bytes.put(id(2), 500L);
+        Api.Usage usage = service.usage("acme", null, null);
+        assertEquals("2026-01-02", usage.from());
+        assertEquals("2026-01-02", usage.to());
+        assertEquals(new Api.Counts(1, 40, 0, 0, 1500), usage.totals());
+        assertEquals(List.of(new Api.TaskUsage(ID_1, 1, 40, 0, 0, 1000), new Api.TaskUsage(id(2), 0, 0, 0, 0, 500)),
+                usage.tasks());
+        assertEquals(new Api.Counts(0, 0, 0, 0, 0), service.usage("other", null, null).totals());
+    }
+
+    @Test
+    void aUsageRangeThatIsNotDaysOrRunsBackwardsIs400() {
+        assertEquals(400, assertThrows(ApiException.class, () -> service.usage("acme", "yesterday", null)).status());
+        assertEquals(400, assertThrows(ApiException.class, () -> service.usage("acme", "2026-01-03", "2026-01-02")).status());
+        assertEquals(400, assertThrows(ApiException.class, () -> service.usage("acme", "2024-01-01", "2026-01-02")).status());
     }
 }

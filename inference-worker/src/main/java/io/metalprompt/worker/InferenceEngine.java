@@ -70,16 +70,29 @@ public class InferenceEngine {
     private record Pending(int request, int input, BatchScorer.Query query, List<String> options) {
     }
 
+    /**
+     * The positions the LM reads to answer one input: the task's prefix (prompt and demonstrations) and the input once
+     * per option row, and each option: what usage metering counts as tokens read ({@code docs/api.md}, "Usage").
+     */
+    static long positionsRead(long prefix, long input, List<long[]> options) {
+        long read = 0;
+        for (long[] option : options) {
+            read += prefix + input + option.length;
+        }
+        return read;
+    }
+
     /** One result per request, in order. */
     public List<InferenceResult> serve(List<InferenceRequest> requests) {
         InferenceResult[] results = new InferenceResult[requests.size()];
         Map<Integer, String> versions = new LinkedHashMap<>();
+        Map<Integer, Long> read = new LinkedHashMap<>();
         List<Pending> pending = new ArrayList<>();
         try {
             for (int r = 0; r < requests.size(); r++) {
                 InferenceRequest req = requests.get(r);
                 try {
-                    Optional<InferenceResult> refusal = prepare(r, req, pending, versions);
+                    Optional<InferenceResult> refusal = prepare(r, req, pending, versions, read);
                     if (refusal.isPresent()) {
                         results[r] = refusal.get();
                     }
@@ -115,7 +128,7 @@ public class InferenceEngine {
             }
             predictions.forEach((r, preds) -> results[r] = new InferenceResult(Events.SCHEMA_VERSION,
                     requests.get(r).requestId(), requests.get(r).taskId(), Status.OK, preds, null, versions.get(r),
-                    clock.millis()));
+                    clock.millis(), read.getOrDefault(r, 0L)));
             return List.of(results);
         } finally {
             cache.releaseEvicted();
@@ -124,7 +137,7 @@ public class InferenceEngine {
 
     /** Queues a request's inputs, or returns the result that refuses it. */
     private Optional<InferenceResult> prepare(int r, InferenceRequest req, List<Pending> pending,
-                                              Map<Integer, String> versions) {
+                                              Map<Integer, String> versions, Map<Integer, Long> read) {
         if (req.deadlineEpochMillis() > 0 && clock.millis() > req.deadlineEpochMillis()) {
             return Optional.of(failure(req, Status.FAILED, "the request's deadline passed before a worker reached it"));
         }
@@ -152,6 +165,7 @@ public class InferenceEngine {
             longestOption = Math.max(longestOption, o.length);
         }
         List<Pending> mine = new ArrayList<>();
+        long positions = 0;
         for (int i = 0; i < req.inputs().size(); i++) {
             long[] ids = tokenizer.encode(IclFormat.queryText(req.inputs().get(i), true));
             long prompt = entry.prefix().length();
@@ -162,9 +176,11 @@ public class InferenceEngine {
                         + " after this task's " + prompt + "-position prompt (" + maxPositions + " in all)"));
             }
             mine.add(new Pending(r, i, new BatchScorer.Query(entry.prefix(), ids, optionIds), task.options()));
+            positions += positionsRead(prompt, ids.length, optionIds);
         }
         pending.addAll(mine);
         versions.put(r, task.pgmVersion());
+        read.put(r, positions);
         return Optional.empty();
     }
 

@@ -15,7 +15,9 @@ import io.metalprompt.lm.LanguageModel;
 import io.metalprompt.lm.LmTokenizer;
 import io.metalprompt.lm.ModelLoadException;
 import io.metalprompt.prompt.PromptGenerator;
+import io.metalprompt.store.RedisConnector;
 import io.metalprompt.store.TaskStore;
+import io.metalprompt.store.UsageStore;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
@@ -44,7 +46,8 @@ public class PromptGenBeans {
 
     @Produces
     @ApplicationScoped
-    PromptTaskHandler handler(TaskStore store, PromptFactory factory, ModelUpdater models, MeterRegistry registry) {
-        return new PromptTaskHandler(store, factory, models::sync, Clock.systemUTC(), registry);
+    PromptTaskHandler handler(TaskStore store, PromptFactory factory, ModelUpdater models, MeterRegistry registry,
+                              RedisConnector redis) {
+        return new PromptTaskHandler(store, factory, models::sync, Clock.systemUTC(), registry, new UsageStore(redis));
     }
 }

@@ -2,7 +2,10 @@ package io.metalprompt.promptgen;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 import org.jboss.logging.Logger;
@@ -16,6 +19,7 @@ import io.metalprompt.events.TaskEvent;
 import io.metalprompt.events.TaskRegistered;
 import io.metalprompt.store.TaskRecord;
 import io.metalprompt.store.TaskStore;
+import io.metalprompt.store.UsageStore;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -42,10 +46,18 @@ public class PromptTaskHandler {
     private final Clock clock;
     private final MeterRegistry registry;
     private final DistributionSummary artifactBytes;
+    private final UsageStore usage;
 
     /** {@code models} loads the published PGM version if this replica does not serve it yet (a no-op when it does). */
     public PromptTaskHandler(TaskStore store, PromptFactory factory, Runnable models, Clock clock,
                              MeterRegistry registry) {
+        this(store, factory, models, clock, registry, null);
+    }
+
+    /** {@code usage}: where each prompt generated for a tenant is counted (null: not counted). */
+    public PromptTaskHandler(TaskStore store, PromptFactory factory, Runnable models, Clock clock,
+                             MeterRegistry registry, UsageStore usage) {
+        this.usage = usage;
         this.store = store;
         this.factory = factory;
         this.models = models;
@@ -107,6 +119,7 @@ public class PromptTaskHandler {
                     clock.instant()));
         }
         timeGeneration("ready", task, System.nanoTime() - t0);
+        countGeneration(task.tenant(), task.taskId(), "registration");
         store.storeReady(task.taskId(), result.pgmVersion(), result.k(), result.text(), result.artifact());
         artifactBytes.record(result.artifact().length);
         count("ready");
@@ -119,6 +132,20 @@ public class PromptTaskHandler {
                 result.k(), millis, result.pgmVersion());
         return Optional.of(new PromptReady(Events.SCHEMA_VERSION, task.taskId(), task.tenant(), result.pgmVersion(),
                 task.design(), result.k(), result.text(), millis, clock.instant()));
+    }
+
+    /**
+     * Counts one prompt generated for the tenant, before it is stored: a redelivered record generates again only if
+     * the prompt was not stored, and the event id ({@code generation:<task>:<what>}) makes the count once in either
+     * case ({@link UsageStore}). Prompts made again for a newly published PGM (a rollout) are the provider's doing
+     * and not counted.
+     */
+    private void countGeneration(String tenant, String taskId, String what) {
+        if (usage != null && usage.record(tenant, taskId, "generation:" + taskId + ":" + what,
+                LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC), Map.of(UsageStore.PROMPT_GENERATIONS, 1L))) {
+            Counter.builder("metal.promptgen.usage.generations").description("Prompts generated for tenants, per tenant "
+                    + "(each once; the same counts as GET /v1/usage)").tag("tenant", tenant).register(registry).increment();
+        }
     }
 
     /** The task's prompt made again by the PGM version published meanwhile; the first one when that one refuses. */

@@ -30,6 +30,7 @@ import io.metalprompt.prompt.PromptArtifact;
 import io.metalprompt.events.PromptDesign;
 import io.metalprompt.store.TaskRecord;
 import io.metalprompt.store.TaskStore;
+import io.metalprompt.store.UsageStore;
 import io.metalprompt.testing.TinyModels;
 import io.metalprompt.testing.TinyModelsTestResource;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -60,6 +61,13 @@ class PromptTaskHandlerTest {
 
     @Inject
     LmTokenizer tokenizer;
+
+    @Inject
+    io.metalprompt.store.RedisConnector redis;
+
+    private UsageStore usage() {
+        return new UsageStore(redis);
+    }
 
     private static TaskRegistered task(PromptDesign design, int examples, int demonstrations) {
         List<Example> list = new ArrayList<>();
@@ -96,6 +104,9 @@ class PromptTaskHandlerTest {
         assertInstanceOf(PromptReady.class, again);
         assertArrayEquals(first, store.artifact(t.taskId(), factory.pgmVersion(PromptDesign.PREFIX)).orElseThrow(),
                 "the stored prompt is reused, not generated again");
+        java.time.LocalDate today = java.time.LocalDate.now(ZoneOffset.UTC);
+        assertEquals(Map.of(UsageStore.PROMPT_GENERATIONS, 1L), usage().read("acme", today, today).get(t.taskId()),
+                "one generation counted for the tenant");
     }
 
     @Test
