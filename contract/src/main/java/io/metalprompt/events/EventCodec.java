@@ -19,9 +19,11 @@ public final class EventCodec {
      * through {@code @JacksonInject(value = ABSENT_COUNT, useInput = TRUE)}): 0.
      */
     public static final String ABSENT_COUNT = "metal.absent-count";
+    /** The same for a second such field of one record (Jackson takes each id once per record): 0. */
+    public static final String ABSENT_NUMBER = "metal.absent-number";
 
     private static final ObjectMapper MAPPER = JsonMapper.builder()
-            .injectableValues(new InjectableValues.Std().addValue(ABSENT_COUNT, 0L))
+            .injectableValues(new InjectableValues.Std().addValue(ABSENT_COUNT, 0L).addValue(ABSENT_NUMBER, 0L))
             .addModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)

@@ -3,12 +3,13 @@ package io.metalprompt.events;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 
-/** A record on {@link Topics#TASK_REGISTRATIONS}, keyed by task id: a task registered or deleted. */
+/** A record on {@link Topics#TASK_REGISTRATIONS}, keyed by task id: a task registered, given more examples, or deleted. */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
 @JsonSubTypes({
         @JsonSubTypes.Type(value = TaskRegistered.class, name = "TaskRegistered"),
-        @JsonSubTypes.Type(value = TaskDeleted.class, name = "TaskDeleted")})
-public sealed interface TaskEvent permits TaskRegistered, TaskDeleted {
+        @JsonSubTypes.Type(value = TaskDeleted.class, name = "TaskDeleted"),
+        @JsonSubTypes.Type(value = TaskExamplesAdded.class, name = "TaskExamplesAdded")})
+public sealed interface TaskEvent permits TaskRegistered, TaskDeleted, TaskExamplesAdded {
     int schemaVersion();
 
     String taskId();

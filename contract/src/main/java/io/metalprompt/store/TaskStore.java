@@ -37,6 +37,10 @@ import io.metalprompt.events.TaskRegistered;
 public final class TaskStore {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper VERSIONS = new ObjectMapper()
+            .registerModule(new com.fasterxml.jackson.datatype.jsr310.JavaTimeModule())
+            .disable(com.fasterxml.jackson.databind.SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .disable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     private final RedisConnector redis;
 
@@ -191,7 +195,8 @@ public final class TaskStore {
                 PromptDesign.valueOf(f.get("design")), list(f.get("options")),
                 Integer.parseInt(f.getOrDefault("demonstrations", "0")),
                 f.containsKey("createdAt") ? Instant.parse(f.get("createdAt")) : null, f.get("pgmVersion"),
-                f.containsKey("k") ? Integer.valueOf(f.get("k")) : null, f.get("promptText"), f.get("reason")));
+                f.containsKey("k") ? Integer.valueOf(f.get("k")) : null, f.get("promptText"), f.get("reason"),
+                f.containsKey("version") ? Integer.valueOf(f.get("version")) : null));
     }
 
     /** The registration a task was created with, if known. */
@@ -246,6 +251,7 @@ public final class TaskStore {
     // prefix of the task's prompt keys. Keeps the new and the previous version's prompts, drops older ones.
     private static final String SWITCH_VERSION = """
             if redis.call('HGET', KEYS[1], 'status') ~= 'ready' then return 0 end
+            if tonumber(redis.call('HGET', KEYS[1], 'version') or '1') > 1 then return 0 end
             local previous = redis.call('HGET', KEYS[1], 'pgmVersion')
             redis.call('SET', KEYS[3], ARGV[4])
             redis.call('SADD', KEYS[2], ARGV[1])
@@ -264,7 +270,8 @@ public final class TaskStore {
      * Moves a ready task to another PGM version in one atomic step: stores {@code artifact} under the version, then
      * points the task at it. The prompts of the new and of the previous version stay (a worker may still be
      * reading the previous one, and rolling back to it needs no generation); older versions' prompts are removed.
-     * Returns false, writing nothing, when the task is no longer ready (deleted meanwhile, for example).
+     * Returns false, writing nothing, when the task is no longer ready (deleted meanwhile, for example), or when it
+     * serves a later prompt version (made from more examples, {@link #servePromptVersion}): that prompt stays served.
      */
     public boolean switchVersion(String taskId, String pgmVersion, int k, String promptText, byte[] artifact) {
         Long r = sync().eval(SWITCH_VERSION, ScriptOutputType.INTEGER,
@@ -281,7 +288,129 @@ public final class TaskStore {
         for (byte[] version : c.smembers(b(promptsKey(taskId)))) {
             bytes += c.strlen(b(promptKey(taskId, new String(version, UTF_8))));
         }
+        for (byte[] example : c.lrange(b(addedExamplesKey(taskId)), 0, -1)) {
+            bytes += example.length;
+        }
+        for (byte[] number : c.hkeys(b(versionsKey(taskId)))) {
+            bytes += c.strlen(b(versionPromptKey(taskId, Integer.parseInt(new String(number, UTF_8)))));
+        }
         return bytes;
+    }
+
+    // ---------------------------------------------------------------- prompt versions (issue 16)
+
+    public static String versionsKey(String taskId) {
+        return "metal:{task:" + taskId + "}:versions";
+    }
+
+    public static String addedExamplesKey(String taskId) {
+        return "metal:{task:" + taskId + "}:examples";
+    }
+
+    public static String versionSeqKey(String taskId) {
+        return "metal:{task:" + taskId + "}:version-seq";
+    }
+
+    public static String versionPromptKey(String taskId, int version) {
+        return "metal:{task:" + taskId + "}:prompt:" + version;
+    }
+
+    // KEYS: added examples (list), version sequence. ARGV: registered examples, most examples, then the examples' JSON.
+    // -1: too many examples in all, nothing written; else the new version's number (2, 3, ...).
+    private static final String ADD_EXAMPLES = """
+            local held = tonumber(ARGV[1]) + redis.call('LLEN', KEYS[1])
+            if held + #ARGV - 2 > tonumber(ARGV[2]) then return -1 end
+            for i = 3, #ARGV do redis.call('RPUSH', KEYS[1], ARGV[i]) end
+            return redis.call('INCR', KEYS[2]) + 1""";
+
+    /**
+     * Appends examples to the task and allots the next prompt version's number in one step (both keys carry the
+     * task's hash tag), unless the task would then hold more than {@code maxExamples} (its {@code registered}
+     * examples included): then nothing is written and the answer is -1.
+     */
+    public int addExamples(String taskId, int registered, List<io.metalprompt.events.Example> examples, int maxExamples) {
+        byte[][] args = new byte[2 + examples.size()][];
+        args[0] = b(Integer.toString(registered));
+        args[1] = b(Integer.toString(maxExamples));
+        for (int i = 0; i < examples.size(); i++) {
+            args[2 + i] = EventCodec.encode(examples.get(i));
+        }
+        Long version = sync().eval(ADD_EXAMPLES, ScriptOutputType.INTEGER,
+                new byte[][] {b(addedExamplesKey(taskId)), b(versionSeqKey(taskId))}, args);
+        return version == null ? -1 : version.intValue();
+    }
+
+    /** How many examples were added to the task after its registration. */
+    public long addedExamples(String taskId) {
+        return sync().llen(b(addedExamplesKey(taskId)));
+    }
+
+    /** The task's prompt versions, by number (none recorded: empty; a task registered before versions has none). */
+    public List<PromptVersion> versions(String taskId) {
+        Map<byte[], byte[]> raw = sync().hgetall(b(versionsKey(taskId)));
+        List<PromptVersion> out = new java.util.ArrayList<>();
+        for (byte[] v : raw.values()) {
+            try {
+                out.add(VERSIONS.readValue(v, PromptVersion.class));
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("corrupt prompt version of task " + taskId + " in Redis", e);
+            }
+        }
+        out.sort(java.util.Comparator.comparingInt(PromptVersion::number));
+        return out;
+    }
+
+    /** One prompt version of the task, if recorded. */
+    public Optional<PromptVersion> version(String taskId, int number) {
+        byte[] v = sync().hget(b(versionsKey(taskId)), b(Integer.toString(number)));
+        try {
+            return v == null ? Optional.empty() : Optional.of(VERSIONS.readValue(v, PromptVersion.class));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("corrupt prompt version of task " + taskId + " in Redis", e);
+        }
+    }
+
+    /** Records (or rewrites) a prompt version's description; version 2 and later also store their artifact first. */
+    public void saveVersion(String taskId, PromptVersion version, byte[] artifact) {
+        if (artifact != null) {
+            sync().set(b(versionPromptKey(taskId, version.number())), artifact);
+        }
+        try {
+            sync().hset(b(versionsKey(taskId)), b(Integer.toString(version.number())), VERSIONS.writeValueAsBytes(version));
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    // KEYS: the task hash. ARGV: version, PGM version, k, prompt text ('' = none). Moves forward only, ready tasks only.
+    private static final String SERVE_VERSION = """
+            if redis.call('HGET', KEYS[1], 'status') ~= 'ready' then return 0 end
+            if tonumber(ARGV[1]) <= tonumber(redis.call('HGET', KEYS[1], 'version') or '1') then return 0 end
+            redis.call('HSET', KEYS[1], 'version', ARGV[1], 'pgmVersion', ARGV[2], 'k', ARGV[3])
+            if ARGV[4] == '' then redis.call('HDEL', KEYS[1], 'promptText') else redis.call('HSET', KEYS[1], 'promptText', ARGV[4]) end
+            return 1""";
+
+    /**
+     * Points the task at a stored prompt version in one atomic step on its hash (one key): only a ready task, and only
+     * forward (a version finishing after a later one was served does not replace it). A worker reads the pointer and
+     * the artifact it names ({@link #artifactFor}); the artifact is stored before ({@link #saveVersion}). True when
+     * moved.
+     */
+    public boolean servePromptVersion(String taskId, int version, String pgmVersion, int k, String promptText) {
+        Long r = sync().eval(SERVE_VERSION, ScriptOutputType.INTEGER, new byte[][] {b(taskKey(taskId))},
+                b(Integer.toString(version)), b(pgmVersion), b(Integer.toString(k)), b(promptText == null ? "" : promptText));
+        return r != null && r == 1L;
+    }
+
+    /** The stored artifact of prompt version {@code number} (2 and later), if any. */
+    public Optional<byte[]> versionArtifact(String taskId, int number) {
+        return Optional.ofNullable(sync().get(b(versionPromptKey(taskId, number))));
+    }
+
+    /** The artifact of the prompt version the task serves: version 1 under its PGM version, later ones by number. */
+    public Optional<byte[]> artifactFor(TaskRecord task) {
+        return task.servedVersion() <= 1 ? artifact(task.taskId(), task.pgmVersion())
+                : versionArtifact(task.taskId(), task.servedVersion());
     }
 
     /** Marks the task failed with a reason the user can act on. */
@@ -307,6 +436,13 @@ public final class TaskStore {
             keys.add(b(promptKey(taskId, new String(version, UTF_8))));
         }
         c.del(keys.toArray(new byte[0][]));   // one command: the task disappears at once
+        // its versions, added examples and their prompts: one command on keys of one hash tag
+        List<byte[]> tagged = new java.util.ArrayList<>(List.of(b(versionsKey(taskId)), b(addedExamplesKey(taskId)),
+                b(versionSeqKey(taskId))));
+        for (byte[] number : c.hkeys(b(versionsKey(taskId)))) {
+            tagged.add(b(versionPromptKey(taskId, Integer.parseInt(new String(number, UTF_8)))));
+        }
+        c.del(tagged.toArray(new byte[0][]));
         if (tenant != null) {
             c.srem(b(tenantTasksKey(new String(tenant, UTF_8))), b(taskId));
             c.zrem(b(tenantIndexKey(new String(tenant, UTF_8))), b(taskId));

@@ -88,10 +88,11 @@ class EventCodecTest {
     @Test
     void aResultCarriesThePositionsReadAndOneWithoutThemReadsAsZero() {
         InferenceResult counted = new InferenceResult(1, "r-1", "t-1", InferenceResult.Status.OK, List.of(), null,
-                "pgm-1", 5, 321);
+                "pgm-1", 5, 321, 3);
         assertEquals(counted, EventCodec.decode(EventCodec.encode(counted), InferenceResult.class));
         String old = "{\"schemaVersion\":1,\"requestId\":\"r-1\",\"taskId\":\"t-1\",\"status\":\"OK\","
                 + "\"predictions\":[],\"error\":null,\"pgmVersion\":\"pgm-1\",\"servedAtEpochMillis\":5}";
         assertEquals(0, EventCodec.decode(old, InferenceResult.class).tokensRead());
+        assertEquals(0, EventCodec.decode(old, InferenceResult.class).promptVersion());
     }
 }

@@ -224,4 +224,47 @@ class TaskStoreTest {
         store.delete(id);
         assertTrue(store.newest(tenant, null, null, 10).isEmpty());
     }
+
+    @Test
+    void addedExamplesGetTheNextVersionNumbersWithinTheLimit() {
+        String id = UUID.randomUUID().toString();
+        store.register(task(id));
+        List<Example> two = List.of(new Example("a cow", "alpha"), new Example("a bus", "beta"));
+        assertEquals(2, store.addExamples(id, 2, two, 6));
+        assertEquals(3, store.addExamples(id, 2, two, 6));
+        assertEquals(-1, store.addExamples(id, 2, two, 6), "2 registered + 4 added + 2 more > 6");
+        assertEquals(4, store.addedExamples(id), "a refused call adds nothing");
+    }
+
+    @Test
+    void aStoredVersionIsServedOnlyForwardAndItsArtifactIsWhatTheTaskServes() {
+        String id = UUID.randomUUID().toString();
+        store.register(task(id));
+        store.storeReady(id, "pgm-1", 8, "first", new byte[] {1});
+        store.saveVersion(id, new PromptVersion(3, PromptVersion.EXAMPLES, 6, "pgm-1", Instant.now(), null, null), new byte[] {3});
+        store.saveVersion(id, new PromptVersion(2, PromptVersion.EXAMPLES, 4, "pgm-1", Instant.now(), null, null), new byte[] {2});
+        assertTrue(store.servePromptVersion(id, 3, "pgm-1", 8, "third"));
+        assertFalse(store.servePromptVersion(id, 2, "pgm-1", 8, "second"), "an older version finishing late");
+        TaskRecord t = store.find(id).orElseThrow();
+        assertEquals(3, t.servedVersion());
+        assertEquals("third", t.promptText());
+        assertArrayEquals(new byte[] {3}, store.artifactFor(t).orElseThrow());
+        assertEquals(List.of(2, 3), store.versions(id).stream().map(PromptVersion::number).toList());
+        assertFalse(store.switchVersion(id, "pgm-2", 8, null, new byte[] {9}), "a rollout leaves a later version served");
+    }
+
+    @Test
+    void aVersionIsNotServedForATaskThatIsGone() {
+        String id = UUID.randomUUID().toString();
+        store.register(task(id));
+        store.storeReady(id, "pgm-1", 8, null, new byte[] {1});
+        store.addExamples(id, 2, List.of(new Example("a cow", "alpha")), 10);
+        store.saveVersion(id, new PromptVersion(2, PromptVersion.EXAMPLES, 3, "pgm-1", Instant.now(), null, null), new byte[] {2});
+        store.delete(id);
+        assertFalse(store.servePromptVersion(id, 2, "pgm-1", 8, null));
+        assertTrue(store.find(id).isEmpty(), "no hash made again");
+        assertTrue(store.versions(id).isEmpty());
+        assertEquals(0, store.addedExamples(id));
+        assertTrue(store.versionArtifact(id, 2).isEmpty());
+    }
 }

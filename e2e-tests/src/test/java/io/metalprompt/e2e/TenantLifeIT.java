@@ -17,6 +17,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import io.metalprompt.client.Example;
+import io.metalprompt.client.ExamplesRequest;
 import io.metalprompt.client.MetalApiException;
 import io.metalprompt.client.MetalClient;
 import io.metalprompt.client.PredictionResponse;
@@ -24,6 +25,8 @@ import io.metalprompt.client.TaskRequest;
 import io.metalprompt.client.TaskUsage;
 import io.metalprompt.client.TaskView;
 import io.metalprompt.client.Usage;
+import io.metalprompt.client.Version;
+import io.metalprompt.client.VersionAccepted;
 import io.metalprompt.store.ApiKeys;
 import io.metalprompt.store.RedisConnector;
 import io.metalprompt.testing.TestInfrastructure;
@@ -31,8 +34,7 @@ import io.metalprompt.testing.TinyModels;
 
 /**
  * A tenant's task life through the packaged services (issue 16), called through the Java client: listing its tasks,
- * idempotent calls,
- * and usage counted once per answer.
+ * idempotent calls, usage counted once per answer, and more examples becoming the next served prompt version.
  */
 class TenantLifeIT {
 
@@ -126,5 +128,32 @@ class TenantLifeIT {
         assertEquals(1, task.promptGenerations());
         assertTrue(task.bytesStored() > 0, "its examples and prompt are stored");
         assertEquals(task.counts(), usage.totals());
+    }
+
+    @Test
+    void moreExamplesBecomeTheNextVersionWhileTheServedOneKeepsAnswering() throws Exception {
+        MetalClient tenant = newTenant();
+        String id = Clients.registerReady(tenant, SENTIMENT);
+        assertEquals(1, tenant.predict(id, List.of("a happy cat")).version());
+        VersionAccepted accepted = tenant.addExamples(id, ExamplesRequest.of(List.of(
+                Example.of("a nice cat", "good"), Example.of("an awful dog", "bad"))));
+        assertEquals(2, accepted.version());
+
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        int answeredBy = 1;
+        while (answeredBy < 2 && System.nanoTime() < deadline) {
+            answeredBy = tenant.predict(id, List.of("a happy cat")).version();   // never fails during the swap
+        }
+        assertEquals(2, answeredBy, "version 2 is served once stored");
+        TaskView view = tenant.task(id);
+        assertEquals(2, view.version());
+        assertEquals(6, view.examples());
+        assertEquals(List.of(1, 2), view.versions().stream().map(Version::number).toList());
+        assertEquals(2, view.servedVersion().orElseThrow().number());
+        assertEquals("examples", view.versions().get(1).source());
+
+        MetalApiException outside = assertThrows(MetalApiException.class, () -> tenant.addExamples(id,
+                ExamplesRequest.of(List.of(Example.of("a cat", "neutral")))));
+        assertEquals(422, outside.status());
     }
 }

@@ -43,7 +43,38 @@ public final class Api {
                            @Schema(description = "The readable prompt (DISCRETE design, ready tasks)") String promptText,
                            @Schema(description = "Why generation failed (failed tasks)") String reason,
                            List<String> options,
-                           String createdAt) {
+                           String createdAt,
+                           @Schema(description = "Examples the served version has seen (GET of one task)") Integer examples,
+                           @Schema(description = "Number of the served prompt version (ready tasks)") Integer version,
+                           @Schema(description = "Every prompt version, oldest first (GET of one task only)") List<VersionView> versions) {
+        public TaskView(String id, String status, String design, Integer k, String pgmVersion, String promptText,
+                        String reason, List<String> options, String createdAt) {
+            this(id, status, design, k, pgmVersion, promptText, reason, options, createdAt, null, null, null);
+        }
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @Schema(description = "One prompt version of a task")
+    public record VersionView(@Schema(description = "1 = the first generated prompt") int number,
+                              @Schema(enumeration = {"generated", "examples", "refined", "rollout"}) String source,
+                              Integer examplesSeen, String pgmVersion, String createdAt,
+                              @Schema(description = "True for the version requests are answered with") boolean served,
+                              @Schema(description = "Scores on the validation examples; null until scored or without validation examples", nullable = true)
+                              QualityView quality,
+                              @Schema(description = "Why the version was never served, when it scored worse than the served one") String rejected) {
+    }
+
+    @Schema(description = "A version's scores on the task's validation examples, beside in-context learning with the same examples")
+    public record QualityView(double macroF1, double accuracy, Double iclMacroF1, Double iclAccuracy, int validationExamples) {
+    }
+
+    @Schema(description = "More examples for a task; its next prompt version is made from the served one and these")
+    public record ExamplesRequest(@Schema(required = true, description = "At least one example; outputs among the task's options") List<ExampleBody> examples,
+                                  @Schema(description = "Examples kept out of the prompt, to score versions") List<ExampleBody> validation) {
+    }
+
+    @Schema(description = "A prompt version being made; served once it is stored (and not worse on the validation examples)")
+    public record VersionAccepted(String id, int version, String statusUrl) {
     }
 
     @Schema(description = "One page of the tenant's tasks, newest first")
@@ -61,8 +92,11 @@ public final class Api {
     public record PredictionBody(String input, String choice, Map<String, Double> scores, String text) {
     }
 
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     @Schema(description = "Answers, in the order of the inputs")
-    public record PredictionResponse(String taskId, String pgmVersion, List<PredictionBody> predictions) {
+    public record PredictionResponse(String taskId, String pgmVersion,
+                                     @Schema(description = "The prompt version that answered") Integer version,
+                                     List<PredictionBody> predictions) {
     }
 
     @Schema(description = "What was used: inputs answered, positions the LM read for them (prompt, demonstrations, "

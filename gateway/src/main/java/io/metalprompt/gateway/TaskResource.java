@@ -183,6 +183,34 @@ public class TaskResource {
     }
 
     @POST
+    @Path("{id}/examples")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Timed(value = TIMER, extraTags = {"endpoint", "examples"}, histogram = true,
+            description = "Latency of the public API per endpoint")
+    @Operation(summary = "Add examples to a ready task",
+            description = "Appends the examples; the prompt-generator makes the task's next prompt version from the "
+                    + "served prompt and these examples (iterative generation), stores it, and moves the task to it once "
+                    + "stored. Requests are answered by the served version until then, never failed.")
+    @APIResponse(responseCode = "202", description = "Accepted; the version is being made",
+            headers = @Header(name = "Location", description = "The task's status URL"),
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.VersionAccepted.class)))
+    @APIResponse(responseCode = "400", description = "Malformed JSON, no examples, a blank input or output", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
+    @APIResponse(responseCode = "404", description = "No such task for this tenant", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
+    @APIResponse(responseCode = "409", description = "The task is not ready (no prompt to add to yet, or failed)", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
+    @APIResponse(responseCode = "413", description = "The task would hold more than metal.gateway.max-examples-per-task examples in all, or an input or output too long", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
+    @APIResponse(responseCode = "415", description = "Body not sent as application/json", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
+    @APIResponse(responseCode = "422", description = "An output not among the task's options, or the Idempotency-Key reused for another request", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
+    @APIResponse(responseCode = "503", description = "Redis or Kafka unavailable; retry after Retry-After", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
+    public Response addExamples(@PathParam("id") String id,
+                                @Parameter(description = IDEMPOTENCY_KEY) @HeaderParam(Idempotency.HEADER) String key,
+                                @Context UriInfo uri, Api.ExamplesRequest request) {
+        return idempotent(key, "POST", uri, request, () -> {
+            Api.VersionAccepted accepted = service.addExamples(caller.tenant(), id, request);
+            return Response.accepted(accepted).location(URI.create(accepted.statusUrl())).build();
+        });
+    }
+
+    @POST
     @Path("{id}/predictions")
     @Consumes(MediaType.APPLICATION_JSON)
     @Blocking

@@ -21,7 +21,10 @@ import io.metalprompt.events.InferenceResult;
 import io.metalprompt.events.PromptDesign;
 import io.metalprompt.events.TaskDeleted;
 import io.metalprompt.events.TaskEvent;
+import io.metalprompt.events.TaskExamplesAdded;
+import io.metalprompt.events.Example;
 import io.metalprompt.events.TaskRegistered;
+import io.metalprompt.store.PromptVersion;
 import io.metalprompt.store.TaskRecord;
 import io.metalprompt.store.TaskStore;
 import io.metalprompt.store.UsageStore;
@@ -111,17 +114,83 @@ public class TaskService {
         });
     }
 
+    /** The task with its prompt versions (a ready task registered before versions were recorded shows its first). */
     public Api.TaskView get(String tenant, String taskId) {
         try (TenantQuotas.Permit permit = quotas.enter(tenant)) {
-            return view(find(tenant, taskId));
+            TaskRecord t = find(tenant, taskId);
+            Api.TaskView v = view(t);
+            List<PromptVersion> recorded = store.versions(taskId);
+            List<Api.VersionView> versions = new java.util.ArrayList<>();
+            Integer seen = null;
+            for (PromptVersion p : recorded) {
+                boolean served = t.ready() && p.number() == t.servedVersion();
+                if (served) {
+                    seen = p.examplesSeen();
+                }
+                PromptVersion.Quality q = p.quality();
+                versions.add(new Api.VersionView(p.number(), p.source(), p.examplesSeen(), p.pgmVersion(),
+                        p.createdAt() == null ? null : p.createdAt().toString(), served,
+                        q == null ? null : new Api.QualityView(q.macroF1(), q.accuracy(), q.iclMacroF1(), q.iclAccuracy(),
+                                q.validationExamples()), p.rejected()));
+            }
+            if (recorded.isEmpty() && t.ready()) {
+                versions.add(new Api.VersionView(1, PromptVersion.GENERATED, null, t.pgmVersion(), null, true, null, null));
+            }
+            return new Api.TaskView(v.id(), v.status(), v.design(), v.k(), v.pgmVersion(), v.promptText(), v.reason(),
+                    v.options(), v.createdAt(), seen, v.version(), versions);
         }
     }
 
+    /** The task as a page lists it: no versions. */
     private static Api.TaskView view(TaskRecord t) {
         String promptText = t.design() == PromptDesign.DISCRETE ? t.promptText() : null;
         String reason = TaskRecord.FAILED.equals(t.status()) ? t.reason() : null;
         return new Api.TaskView(t.taskId(), t.status(), t.design().name(), t.k(), t.pgmVersion(), promptText, reason,
-                t.options(), t.createdAt() == null ? null : t.createdAt().toString());
+                t.options(), t.createdAt() == null ? null : t.createdAt().toString(), null,
+                t.ready() ? t.servedVersion() : null, null);
+    }
+
+    /**
+     * More examples for a ready task ({@code POST /v1/tasks/{id}/examples}): checks them against the task's options
+     * and the examples it may hold in all ({@code max-examples-per-task}, counting those it was registered with and
+     * every validation example: 413), appends them and allots the next version's number in one step, then publishes
+     * {@link TaskExamplesAdded} for the prompt-generator, which makes that version from the served prompt and these
+     * examples and serves it once stored. Until then requests are answered by the served version.
+     */
+    public Api.VersionAccepted addExamples(String tenant, String taskId, Api.ExamplesRequest request) {
+        try (TenantQuotas.Permit permit = quotas.enter(tenant)) {
+            TaskRecord task = find(tenant, taskId);
+            if (request == null) {
+                throw ApiException.badRequest("a JSON body {\"examples\": [{\"input\": ..., \"output\": ...}], "
+                        + "\"validation\": [...]} is required");
+            }
+            List<Example> examples = validator.validateMore(request.examples(), task.options(), "examples", true);
+            List<Example> validation = validator.validateMore(request.validation(), task.options(), "validation", false);
+            if (!task.ready()) {
+                if (TaskRecord.FAILED.equals(task.status())) {
+                    throw ApiException.conflict("task " + taskId + " is failed: it has no prompt to add examples to; "
+                            + "register the task again", 0);
+                }
+                throw ApiException.conflict("task " + taskId + " is " + task.status() + ": add examples once its first "
+                        + "prompt is ready (poll " + statusUrl(taskId) + ")", settings.retryAfterSeconds());
+            }
+            int max = settings.limits().maxExamplesPerTask();
+            TaskExamplesAdded event = new TaskExamplesAdded(Events.SCHEMA_VERSION, taskId, tenant, 2, examples,
+                    validation, clock.instant());
+            validator.checkRecordSize(event);
+            int registered = store.registeredExamples(taskId);
+            List<Example> held = new java.util.ArrayList<>(examples);
+            held.addAll(validation);
+            int version = store.addExamples(taskId, registered, held, max);
+            if (version < 0) {
+                throw ApiException.tooLarge("task " + taskId + " may hold at most " + max + " examples in all "
+                        + "(metal.gateway.max-examples-per-task, validation examples included); it holds too many to "
+                        + "take these " + held.size());
+            }
+            publish(new TaskExamplesAdded(Events.SCHEMA_VERSION, taskId, tenant, version, examples, validation,
+                    event.addedAt()));
+            return new Api.VersionAccepted(taskId, version, statusUrl(taskId));
+        }
     }
 
     /** The most tasks one page lists, and how many when the caller does not say. */

@@ -72,10 +72,44 @@ public final class TaskValidator {
     }
 
     /**
+     * Examples added to a task with {@code options} ({@code field}: {@code examples} or {@code validation}): each
+     * input and output as at registration (400, 413), each output one of the options (422). Null or empty is a 400
+     * when {@code required}, else no examples.
+     */
+    public List<Example> validateMore(List<Api.ExampleBody> bodies, List<String> options, String field, boolean required) {
+        if (bodies == null || bodies.isEmpty()) {
+            if (required) {
+                throw ApiException.badRequest(field + " must be a non-empty list of {\"input\", \"output\"} objects");
+            }
+            return List.of();
+        }
+        if (bodies.size() > limits.maxExamplesPerTask()) {
+            throw ApiException.tooLarge("a task may hold at most " + limits.maxExamplesPerTask() + " examples "
+                    + "(metal.gateway.max-examples-per-task); " + field + " has " + bodies.size());
+        }
+        List<Example> examples = new ArrayList<>(bodies.size());
+        for (int i = 0; i < bodies.size(); i++) {
+            Api.ExampleBody body = bodies.get(i);
+            if (body == null) {
+                throw ApiException.badRequest(field + "[" + i + "] is null; every example needs an input and an output");
+            }
+            String input = input(body.input(), field + "[" + i + "].input");
+            String output = text(body.output(), field + "[" + i + "].output", limits.maxOptionChars(),
+                    "an output is one of the task's options, whose limit is", "metal.gateway.max-option-chars");
+            if (!options.contains(output)) {
+                throw ApiException.unprocessable(field + "[" + i + "].output '" + output + "' is not one of the task's "
+                        + "options " + options + "; a task's options are fixed at registration");
+            }
+            examples.add(new Example(input, output));
+        }
+        return List.copyOf(examples);
+    }
+
+    /**
      * The registration as the record it becomes on Kafka: 413 when it is larger than
      * {@code metal.gateway.max-registration-size} (the topic would refuse it, and retrying could not help).
      */
-    public void checkRecordSize(TaskRegistered event) {
+    public void checkRecordSize(io.metalprompt.events.TaskEvent event) {
         int bytes = EventCodec.encode(event).length;
         if (bytes > limits.maxRegistrationBytes()) {
             throw ApiException.tooLarge("the task's examples and options take " + bytes + " bytes as a registration "

@@ -5,8 +5,10 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
 
+import io.metalprompt.events.Example;
 import io.metalprompt.events.PromptDesign;
 import io.metalprompt.events.TaskRegistered;
+import io.metalprompt.store.PromptVersion;
 import io.metalprompt.store.TaskRecord;
 import io.metalprompt.store.ServedDesigns;
 import io.metalprompt.store.TaskStore;
@@ -38,6 +40,18 @@ public interface Tasks {
 
     /** Takes an id off the tenant's index (an entry whose task is gone). */
     void unindex(String tenant, String taskId);
+
+    /** How many examples the task was registered with (0 when its registration is gone). */
+    int registeredExamples(String taskId);
+
+    /**
+     * Appends examples and allots the next prompt version's number ({@link TaskStore#addExamples}); -1 (nothing
+     * written) when the task would then hold more than {@code maxExamples}.
+     */
+    int addExamples(String taskId, int registered, List<Example> examples, int maxExamples);
+
+    /** The task's recorded prompt versions, oldest first. */
+    List<PromptVersion> versions(String taskId);
 
     /**
      * The designs the prompt-generators have a PGM for, or empty when none has said ({@link ServedDesigns}); may be
@@ -75,6 +89,21 @@ public interface Tasks {
             @Override
             public void unindex(String tenant, String taskId) {
                 store.unindex(tenant, taskId);
+            }
+
+            @Override
+            public int registeredExamples(String taskId) {
+                return store.registration(taskId).map(r -> r.examples().size()).orElse(0);
+            }
+
+            @Override
+            public int addExamples(String taskId, int registered, List<Example> examples, int maxExamples) {
+                return store.addExamples(taskId, registered, examples, maxExamples);
+            }
+
+            @Override
+            public List<PromptVersion> versions(String taskId) {
+                return store.versions(taskId);
             }
 
             @Override

@@ -83,6 +83,30 @@ class TaskServiceTest {
         public void unindex(String tenant, String taskId) {
         }
 
+        final Map<String, List<io.metalprompt.events.Example>> added = new HashMap<>();
+        final Map<String, Integer> versionSeq = new HashMap<>();
+
+        @Override
+        public int registeredExamples(String taskId) {
+            return registrations.containsKey(taskId)
+                    ? ((TaskRegistered) EventCodec.decode(registrations.get(taskId), TaskEvent.class)).examples().size() : 0;
+        }
+
+        @Override
+        public int addExamples(String taskId, int registered, List<io.metalprompt.events.Example> examples, int maxExamples) {
+            List<io.metalprompt.events.Example> held = added.computeIfAbsent(taskId, t -> new ArrayList<>());
+            if (registered + held.size() + examples.size() > maxExamples) {
+                return -1;
+            }
+            held.addAll(examples);
+            return 1 + versionSeq.merge(taskId, 1, Integer::sum);
+        }
+
+        @Override
+        public List<io.metalprompt.store.PromptVersion> versions(String taskId) {
+            return List.of();
+        }
+
         @Override
         public Optional<Set<PromptDesign>> servedDesigns() {
             return designs;
@@ -426,5 +450,31 @@ class TaskServiceTest {
         assertEquals(400, assertThrows(ApiException.class, () -> service.usage("acme", "yesterday", null)).status());
         assertEquals(400, assertThrows(ApiException.class, () -> service.usage("acme", "2026-01-03", "2026-01-02")).status());
         assertEquals(400, assertThrows(ApiException.class, () -> service.usage("acme", "2024-01-01", "2026-01-02")).status());
+    }
+
+    private static final Api.ExamplesRequest MORE = new Api.ExamplesRequest(
+            List.of(new Api.ExampleBody("fine", "positive"), new Api.ExampleBody("awful", "negative")), null);
+
+    @Test
+    void examplesForAReadyTaskAreTheNextVersionAndPublished() {
+        service.register("acme", REQUEST);
+        store.ready(ID_1);
+        assertEquals(new Api.VersionAccepted(ID_1, 2, "/v1/tasks/" + ID_1), service.addExamples("acme", ID_1, MORE));
+        io.metalprompt.events.TaskExamplesAdded event =
+                assertInstanceOf(io.metalprompt.events.TaskExamplesAdded.class, published.get(1));
+        assertEquals(2, event.version());
+        assertEquals(2, event.examples().size());
+    }
+
+    @Test
+    void examplesBeyondWhatATaskMayHoldAre413AndAddNothing() {
+        service.register("acme", REQUEST);   // 2 examples; the test limit is 10
+        store.ready(ID_1);
+        service.addExamples("acme", ID_1, MORE);
+        service.addExamples("acme", ID_1, MORE);
+        service.addExamples("acme", ID_1, MORE);
+        assertEquals(413, assertThrows(ApiException.class, () -> service.addExamples("acme", ID_1,
+                new Api.ExamplesRequest(MORE.examples(), MORE.examples()))).status());
+        assertEquals(6, store.added.get(ID_1).size());
     }
 }

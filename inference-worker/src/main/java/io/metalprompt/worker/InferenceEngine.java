@@ -87,12 +87,13 @@ public class InferenceEngine {
         InferenceResult[] results = new InferenceResult[requests.size()];
         Map<Integer, String> versions = new LinkedHashMap<>();
         Map<Integer, Long> read = new LinkedHashMap<>();
+        Map<Integer, Integer> promptVersions = new LinkedHashMap<>();
         List<Pending> pending = new ArrayList<>();
         try {
             for (int r = 0; r < requests.size(); r++) {
                 InferenceRequest req = requests.get(r);
                 try {
-                    Optional<InferenceResult> refusal = prepare(r, req, pending, versions, read);
+                    Optional<InferenceResult> refusal = prepare(r, req, pending, versions, read, promptVersions);
                     if (refusal.isPresent()) {
                         results[r] = refusal.get();
                     }
@@ -128,7 +129,7 @@ public class InferenceEngine {
             }
             predictions.forEach((r, preds) -> results[r] = new InferenceResult(Events.SCHEMA_VERSION,
                     requests.get(r).requestId(), requests.get(r).taskId(), Status.OK, preds, null, versions.get(r),
-                    clock.millis(), read.getOrDefault(r, 0L)));
+                    clock.millis(), read.getOrDefault(r, 0L), promptVersions.getOrDefault(r, 0)));
             return List.of(results);
         } finally {
             cache.releaseEvicted();
@@ -137,7 +138,8 @@ public class InferenceEngine {
 
     /** Queues a request's inputs, or returns the result that refuses it. */
     private Optional<InferenceResult> prepare(int r, InferenceRequest req, List<Pending> pending,
-                                              Map<Integer, String> versions, Map<Integer, Long> read) {
+                                              Map<Integer, String> versions, Map<Integer, Long> read,
+                                              Map<Integer, Integer> promptVersions) {
         if (req.deadlineEpochMillis() > 0 && clock.millis() > req.deadlineEpochMillis()) {
             return Optional.of(failure(req, Status.FAILED, "the request's deadline passed before a worker reached it"));
         }
@@ -158,7 +160,9 @@ public class InferenceEngine {
         if (tooLarge.isPresent()) {
             return Optional.of(failure(req, Status.INVALID, tooLarge.get()));
         }
-        PrefixCache.Entry entry = cache.get(new PrefixCache.Key(task.taskId(), task.pgmVersion()), k -> loader.load(task));
+        // keyed by the prompt version too: a task moved to its next version is served from that one's prefix at once
+        PrefixCache.Entry entry = cache.get(new PrefixCache.Key(task.taskId(), task.pgmVersion(), task.servedVersion()),
+                k -> loader.load(task));
         int longestOption = 0;
         List<long[]> optionIds = List.of(entry.optionIds());
         for (long[] o : optionIds) {
@@ -181,6 +185,7 @@ public class InferenceEngine {
         pending.addAll(mine);
         versions.put(r, task.pgmVersion());
         read.put(r, positions);
+        promptVersions.put(r, task.servedVersion());
         return Optional.empty();
     }
 

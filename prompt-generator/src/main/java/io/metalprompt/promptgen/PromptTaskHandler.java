@@ -16,7 +16,9 @@ import io.metalprompt.events.PromptFailed;
 import io.metalprompt.events.PromptReady;
 import io.metalprompt.events.TaskDeleted;
 import io.metalprompt.events.TaskEvent;
+import io.metalprompt.events.TaskExamplesAdded;
 import io.metalprompt.events.TaskRegistered;
+import io.metalprompt.store.PromptVersion;
 import io.metalprompt.store.TaskRecord;
 import io.metalprompt.store.TaskStore;
 import io.metalprompt.store.UsageStore;
@@ -90,6 +92,9 @@ public class PromptTaskHandler {
             count("deleted");
             return Optional.empty();
         }
+        if (event instanceof TaskExamplesAdded added) {
+            return nextVersion(added);
+        }
         TaskRegistered task = (TaskRegistered) event;
         models.run();
         String version = factory.pgmVersion(task.design());
@@ -121,6 +126,8 @@ public class PromptTaskHandler {
         timeGeneration("ready", task, System.nanoTime() - t0);
         countGeneration(task.tenant(), task.taskId(), "registration");
         store.storeReady(task.taskId(), result.pgmVersion(), result.k(), result.text(), result.artifact());
+        store.saveVersion(task.taskId(), new PromptVersion(1, PromptVersion.GENERATED, task.examples().size(),
+                result.pgmVersion(), clock.instant(), null, null), null);
         artifactBytes.record(result.artifact().length);
         count("ready");
         models.run();
@@ -132,6 +139,81 @@ public class PromptTaskHandler {
                 result.k(), millis, result.pgmVersion());
         return Optional.of(new PromptReady(Events.SCHEMA_VERSION, task.taskId(), task.tenant(), result.pgmVersion(),
                 task.design(), result.k(), result.text(), millis, clock.instant()));
+    }
+
+    /**
+     * More examples for a ready task: its next prompt version, made by iterative generation from the served prompt and
+     * the new examples, stored under its number and then served (the task's pointer moves in one step on its hash,
+     * and only forward). Requests are answered by the served version meanwhile. Idempotent: a redelivered record whose
+     * version is stored only moves the pointer if it has not moved yet. A task that is gone, or not ready, is skipped.
+     */
+    private Optional<PromptEvent> nextVersion(TaskExamplesAdded added) {
+        Optional<TaskRecord> found = store.find(added.taskId()).filter(t -> added.tenant().equals(t.tenant()));
+        Optional<TaskRegistered> registration = store.registration(added.taskId());
+        if (found.isEmpty() || !found.get().ready() || registration.isEmpty()) {
+            LOG.infof("task %s: version %d skipped, the task is gone or not ready", added.taskId(), added.version());
+            count("skipped");
+            return Optional.empty();
+        }
+        TaskRecord task = found.get();
+        if (task.servedVersion() >= added.version()) {
+            count("redelivered");
+            return Optional.of(ready(task, 0));
+        }
+        models.run();
+        Optional<PromptVersion> stored = store.version(added.taskId(), added.version());
+        int seenBefore = store.version(added.taskId(), task.servedVersion()).map(PromptVersion::examplesSeen)
+                .orElse(registration.get().examples().size());
+        long t0 = System.nanoTime();
+        PromptVersion version;
+        int k;
+        String text;
+        if (stored.isPresent() && stored.get().rejected() == null) {
+            // stored before a crash: serve it, do not generate again (its artifact says its k and text)
+            version = stored.get();
+            io.metalprompt.prompt.PromptArtifact artifact = io.metalprompt.prompt.PromptArtifact.fromBytes(
+                    store.versionArtifact(added.taskId(), added.version()).orElseThrow());
+            k = artifact.k();
+            text = artifact.promptText();
+        } else {
+            byte[] previous = store.artifactFor(task).orElse(null);
+            if (previous == null) {
+                LOG.warnf("task %s: version %d skipped, the served prompt is not in Redis", added.taskId(), added.version());
+                count("skipped");
+                return Optional.empty();
+            }
+            PromptFactory.Result result;
+            try {
+                result = factory.generateFrom(registration.get(), previous, added.examples());
+            } catch (IllegalArgumentException e) {
+                // the served version stays; the version is recorded as rejected with the reason
+                store.saveVersion(added.taskId(), new PromptVersion(added.version(), PromptVersion.EXAMPLES,
+                        seenBefore + added.examples().size(), factory.pgmVersion(task.design()), clock.instant(), null,
+                        e.getMessage()), null);
+                count("failed");
+                LOG.infof("task %s: version %d not made: %s", added.taskId(), added.version(), e.getMessage());
+                return Optional.empty();
+            }
+            timeGeneration("ready", registration.get(), System.nanoTime() - t0);
+            countGeneration(added.tenant(), added.taskId(), Integer.toString(added.version()));
+            version = new PromptVersion(added.version(), PromptVersion.EXAMPLES, seenBefore + added.examples().size(),
+                    result.pgmVersion(), clock.instant(), null, null);
+            store.saveVersion(added.taskId(), version, result.artifact());
+            artifactBytes.record(result.artifact().length);
+            k = result.k();
+            text = result.text();
+        }
+        store.servePromptVersion(added.taskId(), added.version(), version.pgmVersion(), k, text);
+        count("ready");
+        long millis = (System.nanoTime() - t0) / 1_000_000;
+        LOG.infof("task %s: prompt version %d served (%d examples seen, %d ms)", added.taskId(), added.version(),
+                version.examplesSeen(), millis);
+        return store.find(added.taskId()).map(t -> ready(t, millis));
+    }
+
+    private PromptReady ready(TaskRecord t, long millis) {
+        return new PromptReady(Events.SCHEMA_VERSION, t.taskId(), t.tenant(), t.pgmVersion(), t.design(),
+                t.k() == null ? 0 : t.k(), t.promptText(), millis, clock.instant());
     }
 
     /**

@@ -165,4 +165,48 @@ class PromptTaskHandlerTest {
         assertTrue(handler.handle(new TaskDeleted(1, t.taskId(), "acme", CLOCK.instant())).isEmpty());
         assertTrue(store.find(t.taskId()).isEmpty());
     }
+
+    private static io.metalprompt.events.TaskExamplesAdded more(TaskRegistered t, int version) {
+        return new io.metalprompt.events.TaskExamplesAdded(1, t.taskId(), t.tenant(), version,
+                List.of(new Example("the cat number 9 sat", "beta"), new Example("the dog number 8 ran", "alpha")),
+                List.of(), CLOCK.instant());
+    }
+
+    @Test
+    void moreExamplesMakeTheNextVersionFromTheServedPromptAndServeItOnceStored() {
+        for (PromptDesign design : PromptDesign.values()) {
+            TaskRegistered t = task(design, 4, 0);
+            handler.handle(t);
+            byte[] first = store.artifactFor(store.find(t.taskId()).orElseThrow()).orElseThrow();
+            assertInstanceOf(PromptReady.class, handler.handle(more(t, 2)).orElseThrow());
+            TaskRecord served = store.find(t.taskId()).orElseThrow();
+            assertEquals(2, served.servedVersion(), design.name());
+            byte[] second = store.artifactFor(served).orElseThrow();
+            assertEquals(design, PromptArtifact.fromBytes(second).design());
+            assertTrue(!java.util.Arrays.equals(first, second), design + ": a new prompt, from the new examples");
+            assertEquals(List.of(4, 6), store.versions(t.taskId()).stream().map(v -> v.examplesSeen()).toList());
+        }
+    }
+
+    @Test
+    void aRedeliveredVersionIsNotMadeAgain() {
+        TaskRegistered t = task(PromptDesign.PREFIX, 4, 0);
+        handler.handle(t);
+        handler.handle(more(t, 2));
+        byte[] second = store.artifactFor(store.find(t.taskId()).orElseThrow()).orElseThrow();
+        handler.handle(more(t, 2));
+        assertArrayEquals(second, store.artifactFor(store.find(t.taskId()).orElseThrow()).orElseThrow());
+        java.time.LocalDate today = java.time.LocalDate.now(ZoneOffset.UTC);
+        assertEquals(Map.of(UsageStore.PROMPT_GENERATIONS, 2L), usage().read("acme", today, today).get(t.taskId()),
+                "the registration's prompt and version 2, each once");
+    }
+
+    @Test
+    void examplesForATaskThatIsGoneAreSkipped() {
+        TaskRegistered t = task(PromptDesign.PREFIX, 4, 0);
+        handler.handle(t);
+        handler.handle(new TaskDeleted(1, t.taskId(), "acme", CLOCK.instant()));
+        assertTrue(handler.handle(more(t, 2)).isEmpty());
+        assertTrue(store.find(t.taskId()).isEmpty());
+    }
 }
