@@ -230,10 +230,12 @@ class TaskStoreTest {
         String id = UUID.randomUUID().toString();
         store.register(task(id));
         List<Example> two = List.of(new Example("a cow", "alpha"), new Example("a bus", "beta"));
-        assertEquals(2, store.addExamples(id, 2, two, 6));
-        assertEquals(3, store.addExamples(id, 2, two, 6));
-        assertEquals(-1, store.addExamples(id, 2, two, 6), "2 registered + 4 added + 2 more > 6");
-        assertEquals(4, store.addedExamples(id), "a refused call adds nothing");
+        assertEquals(2, store.addExamples(id, 2, two, List.of(), 7));
+        assertEquals(3, store.addExamples(id, 2, List.of(two.get(0)), List.of(two.get(1)), 7));
+        assertEquals(-1, store.addExamples(id, 2, two, List.of(), 7), "2 registered + 4 added + 2 more > 7");
+        assertEquals(3, store.addedExamples(id), "a refused call adds nothing");
+        assertEquals(List.of(two.get(0), two.get(1), two.get(0)), store.addedExampleList(id));
+        assertEquals(List.of(two.get(1)), store.validation(id));
     }
 
     @Test
@@ -258,13 +260,14 @@ class TaskStoreTest {
         String id = UUID.randomUUID().toString();
         store.register(task(id));
         store.storeReady(id, "pgm-1", 8, null, new byte[] {1});
-        store.addExamples(id, 2, List.of(new Example("a cow", "alpha")), 10);
+        store.addExamples(id, 2, List.of(new Example("a cow", "alpha")), List.of(new Example("a bus", "beta")), 10);
         store.saveVersion(id, new PromptVersion(2, PromptVersion.EXAMPLES, 3, "pgm-1", Instant.now(), null, null), new byte[] {2});
         store.delete(id);
         assertFalse(store.servePromptVersion(id, 2, "pgm-1", 8, null));
         assertTrue(store.find(id).isEmpty(), "no hash made again");
         assertTrue(store.versions(id).isEmpty());
         assertEquals(0, store.addedExamples(id));
+        assertTrue(store.validation(id).isEmpty());
         assertTrue(store.versionArtifact(id, 2).isEmpty());
     }
 }

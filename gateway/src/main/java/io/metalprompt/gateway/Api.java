@@ -26,7 +26,19 @@ public final class Api {
             @Schema(description = "Prompt design", enumeration = {"DISCRETE", "WEIGHTED_SUM", "HIDDEN_STATE", "PREFIX"},
                     defaultValue = "PREFIX") String design,
             @Schema(description = "How many of the last examples stay as demonstrations in front of every request (0 to examples-1)",
-                    defaultValue = "0") Integer demonstrations) {
+                    defaultValue = "0") Integer demonstrations,
+            @Schema(description = "Examples kept out of the prompt, used only to score each version (macro-F1 and accuracy, "
+                    + "beside in-context learning with the same examples). Without them, a task of at least 12 examples "
+                    + "holds out every fourth example (at most 32) for the same purpose") List<ExampleBody> validation,
+            @Schema(description = "Background refinement (not available in this deployment yet: 422)") RefineBody refine) {
+
+        public TaskRequest(List<ExampleBody> examples, List<String> options, String design, Integer demonstrations) {
+            this(examples, options, design, demonstrations, null, null);
+        }
+    }
+
+    @Schema(description = "Background refinement: gradient steps on the task's examples")
+    public record RefineBody(@Schema(description = "1 to 200") Integer steps) {
     }
 
     @Schema(description = "A task accepted for prompt generation")

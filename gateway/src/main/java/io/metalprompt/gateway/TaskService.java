@@ -93,8 +93,9 @@ public class TaskService {
                         + "(DELETE /v1/tasks/{id}) before registering more", settings.retryAfterSeconds());
             }
             try {
+                store.saveValidation(id, task.validation());   // before the prompt-generator can read the task
                 publish(event);
-            } catch (ApiException e) {
+            } catch (ApiException | io.lettuce.core.RedisException e) {
                 store.delete(id);
                 throw e;
             }
@@ -179,13 +180,11 @@ public class TaskService {
                     validation, clock.instant());
             validator.checkRecordSize(event);
             int registered = store.registeredExamples(taskId);
-            List<Example> held = new java.util.ArrayList<>(examples);
-            held.addAll(validation);
-            int version = store.addExamples(taskId, registered, held, max);
+            int version = store.addExamples(taskId, registered, examples, validation, max);
             if (version < 0) {
                 throw ApiException.tooLarge("task " + taskId + " may hold at most " + max + " examples in all "
                         + "(metal.gateway.max-examples-per-task, validation examples included); it holds too many to "
-                        + "take these " + held.size());
+                        + "take these " + (examples.size() + validation.size()));
             }
             publish(new TaskExamplesAdded(Events.SCHEMA_VERSION, taskId, tenant, version, examples, validation,
                     event.addedAt()));

@@ -22,8 +22,16 @@ import io.metalprompt.events.TaskRegistered;
 public final class TaskValidator {
 
     /** A registration with its defaults applied. */
-    public record ValidTask(List<Example> examples, List<String> options, PromptDesign design, int demonstrations) {
+    public record ValidTask(List<Example> examples, List<String> options, PromptDesign design, int demonstrations,
+                            List<Example> validation) {
     }
+
+    /** A task of at least this many examples, registered without validation examples, holds some out. */
+    static final int HOLD_OUT_FROM = 12;
+    /** Every this-many-th example is held out ... */
+    static final int HOLD_OUT_EVERY = 4;
+    /** ... and at most this many. */
+    static final int HOLD_OUT_MAX = 32;
 
     private static final String VALID_DESIGNS =
             Arrays.stream(PromptDesign.values()).map(Enum::name).collect(Collectors.joining(", "));
@@ -62,13 +70,40 @@ public final class TaskValidator {
         PromptDesign design = design(request.design());
         List<String> options = options(request.options(), examples);
 
+        if (request.refine() != null) {
+            throw ApiException.unprocessable("background refinement (refine) is not available in this deployment yet; "
+                    + "register the task without it");
+        }
+        List<Example> validation;
+        if (request.validation() != null) {
+            validation = validateMore(request.validation(), options, "validation", false);
+            if (examples.size() + validation.size() > limits.maxExamplesPerTask()) {
+                throw ApiException.tooLarge("a task may hold at most " + limits.maxExamplesPerTask() + " examples "
+                        + "(metal.gateway.max-examples-per-task, validation examples included); this one has "
+                        + (examples.size() + validation.size()));
+            }
+        } else if (examples.size() >= HOLD_OUT_FROM) {
+            // the documented hold-out: every fourth example (at most 32) scores the versions instead of making them
+            List<Example> kept = new ArrayList<>();
+            List<Example> held = new ArrayList<>();
+            for (int i = 0; i < examples.size(); i++) {
+                (i % HOLD_OUT_EVERY == HOLD_OUT_EVERY - 1 && held.size() < HOLD_OUT_MAX ? held : kept).add(examples.get(i));
+            }
+            examples = kept;
+            validation = List.copyOf(held);
+        } else {
+            validation = List.of();
+        }
+
         int demonstrations = request.demonstrations() == null ? 0 : request.demonstrations();
         if (demonstrations < 0 || demonstrations >= examples.size()) {
             throw ApiException.unprocessable("demonstrations is " + demonstrations + " but must be between 0 and "
                     + (examples.size() - 1) + " (the number of examples minus one: at least one example must go to "
-                    + "the prompt generator)");
+                    + "the prompt generator" + (validation.isEmpty() || request.validation() != null ? ""
+                    : "; " + validation.size() + " of the examples are held out to score the prompt, as no validation "
+                    + "examples were given") + ")");
         }
-        return new ValidTask(List.copyOf(examples), options, design, demonstrations);
+        return new ValidTask(List.copyOf(examples), options, design, demonstrations, validation);
     }
 
     /**

@@ -48,7 +48,10 @@ public interface Tasks {
      * Appends examples and allots the next prompt version's number ({@link TaskStore#addExamples}); -1 (nothing
      * written) when the task would then hold more than {@code maxExamples}.
      */
-    int addExamples(String taskId, int registered, List<Example> examples, int maxExamples);
+    int addExamples(String taskId, int registered, List<Example> examples, List<Example> validation, int maxExamples);
+
+    /** Keeps the validation examples of a new task (before its registration is published). */
+    void saveValidation(String taskId, List<Example> validation);
 
     /** The task's recorded prompt versions, oldest first. */
     List<PromptVersion> versions(String taskId);
@@ -97,8 +100,14 @@ public interface Tasks {
             }
 
             @Override
-            public int addExamples(String taskId, int registered, List<Example> examples, int maxExamples) {
-                return store.addExamples(taskId, registered, examples, maxExamples);
+            public int addExamples(String taskId, int registered, List<Example> examples, List<Example> validation,
+                                   int maxExamples) {
+                return store.addExamples(taskId, registered, examples, validation, maxExamples);
+            }
+
+            @Override
+            public void saveValidation(String taskId, List<Example> validation) {
+                store.saveValidation(taskId, validation);
             }
 
             @Override

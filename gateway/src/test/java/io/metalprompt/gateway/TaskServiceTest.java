@@ -93,13 +93,22 @@ class TaskServiceTest {
         }
 
         @Override
-        public int addExamples(String taskId, int registered, List<io.metalprompt.events.Example> examples, int maxExamples) {
+        public int addExamples(String taskId, int registered, List<io.metalprompt.events.Example> examples,
+                               List<io.metalprompt.events.Example> validation, int maxExamples) {
             List<io.metalprompt.events.Example> held = added.computeIfAbsent(taskId, t -> new ArrayList<>());
-            if (registered + held.size() + examples.size() > maxExamples) {
+            if (registered + held.size() + examples.size() + validation.size() > maxExamples) {
                 return -1;
             }
             held.addAll(examples);
+            held.addAll(validation);
             return 1 + versionSeq.merge(taskId, 1, Integer::sum);
+        }
+
+        final Map<String, List<io.metalprompt.events.Example>> validation = new HashMap<>();
+
+        @Override
+        public void saveValidation(String taskId, List<io.metalprompt.events.Example> examples) {
+            validation.put(taskId, examples);
         }
 
         @Override
@@ -476,5 +485,50 @@ class TaskServiceTest {
         assertEquals(413, assertThrows(ApiException.class, () -> service.addExamples("acme", ID_1,
                 new Api.ExamplesRequest(MORE.examples(), MORE.examples()))).status());
         assertEquals(6, store.added.get(ID_1).size());
+    }
+
+    private static Api.TaskRequest examples(int n) {
+        List<Api.ExampleBody> list = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            list.add(new Api.ExampleBody("input " + i, i % 2 == 0 ? "positive" : "negative"));
+        }
+        return new Api.TaskRequest(list, null, null, null);
+    }
+
+    @Test
+    void aTaskOfTwelveExamplesWithoutValidationHoldsOutEveryFourth() {
+        TaskService roomy = new TaskService(store, event -> {
+            published.add(event);
+            return publishOutcome;
+        }, (request, timeout) -> positive(request), quotas,
+                new TaskService.Settings(new Limits(64, 100, 5, 8, 50, 40, 1_000_000), Duration.ofMillis(200),
+                        Duration.ofMillis(300), 3, 3), Clock.systemUTC(), () -> id(ids.incrementAndGet()), metering);
+        roomy.register("acme", examples(12));
+        TaskRegistered event = assertInstanceOf(TaskRegistered.class, published.get(0));
+        assertEquals(9, event.examples().size());
+        assertEquals(List.of("input 3", "input 7", "input 11"),
+                store.validation.get(ID_1).stream().map(io.metalprompt.events.Example::input).toList());
+        roomy.register("acme", examples(11));
+        assertEquals(11, ((TaskRegistered) published.get(1)).examples().size(), "fewer than 12: nothing held out");
+    }
+
+    @Test
+    void givenValidationExamplesNothingIsHeldOutAndTheirOutputsMustBeOptions() {
+        Api.TaskRequest withValidation = new Api.TaskRequest(examples(4).examples(), null, null, null,
+                List.of(new Api.ExampleBody("checked", "positive")), null);
+        service.register("acme", withValidation);
+        assertEquals(4, ((TaskRegistered) published.get(0)).examples().size());
+        assertEquals(1, store.validation.get(ID_1).size());
+        Api.TaskRequest outside = new Api.TaskRequest(examples(4).examples(), null, null, null,
+                List.of(new Api.ExampleBody("checked", "neutral")), null);
+        assertEquals(422, assertThrows(ApiException.class, () -> service.register("acme", outside)).status());
+    }
+
+    @Test
+    void refinementAskedForIs422UntilItIsAvailable() {
+        Api.TaskRequest refine = new Api.TaskRequest(examples(4).examples(), null, null, null, null, new Api.RefineBody(10));
+        ApiException e = assertThrows(ApiException.class, () -> service.register("acme", refine));
+        assertEquals(422, e.status());
+        assertTrue(e.detail().contains("refine"), e.detail());
     }
 }

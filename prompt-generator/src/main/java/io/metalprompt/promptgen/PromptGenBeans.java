@@ -47,7 +47,8 @@ public class PromptGenBeans {
     @Produces
     @ApplicationScoped
     PromptTaskHandler handler(TaskStore store, PromptFactory factory, ModelUpdater models, MeterRegistry registry,
-                              RedisConnector redis) {
-        return new PromptTaskHandler(store, factory, models::sync, Clock.systemUTC(), registry, new UsageStore(redis));
+                              RedisConnector redis, LanguageModel base, LmTokenizer tokenizer) {
+        return new PromptTaskHandler(store, factory, models::sync, Clock.systemUTC(), registry, new UsageStore(redis),
+                new QualityScorer(base, tokenizer));
     }
 }

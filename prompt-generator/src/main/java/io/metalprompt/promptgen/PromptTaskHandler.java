@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -11,6 +12,7 @@ import java.util.Optional;
 import org.jboss.logging.Logger;
 
 import io.metalprompt.events.Events;
+import io.metalprompt.events.Example;
 import io.metalprompt.events.PromptEvent;
 import io.metalprompt.events.PromptFailed;
 import io.metalprompt.events.PromptReady;
@@ -49,6 +51,7 @@ public class PromptTaskHandler {
     private final MeterRegistry registry;
     private final DistributionSummary artifactBytes;
     private final UsageStore usage;
+    private final QualityScorer quality;
 
     /** {@code models} loads the published PGM version if this replica does not serve it yet (a no-op when it does). */
     public PromptTaskHandler(TaskStore store, PromptFactory factory, Runnable models, Clock clock,
@@ -59,6 +62,13 @@ public class PromptTaskHandler {
     /** {@code usage}: where each prompt generated for a tenant is counted (null: not counted). */
     public PromptTaskHandler(TaskStore store, PromptFactory factory, Runnable models, Clock clock,
                              MeterRegistry registry, UsageStore usage) {
+        this(store, factory, models, clock, registry, usage, null);
+    }
+
+    /** {@code quality}: scores each version on the task's validation examples (null: no reports, no gate). */
+    public PromptTaskHandler(TaskStore store, PromptFactory factory, Runnable models, Clock clock,
+                             MeterRegistry registry, UsageStore usage, QualityScorer quality) {
+        this.quality = quality;
         this.usage = usage;
         this.store = store;
         this.factory = factory;
@@ -126,8 +136,14 @@ public class PromptTaskHandler {
         timeGeneration("ready", task, System.nanoTime() - t0);
         countGeneration(task.tenant(), task.taskId(), "registration");
         store.storeReady(task.taskId(), result.pgmVersion(), result.k(), result.text(), result.artifact());
-        store.saveVersion(task.taskId(), new PromptVersion(1, PromptVersion.GENERATED, task.examples().size(),
-                result.pgmVersion(), clock.instant(), null, null), null);
+        PromptVersion first = new PromptVersion(1, PromptVersion.GENERATED, task.examples().size(),
+                result.pgmVersion(), clock.instant(), null, null);
+        store.saveVersion(task.taskId(), first, null);
+        PromptVersion.Quality q = score(task, task.examples(), result.artifact());
+        if (q != null) {
+            store.saveVersion(task.taskId(), new PromptVersion(1, first.source(), first.examplesSeen(),
+                    first.pgmVersion(), first.createdAt(), q, null), null);
+        }
         artifactBytes.record(result.artifact().length);
         count("ready");
         models.run();
@@ -196,12 +212,20 @@ public class PromptTaskHandler {
             }
             timeGeneration("ready", registration.get(), System.nanoTime() - t0);
             countGeneration(added.tenant(), added.taskId(), Integer.toString(added.version()));
+            PromptVersion.Quality q = score(registration.get(), trainingOf(registration.get(), added), result.artifact());
             version = new PromptVersion(added.version(), PromptVersion.EXAMPLES, seenBefore + added.examples().size(),
-                    result.pgmVersion(), clock.instant(), null, null);
+                    result.pgmVersion(), clock.instant(), q, null);
             store.saveVersion(added.taskId(), version, result.artifact());
             artifactBytes.record(result.artifact().length);
             k = result.k();
             text = result.text();
+        }
+        Optional<String> worse = worseThanServed(registration.get(), task, version);
+        if (worse.isPresent()) {
+            store.saveVersion(added.taskId(), version.withRejected(worse.get()), null);
+            count("rejected");
+            LOG.infof("task %s: prompt version %d not served: %s", added.taskId(), added.version(), worse.get());
+            return Optional.empty();
         }
         store.servePromptVersion(added.taskId(), added.version(), version.pgmVersion(), k, text);
         count("ready");
@@ -209,6 +233,58 @@ public class PromptTaskHandler {
         LOG.infof("task %s: prompt version %d served (%d examples seen, %d ms)", added.taskId(), added.version(),
                 version.examplesSeen(), millis);
         return store.find(added.taskId()).map(t -> ready(t, millis));
+    }
+
+    /** The version's quality report, or null without validation examples (or a scorer). */
+    private PromptVersion.Quality score(TaskRegistered task, List<Example> training, byte[] artifact) {
+        if (quality == null) {
+            return null;
+        }
+        List<Example> validation = store.validation(task.taskId());
+        return validation.isEmpty() ? null : quality.score(task, training, artifact, validation);
+    }
+
+    /**
+     * The examples version {@code added.version()} was made from, for the ICL beside it: the registration's, then the
+     * added ones up to this record's (they are appended in the order the records are published).
+     */
+    private List<Example> trainingOf(TaskRegistered task, TaskExamplesAdded added) {
+        List<Example> all = store.addedExampleList(task.taskId());
+        int at = java.util.Collections.lastIndexOfSubList(all, added.examples());
+        List<Example> training = new java.util.ArrayList<>(task.examples());
+        training.addAll(at < 0 ? added.examples() : all.subList(0, at + added.examples().size()));
+        return training;
+    }
+
+    /**
+     * Why {@code version} must not replace the served version: its macro-F1 on the validation examples is below the
+     * served one's (ties replace). The served version is scored now if it was not (a task from before reports). Empty
+     * when it may be served, also when either cannot be scored.
+     */
+    private Optional<String> worseThanServed(TaskRegistered task, TaskRecord served, PromptVersion version) {
+        if (version.quality() == null) {
+            return Optional.empty();
+        }
+        Optional<PromptVersion> current = store.version(served.taskId(), served.servedVersion());
+        PromptVersion.Quality bar = current.map(PromptVersion::quality).orElse(null);
+        if (bar == null) {
+            byte[] artifact = store.artifactFor(served).orElse(null);
+            int seen = current.map(PromptVersion::examplesSeen).orElse(task.examples().size());
+            List<Example> training = new java.util.ArrayList<>(task.examples());
+            List<Example> added = store.addedExampleList(task.taskId());
+            training.addAll(added.subList(0, Math.max(0, Math.min(added.size(), seen - task.examples().size()))));
+            bar = artifact == null ? null : score(task, training, artifact);
+            if (bar != null && current.isPresent()) {
+                PromptVersion c = current.get();
+                store.saveVersion(served.taskId(), new PromptVersion(c.number(), c.source(), c.examplesSeen(),
+                        c.pgmVersion(), c.createdAt(), bar, c.rejected()), null);
+            }
+        }
+        if (bar == null || version.quality().macroF1() >= bar.macroF1()) {
+            return Optional.empty();
+        }
+        return Optional.of(String.format(Locale.ROOT, "macro-F1 %.3f below the served %.3f",
+                version.quality().macroF1(), bar.macroF1()));
     }
 
     private PromptReady ready(TaskRecord t, long millis) {

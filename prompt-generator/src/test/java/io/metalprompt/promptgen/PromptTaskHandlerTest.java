@@ -209,4 +209,60 @@ class PromptTaskHandlerTest {
         assertTrue(handler.handle(more(t, 2)).isEmpty());
         assertTrue(store.find(t.taskId()).isEmpty());
     }
+
+    private static final List<Example> VALIDATION = List.of(new Example("the dog number 5 ran", "beta"),
+            new Example("the dog number 6 ran", "alpha"), new Example("the cat number 7 sat", "beta"));
+
+    @Test
+    void aTaskWithValidationExamplesGetsAQualityReportBesideIcl() {
+        TaskRegistered t = task(PromptDesign.PREFIX, 6, 1);
+        store.saveValidation(t.taskId(), VALIDATION);
+        handler.handle(t);
+        io.metalprompt.store.PromptVersion first = store.versions(t.taskId()).get(0);
+        io.metalprompt.store.PromptVersion.Quality q = first.quality();
+        assertEquals(3, q.validationExamples());
+        assertTrue(q.macroF1() >= 0 && q.macroF1() <= 1 && q.accuracy() >= 0 && q.accuracy() <= 1, q.toString());
+        assertTrue(q.iclMacroF1() != null && q.iclAccuracy() != null, "ICL with the same examples beside it");
+    }
+
+    /** Scores each prompt it is given in turn from a list, as if measured. */
+    private QualityScorer scripted(double... macroF1) {
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        return new QualityScorer(base, tokenizer) {
+            @Override
+            public io.metalprompt.store.PromptVersion.Quality score(TaskRegistered task, List<Example> training,
+                                                                    byte[] artifact, List<Example> validation) {
+                double f1 = macroF1[Math.min(calls.getAndIncrement(), macroF1.length - 1)];
+                return new io.metalprompt.store.PromptVersion.Quality(f1, f1, 0.5, 0.5, validation.size());
+            }
+        };
+    }
+
+    private PromptTaskHandler gated(double... macroF1) {
+        return new PromptTaskHandler(store, factory, () -> { }, Clock.systemUTC(),
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), null, scripted(macroF1));
+    }
+
+    @Test
+    void aVersionWorseOnTheValidationExamplesIsRecordedButNotServed() {
+        PromptTaskHandler handler = gated(0.64, 0.5);
+        TaskRegistered t = task(PromptDesign.PREFIX, 4, 0);
+        store.saveValidation(t.taskId(), VALIDATION);
+        handler.handle(t);
+        assertTrue(handler.handle(more(t, 2)).isEmpty());
+        assertEquals(1, store.find(t.taskId()).orElseThrow().servedVersion(), "the served version stays");
+        io.metalprompt.store.PromptVersion second = store.versions(t.taskId()).get(1);
+        assertEquals("macro-F1 0.500 below the served 0.640", second.rejected());
+        assertEquals(0.5, second.quality().macroF1());
+    }
+
+    @Test
+    void aVersionAsGoodAsTheServedOneReplacesIt() {
+        PromptTaskHandler handler = gated(0.64, 0.64);
+        TaskRegistered t = task(PromptDesign.PREFIX, 4, 0);
+        store.saveValidation(t.taskId(), VALIDATION);
+        handler.handle(t);
+        handler.handle(more(t, 2));
+        assertEquals(2, store.find(t.taskId()).orElseThrow().servedVersion());
+    }
 }
