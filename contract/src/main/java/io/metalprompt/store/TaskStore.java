@@ -356,6 +356,76 @@ public final class TaskStore {
         return version == null ? -1 : version.intValue();
     }
 
+    // ---------------------------------------------------------------- background refinement (issue 16)
+
+    public static String refineKey(String taskId) {
+        return "metal:{task:" + taskId + "}:refine";
+    }
+
+    public static String tenantRefiningKey(String tenant) {
+        return "metal:{tenant:" + tenant + "}:refining";
+    }
+
+    /** A task's background refinement: the steps asked for, its status and the version it makes. */
+    public record Refinement(int steps, String status, int version) {
+        public static final String QUEUED = "queued";
+        public static final String RUNNING = "running";
+        public static final String DONE = "done";
+        public static final String REJECTED = "rejected";
+    }
+
+    // KEYS: the tenant's set of tasks being refined. ARGV: task id, most at once. 1 taken, 0 this task already, -1 full.
+    private static final String TAKE_REFINE_SLOT = """
+            if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 0 end
+            if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[2]) then return -1 end
+            redis.call('SADD', KEYS[1], ARGV[1])
+            return 1""";
+
+    /**
+     * Queues a refinement of the task unless it has one queued or running (0) or its tenant has {@code maxPerTenant}
+     * (-1); else allots the version it makes (returned) and records it as queued. The slot is taken by one script on
+     * the tenant's set (its hash tag), the version and state then by commands on the task's keys (its tag).
+     */
+    public int queueRefinement(String tenant, String taskId, int steps, int maxPerTenant) {
+        Long slot = sync().eval(TAKE_REFINE_SLOT, ScriptOutputType.INTEGER, new byte[][] {b(tenantRefiningKey(tenant))},
+                b(taskId), b(Integer.toString(maxPerTenant)));
+        if (slot == null || slot != 1L) {
+            return slot == null ? -1 : slot.intValue();
+        }
+        int version = sync().incr(b(versionSeqKey(taskId))).intValue() + 1;
+        Map<byte[], byte[]> fields = new HashMap<>();
+        fields.put(b("steps"), b(Integer.toString(steps)));
+        fields.put(b("status"), b(Refinement.QUEUED));
+        fields.put(b("version"), b(Integer.toString(version)));
+        sync().hset(b(refineKey(taskId)), fields);
+        return version;
+    }
+
+    /** The task's last refinement, if any. */
+    public Optional<Refinement> refinement(String taskId) {
+        Map<byte[], byte[]> raw = sync().hgetall(b(refineKey(taskId)));
+        if (raw == null || raw.isEmpty()) {
+            return Optional.empty();
+        }
+        Map<String, String> f = new HashMap<>();
+        raw.forEach((k, v) -> f.put(new String(k, UTF_8), new String(v, UTF_8)));
+        return Optional.of(new Refinement(Integer.parseInt(f.getOrDefault("steps", "0")), f.get("status"),
+                Integer.parseInt(f.getOrDefault("version", "0"))));
+    }
+
+    /** Marks the task's refinement running. */
+    public void refinementRunning(String taskId) {
+        sync().hset(b(refineKey(taskId)), b("status"), b(Refinement.RUNNING));
+    }
+
+    /** Ends the task's refinement ({@code done} or {@code rejected}) and frees its tenant's slot. */
+    public void refinementEnded(String tenant, String taskId, String status) {
+        if (sync().exists(b(taskKey(taskId))) == 1L) {
+            sync().hset(b(refineKey(taskId)), b("status"), b(status));
+        }
+        sync().srem(b(tenantRefiningKey(tenant)), b(taskId));
+    }
+
     /** Keeps a task's validation examples given at registration (or held out of its examples). */
     public void saveValidation(String taskId, List<io.metalprompt.events.Example> validation) {
         if (!validation.isEmpty()) {
@@ -476,7 +546,7 @@ public final class TaskStore {
         c.del(keys.toArray(new byte[0][]));   // one command: the task disappears at once
         // its versions, added examples and their prompts: one command on keys of one hash tag
         List<byte[]> tagged = new java.util.ArrayList<>(List.of(b(versionsKey(taskId)), b(addedExamplesKey(taskId)),
-                b(versionSeqKey(taskId)), b(validationKey(taskId))));
+                b(versionSeqKey(taskId)), b(validationKey(taskId)), b(refineKey(taskId))));
         for (byte[] number : c.hkeys(b(versionsKey(taskId)))) {
             tagged.add(b(versionPromptKey(taskId, Integer.parseInt(new String(number, UTF_8)))));
         }
@@ -484,6 +554,7 @@ public final class TaskStore {
         if (tenant != null) {
             c.srem(b(tenantTasksKey(new String(tenant, UTF_8))), b(taskId));
             c.zrem(b(tenantIndexKey(new String(tenant, UTF_8))), b(taskId));
+            c.srem(b(tenantRefiningKey(new String(tenant, UTF_8))), b(taskId));
         }
     }
 

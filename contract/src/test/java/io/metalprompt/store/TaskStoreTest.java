@@ -270,4 +270,24 @@ class TaskStoreTest {
         assertTrue(store.validation(id).isEmpty());
         assertTrue(store.versionArtifact(id, 2).isEmpty());
     }
+
+    @Test
+    void aTenantRefinesAtMostItsBoundAtOnceAndOneTaskOnce() {
+        String tenant = "refine-" + UUID.randomUUID();
+        String a = UUID.randomUUID().toString();
+        String b = UUID.randomUUID().toString();
+        String c = UUID.randomUUID().toString();
+        for (String id : List.of(a, b, c)) {
+            store.register(task(id, tenant));
+        }
+        assertEquals(2, store.queueRefinement(tenant, a, 10, 2));
+        assertEquals(0, store.queueRefinement(tenant, a, 10, 2), "already queued");
+        assertEquals(2, store.queueRefinement(tenant, b, 10, 2));
+        assertEquals(-1, store.queueRefinement(tenant, c, 10, 2), "the tenant's bound");
+        assertEquals(new TaskStore.Refinement(10, "queued", 2), store.refinement(a).orElseThrow());
+        store.refinementEnded(tenant, a, "done");
+        assertEquals("done", store.refinement(a).orElseThrow().status());
+        assertEquals(2, store.queueRefinement(tenant, c, 10, 2), "a slot freed");
+        assertEquals(3, store.queueRefinement(tenant, a, 5, 3), "the next version of a");
+    }
 }

@@ -58,11 +58,22 @@ public final class Api {
                            String createdAt,
                            @Schema(description = "Examples the served version has seen (GET of one task)") Integer examples,
                            @Schema(description = "Number of the served prompt version (ready tasks)") Integer version,
-                           @Schema(description = "Every prompt version, oldest first (GET of one task only)") List<VersionView> versions) {
+                           @Schema(description = "Every prompt version, oldest first (GET of one task only)") List<VersionView> versions,
+                           @Schema(description = "The task's background refinement, if one was asked for (GET of one task only)") RefineView refine) {
         public TaskView(String id, String status, String design, Integer k, String pgmVersion, String promptText,
                         String reason, List<String> options, String createdAt) {
-            this(id, status, design, k, pgmVersion, promptText, reason, options, createdAt, null, null, null);
+            this(id, status, design, k, pgmVersion, promptText, reason, options, createdAt, null, null, null, null);
         }
+
+        public TaskView(String id, String status, String design, Integer k, String pgmVersion, String promptText,
+                        String reason, List<String> options, String createdAt, Integer examples, Integer version,
+                        List<VersionView> versions) {
+            this(id, status, design, k, pgmVersion, promptText, reason, options, createdAt, examples, version, versions, null);
+        }
+    }
+
+    @Schema(description = "A task's background refinement")
+    public record RefineView(int steps, @Schema(enumeration = {"queued", "running", "done", "rejected"}) String status) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -84,7 +84,7 @@ public class ServiceBeans {
         CachedDesigns designs = new CachedDesigns(new ServedDesigns(redis)::read, g.servedDesignsRefresh(), System::nanoTime);
         return new TaskService(Tasks.in(store, designs), publisher, inference, quotas,
                 new TaskService.Settings(limits, g.publishTimeout(), g.predictionTimeout(), g.retryAfter(),
-                        g.quota().maxTasks()),
+                        g.quota().maxTasks(), g.quota().maxRefinements()),
                 Clock.systemUTC(), TaskIds::next, Metering.in(new UsageStore(redis), store, registry));
     }
 }

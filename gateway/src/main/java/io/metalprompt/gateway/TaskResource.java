@@ -211,6 +211,26 @@ public class TaskResource {
     }
 
     @POST
+    @Path("{id}/refine")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Timed(value = TIMER, extraTags = {"endpoint", "refine"}, histogram = true,
+            description = "Latency of the public API per endpoint")
+    @Operation(summary = "Refine a ready task's prompt in the background",
+            description = "Gradient steps on the task's examples from the served prompt, made into the task's next "
+                    + "prompt version and served once stored if it is not worse on the validation examples.")
+    @APIResponse(responseCode = "202", description = "Queued; the version is being made",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.VersionAccepted.class)))
+    @APIResponse(responseCode = "400", description = "steps missing or not from 1 to 200", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
+    @APIResponse(responseCode = "404", description = "No such task for this tenant", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
+    @APIResponse(responseCode = "409", description = "The task is not ready, or is being refined already", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
+    @APIResponse(responseCode = "422", description = "A DISCRETE task (its prompt is tokens)", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
+    @APIResponse(responseCode = "429", description = "The tenant has metal.gateway.quota.max-refinements queued or running", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
+    public Response refine(@PathParam("id") String id, Api.RefineBody request) {
+        Api.VersionAccepted accepted = service.refine(caller.tenant(), id, request);
+        return Response.accepted(accepted).location(URI.create(accepted.statusUrl())).build();
+    }
+
+    @POST
     @Path("{id}/predictions")
     @Consumes(MediaType.APPLICATION_JSON)
     @Blocking

@@ -22,6 +22,7 @@ import io.metalprompt.events.PromptDesign;
 import io.metalprompt.events.TaskDeleted;
 import io.metalprompt.events.TaskEvent;
 import io.metalprompt.events.TaskExamplesAdded;
+import io.metalprompt.events.TaskRefineRequested;
 import io.metalprompt.events.Example;
 import io.metalprompt.events.TaskRegistered;
 import io.metalprompt.store.PromptVersion;
@@ -37,8 +38,15 @@ public class TaskService {
 
     /** The settings the service needs (from {@link GatewayConfig.Gateway}); {@code maxTasksPerTenant} 0 = no limit. */
     public record Settings(Limits limits, Duration publishTimeout, Duration predictionTimeout, int retryAfterSeconds,
-                           int maxTasksPerTenant) {
+                           int maxTasksPerTenant, int maxRefinementsPerTenant) {
+        public Settings(Limits limits, Duration publishTimeout, Duration predictionTimeout, int retryAfterSeconds,
+                        int maxTasksPerTenant) {
+            this(limits, publishTimeout, predictionTimeout, retryAfterSeconds, maxTasksPerTenant, 2);
+        }
     }
+
+    /** Most gradient steps one refinement may ask for. */
+    static final int MAX_REFINE_STEPS = 200;
 
     private final Tasks store;
     private final Metering metering;
@@ -137,8 +145,10 @@ public class TaskService {
             if (recorded.isEmpty() && t.ready()) {
                 versions.add(new Api.VersionView(1, PromptVersion.GENERATED, null, t.pgmVersion(), null, true, null, null));
             }
+            Api.RefineView refine = store.refinement(taskId)
+                    .map(r -> new Api.RefineView(r.steps(), r.status())).orElse(null);
             return new Api.TaskView(v.id(), v.status(), v.design(), v.k(), v.pgmVersion(), v.promptText(), v.reason(),
-                    v.options(), v.createdAt(), seen, v.version(), versions);
+                    v.options(), v.createdAt(), seen, v.version(), versions, refine);
         }
     }
 
@@ -149,6 +159,45 @@ public class TaskService {
         return new Api.TaskView(t.taskId(), t.status(), t.design().name(), t.k(), t.pgmVersion(), promptText, reason,
                 t.options(), t.createdAt() == null ? null : t.createdAt().toString(), null,
                 t.ready() ? t.servedVersion() : null, null);
+    }
+
+    /**
+     * Background refinement of a ready task's served prompt ({@code POST /v1/tasks/{id}/refine}): {@code steps} 1 to
+     * 200 (400), not a DISCRETE task (its prompt is tokens: 422), at most one queued or running per task (409) and
+     * {@code max-refinements} per tenant (429); allots the version it makes and publishes {@link TaskRefineRequested}
+     * for the refiner.
+     */
+    public Api.VersionAccepted refine(String tenant, String taskId, Api.RefineBody request) {
+        try (TenantQuotas.Permit permit = quotas.enter(tenant)) {
+            TaskRecord task = find(tenant, taskId);
+            if (request == null || request.steps() == null || request.steps() < 1 || request.steps() > MAX_REFINE_STEPS) {
+                throw ApiException.badRequest("a JSON body {\"steps\": N} with N from 1 to " + MAX_REFINE_STEPS
+                        + " is required");
+            }
+            if (task.design() == PromptDesign.DISCRETE) {
+                throw ApiException.unprocessable("task " + taskId + " has a DISCRETE prompt: vocabulary tokens, with no "
+                        + "continuous tensors for gradient refinement to change; refinement takes WEIGHTED_SUM, "
+                        + "HIDDEN_STATE and PREFIX tasks");
+            }
+            if (!task.ready()) {
+                throw ApiException.conflict("task " + taskId + " is " + task.status() + ": a prompt is refined once it "
+                        + "is ready", TaskRecord.FAILED.equals(task.status()) ? 0 : settings.retryAfterSeconds());
+            }
+            int version = store.queueRefinement(tenant, taskId, request.steps(), settings.maxRefinementsPerTenant());
+            if (version == 0) {
+                throw new ApiException(409, "refinement-in-progress", "Refinement in progress", "task " + taskId
+                        + " is being refined already; wait until its refine status is done or rejected",
+                        settings.retryAfterSeconds());
+            }
+            if (version < 0) {
+                throw ApiException.tooManyRequests("refinement-quota", "tenant '" + tenant + "' has "
+                        + settings.maxRefinementsPerTenant() + " refinements queued or running, the most it may "
+                        + "(metal.gateway.quota.max-refinements); retry when one is done", settings.retryAfterSeconds());
+            }
+            publish(new TaskRefineRequested(Events.SCHEMA_VERSION, taskId, tenant, version, request.steps(),
+                    clock.instant()));
+            return new Api.VersionAccepted(taskId, version, statusUrl(taskId));
+        }
     }
 
     /**

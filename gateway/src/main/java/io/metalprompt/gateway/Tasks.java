@@ -53,6 +53,12 @@ public interface Tasks {
     /** Keeps the validation examples of a new task (before its registration is published). */
     void saveValidation(String taskId, List<Example> validation);
 
+    /** {@link TaskStore#queueRefinement}: the version it makes, 0 when one is queued already, -1 over the bound. */
+    int queueRefinement(String tenant, String taskId, int steps, int maxPerTenant);
+
+    /** The task's last refinement, if any. */
+    Optional<TaskStore.Refinement> refinement(String taskId);
+
     /** The task's recorded prompt versions, oldest first. */
     List<PromptVersion> versions(String taskId);
 
@@ -108,6 +114,16 @@ public interface Tasks {
             @Override
             public void saveValidation(String taskId, List<Example> validation) {
                 store.saveValidation(taskId, validation);
+            }
+
+            @Override
+            public int queueRefinement(String tenant, String taskId, int steps, int maxPerTenant) {
+                return store.queueRefinement(tenant, taskId, steps, maxPerTenant);
+            }
+
+            @Override
+            public Optional<TaskStore.Refinement> refinement(String taskId) {
+                return store.refinement(taskId);
             }
 
             @Override

@@ -112,6 +112,16 @@ class TaskServiceTest {
         }
 
         @Override
+        public int queueRefinement(String tenant, String taskId, int steps, int maxPerTenant) {
+            return 2;
+        }
+
+        @Override
+        public Optional<TaskStore.Refinement> refinement(String taskId) {
+            return Optional.empty();
+        }
+
+        @Override
         public List<io.metalprompt.store.PromptVersion> versions(String taskId) {
             return List.of();
         }

@@ -46,6 +46,13 @@ public class PromptGenBeans {
 
     @Produces
     @ApplicationScoped
+    Refiner refiner(TaskStore store, PromptTaskHandler versions, LanguageModel base, LmTokenizer tokenizer,
+                    RedisConnector redis) {
+        return new Refiner(store, versions, base, tokenizer, new UsageStore(redis), Clock.systemUTC());
+    }
+
+    @Produces
+    @ApplicationScoped
     PromptTaskHandler handler(TaskStore store, PromptFactory factory, ModelUpdater models, MeterRegistry registry,
                               RedisConnector redis, LanguageModel base, LmTokenizer tokenizer) {
         return new PromptTaskHandler(store, factory, models::sync, Clock.systemUTC(), registry, new UsageStore(redis),

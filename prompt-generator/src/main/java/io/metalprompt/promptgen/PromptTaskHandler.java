@@ -105,6 +105,9 @@ public class PromptTaskHandler {
         if (event instanceof TaskExamplesAdded added) {
             return nextVersion(added);
         }
+        if (event instanceof io.metalprompt.events.TaskRefineRequested) {
+            return Optional.empty();   // the refiner's (its own consumer group, RefinementConsumer)
+        }
         TaskRegistered task = (TaskRegistered) event;
         models.run();
         String version = factory.pgmVersion(task.design());
@@ -220,14 +223,12 @@ public class PromptTaskHandler {
             k = result.k();
             text = result.text();
         }
-        Optional<String> worse = worseThanServed(registration.get(), task, version);
+        Optional<String> worse = serveIfNotWorse(registration.get(), task, version, k, text);
         if (worse.isPresent()) {
-            store.saveVersion(added.taskId(), version.withRejected(worse.get()), null);
             count("rejected");
             LOG.infof("task %s: prompt version %d not served: %s", added.taskId(), added.version(), worse.get());
             return Optional.empty();
         }
-        store.servePromptVersion(added.taskId(), added.version(), version.pgmVersion(), k, text);
         count("ready");
         long millis = (System.nanoTime() - t0) / 1_000_000;
         LOG.infof("task %s: prompt version %d served (%d examples seen, %d ms)", added.taskId(), added.version(),
@@ -235,8 +236,23 @@ public class PromptTaskHandler {
         return store.find(added.taskId()).map(t -> ready(t, millis));
     }
 
+    /**
+     * Serves the stored {@code version} (moves the task's pointer in one step) unless it is worse than the served one
+     * on the validation examples: then it is recorded as rejected, and the reason returned.
+     */
+    Optional<String> serveIfNotWorse(TaskRegistered registration, TaskRecord served, PromptVersion version, int k,
+                                     String text) {
+        Optional<String> worse = worseThanServed(registration, served, version);
+        if (worse.isPresent()) {
+            store.saveVersion(served.taskId(), version.withRejected(worse.get()), null);
+            return worse;
+        }
+        store.servePromptVersion(served.taskId(), version.number(), version.pgmVersion(), k, text);
+        return Optional.empty();
+    }
+
     /** The version's quality report, or null without validation examples (or a scorer). */
-    private PromptVersion.Quality score(TaskRegistered task, List<Example> training, byte[] artifact) {
+    PromptVersion.Quality score(TaskRegistered task, List<Example> training, byte[] artifact) {
         if (quality == null) {
             return null;
         }
