@@ -21,6 +21,7 @@ import io.metalprompt.client.ExamplesRequest;
 import io.metalprompt.client.MetalApiException;
 import io.metalprompt.client.MetalClient;
 import io.metalprompt.client.PredictionResponse;
+import io.metalprompt.client.Refinement;
 import io.metalprompt.client.TaskRequest;
 import io.metalprompt.client.TaskUsage;
 import io.metalprompt.client.TaskView;
@@ -34,7 +35,8 @@ import io.metalprompt.testing.TinyModels;
 
 /**
  * A tenant's task life through the packaged services (issue 16), called through the Java client: listing its tasks,
- * idempotent calls, usage counted once per answer, and more examples becoming the next served prompt version.
+ * idempotent calls, usage counted once per answer, more examples and background refinement becoming the next served
+ * prompt version while the served one keeps answering.
  */
 class TenantLifeIT {
 
@@ -155,5 +157,26 @@ class TenantLifeIT {
         MetalApiException outside = assertThrows(MetalApiException.class, () -> tenant.addExamples(id,
                 ExamplesRequest.of(List.of(Example.of("a cat", "neutral")))));
         assertEquals(422, outside.status());
+    }
+
+    @Test
+    void aRefinementAskedForAtRegistrationIsServedAsTheNextVersionWithoutAFailedRequest() {
+        MetalClient tenant = newTenant();
+        String id = Clients.registerReady(tenant, SENTIMENT.withRefine(Refinement.steps(5)));
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        TaskView view = tenant.task(id);
+        int answers = 0;
+        while (!List.of("done", "rejected").contains(view.refine().status()) && System.nanoTime() < deadline) {
+            tenant.predict(id, List.of("a happy cat"));   // answered by whichever version is served; never fails
+            answers++;
+            view = tenant.task(id);
+        }
+        assertEquals("done", view.refine().status(), "refined within 2 minutes (" + answers + " answers meanwhile)");
+        assertEquals(5, view.refine().steps());
+        assertEquals(2, view.version());
+        assertEquals("refined", view.versions().get(1).source());
+        assertEquals(2, tenant.predict(id, List.of("a sad dog")).version());
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        assertEquals(5, tenant.usage(today, today).tasks().get(0).refinementSteps());
     }
 }

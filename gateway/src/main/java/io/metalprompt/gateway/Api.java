@@ -30,7 +30,8 @@ public final class Api {
             @Schema(description = "Examples kept out of the prompt, used only to score each version (macro-F1 and accuracy, "
                     + "beside in-context learning with the same examples). Without them, a task of at least 12 examples "
                     + "holds out every fourth example (at most 32) for the same purpose") List<ExampleBody> validation,
-            @Schema(description = "Background refinement (not available in this deployment yet: 422)") RefineBody refine) {
+            @Schema(description = "Background refinement once the generated prompt is served: gradient steps on the task's "
+                    + "examples, served if not worse on the validation examples (not for DISCRETE: 422)") RefineBody refine) {
 
         public TaskRequest(List<ExampleBody> examples, List<String> options, String design, Integer demonstrations) {
             this(examples, options, design, demonstrations, null, null);

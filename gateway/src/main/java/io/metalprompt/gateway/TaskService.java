@@ -45,8 +45,7 @@ public class TaskService {
         }
     }
 
-    /** Most gradient steps one refinement may ask for. */
-    static final int MAX_REFINE_STEPS = 200;
+
 
     private final Tasks store;
     private final Metering metering;
@@ -100,12 +99,29 @@ public class TaskService {
                         + settings.maxTasksPerTenant() + " tasks, the most it may keep; delete tasks it no longer needs "
                         + "(DELETE /v1/tasks/{id}) before registering more", settings.retryAfterSeconds());
             }
+            int refineVersion = 0;
             try {
                 store.saveValidation(id, task.validation());   // before the prompt-generator can read the task
+                if (task.refineSteps() != null) {
+                    refineVersion = store.queueRefinement(tenant, id, task.refineSteps(),
+                            settings.maxRefinementsPerTenant());
+                    if (refineVersion < 0) {
+                        throw refinementQuota(tenant);
+                    }
+                }
                 publish(event);
             } catch (ApiException | io.lettuce.core.RedisException e) {
                 store.delete(id);
                 throw e;
+            }
+            if (refineVersion > 0) {
+                // after the registration on the task's partition: the refiner waits for the first prompt, then refines
+                try {
+                    publish(new TaskRefineRequested(Events.SCHEMA_VERSION, id, tenant, refineVersion, task.refineSteps(),
+                            clock.instant()));
+                } catch (ApiException e) {
+                    store.refinementEnded(tenant, id);   // the task stands; its refinement shows rejected
+                }
             }
             return new Api.TaskAccepted(id, TaskRecord.PENDING, statusUrl(id));
         }
@@ -170,10 +186,11 @@ public class TaskService {
     public Api.VersionAccepted refine(String tenant, String taskId, Api.RefineBody request) {
         try (TenantQuotas.Permit permit = quotas.enter(tenant)) {
             TaskRecord task = find(tenant, taskId);
-            if (request == null || request.steps() == null || request.steps() < 1 || request.steps() > MAX_REFINE_STEPS) {
-                throw ApiException.badRequest("a JSON body {\"steps\": N} with N from 1 to " + MAX_REFINE_STEPS
-                        + " is required");
+            if (request == null) {
+                throw ApiException.badRequest("a JSON body {\"steps\": N} with N from 1 to "
+                        + TaskValidator.MAX_REFINE_STEPS + " is required");
             }
+            TaskValidator.refineSteps(request);
             if (task.design() == PromptDesign.DISCRETE) {
                 throw ApiException.unprocessable("task " + taskId + " has a DISCRETE prompt: vocabulary tokens, with no "
                         + "continuous tensors for gradient refinement to change; refinement takes WEIGHTED_SUM, "
@@ -190,14 +207,18 @@ public class TaskService {
                         settings.retryAfterSeconds());
             }
             if (version < 0) {
-                throw ApiException.tooManyRequests("refinement-quota", "tenant '" + tenant + "' has "
-                        + settings.maxRefinementsPerTenant() + " refinements queued or running, the most it may "
-                        + "(metal.gateway.quota.max-refinements); retry when one is done", settings.retryAfterSeconds());
+                throw refinementQuota(tenant);
             }
             publish(new TaskRefineRequested(Events.SCHEMA_VERSION, taskId, tenant, version, request.steps(),
                     clock.instant()));
             return new Api.VersionAccepted(taskId, version, statusUrl(taskId));
         }
+    }
+
+    private ApiException refinementQuota(String tenant) {
+        return ApiException.tooManyRequests("refinement-quota", "tenant '" + tenant + "' has "
+                + settings.maxRefinementsPerTenant() + " refinements queued or running, the most it may "
+                + "(metal.gateway.quota.max-refinements); retry when one is done", settings.retryAfterSeconds());
     }
 
     /**

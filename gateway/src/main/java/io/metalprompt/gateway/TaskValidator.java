@@ -23,7 +23,21 @@ public final class TaskValidator {
 
     /** A registration with its defaults applied. */
     public record ValidTask(List<Example> examples, List<String> options, PromptDesign design, int demonstrations,
-                            List<Example> validation) {
+                            List<Example> validation, Integer refineSteps) {
+    }
+
+    /** Most gradient steps one refinement may ask for. */
+    static final int MAX_REFINE_STEPS = 200;
+
+    /** {@code refine.steps} when given: 1 to 200 (400); null when no refinement is asked for. */
+    static Integer refineSteps(Api.RefineBody refine) {
+        if (refine == null) {
+            return null;
+        }
+        if (refine.steps() == null || refine.steps() < 1 || refine.steps() > MAX_REFINE_STEPS) {
+            throw ApiException.badRequest("refine must be {\"steps\": N} with N from 1 to " + MAX_REFINE_STEPS);
+        }
+        return refine.steps();
     }
 
     /** A task of at least this many examples, registered without validation examples, holds some out. */
@@ -70,9 +84,10 @@ public final class TaskValidator {
         PromptDesign design = design(request.design());
         List<String> options = options(request.options(), examples);
 
-        if (request.refine() != null) {
-            throw ApiException.unprocessable("background refinement (refine) is not available in this deployment yet; "
-                    + "register the task without it");
+        Integer refineSteps = refineSteps(request.refine());
+        if (refineSteps != null && design == PromptDesign.DISCRETE) {
+            throw ApiException.unprocessable("a DISCRETE prompt is vocabulary tokens, with no continuous tensors for "
+                    + "gradient refinement to change; refine takes WEIGHTED_SUM, HIDDEN_STATE and PREFIX tasks");
         }
         List<Example> validation;
         if (request.validation() != null) {
@@ -103,7 +118,7 @@ public final class TaskValidator {
                     : "; " + validation.size() + " of the examples are held out to score the prompt, as no validation "
                     + "examples were given") + ")");
         }
-        return new ValidTask(List.copyOf(examples), options, design, demonstrations, validation);
+        return new ValidTask(List.copyOf(examples), options, design, demonstrations, validation, refineSteps);
     }
 
     /**

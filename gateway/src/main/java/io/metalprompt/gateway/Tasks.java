@@ -59,6 +59,9 @@ public interface Tasks {
     /** The task's last refinement, if any. */
     Optional<TaskStore.Refinement> refinement(String taskId);
 
+    /** Ends the task's refinement as rejected (it could not be queued) and frees its tenant's slot. */
+    void refinementEnded(String tenant, String taskId);
+
     /** The task's recorded prompt versions, oldest first. */
     List<PromptVersion> versions(String taskId);
 
@@ -124,6 +127,11 @@ public interface Tasks {
             @Override
             public Optional<TaskStore.Refinement> refinement(String taskId) {
                 return store.refinement(taskId);
+            }
+
+            @Override
+            public void refinementEnded(String tenant, String taskId) {
+                store.refinementEnded(tenant, taskId, TaskStore.Refinement.REJECTED);
             }
 
             @Override

@@ -122,6 +122,10 @@ class TaskServiceTest {
         }
 
         @Override
+        public void refinementEnded(String tenant, String taskId) {
+        }
+
+        @Override
         public List<io.metalprompt.store.PromptVersion> versions(String taskId) {
             return List.of();
         }
@@ -535,10 +539,22 @@ class TaskServiceTest {
     }
 
     @Test
-    void refinementAskedForIs422UntilItIsAvailable() {
+    void aRefinementAskedForAtRegistrationIsPublishedRightAfterIt() {
         Api.TaskRequest refine = new Api.TaskRequest(examples(4).examples(), null, null, null, null, new Api.RefineBody(10));
-        ApiException e = assertThrows(ApiException.class, () -> service.register("acme", refine));
-        assertEquals(422, e.status());
-        assertTrue(e.detail().contains("refine"), e.detail());
+        service.register("acme", refine);
+        assertInstanceOf(TaskRegistered.class, published.get(0));
+        io.metalprompt.events.TaskRefineRequested requested =
+                assertInstanceOf(io.metalprompt.events.TaskRefineRequested.class, published.get(1));
+        assertEquals(10, requested.steps());
+        assertEquals(2, requested.version());
+    }
+
+    @Test
+    void aRefinementOfADiscreteTaskOrOfTooManyStepsIsRefused() {
+        Api.TaskRequest discrete = new Api.TaskRequest(examples(4).examples(), null, "DISCRETE", null, null,
+                new Api.RefineBody(10));
+        assertEquals(422, assertThrows(ApiException.class, () -> service.register("acme", discrete)).status());
+        Api.TaskRequest tooMany = new Api.TaskRequest(examples(4).examples(), null, null, null, null, new Api.RefineBody(201));
+        assertEquals(400, assertThrows(ApiException.class, () -> service.register("acme", tooMany)).status());
     }
 }

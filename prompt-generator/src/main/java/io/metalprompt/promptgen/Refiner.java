@@ -42,9 +42,20 @@ public class Refiner {
     private final LmTokenizer tokenizer;
     private final UsageStore usage;
     private final Clock clock;
+    private final java.time.Duration readyWait;
 
     public Refiner(TaskStore store, PromptTaskHandler versions, LanguageModel model, LmTokenizer tokenizer,
                    UsageStore usage, Clock clock) {
+        this(store, versions, model, tokenizer, usage, clock, java.time.Duration.ofMinutes(2));
+    }
+
+    /**
+     * {@code readyWait}: how long a refinement asked for at registration waits for the task's first prompt (the
+     * generation group makes it meanwhile; the record comes right after the registration on the same partition).
+     */
+    public Refiner(TaskStore store, PromptTaskHandler versions, LanguageModel model, LmTokenizer tokenizer,
+                   UsageStore usage, Clock clock, java.time.Duration readyWait) {
+        this.readyWait = readyWait;
         this.store = store;
         this.versions = versions;
         this.model = model;
@@ -56,7 +67,7 @@ public class Refiner {
     /** Refines as {@code request} asks; ends the task's refinement as {@code done} or {@code rejected}. */
     public void refine(TaskRefineRequested request) {
         String taskId = request.taskId();
-        Optional<TaskRecord> found = store.find(taskId).filter(t -> request.tenant().equals(t.tenant()));
+        Optional<TaskRecord> found = awaitFirstPrompt(taskId, request.tenant());
         Optional<TaskRegistered> registration = store.registration(taskId);
         if (found.isEmpty() || registration.isEmpty() || !found.get().ready()) {
             store.refinementEnded(request.tenant(), taskId, TaskStore.Refinement.REJECTED);
@@ -111,6 +122,23 @@ public class Refiner {
                 worse.isPresent() ? TaskStore.Refinement.REJECTED : TaskStore.Refinement.DONE);
         LOG.infof("task %s: refined by %d steps into version %d: %s", taskId, request.steps(), request.version(),
                 worse.orElse("served"));
+    }
+
+    /** The task once it is no longer pending (or after {@code readyWait}); empty when it is gone or another tenant's. */
+    private Optional<TaskRecord> awaitFirstPrompt(String taskId, String tenant) {
+        long deadline = System.nanoTime() + readyWait.toNanos();
+        while (true) {
+            Optional<TaskRecord> found = store.find(taskId).filter(t -> tenant.equals(t.tenant()));
+            if (found.isEmpty() || !TaskRecord.PENDING.equals(found.get().status()) || System.nanoTime() > deadline) {
+                return found;
+            }
+            try {
+                Thread.sleep(250);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return found;
+            }
+        }
     }
 
     /** Ends a refinement that failed unexpectedly (logged by the caller): rejected, its tenant's slot freed. */

@@ -88,4 +88,26 @@ class RefinerTest {
         assertEquals(Map.of(UsageStore.PROMPT_GENERATIONS, 1L, UsageStore.REFINEMENT_STEPS, 2L),
                 new UsageStore(redis).read(tenant, today, today).get(t.taskId()));
     }
+
+    @Test
+    void aRefinementAskedForAtRegistrationWaitsForTheFirstPrompt() throws Exception {
+        String tenant = "refine-" + UUID.randomUUID();
+        List<Example> list = List.of(new Example("the dog number 1 ran", "alpha"), new Example("the cat number 2 sat", "beta"));
+        TaskRegistered t = new TaskRegistered(1, UUID.randomUUID().toString(), tenant, list, List.of("alpha", "beta"),
+                PromptDesign.PREFIX, 0, Instant.now());
+        store.register(t);   // pending, as the gateway leaves it
+        int version = store.queueRefinement(tenant, t.taskId(), 2, 2);
+        Thread generation = new Thread(() -> {
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            handler.handle(t);   // the generation group, meanwhile
+        });
+        generation.start();
+        refiner.refine(new TaskRefineRequested(1, t.taskId(), tenant, version, 2, Instant.now()));
+        generation.join();
+        assertEquals(2, store.find(t.taskId()).orElseThrow().servedVersion());
+    }
 }
