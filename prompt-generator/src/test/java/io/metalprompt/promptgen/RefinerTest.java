@@ -57,11 +57,15 @@ class RefinerTest {
     }
 
     @Test
-    void aRefinedPromptBecomesTheServedVersionAndItsStepsAreCounted() {
+    void aRefinedPromptBecomesTheServedVersionAndItsStepsAreCounted() throws InterruptedException {
         String tenant = "refine-" + UUID.randomUUID();
         TaskRegistered t = readyTask(tenant);
         int version = store.queueRefinement(tenant, t.taskId(), 3, 2);
-        refiner.refine(new TaskRefineRequested(1, t.taskId(), tenant, version, 3, Instant.now()));
+        // on a thread of its own, as the refiner's worker pool runs it (PyTorch's grad mode is per thread)
+        Thread worker = new Thread(() -> refiner.refine(new TaskRefineRequested(1, t.taskId(), tenant, version, 3,
+                Instant.now())));
+        worker.start();
+        worker.join();
 
         assertEquals(2, store.find(t.taskId()).orElseThrow().servedVersion());
         PromptVersion refined = store.versions(t.taskId()).get(1);
