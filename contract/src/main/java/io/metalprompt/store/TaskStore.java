@@ -185,18 +185,23 @@ public final class TaskStore {
 
     /** The task, if known. */
     public Optional<TaskRecord> find(String taskId) {
-        Map<byte[], byte[]> raw = sync().hgetall(b(taskKey(taskId)));
-        if (raw == null || raw.isEmpty()) {
-            return Optional.empty();
-        }
-        Map<String, String> f = new HashMap<>();
-        raw.forEach((k, v) -> f.put(new String(k, UTF_8), new String(v, UTF_8)));
-        return Optional.of(new TaskRecord(taskId, f.get("tenant"), f.get("status"),
+        return textHash(taskKey(taskId)).map(f -> new TaskRecord(taskId, f.get("tenant"), f.get("status"),
                 PromptDesign.valueOf(f.get("design")), list(f.get("options")),
                 Integer.parseInt(f.getOrDefault("demonstrations", "0")),
                 f.containsKey("createdAt") ? Instant.parse(f.get("createdAt")) : null, f.get("pgmVersion"),
                 f.containsKey("k") ? Integer.valueOf(f.get("k")) : null, f.get("promptText"), f.get("reason"),
                 f.containsKey("version") ? Integer.valueOf(f.get("version")) : null));
+    }
+
+    /** A hash's fields as text, or empty when the hash does not exist. */
+    private Optional<Map<String, String>> textHash(String key) {
+        Map<byte[], byte[]> raw = sync().hgetall(b(key));
+        if (raw == null || raw.isEmpty()) {
+            return Optional.empty();
+        }
+        Map<String, String> f = new HashMap<>();
+        raw.forEach((k, v) -> f.put(new String(k, UTF_8), new String(v, UTF_8)));
+        return Optional.of(f);
     }
 
     /** The registration a task was created with, if known. */
@@ -403,14 +408,8 @@ public final class TaskStore {
 
     /** The task's last refinement, if any. */
     public Optional<Refinement> refinement(String taskId) {
-        Map<byte[], byte[]> raw = sync().hgetall(b(refineKey(taskId)));
-        if (raw == null || raw.isEmpty()) {
-            return Optional.empty();
-        }
-        Map<String, String> f = new HashMap<>();
-        raw.forEach((k, v) -> f.put(new String(k, UTF_8), new String(v, UTF_8)));
-        return Optional.of(new Refinement(Integer.parseInt(f.getOrDefault("steps", "0")), f.get("status"),
-                Integer.parseInt(f.getOrDefault("version", "0"))));
+        return textHash(refineKey(taskId)).map(f -> new Refinement(Integer.parseInt(f.getOrDefault("steps", "0")),
+                f.get("status"), Integer.parseInt(f.getOrDefault("version", "0"))));
     }
 
     /** Marks the task's refinement running. */

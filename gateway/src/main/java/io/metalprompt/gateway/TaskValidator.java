@@ -71,14 +71,7 @@ public final class TaskValidator {
         }
         List<Example> examples = new ArrayList<>(bodies.size());
         for (int i = 0; i < bodies.size(); i++) {
-            Api.ExampleBody body = bodies.get(i);
-            if (body == null) {
-                throw ApiException.badRequest("examples[" + i + "] is null; every example needs an input and an output");
-            }
-            String input = input(body.input(), "examples[" + i + "].input");
-            String output = text(body.output(), "examples[" + i + "].output", limits.maxOptionChars(),
-                    "an output is one of the task's options, whose limit is", "metal.gateway.max-option-chars");
-            examples.add(new Example(input, output));
+            examples.add(example(bodies.get(i), "examples[" + i + "]"));
         }
 
         PromptDesign design = design(request.design());
@@ -139,18 +132,12 @@ public final class TaskValidator {
         }
         List<Example> examples = new ArrayList<>(bodies.size());
         for (int i = 0; i < bodies.size(); i++) {
-            Api.ExampleBody body = bodies.get(i);
-            if (body == null) {
-                throw ApiException.badRequest(field + "[" + i + "] is null; every example needs an input and an output");
+            Example example = example(bodies.get(i), field + "[" + i + "]");
+            if (!options.contains(example.output())) {
+                throw ApiException.unprocessable(field + "[" + i + "].output '" + example.output() + "' is not one of "
+                        + "the task's options " + options + "; a task's options are fixed at registration");
             }
-            String input = input(body.input(), field + "[" + i + "].input");
-            String output = text(body.output(), field + "[" + i + "].output", limits.maxOptionChars(),
-                    "an output is one of the task's options, whose limit is", "metal.gateway.max-option-chars");
-            if (!options.contains(output)) {
-                throw ApiException.unprocessable(field + "[" + i + "].output '" + output + "' is not one of the task's "
-                        + "options " + options + "; a task's options are fixed at registration");
-            }
-            examples.add(new Example(input, output));
+            examples.add(example);
         }
         return List.copyOf(examples);
     }
@@ -191,6 +178,17 @@ public final class TaskValidator {
             input(inputs.get(i), "inputs[" + i + "]");
         }
         return List.copyOf(inputs);
+    }
+
+    /** One example's input and output checked (400 missing or blank, 413 too long); {@code at} names it. */
+    private Example example(Api.ExampleBody body, String at) {
+        if (body == null) {
+            throw ApiException.badRequest(at + " is null; every example needs an input and an output");
+        }
+        String input = input(body.input(), at + ".input");
+        String output = text(body.output(), at + ".output", limits.maxOptionChars(),
+                "an output is one of the task's options, whose limit is", "metal.gateway.max-option-chars");
+        return new Example(input, output);
     }
 
     private String input(String value, String field) {
