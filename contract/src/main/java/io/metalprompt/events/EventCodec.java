@@ -4,6 +4,7 @@ import java.io.IOException;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.InjectableValues;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
@@ -13,7 +14,16 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 /** JSON for every event record: ISO-8601 instants, unknown fields ignored (forward compatible), bad input rejected with a reason. */
 public final class EventCodec {
 
+    /**
+     * The value of an optional count a record does not carry (a field added after the record's schema version, read
+     * through {@code @JacksonInject(value = ABSENT_COUNT, useInput = TRUE)}): 0.
+     */
+    public static final String ABSENT_COUNT = "metal.absent-count";
+    /** The same for a second such field of one record (Jackson takes each id once per record): 0. */
+    public static final String ABSENT_NUMBER = "metal.absent-number";
+
     private static final ObjectMapper MAPPER = JsonMapper.builder()
+            .injectableValues(new InjectableValues.Std().addValue(ABSENT_COUNT, 0L).addValue(ABSENT_NUMBER, 0L))
             .addModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)

@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
+import io.lettuce.core.ScoredValue;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.metalprompt.events.EventCodec;
@@ -25,22 +26,31 @@ import io.metalprompt.events.TaskRegistered;
  * the hash tag {@code {task:<id>}}, so they live in one slot of a Redis Cluster and one script may touch them all:
  * {@code metal:{task:<id>}} (hash), {@code metal:{task:<id>}:registration} (the registration JSON),
  * {@code metal:{task:<id>}:prompt:<pgmVersion>} (the binary artifact) and {@code metal:{task:<id>}:prompts} (the set
- * of stored versions). A tenant's keys share {@code {tenant:<name>}}: {@code metal:{tenant:<name>}:tasks} (its task
- * ids, for its task quota). The walk over every task (the rollout) pages through {@value #INDEX_BUCKETS} sorted sets
- * {@code metal:{tasks:<bucket>}:index}, the bucket a hash of the id, instead of scanning the keyspace.
+ * of stored versions), and the prompt versions of issue 16 ({@code :versions}, {@code :examples},
+ * {@code :validation}, {@code :version-seq}, {@code :refine}, {@code :version-prompt:<n>}). A tenant's keys share
+ * {@code {tenant:<name>}}: {@code metal:{tenant:<name>}:tasks} (its task ids, for its task quota),
+ * {@code metal:{tenant:<name>}:tasks-by-time} (its task ids by registration time, for listing) and
+ * {@code metal:{tenant:<name>}:refining} (its tasks being refined). The walk over every task (the rollout) pages
+ * through {@value #INDEX_BUCKETS} sorted sets {@code metal:{tasks:<bucket>}:index}, the bucket a hash of the id,
+ * instead of scanning the keyspace.
  *
  * <p>Registering and deleting touch three tags (tenant, index bucket, task), which no script may do in a Cluster, so
  * each is an ordered sequence of idempotent steps ({@link Step}) whose every prefix leaves a state readers handle and
- * a retry completes: registration reserves the tenant's quota, adds the id to the index, then writes the task (the
- * task appears only with that last step); deletion takes the id off its tenant's set, removes the task's keys in one
- * {@code DEL}, then takes it off the index. A left-over index entry of a deleted task is skipped by the walk.
- * Writes of one task are ordered so no reader sees a ready task without its prompt: the artifact first, then the
- * status. No MULTI/EXEC: the connection is shared by many threads, and a transaction on a shared Lettuce connection
- * would take in other threads' commands.
+ * a retry completes: registration reserves the tenant's quota and lists the task by time (one step on the tenant's
+ * tag), adds the id to the index, then writes the task (the task appears only with that last step; a listing skips
+ * an entry whose task is not written yet); deletion takes the id off its tenant's set and listing, removes the task's
+ * keys in one {@code DEL}, then takes it off the index. A left-over index entry of a deleted task is skipped by the
+ * walk. Writes of one task are ordered so no reader sees a ready task without its prompt: the artifact first, then
+ * the status. No MULTI/EXEC: the connection is shared by many threads, and a transaction on a shared Lettuce
+ * connection would take in other threads' commands.
  */
 public final class TaskStore {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper VERSIONS = new ObjectMapper()
+            .registerModule(new com.fasterxml.jackson.datatype.jsr310.JavaTimeModule())
+            .disable(com.fasterxml.jackson.databind.SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .disable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     /** Sorted sets the task index is spread over (a fixed number: changing it means re-indexing, see KeyMigration). */
     public static final int INDEX_BUCKETS = 256;
@@ -99,13 +109,26 @@ public final class TaskStore {
     }
 
     /**
-     * Adds the task id (ARGV[1]) to its tenant's set (KEYS[1]) unless the set already holds ARGV[2] ids: one script,
-     * so concurrent registrations of one tenant cannot overshoot the quota. Answers 1 when the id is in the set.
+     * The tenant's tasks by registration time (sorted set: task id, score = {@code registeredAt} in epoch ms), what
+     * {@code GET /v1/tasks} pages over. Hash-tagged by tenant, so it stays one slot in a Redis Cluster.
+     */
+    public static String tenantIndexKey(String tenant) {
+        return "metal:{tenant:" + tenant + "}:tasks-by-time";
+    }
+
+    /**
+     * Adds the task id (ARGV[1]) to its tenant's set (KEYS[1]) unless the set already holds ARGV[2] ids, and to the
+     * tenant's listing (KEYS[2], score ARGV[3], its registration time in epoch ms): one script on the tenant's tag, so
+     * concurrent registrations of one tenant cannot overshoot the quota, and a reserved task is listed. Answers 1 when
+     * the id is in the set. A retry (the id already in the set) lists it again: a listing may have dropped a dangling
+     * entry meanwhile.
      */
     private static final String RESERVE_SLOT = """
-            if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 1 end
-            if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
-            redis.call('SADD', KEYS[1], ARGV[1])
+            if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 0 then
+              if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+              redis.call('SADD', KEYS[1], ARGV[1])
+            end
+            redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
             return 1""";
 
     private RedisClusterCommands<byte[], byte[]> sync() {
@@ -120,6 +143,7 @@ public final class TaskStore {
     public void register(TaskRegistered task) {
         hook.before(Step.RESERVE_QUOTA, task.taskId());
         sync().sadd(b(tenantTasksKey(task.tenant())), b(task.taskId()));
+        sync().zadd(b(tenantIndexKey(task.tenant())), (double) task.registeredAt().toEpochMilli(), b(task.taskId()));
         index(task.taskId());
         write(task);
     }
@@ -131,7 +155,8 @@ public final class TaskStore {
     public boolean register(TaskRegistered task, int maxTasksPerTenant) {
         hook.before(Step.RESERVE_QUOTA, task.taskId());
         Long reserved = sync().eval(RESERVE_SLOT, ScriptOutputType.INTEGER,
-                new byte[][] {b(tenantTasksKey(task.tenant()))}, b(task.taskId()), b(Integer.toString(maxTasksPerTenant)));
+                new byte[][] {b(tenantTasksKey(task.tenant())), b(tenantIndexKey(task.tenant()))}, b(task.taskId()),
+                b(Integer.toString(maxTasksPerTenant)), b(Long.toString(task.registeredAt().toEpochMilli())));
         if (reserved == null || reserved == 0L) {
             return false;
         }
@@ -164,6 +189,50 @@ public final class TaskStore {
         sync().hset(b(taskKey(task.taskId())), fields);
     }
 
+    /** One entry of a tenant's task index: a task id and its registration time (epoch ms). */
+    public record IndexEntry(String taskId, long registeredAtMillis) {
+    }
+
+    /**
+     * Up to {@code count} entries of the tenant's task index, newest first, strictly after the entry
+     * ({@code afterMillis}, {@code afterId}) in that order (null: from the newest). Order: time descending, then id
+     * descending, as Redis orders equal scores in reverse; so a page boundary is a point of that order, and tasks
+     * registered later (a later time) never come after it.
+     */
+    public List<IndexEntry> newest(String tenant, Long afterMillis, String afterId, int count) {
+        List<IndexEntry> out = new java.util.ArrayList<>(count);
+        Range<Double> range = afterMillis == null
+                ? Range.unbounded()
+                : Range.create(Double.NEGATIVE_INFINITY, (double) afterMillis);
+        long offset = 0;
+        int batch = Math.max(count, 16);
+        while (out.size() < count) {
+            List<ScoredValue<byte[]>> got = sync().zrevrangebyscoreWithScores(
+                    b(tenantIndexKey(tenant)), range, Limit.create(offset, batch));
+            for (ScoredValue<byte[]> v : got) {
+                String id = new String(v.getValue(), UTF_8);
+                long millis = (long) v.getScore();
+                if (afterMillis != null && millis == afterMillis && id.compareTo(afterId) >= 0) {
+                    continue;   // at or before the cursor in the order (same millisecond, larger or equal id)
+                }
+                out.add(new IndexEntry(id, millis));
+                if (out.size() == count) {
+                    break;
+                }
+            }
+            if (got.size() < batch) {
+                break;
+            }
+            offset += got.size();
+        }
+        return out;
+    }
+
+    /** Takes a task id off its tenant's index (for an entry whose task is gone). */
+    public void unindex(String tenant, String taskId) {
+        sync().zrem(b(tenantIndexKey(tenant)), b(taskId));
+    }
+
     /** Keeps the registration (its examples give the XL demonstrations and allow regeneration), status untouched. */
     public void saveRegistration(TaskRegistered task) {
         sync().set(b(registrationKey(task.taskId())), EventCodec.encode(task));
@@ -171,17 +240,23 @@ public final class TaskStore {
 
     /** The task, if known. */
     public Optional<TaskRecord> find(String taskId) {
-        Map<byte[], byte[]> raw = sync().hgetall(b(taskKey(taskId)));
+        return textHash(taskKey(taskId)).map(f -> new TaskRecord(taskId, f.get("tenant"), f.get("status"),
+                PromptDesign.valueOf(f.get("design")), list(f.get("options")),
+                Integer.parseInt(f.getOrDefault("demonstrations", "0")),
+                f.containsKey("createdAt") ? Instant.parse(f.get("createdAt")) : null, f.get("pgmVersion"),
+                f.containsKey("k") ? Integer.valueOf(f.get("k")) : null, f.get("promptText"), f.get("reason"),
+                f.containsKey("version") ? Integer.valueOf(f.get("version")) : null));
+    }
+
+    /** A hash's fields as text, or empty when the hash does not exist. */
+    private Optional<Map<String, String>> textHash(String key) {
+        Map<byte[], byte[]> raw = sync().hgetall(b(key));
         if (raw == null || raw.isEmpty()) {
             return Optional.empty();
         }
         Map<String, String> f = new HashMap<>();
         raw.forEach((k, v) -> f.put(new String(k, UTF_8), new String(v, UTF_8)));
-        return Optional.of(new TaskRecord(taskId, f.get("tenant"), f.get("status"),
-                PromptDesign.valueOf(f.get("design")), list(f.get("options")),
-                Integer.parseInt(f.getOrDefault("demonstrations", "0")),
-                f.containsKey("createdAt") ? Instant.parse(f.get("createdAt")) : null, f.get("pgmVersion"),
-                f.containsKey("k") ? Integer.valueOf(f.get("k")) : null, f.get("promptText"), f.get("reason")));
+        return Optional.of(f);
     }
 
     /** The registration a task was created with, if known. */
@@ -272,6 +347,7 @@ public final class TaskStore {
     // prefix of the task's prompt keys. Keeps the new and the previous version's prompts, drops older ones.
     private static final String SWITCH_VERSION = """
             if redis.call('HGET', KEYS[1], 'status') ~= 'ready' then return 0 end
+            if tonumber(redis.call('HGET', KEYS[1], 'version') or '1') > 1 then return 0 end
             local previous = redis.call('HGET', KEYS[1], 'pgmVersion')
             redis.call('SET', KEYS[3], ARGV[4])
             redis.call('SADD', KEYS[2], ARGV[1])
@@ -290,7 +366,8 @@ public final class TaskStore {
      * Moves a ready task to another PGM version in one atomic step: stores {@code artifact} under the version, then
      * points the task at it. The prompts of the new and of the previous version stay (a worker may still be
      * reading the previous one, and rolling back to it needs no generation); older versions' prompts are removed.
-     * Returns false, writing nothing, when the task is no longer ready (deleted meanwhile, for example).
+     * Returns false, writing nothing, when the task is no longer ready (deleted meanwhile, for example), or when it
+     * serves a later prompt version (made from more examples, {@link #servePromptVersion}): that prompt stays served.
      */
     public boolean switchVersion(String taskId, String pgmVersion, int k, String promptText, byte[] artifact) {
         Long r = sync().eval(SWITCH_VERSION, ScriptOutputType.INTEGER,
@@ -298,6 +375,240 @@ public final class TaskStore {
                 b(pgmVersion), b(Integer.toString(k)), b(promptText == null ? "" : promptText), artifact,
                 b(promptKey(taskId, "")));   // the old prompts' keys: of the task's tag, so of its slot
         return r != null && r == 1;
+    }
+
+    /** The bytes the task holds in Redis now: its registration (the examples) and every stored prompt artifact. */
+    public long bytesStored(String taskId) {
+        RedisClusterCommands<byte[], byte[]> c = sync();
+        long bytes = c.strlen(b(registrationKey(taskId)));
+        for (byte[] version : c.smembers(b(promptsKey(taskId)))) {
+            bytes += c.strlen(b(promptKey(taskId, new String(version, UTF_8))));
+        }
+        for (byte[] example : c.lrange(b(addedExamplesKey(taskId)), 0, -1)) {
+            bytes += example.length;
+        }
+        for (byte[] example : c.lrange(b(validationKey(taskId)), 0, -1)) {
+            bytes += example.length;
+        }
+        for (byte[] number : c.hkeys(b(versionsKey(taskId)))) {
+            bytes += c.strlen(b(versionPromptKey(taskId, Integer.parseInt(new String(number, UTF_8)))));
+        }
+        return bytes;
+    }
+
+    // ---------------------------------------------------------------- prompt versions (issue 16)
+
+    public static String versionsKey(String taskId) {
+        return "metal:{task:" + taskId + "}:versions";
+    }
+
+    public static String addedExamplesKey(String taskId) {
+        return "metal:{task:" + taskId + "}:examples";
+    }
+
+    public static String versionSeqKey(String taskId) {
+        return "metal:{task:" + taskId + "}:version-seq";
+    }
+
+    public static String versionPromptKey(String taskId, int version) {
+        return "metal:{task:" + taskId + "}:version-prompt:" + version;   // not :prompt:<n>, a PGM version's key
+    }
+
+    public static String validationKey(String taskId) {
+        return "metal:{task:" + taskId + "}:validation";
+    }
+
+    // KEYS: added examples, version sequence, validation examples (lists; one hash tag). ARGV: registered examples,
+    // most examples, how many of the rest are examples, then the examples' and the validation examples' JSON.
+    // -1: too many examples in all, nothing written; else the new version's number (2, 3, ...).
+    private static final String ADD_EXAMPLES = """
+            local held = tonumber(ARGV[1]) + redis.call('LLEN', KEYS[1]) + redis.call('LLEN', KEYS[3])
+            if held + #ARGV - 3 > tonumber(ARGV[2]) then return -1 end
+            local n = tonumber(ARGV[3])
+            for i = 4, 3 + n do redis.call('RPUSH', KEYS[1], ARGV[i]) end
+            for i = 4 + n, #ARGV do redis.call('RPUSH', KEYS[3], ARGV[i]) end
+            return redis.call('INCR', KEYS[2]) + 1""";
+
+    /**
+     * Appends examples and validation examples to the task and allots the next prompt version's number in one step
+     * (the keys carry the task's hash tag), unless the task would then hold more than {@code maxExamples} (its
+     * {@code registered} examples and every validation example included): then nothing is written and the answer is -1.
+     */
+    public int addExamples(String taskId, int registered, List<io.metalprompt.events.Example> examples,
+                           List<io.metalprompt.events.Example> validation, int maxExamples) {
+        byte[][] args = new byte[3 + examples.size() + validation.size()][];
+        args[0] = b(Integer.toString(registered));
+        args[1] = b(Integer.toString(maxExamples));
+        args[2] = b(Integer.toString(examples.size()));
+        int i = 3;
+        for (io.metalprompt.events.Example e : examples) {
+            args[i++] = EventCodec.encode(e);
+        }
+        for (io.metalprompt.events.Example e : validation) {
+            args[i++] = EventCodec.encode(e);
+        }
+        Long version = sync().eval(ADD_EXAMPLES, ScriptOutputType.INTEGER,
+                new byte[][] {b(addedExamplesKey(taskId)), b(versionSeqKey(taskId)), b(validationKey(taskId))}, args);
+        return version == null ? -1 : version.intValue();
+    }
+
+    // ---------------------------------------------------------------- background refinement (issue 16)
+
+    public static String refineKey(String taskId) {
+        return "metal:{task:" + taskId + "}:refine";
+    }
+
+    public static String tenantRefiningKey(String tenant) {
+        return "metal:{tenant:" + tenant + "}:refining";
+    }
+
+    /** A task's background refinement: the steps asked for, its status and the version it makes. */
+    public record Refinement(int steps, String status, int version) {
+        public static final String QUEUED = "queued";
+        public static final String RUNNING = "running";
+        public static final String DONE = "done";
+        public static final String REJECTED = "rejected";
+    }
+
+    // KEYS: the tenant's set of tasks being refined. ARGV: task id, most at once. 1 taken, 0 this task already, -1 full.
+    private static final String TAKE_REFINE_SLOT = """
+            if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 0 end
+            if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[2]) then return -1 end
+            redis.call('SADD', KEYS[1], ARGV[1])
+            return 1""";
+
+    /**
+     * Queues a refinement of the task unless it has one queued or running (0) or its tenant has {@code maxPerTenant}
+     * (-1); else allots the version it makes (returned) and records it as queued. The slot is taken by one script on
+     * the tenant's set (its hash tag), the version and state then by commands on the task's keys (its tag).
+     */
+    public int queueRefinement(String tenant, String taskId, int steps, int maxPerTenant) {
+        Long slot = sync().eval(TAKE_REFINE_SLOT, ScriptOutputType.INTEGER, new byte[][] {b(tenantRefiningKey(tenant))},
+                b(taskId), b(Integer.toString(maxPerTenant)));
+        if (slot == null || slot != 1L) {
+            return slot == null ? -1 : slot.intValue();
+        }
+        int version = sync().incr(b(versionSeqKey(taskId))).intValue() + 1;
+        Map<byte[], byte[]> fields = new HashMap<>();
+        fields.put(b("steps"), b(Integer.toString(steps)));
+        fields.put(b("status"), b(Refinement.QUEUED));
+        fields.put(b("version"), b(Integer.toString(version)));
+        sync().hset(b(refineKey(taskId)), fields);
+        return version;
+    }
+
+    /** The task's last refinement, if any. */
+    public Optional<Refinement> refinement(String taskId) {
+        return textHash(refineKey(taskId)).map(f -> new Refinement(Integer.parseInt(f.getOrDefault("steps", "0")),
+                f.get("status"), Integer.parseInt(f.getOrDefault("version", "0"))));
+    }
+
+    /** Marks the task's refinement running. */
+    public void refinementRunning(String taskId) {
+        sync().hset(b(refineKey(taskId)), b("status"), b(Refinement.RUNNING));
+    }
+
+    /** Ends the task's refinement ({@code done} or {@code rejected}) and frees its tenant's slot. */
+    public void refinementEnded(String tenant, String taskId, String status) {
+        if (sync().exists(b(taskKey(taskId))) == 1L) {
+            sync().hset(b(refineKey(taskId)), b("status"), b(status));
+        }
+        sync().srem(b(tenantRefiningKey(tenant)), b(taskId));
+    }
+
+    /** Keeps a task's validation examples given at registration (or held out of its examples). */
+    public void saveValidation(String taskId, List<io.metalprompt.events.Example> validation) {
+        if (!validation.isEmpty()) {
+            sync().rpush(b(validationKey(taskId)), validation.stream().map(EventCodec::encode).toArray(byte[][]::new));
+        }
+    }
+
+    /** The task's validation examples: kept out of every prompt, used to score versions. */
+    public List<io.metalprompt.events.Example> validation(String taskId) {
+        return examples(validationKey(taskId));
+    }
+
+    /** The examples added to the task after its registration, in order. */
+    public List<io.metalprompt.events.Example> addedExampleList(String taskId) {
+        return examples(addedExamplesKey(taskId));
+    }
+
+    private List<io.metalprompt.events.Example> examples(String key) {
+        return sync().lrange(b(key), 0, -1).stream()
+                .map(raw -> EventCodec.decode(raw, io.metalprompt.events.Example.class)).toList();
+    }
+
+    /** How many examples were added to the task after its registration. */
+    public long addedExamples(String taskId) {
+        return sync().llen(b(addedExamplesKey(taskId)));
+    }
+
+    /** The task's prompt versions, by number (none recorded: empty; a task registered before versions has none). */
+    public List<PromptVersion> versions(String taskId) {
+        Map<byte[], byte[]> raw = sync().hgetall(b(versionsKey(taskId)));
+        List<PromptVersion> out = new java.util.ArrayList<>();
+        for (byte[] v : raw.values()) {
+            try {
+                out.add(VERSIONS.readValue(v, PromptVersion.class));
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("corrupt prompt version of task " + taskId + " in Redis", e);
+            }
+        }
+        out.sort(java.util.Comparator.comparingInt(PromptVersion::number));
+        return out;
+    }
+
+    /** One prompt version of the task, if recorded. */
+    public Optional<PromptVersion> version(String taskId, int number) {
+        byte[] v = sync().hget(b(versionsKey(taskId)), b(Integer.toString(number)));
+        try {
+            return v == null ? Optional.empty() : Optional.of(VERSIONS.readValue(v, PromptVersion.class));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("corrupt prompt version of task " + taskId + " in Redis", e);
+        }
+    }
+
+    /** Records (or rewrites) a prompt version's description; version 2 and later also store their artifact first. */
+    public void saveVersion(String taskId, PromptVersion version, byte[] artifact) {
+        if (artifact != null) {
+            sync().set(b(versionPromptKey(taskId, version.number())), artifact);
+        }
+        try {
+            sync().hset(b(versionsKey(taskId)), b(Integer.toString(version.number())), VERSIONS.writeValueAsBytes(version));
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    // KEYS: the task hash. ARGV: version, PGM version, k, prompt text ('' = none). Moves forward only, ready tasks only.
+    private static final String SERVE_VERSION = """
+            if redis.call('HGET', KEYS[1], 'status') ~= 'ready' then return 0 end
+            if tonumber(ARGV[1]) <= tonumber(redis.call('HGET', KEYS[1], 'version') or '1') then return 0 end
+            redis.call('HSET', KEYS[1], 'version', ARGV[1], 'pgmVersion', ARGV[2], 'k', ARGV[3])
+            if ARGV[4] == '' then redis.call('HDEL', KEYS[1], 'promptText') else redis.call('HSET', KEYS[1], 'promptText', ARGV[4]) end
+            return 1""";
+
+    /**
+     * Points the task at a stored prompt version in one atomic step on its hash (one key): only a ready task, and only
+     * forward (a version finishing after a later one was served does not replace it). A worker reads the pointer and
+     * the artifact it names ({@link #artifactFor}); the artifact is stored before ({@link #saveVersion}). True when
+     * moved.
+     */
+    public boolean servePromptVersion(String taskId, int version, String pgmVersion, int k, String promptText) {
+        Long r = sync().eval(SERVE_VERSION, ScriptOutputType.INTEGER, new byte[][] {b(taskKey(taskId))},
+                b(Integer.toString(version)), b(pgmVersion), b(Integer.toString(k)), b(promptText == null ? "" : promptText));
+        return r != null && r == 1L;
+    }
+
+    /** The stored artifact of prompt version {@code number} (2 and later), if any. */
+    public Optional<byte[]> versionArtifact(String taskId, int number) {
+        return Optional.ofNullable(sync().get(b(versionPromptKey(taskId, number))));
+    }
+
+    /** The artifact of the prompt version the task serves: version 1 under its PGM version, later ones by number. */
+    public Optional<byte[]> artifactFor(TaskRecord task) {
+        return task.servedVersion() <= 1 ? artifact(task.taskId(), task.pgmVersion())
+                : versionArtifact(task.taskId(), task.servedVersion());
     }
 
     /** Marks the task failed with a reason the user can act on. */
@@ -324,12 +635,21 @@ public final class TaskStore {
         byte[] tenant = c.hget(b(taskKey(taskId)), b("tenant"));
         if (tenant != null) {
             hook.before(Step.UNCOUNT, taskId);
-            c.srem(b(tenantTasksKey(new String(tenant, UTF_8))), b(taskId));
+            String name = new String(tenant, UTF_8);
+            c.srem(b(tenantTasksKey(name)), b(taskId));   // the tenant's keys: one tag, each command idempotent
+            c.zrem(b(tenantIndexKey(name)), b(taskId));
+            c.srem(b(tenantRefiningKey(name)), b(taskId));
         }
         List<byte[]> keys = new java.util.ArrayList<>(List.of(b(taskKey(taskId)), b(registrationKey(taskId)),
                 b(promptsKey(taskId))));
         for (byte[] version : c.smembers(b(promptsKey(taskId)))) {
             keys.add(b(promptKey(taskId, new String(version, UTF_8))));
+        }
+        // with them its prompt versions (issue 16): their keys carry the task's tag, so still one command, one slot
+        keys.addAll(List.of(b(versionsKey(taskId)), b(addedExamplesKey(taskId)), b(versionSeqKey(taskId)),
+                b(validationKey(taskId)), b(refineKey(taskId))));
+        for (byte[] number : c.hkeys(b(versionsKey(taskId)))) {
+            keys.add(b(versionPromptKey(taskId, Integer.parseInt(new String(number, UTF_8)))));
         }
         hook.before(Step.DELETE_KEYS, taskId);
         c.del(keys.toArray(new byte[0][]));   // one command, one slot (one tag): the task disappears at once

@@ -84,4 +84,15 @@ class EventCodecTest {
                 List.of(new Example("x", "y")), List.of(), PromptDesign.PREFIX, 2, NOW));
         assertTrue(e.getMessage().contains("demonstrations"), e.getMessage());
     }
+
+    @Test
+    void aResultCarriesThePositionsReadAndOneWithoutThemReadsAsZero() {
+        InferenceResult counted = new InferenceResult(1, "r-1", "t-1", InferenceResult.Status.OK, List.of(), null,
+                "pgm-1", 5, 321, 3);
+        assertEquals(counted, EventCodec.decode(EventCodec.encode(counted), InferenceResult.class));
+        String old = "{\"schemaVersion\":1,\"requestId\":\"r-1\",\"taskId\":\"t-1\",\"status\":\"OK\","
+                + "\"predictions\":[],\"error\":null,\"pgmVersion\":\"pgm-1\",\"servedAtEpochMillis\":5}";
+        assertEquals(0, EventCodec.decode(old, InferenceResult.class).tokensRead());
+        assertEquals(0, EventCodec.decode(old, InferenceResult.class).promptVersion());
+    }
 }

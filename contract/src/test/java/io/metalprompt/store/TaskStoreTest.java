@@ -195,12 +195,19 @@ class TaskStoreTest {
         String id = UUID.randomUUID().toString();
         String tag = "{task:" + id + "}";
         for (String key : List.of(TaskStore.taskKey(id), TaskStore.registrationKey(id), TaskStore.promptsKey(id),
-                TaskStore.promptKey(id, "v1"))) {
+                TaskStore.promptKey(id, "v1"), TaskStore.versionsKey(id), TaskStore.addedExamplesKey(id),
+                TaskStore.versionSeqKey(id), TaskStore.validationKey(id), TaskStore.refineKey(id),
+                TaskStore.versionPromptKey(id, 2))) {
             assertEquals(tag, key.substring(key.indexOf('{'), key.indexOf('}') + 1), key);
             assertEquals(io.lettuce.core.cluster.SlotHash.getSlot(TaskStore.taskKey(id)),
                     io.lettuce.core.cluster.SlotHash.getSlot(key), key);
         }
-        assertTrue(TaskStore.tenantTasksKey("acme").startsWith("metal:{tenant:acme}:"));
+        for (String key : List.of(TaskStore.tenantTasksKey("acme"), TaskStore.tenantIndexKey("acme"),
+                TaskStore.tenantRefiningKey("acme"))) {
+            assertTrue(key.startsWith("metal:{tenant:acme}:"), key);
+        }
+        assertFalse(TaskStore.versionPromptKey(id, 2).equals(TaskStore.promptKey(id, "2")),
+                "a prompt version's artifact and a PGM version's do not share keys");
     }
 
     @Test
@@ -248,6 +255,8 @@ class TaskStoreTest {
             assertEquals(TaskRecord.PENDING, store.find(id).orElseThrow().status());
             assertEquals(1, store.taskCount(tenant), crash + ": counted once");
             assertTrue(walk().contains(id), crash + ": indexed");
+            assertEquals(List.of(id), store.newest(tenant, null, null, 10).stream()
+                    .map(TaskStore.IndexEntry::taskId).toList(), crash + ": listed once");
         }
     }
 
@@ -274,6 +283,7 @@ class TaskStoreTest {
             assertTrue(store.find(id).isEmpty() && store.artifact(id, "v1").isEmpty(), crash.name());
             assertEquals(0, store.taskCount(tenant), crash + ": no longer counted");
             assertFalse(walk().contains(id), crash + ": off the index");
+            assertTrue(store.newest(tenant, null, null, 10).isEmpty(), crash + ": off the tenant's listing");
         }
     }
 
@@ -291,5 +301,113 @@ class TaskStoreTest {
     private static void assertThrowsKilled(Runnable r) {
         IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, r::run);
         assertTrue(e.getMessage().startsWith("killed before"), e.getMessage());
+    }
+
+    private static TaskRegistered at(String id, String tenant, String time) {
+        TaskRegistered t = task(id, tenant);
+        return new TaskRegistered(1, id, tenant, t.examples(), t.options(), t.design(), t.demonstrations(),
+                Instant.parse(time));
+    }
+
+    @Test
+    void theIndexListsATenantsTasksNewestFirstThenByIdDescending() {
+        String tenant = "index-" + UUID.randomUUID();
+        store.register(at("a", tenant, "2026-12-01T00:00:00Z"));
+        store.register(at("c", tenant, "2026-12-02T00:00:00Z"), 10);
+        store.register(at("b", tenant, "2026-12-02T00:00:00Z"));
+        store.register(at("x", "other-" + tenant, "2026-12-03T00:00:00Z"));
+        assertEquals(List.of("c", "b", "a"), store.newest(tenant, null, null, 10).stream()
+                .map(TaskStore.IndexEntry::taskId).toList());
+    }
+
+    @Test
+    void aPageGoesOnStrictlyAfterItsCursorEvenWithinOneMillisecond() {
+        String tenant = "index-" + UUID.randomUUID();
+        for (String id : List.of("p", "q", "r", "s")) {
+            store.register(at(id, tenant, "2026-12-02T00:00:00Z"));
+        }
+        store.register(at("o", tenant, "2026-12-01T00:00:00Z"));
+        List<TaskStore.IndexEntry> first = store.newest(tenant, null, null, 2);
+        assertEquals(List.of("s", "r"), first.stream().map(TaskStore.IndexEntry::taskId).toList());
+        TaskStore.IndexEntry last = first.get(1);
+        store.register(at("t", tenant, "2026-12-03T00:00:00Z"));   // registered meanwhile: newer, not on a later page
+        assertEquals(List.of("q", "p", "o"), store.newest(tenant, last.registeredAtMillis(), last.taskId(), 5).stream()
+                .map(TaskStore.IndexEntry::taskId).toList());
+    }
+
+    @Test
+    void deletingATaskTakesItOffTheIndex() {
+        String tenant = "index-" + UUID.randomUUID();
+        String id = UUID.randomUUID().toString();
+        store.register(task(id, tenant));
+        assertEquals(1, store.newest(tenant, null, null, 10).size());
+        store.delete(id);
+        assertTrue(store.newest(tenant, null, null, 10).isEmpty());
+    }
+
+    @Test
+    void addedExamplesGetTheNextVersionNumbersWithinTheLimit() {
+        String id = UUID.randomUUID().toString();
+        store.register(task(id));
+        List<Example> two = List.of(new Example("a cow", "alpha"), new Example("a bus", "beta"));
+        assertEquals(2, store.addExamples(id, 2, two, List.of(), 7));
+        assertEquals(3, store.addExamples(id, 2, List.of(two.get(0)), List.of(two.get(1)), 7));
+        assertEquals(-1, store.addExamples(id, 2, two, List.of(), 7), "2 registered + 4 added + 2 more > 7");
+        assertEquals(3, store.addedExamples(id), "a refused call adds nothing");
+        assertEquals(List.of(two.get(0), two.get(1), two.get(0)), store.addedExampleList(id));
+        assertEquals(List.of(two.get(1)), store.validation(id));
+    }
+
+    @Test
+    void aStoredVersionIsServedOnlyForwardAndItsArtifactIsWhatTheTaskServes() {
+        String id = UUID.randomUUID().toString();
+        store.register(task(id));
+        store.storeReady(id, "pgm-1", 8, "first", new byte[] {1});
+        store.saveVersion(id, new PromptVersion(3, PromptVersion.EXAMPLES, 6, "pgm-1", Instant.now(), null, null), new byte[] {3});
+        store.saveVersion(id, new PromptVersion(2, PromptVersion.EXAMPLES, 4, "pgm-1", Instant.now(), null, null), new byte[] {2});
+        assertTrue(store.servePromptVersion(id, 3, "pgm-1", 8, "third"));
+        assertFalse(store.servePromptVersion(id, 2, "pgm-1", 8, "second"), "an older version finishing late");
+        TaskRecord t = store.find(id).orElseThrow();
+        assertEquals(3, t.servedVersion());
+        assertEquals("third", t.promptText());
+        assertArrayEquals(new byte[] {3}, store.artifactFor(t).orElseThrow());
+        assertEquals(List.of(2, 3), store.versions(id).stream().map(PromptVersion::number).toList());
+        assertFalse(store.switchVersion(id, "pgm-2", 8, null, new byte[] {9}), "a rollout leaves a later version served");
+    }
+
+    @Test
+    void aVersionIsNotServedForATaskThatIsGone() {
+        String id = UUID.randomUUID().toString();
+        store.register(task(id));
+        store.storeReady(id, "pgm-1", 8, null, new byte[] {1});
+        store.addExamples(id, 2, List.of(new Example("a cow", "alpha")), List.of(new Example("a bus", "beta")), 10);
+        store.saveVersion(id, new PromptVersion(2, PromptVersion.EXAMPLES, 3, "pgm-1", Instant.now(), null, null), new byte[] {2});
+        store.delete(id);
+        assertFalse(store.servePromptVersion(id, 2, "pgm-1", 8, null));
+        assertTrue(store.find(id).isEmpty(), "no hash made again");
+        assertTrue(store.versions(id).isEmpty());
+        assertEquals(0, store.addedExamples(id));
+        assertTrue(store.validation(id).isEmpty());
+        assertTrue(store.versionArtifact(id, 2).isEmpty());
+    }
+
+    @Test
+    void aTenantRefinesAtMostItsBoundAtOnceAndOneTaskOnce() {
+        String tenant = "refine-" + UUID.randomUUID();
+        String a = UUID.randomUUID().toString();
+        String b = UUID.randomUUID().toString();
+        String c = UUID.randomUUID().toString();
+        for (String id : List.of(a, b, c)) {
+            store.register(task(id, tenant));
+        }
+        assertEquals(2, store.queueRefinement(tenant, a, 10, 2));
+        assertEquals(0, store.queueRefinement(tenant, a, 10, 2), "already queued");
+        assertEquals(2, store.queueRefinement(tenant, b, 10, 2));
+        assertEquals(-1, store.queueRefinement(tenant, c, 10, 2), "the tenant's bound");
+        assertEquals(new TaskStore.Refinement(10, "queued", 2), store.refinement(a).orElseThrow());
+        store.refinementEnded(tenant, a, "done");
+        assertEquals("done", store.refinement(a).orElseThrow().status());
+        assertEquals(2, store.queueRefinement(tenant, c, 10, 2), "a slot freed");
+        assertEquals(3, store.queueRefinement(tenant, a, 5, 3), "the next version of a");
     }
 }

@@ -111,13 +111,17 @@ class ServingIT {
         Map<String, String> models = TinyModels.config();
         List<TaskExample> train;
         List<TaskExample> test;
+        List<TaskExample> validation;
         try (TaskRoot root = TaskRoot.open(ProjectPaths.root().resolve("data/tasks.zip"))) {
             train = TaskLoader.loadFewShot(root.resolve("dev"), "dev_002", 16, 100);
             test = TaskLoader.loadTest(root.resolve("dev"), "dev_002").subList(0, 48);
+            validation = TaskLoader.loadTest(root.resolve("dev"), "dev_002").subList(48, 56);
         }
         int xl = 2;
+        // validation examples given, so none of the 16 is held out (docs/api.md): the prompt is made from all of them
         TaskRequest request = TaskRequest.of(train.stream().map(e -> Example.of(e.input(), e.output())).toList())
-                .withOptions(train.get(0).options()).withDesign("WEIGHTED_SUM").withDemonstrations(xl);
+                .withOptions(train.get(0).options()).withDesign("WEIGHTED_SUM").withDemonstrations(xl)
+                .withValidation(validation.stream().map(e -> Example.of(e.input(), e.output())).toList());
         given().baseUri(services.get(0).baseUrl()).contentType(ContentType.JSON)
                 .body(Map.of("examples", List.of(Map.of("input", "a", "output", "b"))))
                 .when().post("/v1/tasks").then().statusCode(401).header("WWW-Authenticate", startsWith("Bearer"));

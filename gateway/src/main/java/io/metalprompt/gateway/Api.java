@@ -26,7 +26,20 @@ public final class Api {
             @Schema(description = "Prompt design", enumeration = {"DISCRETE", "WEIGHTED_SUM", "HIDDEN_STATE", "PREFIX"},
                     defaultValue = "PREFIX") String design,
             @Schema(description = "How many of the last examples stay as demonstrations in front of every request (0 to examples-1)",
-                    defaultValue = "0") Integer demonstrations) {
+                    defaultValue = "0") Integer demonstrations,
+            @Schema(description = "Examples kept out of the prompt, used only to score each version (macro-F1 and accuracy, "
+                    + "beside in-context learning with the same examples). Without them, a task of at least 12 examples "
+                    + "holds out every fourth example (at most 32) for the same purpose") List<ExampleBody> validation,
+            @Schema(description = "Background refinement once the generated prompt is served: gradient steps on the task's "
+                    + "examples, served if not worse on the validation examples (not for DISCRETE: 422)") RefineBody refine) {
+
+        public TaskRequest(List<ExampleBody> examples, List<String> options, String design, Integer demonstrations) {
+            this(examples, options, design, demonstrations, null, null);
+        }
+    }
+
+    @Schema(description = "Background refinement: gradient steps on the task's examples")
+    public record RefineBody(@Schema(description = "1 to 200") Integer steps) {
     }
 
     @Schema(description = "A task accepted for prompt generation")
@@ -43,7 +56,55 @@ public final class Api {
                            @Schema(description = "The readable prompt (DISCRETE design, ready tasks)") String promptText,
                            @Schema(description = "Why generation failed (failed tasks)") String reason,
                            List<String> options,
-                           String createdAt) {
+                           String createdAt,
+                           @Schema(description = "Examples the served version has seen (GET of one task)") Integer examples,
+                           @Schema(description = "Number of the served prompt version (ready tasks)") Integer version,
+                           @Schema(description = "Every prompt version, oldest first (GET of one task only)") List<VersionView> versions,
+                           @Schema(description = "The task's background refinement, if one was asked for (GET of one task only)") RefineView refine) {
+        public TaskView(String id, String status, String design, Integer k, String pgmVersion, String promptText,
+                        String reason, List<String> options, String createdAt) {
+            this(id, status, design, k, pgmVersion, promptText, reason, options, createdAt, null, null, null, null);
+        }
+
+        public TaskView(String id, String status, String design, Integer k, String pgmVersion, String promptText,
+                        String reason, List<String> options, String createdAt, Integer examples, Integer version,
+                        List<VersionView> versions) {
+            this(id, status, design, k, pgmVersion, promptText, reason, options, createdAt, examples, version, versions, null);
+        }
+    }
+
+    @Schema(description = "A task's background refinement")
+    public record RefineView(int steps, @Schema(enumeration = {"queued", "running", "done", "rejected"}) String status) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @Schema(description = "One prompt version of a task")
+    public record VersionView(@Schema(description = "1 = the first generated prompt") int number,
+                              @Schema(enumeration = {"generated", "examples", "refined", "rollout"}) String source,
+                              Integer examplesSeen, String pgmVersion, String createdAt,
+                              @Schema(description = "True for the version requests are answered with") boolean served,
+                              @Schema(description = "Scores on the validation examples; null until scored or without validation examples", nullable = true)
+                              QualityView quality,
+                              @Schema(description = "Why the version was never served, when it scored worse than the served one") String rejected) {
+    }
+
+    @Schema(description = "A version's scores on the task's validation examples, beside in-context learning with the same examples")
+    public record QualityView(double macroF1, double accuracy, Double iclMacroF1, Double iclAccuracy, int validationExamples) {
+    }
+
+    @Schema(description = "More examples for a task; its next prompt version is made from the served one and these")
+    public record ExamplesRequest(@Schema(required = true, description = "At least one example; outputs among the task's options") List<ExampleBody> examples,
+                                  @Schema(description = "Examples kept out of the prompt, to score versions") List<ExampleBody> validation) {
+    }
+
+    @Schema(description = "A prompt version being made; served once it is stored (and not worse on the validation examples)")
+    public record VersionAccepted(String id, int version, String statusUrl) {
+    }
+
+    @Schema(description = "One page of the tenant's tasks, newest first")
+    public record TaskPage(@Schema(description = "The tasks of this page (without their versions)") List<TaskView> tasks,
+                           @Schema(description = "Pass as cursor for the next page; null on the last page", nullable = true)
+                           String nextCursor) {
     }
 
     @Schema(description = "Inputs to answer with a ready task's prompt")
@@ -55,8 +116,27 @@ public final class Api {
     public record PredictionBody(String input, String choice, Map<String, Double> scores, String text) {
     }
 
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     @Schema(description = "Answers, in the order of the inputs")
-    public record PredictionResponse(String taskId, String pgmVersion, List<PredictionBody> predictions) {
+    public record PredictionResponse(String taskId, String pgmVersion,
+                                     @Schema(description = "The prompt version that answered") Integer version,
+                                     List<PredictionBody> predictions) {
+    }
+
+    @Schema(description = "What was used: inputs answered, positions the LM read for them (prompt, demonstrations, "
+            + "inputs and options), prompts generated, refinement steps run, and bytes stored now (prompt artifacts and examples)")
+    public record Counts(long inputsAnswered, long tokensRead, long promptGenerations, long refinementSteps,
+                         long bytesStored) {
+    }
+
+    @Schema(description = "One task's share of the usage")
+    public record TaskUsage(String taskId, long inputsAnswered, long tokensRead, long promptGenerations,
+                            long refinementSteps, long bytesStored) {
+    }
+
+    @Schema(description = "What the tenant used on the UTC days from..to, inclusive; each answered request counted once")
+    public record Usage(String tenant, @Schema(example = "2026-12-01") String from, @Schema(example = "2026-12-04") String to,
+                        Counts totals, List<TaskUsage> tasks) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -155,6 +155,13 @@ public interface GatewayConfig extends ServiceConfig {
         @WithDefault("1000")
         int maxTasks();
 
+        /**
+         * Background refinements a tenant may have queued or running at once (counted in Redis for all instances);
+         * more: 429. Env: {@code METAL_GATEWAY_QUOTA_MAX_REFINEMENTS}.
+         */
+        @WithDefault("2")
+        int maxRefinements();
+
         /** Sustained requests per second per tenant (token bucket refill rate); more: 429. Env: {@code METAL_GATEWAY_QUOTA_REQUESTS_PER_SECOND}. */
         @WithDefault("20")
         double requestsPerSecond();

@@ -4,6 +4,7 @@ import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ResourceInfo;
+import jakarta.ws.rs.core.MediaType;
 
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
@@ -16,10 +17,19 @@ public class JsonContentType {
 
     @ServerRequestFilter(priority = Priorities.AUTHENTICATION - 100)
     public void required(ContainerRequestContext request, ResourceInfo resource) {
-        if (request.getMediaType() == null && resource.getResourceMethod().isAnnotationPresent(Consumes.class)) {
+        if (!resource.getResourceMethod().isAnnotationPresent(Consumes.class)) {
+            return;   // no body is read: its Content-Type, even one that is not a media type, does not matter
+        }
+        MediaType type;
+        try {
+            type = request.getMediaType();
+        } catch (IllegalArgumentException notAMediaType) {
+            type = null;
+        }
+        if (type == null) {
             throw new ApiException(415, "unsupported-media-type", "Unsupported media type",
-                    "the request has no Content-Type: send the body as JSON with the header "
-                            + "'Content-Type: application/json'", 0);
+                    "the request has no Content-Type, or one that is not a media type: send the body as JSON with the "
+                            + "header 'Content-Type: application/json'", 0);
         }
     }
 }

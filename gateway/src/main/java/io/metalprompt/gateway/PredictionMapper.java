@@ -44,6 +44,7 @@ public final class PredictionMapper {
                     ? new Api.PredictionBody(inputs.get(i), p.choice(), p.scores(), null)
                     : new Api.PredictionBody(inputs.get(i), null, null, p.text()));
         }
-        return new Api.PredictionResponse(taskId, result.pgmVersion(), bodies);
+        return new Api.PredictionResponse(taskId, result.pgmVersion(),
+                result.promptVersion() > 0 ? Integer.valueOf((int) result.promptVersion()) : null, bodies);
     }
 }

@@ -14,6 +14,8 @@ import io.metalprompt.store.RedisConnector;
 import io.metalprompt.store.ServedDesigns;
 import io.metalprompt.store.TaskStore;
 import io.metalprompt.store.TenantLimits;
+import io.metalprompt.store.UsageStore;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.Startup;
 
 /**
@@ -60,9 +62,19 @@ public class ServiceBeans {
 
     @Produces
     @ApplicationScoped
+    Idempotency idempotency(GatewayConfig config, RedisConnector redis) {
+        GatewayConfig.Gateway g = config.gateway();
+        // a reservation outlives any call that holds it (publish, or the wait for a worker), with room to spare
+        java.time.Duration lease = g.predictionTimeout().plus(g.publishTimeout()).plusSeconds(30);
+        return new Idempotency(new RedisIdempotencyStore(redis), lease, g.retryAfter());
+    }
+
+    @Produces
+    @ApplicationScoped
     @Startup   // the record bounds of the limits are logged (and warned about) at start
     TaskService taskService(GatewayConfig config, RedisConnector redis, TaskStore store,
-                            KafkaTaskEventPublisher publisher, KafkaInferenceClient inference, TenantQuotas quotas) {
+                            KafkaTaskEventPublisher publisher, KafkaInferenceClient inference, TenantQuotas quotas,
+                            MeterRegistry registry) {
         GatewayConfig.Gateway g = config.gateway();
         Limits limits = Limits.of(g);
         long result = RecordSizes.worstResult(limits);
@@ -78,7 +90,7 @@ public class ServiceBeans {
         CachedDesigns designs = new CachedDesigns(new ServedDesigns(redis)::read, g.servedDesignsRefresh(), System::nanoTime);
         return new TaskService(Tasks.in(store, designs), publisher, inference, quotas,
                 new TaskService.Settings(limits, g.publishTimeout(), g.predictionTimeout(), g.retryAfter(),
-                        g.quota().maxTasks()),
-                Clock.systemUTC(), TaskIds::next);
+                        g.quota().maxTasks(), g.quota().maxRefinements()),
+                Clock.systemUTC(), TaskIds::next, Metering.in(new UsageStore(redis), store, registry));
     }
 }

@@ -22,8 +22,30 @@ import io.metalprompt.events.TaskRegistered;
 public final class TaskValidator {
 
     /** A registration with its defaults applied. */
-    public record ValidTask(List<Example> examples, List<String> options, PromptDesign design, int demonstrations) {
+    public record ValidTask(List<Example> examples, List<String> options, PromptDesign design, int demonstrations,
+                            List<Example> validation, Integer refineSteps) {
     }
+
+    /** Most gradient steps one refinement may ask for. */
+    static final int MAX_REFINE_STEPS = 200;
+
+    /** {@code refine.steps} when given: 1 to 200 (400); null when no refinement is asked for. */
+    static Integer refineSteps(Api.RefineBody refine) {
+        if (refine == null) {
+            return null;
+        }
+        if (refine.steps() == null || refine.steps() < 1 || refine.steps() > MAX_REFINE_STEPS) {
+            throw ApiException.badRequest("refine must be {\"steps\": N} with N from 1 to " + MAX_REFINE_STEPS);
+        }
+        return refine.steps();
+    }
+
+    /** A task of at least this many examples, registered without validation examples, holds some out. */
+    static final int HOLD_OUT_FROM = 12;
+    /** Every this-many-th example is held out ... */
+    static final int HOLD_OUT_EVERY = 4;
+    /** ... and at most this many. */
+    static final int HOLD_OUT_MAX = 32;
 
     private static final String VALID_DESIGNS =
             Arrays.stream(PromptDesign.values()).map(Enum::name).collect(Collectors.joining(", "));
@@ -49,33 +71,82 @@ public final class TaskValidator {
         }
         List<Example> examples = new ArrayList<>(bodies.size());
         for (int i = 0; i < bodies.size(); i++) {
-            Api.ExampleBody body = bodies.get(i);
-            if (body == null) {
-                throw ApiException.badRequest("examples[" + i + "] is null; every example needs an input and an output");
-            }
-            String input = input(body.input(), "examples[" + i + "].input");
-            String output = text(body.output(), "examples[" + i + "].output", limits.maxOptionChars(),
-                    "an output is one of the task's options, whose limit is", "metal.gateway.max-option-chars");
-            examples.add(new Example(input, output));
+            examples.add(example(bodies.get(i), "examples[" + i + "]"));
         }
 
         PromptDesign design = design(request.design());
         List<String> options = options(request.options(), examples);
 
+        Integer refineSteps = refineSteps(request.refine());
+        if (refineSteps != null && design == PromptDesign.DISCRETE) {
+            throw ApiException.unprocessable("a DISCRETE prompt is vocabulary tokens, with no continuous tensors for "
+                    + "gradient refinement to change; refine takes WEIGHTED_SUM, HIDDEN_STATE and PREFIX tasks");
+        }
+        List<Example> validation;
+        if (request.validation() != null) {
+            validation = validateMore(request.validation(), options, "validation", false);
+            if (examples.size() + validation.size() > limits.maxExamplesPerTask()) {
+                throw ApiException.tooLarge("a task may hold at most " + limits.maxExamplesPerTask() + " examples "
+                        + "(metal.gateway.max-examples-per-task, validation examples included); this one has "
+                        + (examples.size() + validation.size()));
+            }
+        } else if (examples.size() >= HOLD_OUT_FROM) {
+            // the documented hold-out: every fourth example (at most 32) scores the versions instead of making them
+            List<Example> kept = new ArrayList<>();
+            List<Example> held = new ArrayList<>();
+            for (int i = 0; i < examples.size(); i++) {
+                (i % HOLD_OUT_EVERY == HOLD_OUT_EVERY - 1 && held.size() < HOLD_OUT_MAX ? held : kept).add(examples.get(i));
+            }
+            examples = kept;
+            validation = List.copyOf(held);
+        } else {
+            validation = List.of();
+        }
+
         int demonstrations = request.demonstrations() == null ? 0 : request.demonstrations();
         if (demonstrations < 0 || demonstrations >= examples.size()) {
             throw ApiException.unprocessable("demonstrations is " + demonstrations + " but must be between 0 and "
                     + (examples.size() - 1) + " (the number of examples minus one: at least one example must go to "
-                    + "the prompt generator)");
+                    + "the prompt generator" + (validation.isEmpty() || request.validation() != null ? ""
+                    : "; " + validation.size() + " of the examples are held out to score the prompt, as no validation "
+                    + "examples were given") + ")");
         }
-        return new ValidTask(List.copyOf(examples), options, design, demonstrations);
+        return new ValidTask(List.copyOf(examples), options, design, demonstrations, validation, refineSteps);
+    }
+
+    /**
+     * Examples added to a task with {@code options} ({@code field}: {@code examples} or {@code validation}): each
+     * input and output as at registration (400, 413), each output one of the options (422). Null or empty is a 400
+     * when {@code required}, else no examples.
+     */
+    public List<Example> validateMore(List<Api.ExampleBody> bodies, List<String> options, String field, boolean required) {
+        if (bodies == null || bodies.isEmpty()) {
+            if (required) {
+                throw ApiException.badRequest(field + " must be a non-empty list of {\"input\", \"output\"} objects");
+            }
+            return List.of();
+        }
+        if (bodies.size() > limits.maxExamplesPerTask()) {
+            throw ApiException.tooLarge("a task may hold at most " + limits.maxExamplesPerTask() + " examples "
+                    + "(metal.gateway.max-examples-per-task); " + field + " has " + bodies.size());
+        }
+        List<Example> examples = new ArrayList<>(bodies.size());
+        for (int i = 0; i < bodies.size(); i++) {
+            Example example = example(bodies.get(i), field + "[" + i + "]");
+            if (!options.contains(example.output())) {
+                throw ApiException.unprocessable(field + "[" + i + "].output '" + example.output() + "' is not one of "
+                        + "the task's options " + options + "; a task's options are fixed at registration");
+            }
+            examples.add(example);
+        }
+        return List.copyOf(examples);
     }
 
     /**
      * The registration as the record it becomes on Kafka: 413 when it is larger than
      * {@code metal.gateway.max-registration-size} (the topic would refuse it, and retrying could not help).
      */
-    public void checkRecordSize(TaskRegistered event) {
+    public void checkRecordSize(io.metalprompt.events.TaskEvent event) {
         int bytes = EventCodec.encode(event).length;
         if (bytes > limits.maxRegistrationBytes()) {
             throw ApiException.tooLarge("the task's examples and options take " + bytes + " bytes as a registration "
@@ -107,6 +178,17 @@ public final class TaskValidator {
             input(inputs.get(i), "inputs[" + i + "]");
         }
         return List.copyOf(inputs);
+    }
+
+    /** One example's input and output checked (400 missing or blank, 413 too long); {@code at} names it. */
+    private Example example(Api.ExampleBody body, String at) {
+        if (body == null) {
+            throw ApiException.badRequest(at + " is null; every example needs an input and an output");
+        }
+        String input = input(body.input(), at + ".input");
+        String output = text(body.output(), at + ".output", limits.maxOptionChars(),
+                "an output is one of the task's options, whose limit is", "metal.gateway.max-option-chars");
+        return new Example(input, output);
     }
 
     private String input(String value, String field) {

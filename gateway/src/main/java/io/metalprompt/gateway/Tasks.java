@@ -1,11 +1,14 @@
 package io.metalprompt.gateway;
 
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
 
+import io.metalprompt.events.Example;
 import io.metalprompt.events.PromptDesign;
 import io.metalprompt.events.TaskRegistered;
+import io.metalprompt.store.PromptVersion;
 import io.metalprompt.store.TaskRecord;
 import io.metalprompt.store.ServedDesigns;
 import io.metalprompt.store.TaskStore;
@@ -28,6 +31,39 @@ public interface Tasks {
 
     /** Removes the task's keys (a task that does not exist is no error). */
     void delete(String taskId);
+
+    /**
+     * Up to {@code count} entries of the tenant's task index, newest first, strictly after ({@code afterMillis},
+     * {@code afterId}) (null: from the newest); {@link TaskStore#newest}.
+     */
+    List<TaskStore.IndexEntry> newest(String tenant, Long afterMillis, String afterId, int count);
+
+    /** Takes an id off the tenant's index (an entry whose task is gone). */
+    void unindex(String tenant, String taskId);
+
+    /** How many examples the task was registered with (0 when its registration is gone). */
+    int registeredExamples(String taskId);
+
+    /**
+     * Appends examples and allots the next prompt version's number ({@link TaskStore#addExamples}); -1 (nothing
+     * written) when the task would then hold more than {@code maxExamples}.
+     */
+    int addExamples(String taskId, int registered, List<Example> examples, List<Example> validation, int maxExamples);
+
+    /** Keeps the validation examples of a new task (before its registration is published). */
+    void saveValidation(String taskId, List<Example> validation);
+
+    /** {@link TaskStore#queueRefinement}: the version it makes, 0 when one is queued already, -1 over the bound. */
+    int queueRefinement(String tenant, String taskId, int steps, int maxPerTenant);
+
+    /** The task's last refinement, if any. */
+    Optional<TaskStore.Refinement> refinement(String taskId);
+
+    /** Ends the task's refinement as rejected (it could not be queued) and frees its tenant's slot. */
+    void refinementEnded(String tenant, String taskId);
+
+    /** The task's recorded prompt versions, oldest first. */
+    List<PromptVersion> versions(String taskId);
 
     /**
      * The designs the prompt-generators have a PGM for, or empty when none has said ({@link ServedDesigns}); may be
@@ -55,6 +91,52 @@ public interface Tasks {
             @Override
             public void delete(String taskId) {
                 store.delete(taskId);
+            }
+
+            @Override
+            public List<TaskStore.IndexEntry> newest(String tenant, Long afterMillis, String afterId, int count) {
+                return store.newest(tenant, afterMillis, afterId, count);
+            }
+
+            @Override
+            public void unindex(String tenant, String taskId) {
+                store.unindex(tenant, taskId);
+            }
+
+            @Override
+            public int registeredExamples(String taskId) {
+                return store.registration(taskId).map(r -> r.examples().size()).orElse(0);
+            }
+
+            @Override
+            public int addExamples(String taskId, int registered, List<Example> examples, List<Example> validation,
+                                   int maxExamples) {
+                return store.addExamples(taskId, registered, examples, validation, maxExamples);
+            }
+
+            @Override
+            public void saveValidation(String taskId, List<Example> validation) {
+                store.saveValidation(taskId, validation);
+            }
+
+            @Override
+            public int queueRefinement(String tenant, String taskId, int steps, int maxPerTenant) {
+                return store.queueRefinement(tenant, taskId, steps, maxPerTenant);
+            }
+
+            @Override
+            public Optional<TaskStore.Refinement> refinement(String taskId) {
+                return store.refinement(taskId);
+            }
+
+            @Override
+            public void refinementEnded(String tenant, String taskId) {
+                store.refinementEnded(tenant, taskId, TaskStore.Refinement.REJECTED);
+            }
+
+            @Override
+            public List<PromptVersion> versions(String taskId) {
+                return store.versions(taskId);
             }
 
             @Override

@@ -14,11 +14,13 @@ class AllowedMethodsTest {
 
     @Test
     void eachPathOfTheApiHasItsMethods() {
-        assertEquals(Set.of("POST", "OPTIONS"), allowed.of("/v1/tasks"));
-        assertEquals(Set.of("POST", "OPTIONS"), allowed.of("/v1/tasks/"));
+        assertEquals(Set.of("GET", "HEAD", "POST", "OPTIONS"), allowed.of("/v1/tasks"));
+        assertEquals(Set.of("GET", "HEAD", "POST", "OPTIONS"), allowed.of("/v1/tasks/"));
         assertEquals(Set.of("GET", "HEAD", "DELETE", "OPTIONS"), allowed.of("/v1/tasks/" + TaskIds.next()));
         assertEquals(Set.of("GET", "HEAD", "DELETE", "OPTIONS"), allowed.of("/v1/tasks/anything"));
         assertEquals(Set.of("POST", "OPTIONS"), allowed.of("/v1/tasks/x/predictions"));
+        assertEquals(Set.of("POST", "OPTIONS"), allowed.of("/v1/tasks/x/examples"));
+        assertEquals(Set.of("POST", "OPTIONS"), allowed.of("/v1/tasks/x/refine"));
         assertEquals(Set.of(), allowed.of("/v1/tasks/x/predictions/y"));
         assertEquals(Set.of(), allowed.of("/nope"));
     }

@@ -37,8 +37,9 @@ public final class ArtifactPrefixLoader implements InferenceEngine.PrefixLoader 
 
     @Override
     public PrefixCache.Entry load(TaskRecord task) {
-        byte[] bytes = store.artifact(task.taskId(), task.pgmVersion()).orElseThrow(() -> new IllegalStateException(
-                "task " + task.taskId() + " is ready but its prompt (PGM " + task.pgmVersion() + ") is not in Redis"));
+        byte[] bytes = store.artifactFor(task).orElseThrow(() -> new IllegalStateException(
+                "task " + task.taskId() + " is ready but its prompt (version " + task.servedVersion() + ", PGM "
+                        + task.pgmVersion() + ") is not in Redis"));
         PromptArtifact artifact = PromptArtifact.fromBytes(bytes);
         if (!fingerprint.equals(artifact.baseFingerprint())) {
             throw new IllegalStateException("the prompt of task " + task.taskId() + " was made for another base model ("

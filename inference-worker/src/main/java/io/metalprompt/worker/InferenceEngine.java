@@ -70,16 +70,30 @@ public class InferenceEngine {
     private record Pending(int request, int input, BatchScorer.Query query, List<String> options) {
     }
 
+    /**
+     * The positions the LM reads to answer one input: the task's prefix (prompt and demonstrations) and the input once
+     * per option row, and each option: what usage metering counts as tokens read ({@code docs/api.md}, "Usage").
+     */
+    static long positionsRead(long prefix, long input, List<long[]> options) {
+        long read = 0;
+        for (long[] option : options) {
+            read += prefix + input + option.length;
+        }
+        return read;
+    }
+
     /** One result per request, in order. */
     public List<InferenceResult> serve(List<InferenceRequest> requests) {
         InferenceResult[] results = new InferenceResult[requests.size()];
         Map<Integer, String> versions = new LinkedHashMap<>();
+        Map<Integer, Long> read = new LinkedHashMap<>();
+        Map<Integer, Integer> promptVersions = new LinkedHashMap<>();
         List<Pending> pending = new ArrayList<>();
         try {
             for (int r = 0; r < requests.size(); r++) {
                 InferenceRequest req = requests.get(r);
                 try {
-                    Optional<InferenceResult> refusal = prepare(r, req, pending, versions);
+                    Optional<InferenceResult> refusal = prepare(r, req, pending, versions, read, promptVersions);
                     if (refusal.isPresent()) {
                         results[r] = refusal.get();
                     }
@@ -115,7 +129,7 @@ public class InferenceEngine {
             }
             predictions.forEach((r, preds) -> results[r] = new InferenceResult(Events.SCHEMA_VERSION,
                     requests.get(r).requestId(), requests.get(r).taskId(), Status.OK, preds, null, versions.get(r),
-                    clock.millis()));
+                    clock.millis(), read.getOrDefault(r, 0L), promptVersions.getOrDefault(r, 0)));
             return List.of(results);
         } finally {
             cache.releaseEvicted();
@@ -124,7 +138,8 @@ public class InferenceEngine {
 
     /** Queues a request's inputs, or returns the result that refuses it. */
     private Optional<InferenceResult> prepare(int r, InferenceRequest req, List<Pending> pending,
-                                              Map<Integer, String> versions) {
+                                              Map<Integer, String> versions, Map<Integer, Long> read,
+                                              Map<Integer, Integer> promptVersions) {
         if (req.deadlineEpochMillis() > 0 && clock.millis() > req.deadlineEpochMillis()) {
             return Optional.of(failure(req, Status.FAILED, "the request's deadline passed before a worker reached it"));
         }
@@ -145,13 +160,16 @@ public class InferenceEngine {
         if (tooLarge.isPresent()) {
             return Optional.of(failure(req, Status.INVALID, tooLarge.get()));
         }
-        PrefixCache.Entry entry = cache.get(new PrefixCache.Key(task.taskId(), task.pgmVersion()), k -> loader.load(task));
+        // keyed by the prompt version too: a task moved to its next version is served from that one's prefix at once
+        PrefixCache.Entry entry = cache.get(new PrefixCache.Key(task.taskId(), task.pgmVersion(), task.servedVersion()),
+                k -> loader.load(task));
         int longestOption = 0;
         List<long[]> optionIds = List.of(entry.optionIds());
         for (long[] o : optionIds) {
             longestOption = Math.max(longestOption, o.length);
         }
         List<Pending> mine = new ArrayList<>();
+        long positions = 0;
         for (int i = 0; i < req.inputs().size(); i++) {
             long[] ids = tokenizer.encode(IclFormat.queryText(req.inputs().get(i), true));
             long prompt = entry.prefix().length();
@@ -162,9 +180,12 @@ public class InferenceEngine {
                         + " after this task's " + prompt + "-position prompt (" + maxPositions + " in all)"));
             }
             mine.add(new Pending(r, i, new BatchScorer.Query(entry.prefix(), ids, optionIds), task.options()));
+            positions += positionsRead(prompt, ids.length, optionIds);
         }
         pending.addAll(mine);
         versions.put(r, task.pgmVersion());
+        read.put(r, positions);
+        promptVersions.put(r, task.servedVersion());
         return Optional.empty();
     }
 

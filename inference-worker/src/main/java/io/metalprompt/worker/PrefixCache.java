@@ -20,7 +20,11 @@ public final class PrefixCache {
     public record Entry(KvCache prefix, long[][] optionIds, long bytes) {
     }
 
-    public record Key(String taskId, String pgmVersion) {
+    /** A task's prompt as served: the PGM that made it and the prompt version's number. */
+    public record Key(String taskId, String pgmVersion, int version) {
+        public Key(String taskId, String pgmVersion) {
+            this(taskId, pgmVersion, 1);
+        }
     }
 
     private final Cache<Key, Entry> cache;

@@ -113,6 +113,13 @@ class InferenceEngineTest {
                 queries.add(new BatchScorer.Query(prefix, tokenizer.encode(IclFormat.queryText(input, true)), options));
             }
             double[][] expected = new BatchScorer(model).score(queries);
+            long positions = 0;
+            for (BatchScorer.Query q : queries) {
+                for (long[] option : options) {
+                    positions += prefix.length() + q.tokens().length + option.length;
+                }
+            }
+            assertEquals(positions, served.tokensRead(), "the positions read: prefix, input and option per row");
             for (int i = 0; i < inputs.size(); i++) {
                 assertArrayEquals(expected[i], got(served, i), 1e-4, design + " " + encoding + " input " + i);
             }

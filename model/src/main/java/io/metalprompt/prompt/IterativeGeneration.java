@@ -51,6 +51,41 @@ final class IterativeGeneration {
     }
 
     /**
+     * The paper's iterative mode continued later: {@code previous} (a prompt this PGM's design made, e.g. a task's
+     * served prompt) is read first, then {@code examples} in consecutive chunks as {@link #generateIterative} reads
+     * its later chunks; the last pass's prompt is the result. {@code previous} stays open (the caller's).
+     */
+    static GeneratedPrompt generateFrom(PromptGenerator pgm, GeneratedPrompt previous, List<TaskExample> examples,
+                                        LmTokenizer tokenizer) {
+        if (previous.design() != pgm.design() || previous.k() != pgm.k()) {
+            throw new IllegalArgumentException("the previous prompt is a " + previous.design() + " prompt of k="
+                    + previous.k() + "; this PGM makes " + pgm.design() + " prompts of k=" + pgm.k());
+        }
+        int positions = pgm.base().config().maxPositions();
+        List<long[]> chunks = chunks(examples, tokenizer, positions - 2 * pgm.k(), positions - 2 * pgm.k(),
+                pgm.layout().examplesPerPass());
+        try (NDScope scope = new NDScope(); NDManager m = pgm.base().manager().newSubManager()) {
+            PromptBatch batch = asBatch(pgm, m, previous);
+            for (long[] chunk : chunks) {
+                batch = pgm.forward(m, List.of(chunk), null, batch);
+            }
+            return toPrompts(pgm, batch, tokenizer).get(0);
+        }
+    }
+
+    /** A stored prompt as the one-row batch a pass reads as its previous prompt. */
+    private static PromptBatch asBatch(PromptGenerator pgm, NDManager m, GeneratedPrompt prompt) {
+        return switch (prompt.design()) {
+            case PREFIX -> new PromptBatch(prompt.design(), prompt.k(), null, null, prompt.prefix());
+            case DISCRETE -> {
+                NDArray ids = m.create(prompt.tokenIds(), new ai.djl.ndarray.types.Shape(1, prompt.k()));
+                yield new PromptBatch(prompt.design(), prompt.k(), ids, pgm.base().embed(ids), null);
+            }
+            case WEIGHTED_SUM, HIDDEN_STATE -> new PromptBatch(prompt.design(), prompt.k(), null, prompt.embeddings(), null);
+        };
+    }
+
+    /**
      * The XP tokens of each pass: as many whole examples as fit {@code firstBudget} tokens (the first pass) or
      * {@code budget} (later passes, which also read the previous prompt), and at most {@code perPass} of them when it
      * is positive. At least one chunk, maybe empty.

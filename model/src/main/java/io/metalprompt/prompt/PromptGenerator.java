@@ -173,6 +173,15 @@ public final class PromptGenerator implements AutoCloseable {
         return IterativeGeneration.generateIterative(this, examples, tokenizer);
     }
 
+    /**
+     * Iterative generation continued from {@code previous} (a prompt of this design, e.g. the one a task serves): each
+     * pass reads the previous prompt and the next chunk of {@code examples}, the first pass {@code previous} itself.
+     * How a task's next prompt version is made from the served one and new examples.
+     */
+    public GeneratedPrompt generateIterative(GeneratedPrompt previous, List<TaskExample> examples, LmTokenizer tokenizer) {
+        return IterativeGeneration.generateFrom(this, previous, examples, tokenizer);
+    }
+
     // ---------------------------------------------------------------- parameters and files
 
     /** Everything that trains: LoRA A/B, then padding embeddings, LSTM and MLP. */

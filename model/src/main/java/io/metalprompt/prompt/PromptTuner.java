@@ -80,6 +80,10 @@ public final class PromptTuner {
         }
         curve.clear();
         Random rnd = new Random(seed);
+        // PyTorch's grad mode is per thread and on in a new one, where the optimizer's in-place update of the leaves
+        // would be refused; outside the gradient collector it must be off, as on the thread that started the engine
+        boolean gradMode = ai.djl.pytorch.jni.JniUtils.isGradMode();
+        ai.djl.pytorch.jni.JniUtils.setGradMode(false);
         try (NDManager m = target.manager().newSubManager()) {
             Map<String, NDArray> params = new LinkedHashMap<>();
             start.tensors().forEach((name, a) -> {
@@ -103,6 +107,8 @@ public final class PromptTuner {
             }
             params.values().forEach(a -> a.setRequiresGradient(false));
             return GeneratedPrompt.of(target.manager(), start.design(), start.k(), null, null, params);
+        } finally {
+            ai.djl.pytorch.jni.JniUtils.setGradMode(gradMode);
         }
     }
 

@@ -5,6 +5,8 @@ public final class Channels {
     public static final String TASK_REGISTRATIONS = "task-registrations";
     public static final String PROMPT_EVENTS = "prompt-events";
     public static final String MODEL_EVENTS = "model-events";
+    /** The refiner's own consumer group on the registrations topic (background refinement). */
+    public static final String REFINEMENTS = "refinements";
 
     private Channels() {
     }

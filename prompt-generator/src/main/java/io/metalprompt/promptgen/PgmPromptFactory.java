@@ -109,4 +109,21 @@ public final class PgmPromptFactory implements PromptFactory {
             return new Result(prompt.k(), artifact.promptText(), artifact.toBytes(), pgm.version());
         }
     }
+
+    @Override
+    public synchronized Result generateFrom(TaskRegistered task, byte[] previous, List<Example> examples) {
+        PromptGenerator pgm = pgms.get(task.design());
+        if (pgm == null) {
+            throw new IllegalArgumentException("this deployment has no prompt generation model for design "
+                    + task.design() + "; available: " + pgms.keySet());
+        }
+        vocabulary.check(examples.stream().map(Example::input).toList());
+        List<TaskExample> more = examples.stream()
+                .map(e -> new TaskExample(task.taskId(), e.input(), e.output(), task.options())).toList();
+        try (GeneratedPrompt served = PromptArtifact.fromBytes(previous).toPrompt(pgm.base().manager());
+             GeneratedPrompt prompt = pgm.generateIterative(served, more, tokenizer)) {
+            PromptArtifact artifact = PromptArtifact.of(prompt, pgm, clock.instant(), encoding);
+            return new Result(prompt.k(), artifact.promptText(), artifact.toBytes(), pgm.version());
+        }
+    }
 }

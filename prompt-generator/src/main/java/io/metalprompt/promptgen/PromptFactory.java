@@ -20,4 +20,11 @@ public interface PromptFactory {
      * task cannot get one (for example a design this PGM was not trained for, or examples that do not fit).
      */
     Result generate(TaskRegistered task);
+
+    /**
+     * The task's next prompt: iterative generation continued from {@code previous} (the served prompt's artifact)
+     * over {@code examples} (the paper's mode: previous prompt plus new examples). Throws
+     * {@link IllegalArgumentException} with a reason when it cannot (no PGM of the design, unreadable examples).
+     */
+    Result generateFrom(TaskRegistered task, byte[] previous, java.util.List<io.metalprompt.events.Example> examples);
 }

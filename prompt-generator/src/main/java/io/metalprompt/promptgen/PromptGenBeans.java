@@ -15,7 +15,9 @@ import io.metalprompt.lm.LanguageModel;
 import io.metalprompt.lm.LmTokenizer;
 import io.metalprompt.lm.ModelLoadException;
 import io.metalprompt.prompt.PromptGenerator;
+import io.metalprompt.store.RedisConnector;
 import io.metalprompt.store.TaskStore;
+import io.metalprompt.store.UsageStore;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
@@ -44,7 +46,16 @@ public class PromptGenBeans {
 
     @Produces
     @ApplicationScoped
-    PromptTaskHandler handler(TaskStore store, PromptFactory factory, ModelUpdater models, MeterRegistry registry) {
-        return new PromptTaskHandler(store, factory, models::sync, Clock.systemUTC(), registry);
+    Refiner refiner(TaskStore store, PromptTaskHandler versions, LanguageModel base, LmTokenizer tokenizer,
+                    RedisConnector redis) {
+        return new Refiner(store, versions, base, tokenizer, new UsageStore(redis), Clock.systemUTC());
+    }
+
+    @Produces
+    @ApplicationScoped
+    PromptTaskHandler handler(TaskStore store, PromptFactory factory, ModelUpdater models, MeterRegistry registry,
+                              RedisConnector redis, LanguageModel base, LmTokenizer tokenizer) {
+        return new PromptTaskHandler(store, factory, models::sync, Clock.systemUTC(), registry, new UsageStore(redis),
+                new QualityScorer(base, tokenizer));
     }
 }

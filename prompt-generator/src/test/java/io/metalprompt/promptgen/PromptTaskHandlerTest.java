@@ -30,6 +30,7 @@ import io.metalprompt.prompt.PromptArtifact;
 import io.metalprompt.events.PromptDesign;
 import io.metalprompt.store.TaskRecord;
 import io.metalprompt.store.TaskStore;
+import io.metalprompt.store.UsageStore;
 import io.metalprompt.testing.TinyModels;
 import io.metalprompt.testing.TinyModelsTestResource;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -60,6 +61,13 @@ class PromptTaskHandlerTest {
 
     @Inject
     LmTokenizer tokenizer;
+
+    @Inject
+    io.metalprompt.store.RedisConnector redis;
+
+    private UsageStore usage() {
+        return new UsageStore(redis);
+    }
 
     private static TaskRegistered task(PromptDesign design, int examples, int demonstrations) {
         List<Example> list = new ArrayList<>();
@@ -96,6 +104,9 @@ class PromptTaskHandlerTest {
         assertInstanceOf(PromptReady.class, again);
         assertArrayEquals(first, store.artifact(t.taskId(), factory.pgmVersion(PromptDesign.PREFIX)).orElseThrow(),
                 "the stored prompt is reused, not generated again");
+        java.time.LocalDate today = java.time.LocalDate.now(ZoneOffset.UTC);
+        assertEquals(Map.of(UsageStore.PROMPT_GENERATIONS, 1L), usage().read("acme", today, today).get(t.taskId()),
+                "one generation counted for the tenant");
     }
 
     @Test
@@ -153,5 +164,105 @@ class PromptTaskHandlerTest {
         handler.handle(t);
         assertTrue(handler.handle(new TaskDeleted(1, t.taskId(), "acme", CLOCK.instant())).isEmpty());
         assertTrue(store.find(t.taskId()).isEmpty());
+    }
+
+    private static io.metalprompt.events.TaskExamplesAdded more(TaskRegistered t, int version) {
+        return new io.metalprompt.events.TaskExamplesAdded(1, t.taskId(), t.tenant(), version,
+                List.of(new Example("the cat number 9 sat", "beta"), new Example("the dog number 8 ran", "alpha")),
+                List.of(), CLOCK.instant());
+    }
+
+    @Test
+    void moreExamplesMakeTheNextVersionFromTheServedPromptAndServeItOnceStored() {
+        for (PromptDesign design : PromptDesign.values()) {
+            TaskRegistered t = task(design, 4, 0);
+            handler.handle(t);
+            byte[] first = store.artifactFor(store.find(t.taskId()).orElseThrow()).orElseThrow();
+            assertInstanceOf(PromptReady.class, handler.handle(more(t, 2)).orElseThrow());
+            TaskRecord served = store.find(t.taskId()).orElseThrow();
+            assertEquals(2, served.servedVersion(), design.name());
+            byte[] second = store.artifactFor(served).orElseThrow();
+            assertEquals(design, PromptArtifact.fromBytes(second).design());
+            assertTrue(!java.util.Arrays.equals(first, second), design + ": a new prompt, from the new examples");
+            assertEquals(List.of(4, 6), store.versions(t.taskId()).stream().map(v -> v.examplesSeen()).toList());
+        }
+    }
+
+    @Test
+    void aRedeliveredVersionIsNotMadeAgain() {
+        TaskRegistered t = task(PromptDesign.PREFIX, 4, 0);
+        handler.handle(t);
+        handler.handle(more(t, 2));
+        byte[] second = store.artifactFor(store.find(t.taskId()).orElseThrow()).orElseThrow();
+        handler.handle(more(t, 2));
+        assertArrayEquals(second, store.artifactFor(store.find(t.taskId()).orElseThrow()).orElseThrow());
+        java.time.LocalDate today = java.time.LocalDate.now(ZoneOffset.UTC);
+        assertEquals(Map.of(UsageStore.PROMPT_GENERATIONS, 2L), usage().read("acme", today, today).get(t.taskId()),
+                "the registration's prompt and version 2, each once");
+    }
+
+    @Test
+    void examplesForATaskThatIsGoneAreSkipped() {
+        TaskRegistered t = task(PromptDesign.PREFIX, 4, 0);
+        handler.handle(t);
+        handler.handle(new TaskDeleted(1, t.taskId(), "acme", CLOCK.instant()));
+        assertTrue(handler.handle(more(t, 2)).isEmpty());
+        assertTrue(store.find(t.taskId()).isEmpty());
+    }
+
+    private static final List<Example> VALIDATION = List.of(new Example("the dog number 5 ran", "beta"),
+            new Example("the dog number 6 ran", "alpha"), new Example("the cat number 7 sat", "beta"));
+
+    @Test
+    void aTaskWithValidationExamplesGetsAQualityReportBesideIcl() {
+        TaskRegistered t = task(PromptDesign.PREFIX, 6, 1);
+        store.saveValidation(t.taskId(), VALIDATION);
+        handler.handle(t);
+        io.metalprompt.store.PromptVersion first = store.versions(t.taskId()).get(0);
+        io.metalprompt.store.PromptVersion.Quality q = first.quality();
+        assertEquals(3, q.validationExamples());
+        assertTrue(q.macroF1() >= 0 && q.macroF1() <= 1 && q.accuracy() >= 0 && q.accuracy() <= 1, q.toString());
+        assertTrue(q.iclMacroF1() != null && q.iclAccuracy() != null, "ICL with the same examples beside it");
+    }
+
+    /** Scores each prompt it is given in turn from a list, as if measured. */
+    private QualityScorer scripted(double... macroF1) {
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        return new QualityScorer(base, tokenizer) {
+            @Override
+            public io.metalprompt.store.PromptVersion.Quality score(TaskRegistered task, List<Example> training,
+                                                                    byte[] artifact, List<Example> validation) {
+                double f1 = macroF1[Math.min(calls.getAndIncrement(), macroF1.length - 1)];
+                return new io.metalprompt.store.PromptVersion.Quality(f1, f1, 0.5, 0.5, validation.size());
+            }
+        };
+    }
+
+    private PromptTaskHandler gated(double... macroF1) {
+        return new PromptTaskHandler(store, factory, () -> { }, Clock.systemUTC(),
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), null, scripted(macroF1));
+    }
+
+    @Test
+    void aVersionWorseOnTheValidationExamplesIsRecordedButNotServed() {
+        PromptTaskHandler handler = gated(0.64, 0.5);
+        TaskRegistered t = task(PromptDesign.PREFIX, 4, 0);
+        store.saveValidation(t.taskId(), VALIDATION);
+        handler.handle(t);
+        assertTrue(handler.handle(more(t, 2)).isEmpty());
+        assertEquals(1, store.find(t.taskId()).orElseThrow().servedVersion(), "the served version stays");
+        io.metalprompt.store.PromptVersion second = store.versions(t.taskId()).get(1);
+        assertEquals("macro-F1 0.500 below the served 0.640", second.rejected());
+        assertEquals(0.5, second.quality().macroF1());
+    }
+
+    @Test
+    void aVersionAsGoodAsTheServedOneReplacesIt() {
+        PromptTaskHandler handler = gated(0.64, 0.64);
+        TaskRegistered t = task(PromptDesign.PREFIX, 4, 0);
+        store.saveValidation(t.taskId(), VALIDATION);
+        handler.handle(t);
+        handler.handle(more(t, 2));
+        assertEquals(2, store.find(t.taskId()).orElseThrow().servedVersion());
     }
 }

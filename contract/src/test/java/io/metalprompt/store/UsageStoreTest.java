@@ -1,0 +1,63 @@
+package io.metalprompt.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.Map;
+import java.util.UUID;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import io.metalprompt.testing.TestInfrastructure;
+
+/** Against a real Redis: counts per tenant, task and day, each event once. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class UsageStoreTest {
+
+    private RedisConnector redis;
+    private UsageStore usage;
+
+    String redisUrl() {
+        return TestInfrastructure.get().redisUrl();
+    }
+
+    @BeforeAll
+    void connect() {
+        redis = new RedisConnector(redisUrl(), Duration.ofSeconds(2));
+        usage = new UsageStore(redis);
+    }
+
+    @AfterAll
+    void close() {
+        redis.close();
+    }
+
+    private static final LocalDate DAY = LocalDate.parse("2026-12-04");
+
+    @Test
+    void anEventRecordedTwiceIsCountedOnce() {
+        String tenant = "usage-" + UUID.randomUUID();
+        Map<String, Long> counts = Map.of(UsageStore.INPUTS_ANSWERED, 3L, UsageStore.TOKENS_READ, 120L);
+        assertTrue(usage.record(tenant, "t1", "r-1", DAY, counts));
+        assertFalse(usage.record(tenant, "t1", "r-1", DAY, counts), "the same request id again (a failover's copy)");
+        assertTrue(usage.record(tenant, "t1", "r-2", DAY, counts));
+        assertEquals(Map.of("t1", Map.of(UsageStore.INPUTS_ANSWERED, 6L, UsageStore.TOKENS_READ, 240L)),
+                usage.read(tenant, DAY, DAY));
+    }
+
+    @Test
+    void aRangeSumsItsDaysAndLeavesOthersOut() {
+        String tenant = "usage-" + UUID.randomUUID();
+        usage.record(tenant, "t1", "a", DAY.minusDays(1), Map.of(UsageStore.INPUTS_ANSWERED, 1L));
+        usage.record(tenant, "t1", "b", DAY, Map.of(UsageStore.INPUTS_ANSWERED, 2L));
+        usage.record(tenant, "t2", "c", DAY.plusDays(1), Map.of(UsageStore.PROMPT_GENERATIONS, 1L));
+        assertEquals(Map.of("t1", Map.of(UsageStore.INPUTS_ANSWERED, 3L)), usage.read(tenant, DAY.minusDays(1), DAY));
+        assertEquals(Map.of(), usage.read("other-" + tenant, DAY.minusDays(1), DAY.plusDays(1)), "another tenant's");
+    }
+}

@@ -1,0 +1,163 @@
+package io.metalprompt.promptgen;
+
+import java.time.Clock;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.jboss.logging.Logger;
+
+import io.metalprompt.events.Example;
+import io.metalprompt.events.TaskRefineRequested;
+import io.metalprompt.events.TaskRegistered;
+import io.metalprompt.lm.LanguageModel;
+import io.metalprompt.lm.LmTokenizer;
+import io.metalprompt.prompt.GeneratedPrompt;
+import io.metalprompt.prompt.PromptArtifact;
+import io.metalprompt.prompt.PromptTuner;
+import io.metalprompt.store.PromptVersion;
+import io.metalprompt.store.TaskRecord;
+import io.metalprompt.store.TaskStore;
+import io.metalprompt.store.UsageStore;
+import io.metalprompt.tasks.TaskExample;
+
+/**
+ * Background refinement, without a broker: a task's served prompt refined by gradient steps on its examples
+ * ({@link PromptTuner}, what {@code metal eval --refine} runs), stored as the task's next prompt version and served
+ * the same atomic way as a version from more examples, if it is not worse on the validation examples
+ * ({@link PromptTaskHandler#serveIfNotWorse}). Idempotent, so a record read again after a crash redoes or finishes the
+ * work: a version already served ends it, a stored one is served without refining again.
+ */
+public class Refiner {
+
+    private static final Logger LOG = Logger.getLogger(Refiner.class);
+
+    private final TaskStore store;
+    private final PromptTaskHandler versions;
+    private final LanguageModel model;
+    private final LmTokenizer tokenizer;
+    private final UsageStore usage;
+    private final Clock clock;
+    private final java.time.Duration readyWait;
+
+    public Refiner(TaskStore store, PromptTaskHandler versions, LanguageModel model, LmTokenizer tokenizer,
+                   UsageStore usage, Clock clock) {
+        this(store, versions, model, tokenizer, usage, clock, java.time.Duration.ofMinutes(2));
+    }
+
+    /**
+     * {@code readyWait}: how long a refinement asked for at registration waits for the task's first prompt (the
+     * generation group makes it meanwhile; the record comes right after the registration on the same partition).
+     */
+    public Refiner(TaskStore store, PromptTaskHandler versions, LanguageModel model, LmTokenizer tokenizer,
+                   UsageStore usage, Clock clock, java.time.Duration readyWait) {
+        this.readyWait = readyWait;
+        this.store = store;
+        this.versions = versions;
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.usage = usage;
+        this.clock = clock;
+    }
+
+    /** Refines as {@code request} asks; ends the task's refinement as {@code done} or {@code rejected}. */
+    public void refine(TaskRefineRequested request) {
+        String taskId = request.taskId();
+        Optional<TaskRecord> found = awaitFirstPrompt(taskId, request.tenant());
+        Optional<TaskRegistered> registration = store.registration(taskId);
+        if (found.isEmpty() || registration.isEmpty() || !found.get().ready()) {
+            store.refinementEnded(request.tenant(), taskId, TaskStore.Refinement.REJECTED);
+            return;
+        }
+        TaskRecord task = found.get();
+        if (task.servedVersion() >= request.version()) {
+            store.refinementEnded(request.tenant(), taskId, TaskStore.Refinement.DONE);   // read again after it was done
+            return;
+        }
+        Optional<PromptVersion> stored = store.version(taskId, request.version());
+        if (stored.isPresent() && stored.get().rejected() != null) {
+            store.refinementEnded(request.tenant(), taskId, TaskStore.Refinement.REJECTED);
+            return;
+        }
+        PromptVersion version;
+        byte[] artifact;
+        if (stored.isPresent()) {
+            version = stored.get();   // stored before a crash: serve it, do not refine again
+            artifact = store.versionArtifact(taskId, request.version()).orElseThrow();
+        } else {
+            store.refinementRunning(taskId);
+            byte[] served = store.artifactFor(task).orElse(null);
+            List<Example> training = new ArrayList<>(registration.get().examples());
+            training.addAll(store.addedExampleList(taskId));
+            int seen = store.version(taskId, task.servedVersion()).map(PromptVersion::examplesSeen)
+                    .orElse(registration.get().examples().size());
+            try {
+                if (served == null) {
+                    throw new IllegalArgumentException("the served prompt is not in Redis");
+                }
+                artifact = refined(registration.get(), served, training, request.steps());
+            } catch (IllegalArgumentException e) {
+                store.saveVersion(taskId, new PromptVersion(request.version(), PromptVersion.REFINED, seen,
+                        task.pgmVersion(), clock.instant(), null, e.getMessage()), null);
+                store.refinementEnded(request.tenant(), taskId, TaskStore.Refinement.REJECTED);
+                LOG.infof("task %s: refinement rejected: %s", taskId, e.getMessage());
+                return;
+            }
+            if (usage != null) {
+                usage.record(request.tenant(), taskId, "refine:" + taskId + ":" + request.version(),
+                        LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC),
+                        Map.of(UsageStore.REFINEMENT_STEPS, (long) request.steps()));
+            }
+            version = new PromptVersion(request.version(), PromptVersion.REFINED, seen, task.pgmVersion(),
+                    clock.instant(), versions.score(registration.get(), training, artifact), null);
+            store.saveVersion(taskId, version, artifact);
+        }
+        PromptArtifact made = PromptArtifact.fromBytes(artifact);
+        Optional<String> worse = versions.serveIfNotWorse(registration.get(), task, version, made.k(), null);
+        store.refinementEnded(request.tenant(), taskId,
+                worse.isPresent() ? TaskStore.Refinement.REJECTED : TaskStore.Refinement.DONE);
+        LOG.infof("task %s: refined by %d steps into version %d: %s", taskId, request.steps(), request.version(),
+                worse.orElse("served"));
+    }
+
+    /** The task once it is no longer pending (or after {@code readyWait}); empty when it is gone or another tenant's. */
+    private Optional<TaskRecord> awaitFirstPrompt(String taskId, String tenant) {
+        long deadline = System.nanoTime() + readyWait.toNanos();
+        while (true) {
+            Optional<TaskRecord> found = store.find(taskId).filter(t -> tenant.equals(t.tenant()));
+            if (found.isEmpty() || !TaskRecord.PENDING.equals(found.get().status()) || System.nanoTime() > deadline) {
+                return found;
+            }
+            try {
+                Thread.sleep(250);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return found;
+            }
+        }
+    }
+
+    /** Ends a refinement that failed unexpectedly (logged by the caller): rejected, its tenant's slot freed. */
+    public void abandon(TaskRefineRequested request) {
+        store.refinementEnded(request.tenant(), request.taskId(), TaskStore.Refinement.REJECTED);
+    }
+
+    /** The served prompt after {@code steps} gradient steps on {@code training}, as an artifact (F32, as refined). */
+    private byte[] refined(TaskRegistered task, byte[] served, List<Example> training, int steps) {
+        PromptArtifact start = PromptArtifact.fromBytes(served);
+        List<TaskExample> examples = training.stream()
+                .map(e -> new TaskExample(task.taskId(), e.input(), e.output(), task.options())).toList();
+        try (GeneratedPrompt from = start.toPrompt(model.manager());
+             GeneratedPrompt refined = new PromptTuner(model, tokenizer).optSteps(steps).refine(from, examples)) {
+            Map<String, PromptArtifact.Tensor> tensors = new LinkedHashMap<>();
+            refined.tensors().forEach((name, a) -> tensors.put(name,
+                    new PromptArtifact.Tensor(a.getShape().getShape(), a.toFloatArray())));
+            return new PromptArtifact(start.design(), start.k(), start.pgmId(), start.pgmVersion(), start.baseFingerprint(),
+                    clock.instant(), null, null, tensors).toBytes();
+        }
+    }
+}
