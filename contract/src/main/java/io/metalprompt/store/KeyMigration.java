@@ -25,10 +25,10 @@ import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
  * and a key seen twice (SCAN may return a key more than once) is handled the same way twice.
  *
  * <p>Per task, in this order: every key of the task but its hash is copied to its new name ({@code DUMP} /
- * {@code RESTORE ... REPLACE}, which works between slots and nodes), the task's id goes into the index and its
- * tenant's set, then the hash is copied (the task exists in the new layout only once it is whole), then the old keys
- * are deleted. A task whose new hash already exists was copied before (perhaps changed since by a new service): only
- * its old keys are deleted, nothing is overwritten. Tenant sets are merged into the new sets ({@code SADD}), model
+ * {@code RESTORE ... REPLACE}, which works between slots and nodes), the task's id goes into the index, its
+ * tenant's set and its tenant's listing by time, then the hash is copied (the task exists in the new layout only once
+ * it is whole), then the old keys are deleted. A task whose new hash already exists was copied before (perhaps changed
+ * since by a new service): only its old keys are deleted, nothing is overwritten. Tenant sets are merged into the new sets ({@code SADD}), model
  * records copied unless present, a rollout's saved position reset to the start of the index walk (an old {@code SCAN}
  * cursor means nothing there; tasks already on the version are skipped quickly), rollout leases dropped (they expire
  * anyway). API keys and the served designs keep their names: each is used one key at a time.
@@ -188,6 +188,10 @@ public final class KeyMigration {
             c.zadd(b(TaskStore.indexKey(TaskStore.indexBucket(id))), 0, b(id));
             if (tenant != null) {
                 c.sadd(b(TaskStore.tenantTasksKey(s(tenant))), b(id));
+                // and in the tenant's listing (issue 16), by its registration time (none recorded: the epoch, last)
+                byte[] createdAt = c.hget(b(oldHash), b("createdAt"));
+                double millis = createdAt == null ? 0 : java.time.Instant.parse(s(createdAt)).toEpochMilli();
+                c.zadd(b(TaskStore.tenantIndexKey(s(tenant))), millis, b(id));
             }
             move(oldHash, TaskStore.taskKey(id), true);   // last: the task appears whole
             tasks++;

@@ -101,6 +101,10 @@ class KeyMigrationTest {
         assertEquals(id, store.registration(id).orElseThrow().taskId());
         assertTrue(redis.sync().sismember(b(TaskStore.tenantTasksKey(tenant)), b(id)));
         assertTrue(redis.sync().zscore(b(TaskStore.indexKey(TaskStore.indexBucket(id))), b(id)) != null, "indexed");
+        Double listedAt = redis.sync().zscore(b(TaskStore.tenantIndexKey(tenant)), b(id));
+        assertTrue(listedAt != null, "listed");
+        assertEquals((double) Instant.parse("2026-11-01T00:00:00Z").toEpochMilli(), listedAt.doubleValue(),
+                "listed by its registration time");
     }
 
     @Test
