@@ -120,7 +120,9 @@ public class PromptTaskHandler {
                     r.design(), r.k(), r.promptText(), 0, clock.instant()));
         }
         if (known.isEmpty()) {
-            store.register(task);   // published straight to Kafka, not through the gateway
+            if (!store.register(task)) {   // published straight to Kafka, not through the gateway
+                return gone(task);
+            }
         } else {
             store.saveRegistration(task);   // the worker reads the XL demonstrations from it
         }
@@ -138,7 +140,9 @@ public class PromptTaskHandler {
         }
         timeGeneration("ready", task, System.nanoTime() - t0);
         countGeneration(task.tenant(), task.taskId(), "registration");
-        store.storeReady(task.taskId(), result.pgmVersion(), result.k(), result.text(), result.artifact());
+        if (!store.storeReady(task.taskId(), result.pgmVersion(), result.k(), result.text(), result.artifact())) {
+            return gone(task);
+        }
         PromptVersion first = new PromptVersion(1, PromptVersion.GENERATED, task.examples().size(),
                 result.pgmVersion(), clock.instant(), null, null);
         store.saveVersion(task.taskId(), first, null);
@@ -158,6 +162,13 @@ public class PromptTaskHandler {
                 result.k(), millis, result.pgmVersion());
         return Optional.of(new PromptReady(Events.SCHEMA_VERSION, task.taskId(), task.tenant(), result.pgmVersion(),
                 task.design(), result.k(), result.text(), millis, clock.instant()));
+    }
+
+    /** A registration of a task deleted before (or while) its prompt was made: nothing is stored or published. */
+    private Optional<PromptEvent> gone(TaskRegistered task) {
+        count("deleted");
+        LOG.infof("task %s was deleted: its registration is not generated or stored", task.taskId());
+        return Optional.empty();
     }
 
     /**
