@@ -93,6 +93,8 @@ class ShippedModelsIT {
         assertEquals(icl, Printed.ofIcl(first.quality()), "the report's ICL against metal eval --method icl");
         assertEquals(first.quality().accuracy(), DevTasks.servedAccuracy(client, id, task, 1), 1e-9,
                 "the served answers are the scored ones");
+        System.out.printf(Locale.ROOT, "quality report of %s seed %d, XL %d: version 1 %s, ICL %s; metal eval: %s, %s%n",
+                task.name(), task.seed(), xl, Printed.ofModel(first.quality()), Printed.ofIcl(first.quality()), prompt, icl);
     }
 
     /** One answer a load client got: when it was sent and answered, its status, the version that answered. */
@@ -129,7 +131,7 @@ class ShippedModelsIT {
         long refineDone;
         TaskView view;
         try {
-            awaitAnswers(answers, 6 * 3);
+            awaitAnswers(answers, 6, a -> true, 3);   // every client answered before the refinement is asked for
             refineSent = System.nanoTime();
             assertEquals(2, client.refine(id, Refinement.steps(30)).version());
             long deadline = refineSent + Duration.ofSeconds(90).toNanos();
@@ -140,8 +142,8 @@ class ShippedModelsIT {
             }
             refineDone = System.nanoTime();
             assertEquals("done", view.refine().status(), "refined and served within 90 s: " + view.versions());
-            int seen = answers.size();
-            awaitAnswers(answers, seen + 6 * 3);   // the clients go on after the swap
+            long done = refineDone;
+            awaitAnswers(answers, 6, a -> a.sentNanos() > done, 3);   // and every client goes on after the swap
         } finally {
             running.set(false);
             for (Thread t : clients) {
@@ -212,13 +214,18 @@ class ShippedModelsIT {
         return t;
     }
 
-    private static void awaitAnswers(List<Answer> answers, int count) throws InterruptedException {
+    /** Waits (up to 60 s) until each of the first {@code clients} load clients has {@code count} answers that {@code match}. */
+    private static void awaitAnswers(List<Answer> answers, int clients, java.util.function.Predicate<Answer> match,
+                                     int count) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (answers.size() < count) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("the load clients got " + answers.size() + " answers, not " + count + ", in 60 s");
+        for (int c = 0; c < clients; c++) {
+            int n = c;
+            while (answers.stream().filter(a -> a.client() == n && match.test(a)).count() < count) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("load client " + n + " got fewer than " + count + " answers in 60 s");
+                }
+                Thread.sleep(50);
             }
-            Thread.sleep(50);
         }
     }
 
