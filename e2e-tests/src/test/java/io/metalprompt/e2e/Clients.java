@@ -28,6 +28,17 @@ final class Clients {
                 .build();
     }
 
+    /**
+     * A client that sends each call once ({@link RetryPolicy#NONE}): what a load test counts, every request's own
+     * answer, nothing a retry would hide.
+     */
+    static MetalClient withoutRetries(String baseUrl, String apiKey) {
+        return MetalClient.builder(URI.create(baseUrl), apiKey)
+                .requestTimeout(Duration.ofSeconds(40))
+                .retryPolicy(RetryPolicy.NONE)
+                .build();
+    }
+
     /** Registers a task and waits (up to 60 s) until its prompt is ready; returns its id. */
     static String registerReady(MetalClient client, TaskRequest request) {
         String id = client.register(request).id();

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.junit.jupiter.api.AfterAll;
@@ -25,7 +23,6 @@ import org.junit.jupiter.api.Test;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 
-import io.metalprompt.testing.ProjectPaths;
 import io.metalprompt.testing.TestInfrastructure;
 import io.metalprompt.testing.TinyModels;
 
@@ -90,26 +87,6 @@ class RolloutIT {
         }
     }
 
-    /** Runs the packaged trainer ({@code metal ...}) to completion; returns its last line of output. */
-    private static String metal(String... args) throws IOException, InterruptedException {
-        Path jar = ProjectPaths.root().resolve("trainer/target/quarkus-app/quarkus-run.jar");
-        assertTrue(Files.exists(jar), jar + " is missing: package the trainer first");
-        Path log = Files.createTempFile(ProjectPaths.root().resolve("e2e-tests/target"), "metal-", ".log");
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-jar", jar.toString()));
-        command.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().putAll(Map.of("OPT_OUT_TRACKING", "true", "DJL_OFFLINE", "true", "OMP_WAIT_POLICY", "PASSIVE"));
-        Process p = pb.start();
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("metal " + String.join(" ", args) + " did not finish within 120 s");
-        }
-        List<String> lines = Files.readAllLines(log).stream().filter(l -> !l.isBlank()).toList();
-        assertEquals(0, p.exitValue(), "metal " + String.join(" ", args) + ":\n" + String.join("\n", lines));
-        return lines.get(lines.size() - 1).strip();
-    }
-
     /** A call of the test's tenant, with its API key. */
     private static io.restassured.specification.RequestSpecification api(String gateway) {
         return given().baseUri(gateway).header("Authorization", "Bearer " + key);
@@ -153,8 +130,8 @@ class RolloutIT {
         String otherVersion = taskVersion(gateway, other);
 
         Path pgm = Path.of(TinyModels.config().get("metal.model.pgm")).resolve("prefix");
-        String v1 = metal("store", "add", "--store", store.toString(), "--pgm", pgm.toString());
-        String v2 = metal("store", "add", "--store", store.toString(), "--pgm", pgm.toString());
+        String v1 = MetalCli.lastLine("store", "add", "--store", store.toString(), "--pgm", pgm.toString());
+        String v2 = MetalCli.lastLine("store", "add", "--store", store.toString(), "--pgm", pgm.toString());
         assertNotEquals(v1, v2);
 
         Map<String, List<Answer>> answers = new ConcurrentHashMap<>();
@@ -183,7 +160,7 @@ class RolloutIT {
             awaitAnswers(answers, prefixTasks, startVersion, sizes(answers));
             for (String v : List.of(v1, v2, v1)) {   // roll out v1, then v2, then roll back to v1
                 Map<String, Integer> before = sizes(answers);
-                metal("store", "publish", "--store", store.toString(), "--id", v,
+                MetalCli.lastLine("store", "publish", "--store", store.toString(), "--id", v,
                         "--kafka", TestInfrastructure.get().kafkaBootstrap());
                 awaitAnswers(answers, prefixTasks, v, before);
             }

@@ -68,6 +68,8 @@ class UsageApiTest extends ReplierTest {
                 .extract().asString().split("\n"));
         org.junit.jupiter.api.Assertions.assertEquals(3.0, ObservabilityTest.value(lines,
                 "metal_gateway_usage_inputs_answered_total{", "tenant=\"" + tenant + "\""));
+        org.junit.jupiter.api.Assertions.assertEquals(90.0, ObservabilityTest.value(lines,
+                "metal_gateway_usage_tokens_read_total{", "tenant=\"" + tenant + "\""));
     }
 
     @Test

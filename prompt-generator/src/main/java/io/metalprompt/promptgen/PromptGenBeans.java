@@ -47,8 +47,8 @@ public class PromptGenBeans {
     @Produces
     @ApplicationScoped
     Refiner refiner(TaskStore store, PromptTaskHandler versions, LanguageModel base, LmTokenizer tokenizer,
-                    RedisConnector redis) {
-        return new Refiner(store, versions, base, tokenizer, new UsageStore(redis), Clock.systemUTC());
+                    RedisConnector redis, MeterRegistry registry) {
+        return new Refiner(store, versions, base, tokenizer, new UsageStore(redis), Clock.systemUTC(), registry);
     }
 
     @Produces

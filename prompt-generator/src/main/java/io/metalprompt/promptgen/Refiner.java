@@ -24,6 +24,8 @@ import io.metalprompt.store.TaskRecord;
 import io.metalprompt.store.TaskStore;
 import io.metalprompt.store.UsageStore;
 import io.metalprompt.tasks.TaskExample;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * Background refinement, without a broker: a task's served prompt refined by gradient steps on its examples
@@ -43,10 +45,12 @@ public class Refiner {
     private final UsageStore usage;
     private final Clock clock;
     private final java.time.Duration readyWait;
+    private final MeterRegistry registry;
 
+    /** {@code registry}: where the steps counted for each tenant are also a Prometheus counter (null: not). */
     public Refiner(TaskStore store, PromptTaskHandler versions, LanguageModel model, LmTokenizer tokenizer,
-                   UsageStore usage, Clock clock) {
-        this(store, versions, model, tokenizer, usage, clock, java.time.Duration.ofMinutes(2));
+                   UsageStore usage, Clock clock, MeterRegistry registry) {
+        this(store, versions, model, tokenizer, usage, clock, java.time.Duration.ofMinutes(2), registry);
     }
 
     /**
@@ -54,8 +58,9 @@ public class Refiner {
      * generation group makes it meanwhile; the record comes right after the registration on the same partition).
      */
     public Refiner(TaskStore store, PromptTaskHandler versions, LanguageModel model, LmTokenizer tokenizer,
-                   UsageStore usage, Clock clock, java.time.Duration readyWait) {
+                   UsageStore usage, Clock clock, java.time.Duration readyWait, MeterRegistry registry) {
         this.readyWait = readyWait;
+        this.registry = registry;
         this.store = store;
         this.versions = versions;
         this.model = model;
@@ -107,11 +112,7 @@ public class Refiner {
                 LOG.infof("task %s: refinement rejected: %s", taskId, e.getMessage());
                 return;
             }
-            if (usage != null) {
-                usage.record(request.tenant(), taskId, "refine:" + taskId + ":" + request.version(),
-                        LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC),
-                        Map.of(UsageStore.REFINEMENT_STEPS, (long) request.steps()));
-            }
+            countSteps(request);
             version = new PromptVersion(request.version(), PromptVersion.REFINED, seen, task.pgmVersion(),
                     clock.instant(), versions.score(registration.get(), training, artifact), null);
             store.saveVersion(taskId, version, artifact);
@@ -122,6 +123,20 @@ public class Refiner {
                 worse.isPresent() ? TaskStore.Refinement.REJECTED : TaskStore.Refinement.DONE);
         LOG.infof("task %s: refined by %d steps into version %d: %s", taskId, request.steps(), request.version(),
                 worse.orElse("served"));
+    }
+
+    /**
+     * Counts the refinement's steps for its tenant, once per refinement (event id {@code refine:<task>:<version>}): a
+     * refinement redone after a crash adds nothing, in Redis ({@code GET /v1/usage}) nor in the Prometheus counter.
+     */
+    private void countSteps(TaskRefineRequested request) {
+        if (usage != null && usage.record(request.tenant(), request.taskId(),
+                "refine:" + request.taskId() + ":" + request.version(), LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC),
+                Map.of(UsageStore.REFINEMENT_STEPS, (long) request.steps())) && registry != null) {
+            Counter.builder("metal.promptgen.usage.refinement.steps").description("Refinement steps run for tenants, per "
+                    + "tenant (each refinement once; the same counts as GET /v1/usage)").tag("tenant", request.tenant())
+                    .register(registry).increment(request.steps());
+        }
     }
 
     /** The task once it is no longer pending (or after {@code readyWait}); empty when it is gone or another tenant's. */

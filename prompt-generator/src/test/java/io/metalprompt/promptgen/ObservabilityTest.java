@@ -67,13 +67,15 @@ class ObservabilityTest extends KafkaTest {
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("metal_promptgen_generation_seconds_bucket{")), "as a histogram");
         assertTrue(value(lines, "metal_promptgen_task_events_total{", "outcome=\"ready\"") >= 1, "outcome counted");
         assertTrue(value(lines, "metal_promptgen_artifact_bytes_sum", "") > 0, "artifact sizes recorded");
+        assertTrue(value(lines, "metal_promptgen_usage_generations_total{", "tenant=\"acme\"") >= 1,
+                "the tenant's prompt generation metered");
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("kafka_consumer_fetch_manager_records_lag_max{")),
                 "the registration consumer's lag (Kafka binder)");
         MetricsEndpoint.assertTextFormatParses(metrics);
         MetricsEndpoint.assertOpenMetricsExemplar(metrics, "metal_promptgen_");
     }
 
-    private static double value(List<String> lines, String prefix, String containing) {
+    static double value(List<String> lines, String prefix, String containing) {
         assertTrue(lines.stream().anyMatch(l -> l.startsWith(prefix) && l.contains(containing)),
                 "/q/metrics has no " + prefix + "..." + containing);
         return lines.stream().filter(l -> l.startsWith(prefix) && l.contains(containing))

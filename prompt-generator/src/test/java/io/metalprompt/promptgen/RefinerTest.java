@@ -1,5 +1,6 @@
 package io.metalprompt.promptgen;
 
+import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -26,6 +27,7 @@ import io.metalprompt.store.TaskStore;
 import io.metalprompt.store.UsageStore;
 import io.metalprompt.testing.TinyModelsTestResource;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 
 /** Background refinement on real Redis and the tiny models, driven without a broker through the application's beans. */
@@ -44,6 +46,16 @@ class RefinerTest {
 
     @Inject
     RedisConnector redis;
+
+    /** Metrics are served on the management interface (its root path is /q). */
+    @TestHTTPResource(value = "/metrics", management = true)
+    java.net.URL metrics;
+
+    /** The tenant's refinement steps as /q/metrics has them (parsed as ObservabilityTest does). */
+    private double stepsCounted(String tenant) {
+        List<String> lines = List.of(given().when().get(metrics).then().statusCode(200).extract().asString().split("\n"));
+        return ObservabilityTest.value(lines, "metal_promptgen_usage_refinement_steps_total{", "tenant=\"" + tenant + "\"");
+    }
 
     private TaskRegistered readyTask(String tenant) {
         List<Example> list = new ArrayList<>();
@@ -75,6 +87,7 @@ class RefinerTest {
         assertNotNull(store.artifactFor(store.find(t.taskId()).orElseThrow()).orElseThrow());
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
         assertEquals(3L, new UsageStore(redis).read(tenant, today, today).get(t.taskId()).get(UsageStore.REFINEMENT_STEPS));
+        assertEquals(3.0, stepsCounted(tenant), "the Prometheus counter has the same steps");
         assertEquals(3, store.queueRefinement(tenant, t.taskId(), 3, 1), "the tenant's slot is free again");
     }
 
@@ -91,6 +104,7 @@ class RefinerTest {
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
         assertEquals(Map.of(UsageStore.PROMPT_GENERATIONS, 1L, UsageStore.REFINEMENT_STEPS, 2L),
                 new UsageStore(redis).read(tenant, today, today).get(t.taskId()));
+        assertEquals(2.0, stepsCounted(tenant), "counted once in Prometheus too");
     }
 
     @Test
