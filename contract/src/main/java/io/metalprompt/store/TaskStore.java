@@ -80,6 +80,17 @@ public final class TaskStore {
         return "metal:{task:" + taskId + "}";
     }
 
+    /**
+     * {@code metal:{task:<id>}:deleted}: the task was deleted (kept {@link #DELETED_TTL}, as long as the registrations
+     * topic keeps records), so that a registration record still on its way to a prompt-generator does not bring it back.
+     */
+    public static String deletedKey(String taskId) {
+        return taskKey(taskId) + ":deleted";
+    }
+
+    /** How long a deletion is remembered: the retention of {@code metal.task-registrations} (7 days). */
+    public static final java.time.Duration DELETED_TTL = java.time.Duration.ofDays(7);
+
     public static String registrationKey(String taskId) {
         return taskKey(taskId) + ":registration";
     }
@@ -140,12 +151,22 @@ public final class TaskStore {
     }
 
     /** Records a new task as pending, with its registration (kept so prompts can be regenerated). */
-    public void register(TaskRegistered task) {
+    public boolean register(TaskRegistered task) {
+        if (deleted(task.taskId())) {
+            return false;
+        }
         hook.before(Step.RESERVE_QUOTA, task.taskId());
         sync().sadd(b(tenantTasksKey(task.tenant())), b(task.taskId()));
         sync().zadd(b(tenantIndexKey(task.tenant())), (double) task.registeredAt().toEpochMilli(), b(task.taskId()));
         index(task.taskId());
         write(task);
+        return true;
+    }
+
+    /** Whether the task was deleted (in the last {@link #DELETED_TTL}). */
+    public boolean deleted(String taskId) {
+        Long n = sync().exists(b(deletedKey(taskId)));
+        return n != null && n > 0;
     }
 
     /**
@@ -266,20 +287,28 @@ public final class TaskStore {
                 io.metalprompt.events.TaskEvent.class));
     }
 
-    /** Stores the artifact and marks the task ready with this version, atomically. */
-    public void storeReady(String taskId, String pgmVersion, int k, String promptText, byte[] artifact) {
-        Map<byte[], byte[]> fields = new HashMap<>();
-        fields.put(b("status"), b(TaskRecord.READY));
-        fields.put(b("pgmVersion"), b(pgmVersion));
-        fields.put(b("k"), b(Integer.toString(k)));
-        if (promptText != null) {
-            fields.put(b("promptText"), b(promptText));
-        }
-        RedisClusterCommands<byte[], byte[]> c = sync();
-        c.set(b(promptKey(taskId, pgmVersion)), artifact);
-        c.sadd(b(promptsKey(taskId)), b(pgmVersion));
-        c.hdel(b(taskKey(taskId)), b("reason"));
-        c.hset(b(taskKey(taskId)), fields);
+    // KEYS: task hash, prompt-version set, new prompt key, deletion mark. ARGV: version, k, prompt text ('' = none),
+    // artifact. Nothing is written for a task that is gone: a deleted task's keys must not come back in part.
+    private static final String STORE_READY = """
+            if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('EXISTS', KEYS[4]) == 1 then return 0 end
+            redis.call('SET', KEYS[3], ARGV[4])
+            redis.call('SADD', KEYS[2], ARGV[1])
+            redis.call('HDEL', KEYS[1], 'reason')
+            redis.call('HSET', KEYS[1], 'status', 'ready', 'pgmVersion', ARGV[1], 'k', ARGV[2])
+            if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'promptText', ARGV[3]) end
+            return 1
+            """;
+
+    /**
+     * Stores the artifact and marks the task ready with this version, in one step (one script on the task's tag).
+     * False, writing nothing, when the task is gone (deleted while its prompt was being made).
+     */
+    public boolean storeReady(String taskId, String pgmVersion, int k, String promptText, byte[] artifact) {
+        Long r = sync().eval(STORE_READY, ScriptOutputType.INTEGER,
+                new byte[][] {b(taskKey(taskId)), b(promptsKey(taskId)), b(promptKey(taskId, pgmVersion)),
+                        b(deletedKey(taskId))},
+                b(pgmVersion), b(Integer.toString(k)), b(promptText == null ? "" : promptText), artifact);
+        return r != null && r == 1;
     }
 
     /**
@@ -612,11 +641,15 @@ public final class TaskStore {
     }
 
     /** Marks the task failed with a reason the user can act on. */
+    private static final String MARK_FAILED = """
+            if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+            redis.call('HSET', KEYS[1], 'status', 'failed', 'reason', ARGV[1])
+            return 1
+            """;
+
+    /** Marks the task failed with the reason, unless it is gone (deleted meanwhile): nothing is written then. */
     public void markFailed(String taskId, String reason) {
-        Map<byte[], byte[]> fields = new HashMap<>();
-        fields.put(b("status"), b(TaskRecord.FAILED));
-        fields.put(b("reason"), b(reason));
-        sync().hset(b(taskKey(taskId)), fields);
+        sync().eval(MARK_FAILED, ScriptOutputType.INTEGER, new byte[][] {b(taskKey(taskId))}, b(reason));
     }
 
     /** The stored artifact of a task for a PGM version, if any. */
@@ -632,6 +665,8 @@ public final class TaskStore {
      */
     public void delete(String taskId) {
         RedisClusterCommands<byte[], byte[]> c = sync();
+        // first: a registration record still on its way to a prompt-generator must not bring the task back
+        c.set(b(deletedKey(taskId)), b("1"), io.lettuce.core.SetArgs.Builder.ex(DELETED_TTL.toSeconds()));
         byte[] tenant = c.hget(b(taskKey(taskId)), b("tenant"));
         if (tenant != null) {
             hook.before(Step.UNCOUNT, taskId);

@@ -96,6 +96,22 @@ class TaskStoreTest {
     }
 
     @Test
+    void aDeletedTaskDoesNotComeBackFromALateRegistrationOrPrompt() {
+        String id = UUID.randomUUID().toString();
+        store.register(task(id));
+        store.delete(id);
+        assertTrue(store.deleted(id));
+        assertFalse(store.storeReady(id, "pgm-1", 8, "a b", new byte[] {1}), "a prompt made meanwhile is not stored");
+        store.markFailed(id, "too late");
+        assertFalse(store.register(task(id)), "the registration record read after the deletion");
+        assertTrue(store.find(id).isEmpty(), "no part of the task's hash came back");
+        assertTrue(store.registration(id).isEmpty());
+        assertTrue(store.artifact(id, "pgm-1").isEmpty());
+        assertTrue(store.newest(task(id).tenant(), null, null, 1000).stream().noneMatch(e -> e.taskId().equals(id)),
+                "not listed again");
+    }
+
+    @Test
     void aTenantCannotRegisterMoreTasksThanItsQuotaAndADeletionFreesASlot() {
         String tenant = "quota-" + UUID.randomUUID();
         String first = UUID.randomUUID().toString();

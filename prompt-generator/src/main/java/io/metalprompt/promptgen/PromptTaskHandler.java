@@ -187,7 +187,10 @@ public class PromptTaskHandler {
                 continue;
             }
             if (known.isEmpty()) {
-                store.register(task);   // published straight to Kafka, not through the gateway
+                if (!store.register(task)) {   // published straight to Kafka, not through the gateway
+                    out.add(gone(task));
+                    continue;
+                }
             } else {
                 store.saveRegistration(task);   // the worker reads the XL demonstrations from it
             }
@@ -204,7 +207,7 @@ public class PromptTaskHandler {
         batchTasks.record(pending.size());
         for (int i = 0; i < pending.size(); i++) {
             try (RecordContext.Scope scope = context.enter(at.get(i))) {
-                out.set(at.get(i), Optional.of(finish(pending.get(i), outcomes.get(i), t0, nanos)));
+                out.set(at.get(i), finish(pending.get(i), outcomes.get(i), t0, nanos));
             }
         }
         return out;
@@ -212,21 +215,25 @@ public class PromptTaskHandler {
 
     /**
      * What becomes of a task once its generation (in a batch of {@code generationNanos}) ended: failed with the
-     * reason, or its prompt stored as version 1 (with its quality report when it has validation examples) and served.
+     * reason, or its prompt stored as version 1 (with its quality report when it has validation examples) and served;
+     * nothing when the task was deleted meanwhile.
      */
-    private PromptEvent finish(TaskRegistered task, PromptFactory.Outcome outcome, long t0, long generationNanos) {
+    private Optional<PromptEvent> finish(TaskRegistered task, PromptFactory.Outcome outcome, long t0,
+                                         long generationNanos) {
         if (outcome.failure() != null) {
             timeGeneration("failed", task, generationNanos);
             store.markFailed(task.taskId(), outcome.failure());
             count("failed");
             LOG.infof("task %s failed: %s", task.taskId(), outcome.failure());
-            return new PromptFailed(Events.SCHEMA_VERSION, task.taskId(), task.tenant(), outcome.failure(),
-                    clock.instant());
+            return Optional.of(new PromptFailed(Events.SCHEMA_VERSION, task.taskId(), task.tenant(), outcome.failure(),
+                    clock.instant()));
         }
         PromptFactory.Result result = outcome.result();
         timeGeneration("ready", task, generationNanos);
         countGeneration(task.tenant(), task.taskId(), "registration");
-        store.storeReady(task.taskId(), result.pgmVersion(), result.k(), result.text(), result.artifact());
+        if (!store.storeReady(task.taskId(), result.pgmVersion(), result.k(), result.text(), result.artifact())) {
+            return gone(task);
+        }
         PromptVersion first = new PromptVersion(1, PromptVersion.GENERATED, task.examples().size(),
                 result.pgmVersion(), clock.instant(), null, null);
         store.saveVersion(task.taskId(), first, null);
@@ -244,8 +251,15 @@ public class PromptTaskHandler {
         long millis = (System.nanoTime() - t0) / 1_000_000;
         LOG.infof("task %s ready: %s prompt of %d positions in %d ms (PGM %s)", task.taskId(), task.design(),
                 result.k(), millis, result.pgmVersion());
-        return new PromptReady(Events.SCHEMA_VERSION, task.taskId(), task.tenant(), result.pgmVersion(),
-                task.design(), result.k(), result.text(), millis, clock.instant());
+        return Optional.of(new PromptReady(Events.SCHEMA_VERSION, task.taskId(), task.tenant(), result.pgmVersion(),
+                task.design(), result.k(), result.text(), millis, clock.instant()));
+    }
+
+    /** A registration of a task deleted before (or while) its prompt was made: nothing is stored or published. */
+    private Optional<PromptEvent> gone(TaskRegistered task) {
+        count("deleted");
+        LOG.infof("task %s was deleted: its registration is not generated or stored", task.taskId());
+        return Optional.empty();
     }
 
     /**

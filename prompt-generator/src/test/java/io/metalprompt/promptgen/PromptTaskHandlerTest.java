@@ -198,6 +198,16 @@ class PromptTaskHandlerTest {
         assertTrue(store.find(t.taskId()).isEmpty());
     }
 
+    @Test
+    void aRegistrationReadAfterItsTaskWasDeletedBringsNothingBack() {
+        TaskRegistered t = task(PromptDesign.PREFIX, 4, 0);
+        store.register(t, 1000);   // the gateway registers it...
+        store.delete(t.taskId());  // ...and deletes it before the prompt-generator reads the registration
+        assertTrue(handler.handle(t).isEmpty(), "nothing is published for a deleted task");
+        assertTrue(store.find(t.taskId()).isEmpty());
+        assertTrue(store.artifact(t.taskId(), factory.pgmVersion(PromptDesign.PREFIX)).isEmpty());
+    }
+
     private static io.metalprompt.events.TaskExamplesAdded more(TaskRegistered t, int version) {
         return new io.metalprompt.events.TaskExamplesAdded(1, t.taskId(), t.tenant(), version,
                 List.of(new Example("the cat number 9 sat", "beta"), new Example("the dog number 8 ran", "alpha")),
