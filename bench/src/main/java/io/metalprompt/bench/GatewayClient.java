@@ -38,16 +38,7 @@ final class GatewayClient {
 
     /** Registers a PREFIX task of {@code train}'s examples, no XL demonstrations; returns its id once it is ready. */
     String register(List<TaskExample> train) throws Exception {
-        ObjectNode body = JSON.createObjectNode();
-        var examples = body.putArray("examples");
-        train.forEach(e -> examples.addObject().put("input", e.input()).put("output", e.output()));
-        train.get(0).options().forEach(body.putArray("options")::add);
-        body.put("design", "PREFIX").put("demonstrations", 0);
-        HttpResponse<String> created = post("/v1/tasks", JSON.writeValueAsString(body));
-        if (created.statusCode() != 202) {
-            throw new IllegalStateException("registration refused: " + created.statusCode() + " " + created.body());
-        }
-        String id = JSON.readTree(created.body()).path("id").asText();
+        String id = submit(train);
         long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
         while (System.nanoTime() < deadline) {
             HttpRequest.Builder get = HttpRequest.newBuilder(URI.create(gateway + "/v1/tasks/" + id)).GET();
@@ -62,6 +53,20 @@ final class GatewayClient {
             }
         }
         throw new IllegalStateException("task " + id + " not ready within 120 s");
+    }
+
+    /** Registers a PREFIX task of {@code train}'s examples, no XL demonstrations; returns its id once accepted (202). */
+    String submit(List<TaskExample> train) throws Exception {
+        ObjectNode body = JSON.createObjectNode();
+        var examples = body.putArray("examples");
+        train.forEach(e -> examples.addObject().put("input", e.input()).put("output", e.output()));
+        train.get(0).options().forEach(body.putArray("options")::add);
+        body.put("design", "PREFIX").put("demonstrations", 0);
+        HttpResponse<String> created = post("/v1/tasks", JSON.writeValueAsString(body));
+        if (created.statusCode() != 202) {
+            throw new IllegalStateException("registration refused: " + created.statusCode() + " " + created.body());
+        }
+        return JSON.readTree(created.body()).path("id").asText();
     }
 
     /** Predictions of task {@code taskId} through the gateway, as a {@link ServingPath}. */

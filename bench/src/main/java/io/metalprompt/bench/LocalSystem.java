@@ -24,10 +24,16 @@ final class LocalSystem {
 
     /** Starts Kafka, Redis and the three packaged services with deploy/local/start.sh; {@code threads}: PyTorch's. */
     static LocalSystem start(Path root, int threads) throws IOException, InterruptedException {
+        return start(root, threads, Map.of());
+    }
+
+    /** As {@link #start(Path, int)}, with {@code settings} (service environment variables) on top. */
+    static LocalSystem start(Path root, int threads, Map<String, String> settings) throws IOException, InterruptedException {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("METAL_RUN_DIR", root.resolve("bench/target/serving-run").toString());
         String[] names = {"METAL_KAFKA_PORT", "METAL_KAFKA_CONTROLLER_PORT", "METAL_REDIS_PORT", "METAL_GATEWAY_PORT",
-                "METAL_PROMPT_GENERATOR_PORT", "METAL_INFERENCE_WORKER_PORT"};
+                "METAL_PROMPT_GENERATOR_PORT", "METAL_INFERENCE_WORKER_PORT", "METAL_GATEWAY_MANAGEMENT_PORT",
+                "METAL_PROMPT_GENERATOR_MANAGEMENT_PORT", "METAL_INFERENCE_WORKER_MANAGEMENT_PORT"};
         for (String name : names) {
             env.put(name, Integer.toString(freePort()));
         }
@@ -37,6 +43,7 @@ final class LocalSystem {
         env.put("METAL_GATEWAY_QUOTA_MAX_CONCURRENT_REQUESTS", "0");
         // the same PyTorch threads in the services as in this JVM
         env.put("METAL_JAVA_OPTS", "-Dai.djl.pytorch.num_threads=" + threads + " -Dai.djl.pytorch.num_interop_threads=1");
+        env.putAll(settings);
         LocalSystem system = new LocalSystem(root, env);
         ServingBench.log("starting the local system (deploy/local/start.sh, run folder " + env.get("METAL_RUN_DIR") + ")");
         if (system.script("start.sh") != 0) {
@@ -64,6 +71,63 @@ final class LocalSystem {
         try (RedisConnector redis = new RedisConnector(redis(), Duration.ofSeconds(5))) {
             return new ApiKeys(redis).create(tenant).key();
         }
+    }
+
+    /** The prompt-generator's management interface (health, /q/metrics). */
+    String promptGeneratorManagement() {
+        return "http://127.0.0.1:" + env.get("METAL_PROMPT_GENERATOR_MANAGEMENT_PORT");
+    }
+
+    /** A replica started by {@link #startPromptGenerator()}: its process and management interface. */
+    record Replica(Process process, String management) {
+    }
+
+    String kafka() {
+        return "127.0.0.1:" + env.get("METAL_KAFKA_PORT");
+    }
+
+    /**
+     * One more prompt-generator replica (a packaged JVM as start.sh starts one, on free ports, with this system's
+     * settings), ready when this returns; stop its process before {@link #stop()}.
+     */
+    Replica startPromptGenerator() throws IOException, InterruptedException {
+        int management = freePort();
+        ProcessBuilder b = new ProcessBuilder("java", "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_threads=1",
+                "-Dai.djl.pytorch.num_interop_threads=1", "-jar",
+                root.resolve("prompt-generator/target/quarkus-app/quarkus-run.jar").toString())
+                .directory(root.toFile()).redirectErrorStream(true)
+                .redirectOutput(Path.of(env.get("METAL_RUN_DIR"), "prompt-generator-2.log").toFile());
+        b.environment().putAll(env);
+        Map<String, String> own = b.environment();
+        own.put("KAFKA_BOOTSTRAP_SERVERS", kafka());
+        own.put("METAL_REDIS_URL", redis());
+        own.put("QUARKUS_HTTP_HOST", "127.0.0.1");
+        own.put("QUARKUS_HTTP_PORT", Integer.toString(freePort()));
+        own.put("QUARKUS_MANAGEMENT_HOST", "127.0.0.1");
+        own.put("QUARKUS_MANAGEMENT_PORT", Integer.toString(management));
+        own.put("METAL_MODEL_BASE", root.resolve("models/base-lm").toString());
+        own.put("METAL_MODEL_PGM", root.resolve("models/pgm").toString());
+        own.put("OPT_OUT_TRACKING", "true");
+        own.put("DJL_OFFLINE", "true");
+        own.put("OMP_WAIT_POLICY", "PASSIVE");
+        Process p = b.start();
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.net.URI ready = java.net.URI.create("http://127.0.0.1:" + management + "/q/health/ready");
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (System.nanoTime() < deadline && p.isAlive()) {
+            try {
+                if (http.send(java.net.http.HttpRequest.newBuilder(ready).build(),
+                        java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    return new Replica(p, "http://127.0.0.1:" + management);
+                }
+            } catch (IOException notYet) {
+                // not listening yet
+            }
+            Thread.sleep(500);
+        }
+        p.destroy();
+        throw new IllegalStateException("the second prompt-generator was not ready within 120 s; see "
+                + env.get("METAL_RUN_DIR") + "/prompt-generator-2.log");
     }
 
     void stop() throws IOException, InterruptedException {

@@ -38,9 +38,7 @@ final class IterativeGeneration {
      * not fit even alone is an error.
      */
     static GeneratedPrompt generateIterative(PromptGenerator pgm, List<TaskExample> examples, LmTokenizer tokenizer) {
-        int positions = pgm.base().config().maxPositions();
-        List<long[]> chunks = chunks(examples, tokenizer, positions - pgm.k(), positions - 2 * pgm.k(),
-                pgm.layout().examplesPerPass());
+        List<long[]> chunks = firstChunks(pgm, examples, tokenizer);
         try (NDScope scope = new NDScope(); NDManager m = pgm.base().manager().newSubManager()) {
             PromptBatch previous = null;
             for (long[] chunk : chunks) {
@@ -48,6 +46,61 @@ final class IterativeGeneration {
             }
             return toPrompts(pgm, previous, tokenizer).get(0);
         }
+    }
+
+    /**
+     * {@link #generateIterative} for many example sets at once, as a burst of registrations needs: the sets that take
+     * the same number of passes share each pass (pass i of every set in one batched forward, each reading its own
+     * previous prompt), so B sets of P passes cost P batched passes instead of B x P single ones. Row for row the
+     * result equals {@link #generateIterative} of each set (the rows are left-padded and masked, see
+     * {@link PromptGenerator}). A set that cannot be cut into passes is an error for the whole call: check each with
+     * {@link #passes} first.
+     */
+    static List<GeneratedPrompt> generateIterativeAll(PromptGenerator pgm, List<List<TaskExample>> sets,
+                                                      LmTokenizer tokenizer) {
+        List<List<long[]>> chunked = new ArrayList<>();
+        Map<Integer, List<Integer>> byPasses = new java.util.TreeMap<>();
+        for (int i = 0; i < sets.size(); i++) {
+            List<long[]> c = firstChunks(pgm, sets.get(i), tokenizer);
+            chunked.add(c);
+            byPasses.computeIfAbsent(c.size(), n -> new ArrayList<>()).add(i);
+        }
+        GeneratedPrompt[] out = new GeneratedPrompt[sets.size()];
+        try {
+            for (Map.Entry<Integer, List<Integer>> group : byPasses.entrySet()) {
+                List<Integer> rows = group.getValue();
+                try (NDScope scope = new NDScope(); NDManager m = pgm.base().manager().newSubManager()) {
+                    PromptBatch previous = null;
+                    for (int pass = 0; pass < group.getKey(); pass++) {
+                        int at = pass;
+                        previous = pgm.forward(m, rows.stream().map(r -> chunked.get(r).get(at)).toList(), null, previous);
+                    }
+                    List<GeneratedPrompt> prompts = toPrompts(pgm, previous, tokenizer);
+                    for (int j = 0; j < rows.size(); j++) {
+                        out[rows.get(j)] = prompts.get(j);
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            for (GeneratedPrompt p : out) {
+                if (p != null) {
+                    p.close();
+                }
+            }
+            throw e;
+        }
+        return List.of(out);
+    }
+
+    /** The passes {@link #generateIterative} makes over {@code examples}; an error saying why when it cannot. */
+    static int passes(PromptGenerator pgm, List<TaskExample> examples, LmTokenizer tokenizer) {
+        return firstChunks(pgm, examples, tokenizer).size();
+    }
+
+    /** The chunks of a set read from scratch (no previous prompt before the first). */
+    private static List<long[]> firstChunks(PromptGenerator pgm, List<TaskExample> examples, LmTokenizer tokenizer) {
+        int positions = pgm.base().config().maxPositions();
+        return chunks(examples, tokenizer, positions - pgm.k(), positions - 2 * pgm.k(), pgm.layout().examplesPerPass());
     }
 
     /**

@@ -174,6 +174,22 @@ public final class PromptGenerator implements AutoCloseable {
     }
 
     /**
+     * {@link #generateIterative} for many example sets in batched passes (a burst of registrations): the sets that take
+     * the same number of passes share each forward pass; each prompt equals the set's {@link #generateIterative}.
+     */
+    public List<GeneratedPrompt> generateIterativeAll(List<List<TaskExample>> sets, LmTokenizer tokenizer) {
+        return IterativeGeneration.generateIterativeAll(this, sets, tokenizer);
+    }
+
+    /**
+     * How many passes {@link #generateIterative} makes over {@code examples}; an {@link IllegalArgumentException}
+     * saying why when an example does not fit a pass even alone.
+     */
+    public int passes(List<TaskExample> examples, LmTokenizer tokenizer) {
+        return IterativeGeneration.passes(this, examples, tokenizer);
+    }
+
+    /**
      * Iterative generation continued from {@code previous} (a prompt of this design, e.g. the one a task serves): each
      * pass reads the previous prompt and the next chunk of {@code examples}, the first pass {@code previous} itself.
      * How a task's next prompt version is made from the served one and new examples.

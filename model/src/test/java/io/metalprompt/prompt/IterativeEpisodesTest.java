@@ -135,4 +135,49 @@ class IterativeEpisodesTest {
                     .toList());
         }
     }
+
+    @Test
+    void batchedIterativeGenerationEqualsEachSetAlone() {
+        // sets of 1 to 7 examples, read 3 per pass: 1, 2 and 3 passes, two sets of unequal lengths sharing each count
+        List<List<TaskExample>> sets = List.of(PgmTesting.examples(7, 31), PgmTesting.examples(2, 32),
+                PgmTesting.examples(5, 33), PgmTesting.examples(3, 34), PgmTesting.examples(4, 35),
+                PgmTesting.examples(1, 36));
+        for (PromptDesign design : PromptDesign.values()) {
+            try (PromptGenerator g = PromptGenerator.create(model, new LoraAdapter.Config(4, 8,
+                    LoraAdapter.defaultTargets(model.config())), TrainablePadding.defaultConfig(K, model.config().dModel()),
+                    design, PaddingLayout.of(PaddingPlacement.INTERLEAVED, tokenizer).withExamplesPerPass(3), 5)) {
+                PgmTesting.perturbLoraB(g.lora(), 13);
+                assertEquals(List.of(3, 1, 2, 1, 2, 1), sets.stream().map(s -> g.passes(s, tokenizer)).toList());
+                long before = g.lora().applications();
+                List<GeneratedPrompt> batch = g.generateIterativeAll(sets, tokenizer);
+                long perPass = (long) model.config().nLayer() * g.lora().config().targets().size();
+                assertEquals(6 * perPass, g.lora().applications() - before,
+                        design + ": 1 + 2 + 3 batched passes for the groups of 1, 2 and 3 passes, not 10 single ones");
+                try {
+                    for (int i = 0; i < sets.size(); i++) {
+                        try (GeneratedPrompt alone = g.generateIterative(sets.get(i), tokenizer)) {
+                            GeneratedPrompt p = batch.get(i);
+                            String what = design + " set " + i;
+                            switch (design) {
+                                case DISCRETE -> org.junit.jupiter.api.Assertions.assertArrayEquals(alone.tokenIds(),
+                                        p.tokenIds(), what);
+                                case WEIGHTED_SUM, HIDDEN_STATE -> assertTrue(PgmTesting.maxAbsDiff(
+                                        alone.embeddings().toFloatArray(), p.embeddings().toFloatArray()) < 1e-4, what);
+                                case PREFIX -> {
+                                    for (int l = 0; l < model.config().nLayer(); l++) {
+                                        assertTrue(PgmTesting.maxAbsDiff(alone.prefix().keys().get(l).toFloatArray(),
+                                                p.prefix().keys().get(l).toFloatArray()) < 1e-4, what + " keys " + l);
+                                        assertTrue(PgmTesting.maxAbsDiff(alone.prefix().values().get(l).toFloatArray(),
+                                                p.prefix().values().get(l).toFloatArray()) < 1e-4, what + " values " + l);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                } finally {
+                    batch.forEach(GeneratedPrompt::close);
+                }
+            }
+        }
+    }
 }

@@ -4,6 +4,8 @@ package io.metalprompt.promptgen;
 public final class Channels {
     public static final String TASK_REGISTRATIONS = "task-registrations";
     public static final String PROMPT_EVENTS = "prompt-events";
+    /** Task records that do not decode, each with its reason ({@code metal.task-registrations.dlq}). */
+    public static final String REGISTRATIONS_DEAD_LETTERS = "registrations-dead-letters";
     public static final String MODEL_EVENTS = "model-events";
     /** The refiner's own consumer group on the registrations topic (background refinement). */
     public static final String REFINEMENTS = "refinements";

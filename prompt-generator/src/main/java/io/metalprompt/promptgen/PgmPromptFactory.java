@@ -39,6 +39,10 @@ public final class PgmPromptFactory implements PromptFactory {
     private final VocabularyCheck vocabulary;
     private final Clock clock;
     private final PromptEncoding encoding;
+    private final int maxBatch;
+
+    /** Tasks generated in one batched pass at most, by default. */
+    static final int DEFAULT_MAX_BATCH = 16;
 
     /** Prompts stored in the default encoding ({@link PromptEncoding#DEFAULT}). */
     public PgmPromptFactory(Map<PromptDesign, PromptGenerator> pgms, LmTokenizer tokenizer, VocabularyCheck vocabulary,
@@ -46,9 +50,19 @@ public final class PgmPromptFactory implements PromptFactory {
         this(pgms, tokenizer, vocabulary, clock, PromptEncoding.DEFAULT);
     }
 
-    /** Prompts stored in {@code encoding} ({@code metal.prompts.encoding}). */
+    /** Prompts stored in {@code encoding} ({@code metal.prompts.encoding}), up to 16 tasks per batched pass. */
     public PgmPromptFactory(Map<PromptDesign, PromptGenerator> pgms, LmTokenizer tokenizer, VocabularyCheck vocabulary,
                             Clock clock, PromptEncoding encoding) {
+        this(pgms, tokenizer, vocabulary, clock, encoding, DEFAULT_MAX_BATCH);
+    }
+
+    /** ... and at most {@code maxBatch} tasks in one batched pass ({@code metal.prompts.max-batch}). */
+    public PgmPromptFactory(Map<PromptDesign, PromptGenerator> pgms, LmTokenizer tokenizer, VocabularyCheck vocabulary,
+                            Clock clock, PromptEncoding encoding, int maxBatch) {
+        if (maxBatch < 1) {
+            throw new IllegalArgumentException("metal.prompts.max-batch must be at least 1, not " + maxBatch);
+        }
+        this.maxBatch = maxBatch;
         if (pgms.isEmpty()) {
             throw new IllegalArgumentException("no PGM loaded");
         }
@@ -88,6 +102,60 @@ public final class PgmPromptFactory implements PromptFactory {
 
     @Override
     public synchronized Result generate(TaskRegistered task) {
+        Outcome outcome = generateAll(List.of(task)).get(0);
+        if (outcome.failure() != null) {
+            throw new IllegalArgumentException(outcome.failure());
+        }
+        return outcome.result();
+    }
+
+    /**
+     * Batched generation for a burst of registrations: each task is checked alone (a task that cannot get a prompt
+     * fails alone, with its reason), then the tasks of one design are generated together, at most {@code maxBatch} at
+     * a time, each pass of those that take as many passes in one forward ({@link PromptGenerator#generateIterativeAll});
+     * each prompt equals the one the task would get alone.
+     */
+    @Override
+    public synchronized List<Outcome> generateAll(List<TaskRegistered> tasks) {
+        Outcome[] out = new Outcome[tasks.size()];
+        Map<PromptDesign, List<Integer>> byDesign = new java.util.EnumMap<>(PromptDesign.class);
+        List<List<TaskExample>> xps = new java.util.ArrayList<>();
+        for (int i = 0; i < tasks.size(); i++) {
+            List<TaskExample> xp = null;
+            try {
+                xp = checked(tasks.get(i));
+                byDesign.computeIfAbsent(tasks.get(i).design(), d -> new java.util.ArrayList<>()).add(i);
+            } catch (IllegalArgumentException e) {
+                out[i] = Outcome.failed(e.getMessage());
+            }
+            xps.add(xp);
+        }
+        for (Map.Entry<PromptDesign, List<Integer>> group : byDesign.entrySet()) {
+            PromptGenerator pgm = pgms.get(group.getKey());
+            List<Integer> rows = group.getValue();
+            for (int from = 0; from < rows.size(); from += maxBatch) {
+                List<Integer> part = rows.subList(from, Math.min(rows.size(), from + maxBatch));
+                List<GeneratedPrompt> prompts = pgm.generateIterativeAll(part.stream().map(xps::get).toList(), tokenizer);
+                try {
+                    for (int j = 0; j < part.size(); j++) {
+                        PromptArtifact artifact = PromptArtifact.of(prompts.get(j), pgm, clock.instant(), encoding);
+                        out[part.get(j)] = Outcome.of(new Result(prompts.get(j).k(), artifact.promptText(),
+                                artifact.toBytes(), pgm.version()));
+                    }
+                } finally {
+                    prompts.forEach(GeneratedPrompt::close);
+                }
+            }
+        }
+        return List.of(out);
+    }
+
+    /**
+     * The task's XP examples, once it is clear it can get a prompt: a PGM of its design, inputs the model can read,
+     * room for a query behind the prompt and XL demonstrations, and examples that each fit a pass. Else an
+     * {@link IllegalArgumentException} with the reason in the user's terms.
+     */
+    private List<TaskExample> checked(TaskRegistered task) {
         PromptGenerator pgm = pgms.get(task.design());
         if (pgm == null) {
             throw new IllegalArgumentException("this deployment has no prompt generation model for design "
@@ -104,10 +172,8 @@ public final class PgmPromptFactory implements PromptFactory {
                     + xlTokens + " tokens; with the " + pgm.k() + "-position prompt that leaves less than " + QUERY_ROOM
                     + " of the model's " + maxPositions + " positions for a request: keep fewer demonstrations");
         }
-        try (GeneratedPrompt prompt = pgm.generateIterative(xp, tokenizer)) {
-            PromptArtifact artifact = PromptArtifact.of(prompt, pgm, clock.instant(), encoding);
-            return new Result(prompt.k(), artifact.promptText(), artifact.toBytes(), pgm.version());
-        }
+        pgm.passes(xp, tokenizer);
+        return xp;
     }
 
     @Override

@@ -41,7 +41,7 @@ public class PromptGenBeans {
         }
         return new PgmPromptFactory(pgms, tokenizer,
                 new VocabularyCheck(tokenizer, config.model().maxUnknownWords()), Clock.systemUTC(),
-                config.prompts().encoding());
+                config.prompts().encoding(), config.prompts().maxBatch());
     }
 
     @Produces

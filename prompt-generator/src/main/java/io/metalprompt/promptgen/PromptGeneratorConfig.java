@@ -32,6 +32,14 @@ public interface PromptGeneratorConfig extends ServiceConfig, ModelServiceConfig
          */
         @WithDefault(PromptEncoding.DEFAULT_NAME)
         PromptEncoding encoding();
+
+        /**
+         * Registrations generated together at most: the records one poll of the registrations topic returns, and the
+         * rows of one batched PGM pass (a burst of registrations; docs/benchmarks.md "Registration bursts").
+         * Env: {@code METAL_PROMPTS_MAX_BATCH}.
+         */
+        @WithDefault("16")
+        int maxBatch();
     }
 
     /** The base LM (the group the model services share) and the PGMs served until a version is published. */

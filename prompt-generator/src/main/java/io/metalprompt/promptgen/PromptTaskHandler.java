@@ -4,10 +4,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import org.jboss.logging.Logger;
 
@@ -50,6 +53,7 @@ public class PromptTaskHandler {
     private final Clock clock;
     private final MeterRegistry registry;
     private final DistributionSummary artifactBytes;
+    private final DistributionSummary batchTasks;
     private final UsageStore usage;
     private final QualityScorer quality;
 
@@ -77,6 +81,9 @@ public class PromptTaskHandler {
         this.registry = registry;
         this.artifactBytes = DistributionSummary.builder("metal.promptgen.artifact").baseUnit("bytes")
                 .description("Size of each stored prompt artifact").register(registry);
+        this.batchTasks = DistributionSummary.builder("metal.promptgen.batch.tasks")
+                .description("Registrations generated together (one batched PGM pass per pass of the examples)")
+                .register(registry);
     }
 
     /** Counts what became of a record: {@code ready}, {@code failed}, {@code redelivered} or {@code deleted}. */
@@ -88,10 +95,58 @@ public class PromptTaskHandler {
     /** Times one generation; {@code outcome} is {@code ready} or {@code failed}. */
     private void timeGeneration(String outcome, TaskRegistered task, long nanos) {
         Timer.builder("metal.promptgen.generation")
-                .description("Generating one task's prompt with the PGM (one pass, or iterative for many examples)")
+                .description("Generating one task's prompt with the PGM (one pass, or iterative for many examples); "
+                        + "a task generated in a batch records the batch's time")
                 .tag("design", task.design().name().toLowerCase(Locale.ROOT))
                 .tag("outcome", outcome)
                 .publishPercentileHistogram().register(registry).record(Duration.ofNanos(nanos));
+    }
+
+    /**
+     * The prompt event to publish for each record of a batch, in order (empty: nothing to publish). A run of
+     * registrations of distinct tasks is generated together ({@link PromptFactory#generateAll}: batched PGM passes);
+     * everything else is handled alone and in order, so a task's deletion is never overtaken by its registration.
+     */
+    public List<Optional<PromptEvent>> handleAll(List<TaskEvent> events) {
+        return handleAll(events, i -> () -> { });
+    }
+
+    /**
+     * Makes record {@code i}'s context current until closed (the adapter's: its trace, so that what is logged and
+     * measured for the record, exemplars among it, names the record's trace).
+     */
+    public interface RecordContext {
+        Scope enter(int index);
+
+        interface Scope extends AutoCloseable {
+            @Override
+            void close();
+        }
+    }
+
+    /** As {@link #handleAll(List)}, each record's own work done in its {@code context}. */
+    public List<Optional<PromptEvent>> handleAll(List<TaskEvent> events, RecordContext context) {
+        List<Optional<PromptEvent>> out = new ArrayList<>();
+        int i = 0;
+        while (i < events.size()) {
+            List<TaskRegistered> run = new ArrayList<>();
+            Set<String> ids = new HashSet<>();
+            while (i + run.size() < events.size() && events.get(i + run.size()) instanceof TaskRegistered r
+                    && ids.add(r.taskId())) {
+                run.add(r);
+            }
+            if (run.isEmpty()) {
+                try (RecordContext.Scope scope = context.enter(i)) {
+                    out.add(handle(events.get(i)));
+                }
+                i++;
+            } else {
+                int first = i;
+                out.addAll(registerAll(run, j -> context.enter(first + j)));
+                i += run.size();
+            }
+        }
+        return out;
     }
 
     /** The prompt event to publish, or empty (a deletion publishes nothing). */
@@ -108,37 +163,73 @@ public class PromptTaskHandler {
         if (event instanceof io.metalprompt.events.TaskRefineRequested) {
             return Optional.empty();   // the refiner's (its own consumer group, RefinementConsumer)
         }
-        TaskRegistered task = (TaskRegistered) event;
+        return registerAll(List.of((TaskRegistered) event), j -> () -> { }).get(0);
+    }
+
+    /**
+     * Registrations of distinct tasks: a redelivered one whose prompt is stored for the current PGM version is
+     * answered with the same {@link PromptReady}; the others are recorded, generated together and finished one by one.
+     */
+    private List<Optional<PromptEvent>> registerAll(List<TaskRegistered> tasks, RecordContext context) {
         models.run();
-        String version = factory.pgmVersion(task.design());
-        Optional<TaskRecord> known = store.find(task.taskId());
-        if (known.isPresent() && known.get().ready() && version.equals(known.get().pgmVersion())
-                && store.artifact(task.taskId(), version).isPresent()) {
-            TaskRecord r = known.get();
-            count("redelivered");
-            return Optional.of(new PromptReady(Events.SCHEMA_VERSION, task.taskId(), task.tenant(), version,
-                    r.design(), r.k(), r.promptText(), 0, clock.instant()));
-        }
-        if (known.isEmpty()) {
-            if (!store.register(task)) {   // published straight to Kafka, not through the gateway
-                return gone(task);
+        List<Optional<PromptEvent>> out = new ArrayList<>();
+        List<TaskRegistered> pending = new ArrayList<>();
+        List<Integer> at = new ArrayList<>();
+        for (TaskRegistered task : tasks) {
+            String version = factory.pgmVersion(task.design());
+            Optional<TaskRecord> known = store.find(task.taskId());
+            if (known.isPresent() && known.get().ready() && version.equals(known.get().pgmVersion())
+                    && store.artifact(task.taskId(), version).isPresent()) {
+                TaskRecord r = known.get();
+                count("redelivered");
+                out.add(Optional.of(new PromptReady(Events.SCHEMA_VERSION, task.taskId(), task.tenant(), version,
+                        r.design(), r.k(), r.promptText(), 0, clock.instant())));
+                continue;
             }
-        } else {
-            store.saveRegistration(task);   // the worker reads the XL demonstrations from it
+            if (known.isEmpty()) {
+                if (!store.register(task)) {   // published straight to Kafka, not through the gateway
+                    out.add(gone(task));
+                    continue;
+                }
+            } else {
+                store.saveRegistration(task);   // the worker reads the XL demonstrations from it
+            }
+            at.add(out.size());
+            out.add(Optional.empty());
+            pending.add(task);
+        }
+        if (pending.isEmpty()) {
+            return out;
         }
         long t0 = System.nanoTime();
-        PromptFactory.Result result;
-        try {
-            result = factory.generate(task);
-        } catch (IllegalArgumentException e) {
-            timeGeneration("failed", task, System.nanoTime() - t0);
-            store.markFailed(task.taskId(), e.getMessage());
+        List<PromptFactory.Outcome> outcomes = factory.generateAll(pending);
+        long nanos = System.nanoTime() - t0;
+        batchTasks.record(pending.size());
+        for (int i = 0; i < pending.size(); i++) {
+            try (RecordContext.Scope scope = context.enter(at.get(i))) {
+                out.set(at.get(i), finish(pending.get(i), outcomes.get(i), t0, nanos));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * What becomes of a task once its generation (in a batch of {@code generationNanos}) ended: failed with the
+     * reason, or its prompt stored as version 1 (with its quality report when it has validation examples) and served;
+     * nothing when the task was deleted meanwhile.
+     */
+    private Optional<PromptEvent> finish(TaskRegistered task, PromptFactory.Outcome outcome, long t0,
+                                         long generationNanos) {
+        if (outcome.failure() != null) {
+            timeGeneration("failed", task, generationNanos);
+            store.markFailed(task.taskId(), outcome.failure());
             count("failed");
-            LOG.infof("task %s failed: %s", task.taskId(), e.getMessage());
-            return Optional.of(new PromptFailed(Events.SCHEMA_VERSION, task.taskId(), task.tenant(), e.getMessage(),
+            LOG.infof("task %s failed: %s", task.taskId(), outcome.failure());
+            return Optional.of(new PromptFailed(Events.SCHEMA_VERSION, task.taskId(), task.tenant(), outcome.failure(),
                     clock.instant()));
         }
-        timeGeneration("ready", task, System.nanoTime() - t0);
+        PromptFactory.Result result = outcome.result();
+        timeGeneration("ready", task, generationNanos);
         countGeneration(task.tenant(), task.taskId(), "registration");
         if (!store.storeReady(task.taskId(), result.pgmVersion(), result.k(), result.text(), result.artifact())) {
             return gone(task);

@@ -63,6 +63,9 @@ class PromptTaskHandlerTest {
     LmTokenizer tokenizer;
 
     @Inject
+    io.micrometer.core.instrument.MeterRegistry registry;
+
+    @Inject
     io.metalprompt.store.RedisConnector redis;
 
     private UsageStore usage() {
@@ -92,6 +95,35 @@ class PromptTaskHandlerTest {
             assertEquals(base.fingerprint(), artifact.baseFingerprint());
             assertEquals(design == PromptDesign.DISCRETE, ready.promptText() != null, "readable text only for DISCRETE");
         }
+    }
+
+    @Test
+    void aBatchOfRecordsIsGeneratedTogetherInOrderAndABadTaskFailsAlone() {
+        TaskRegistered a = task(PromptDesign.PREFIX, 6, 0);
+        TaskRegistered tooLong = new TaskRegistered(1, UUID.randomUUID().toString(), "acme",
+                List.of(new Example("the dog ran ".repeat(400).strip(), "alpha"), new Example("a dog", "beta")),
+                List.of("alpha", "beta"), PromptDesign.PREFIX, 0, CLOCK.instant());
+        TaskRegistered c = task(PromptDesign.WEIGHTED_SUM, 4, 1);
+        TaskRegistered d = task(PromptDesign.PREFIX, 3, 0);
+        io.micrometer.core.instrument.DistributionSummary batches = registry.find("metal.promptgen.batch.tasks").summary();
+        long runsBefore = batches == null ? 0 : batches.count();
+
+        // a run of three registrations, a deletion of the first, then a registration after it
+        List<java.util.Optional<PromptEvent>> out = handler.handleAll(List.of(a, tooLong, c,
+                new TaskDeleted(1, a.taskId(), "acme", CLOCK.instant()), d));
+
+        assertEquals(5, out.size(), "one answer per record, in order");
+        assertEquals(a.taskId(), assertInstanceOf(PromptReady.class, out.get(0).orElseThrow()).taskId());
+        PromptFailed failed = assertInstanceOf(PromptFailed.class, out.get(1).orElseThrow());
+        assertEquals(tooLong.taskId(), failed.taskId());
+        assertTrue(failed.reason().contains("alone takes more than"), failed.reason());
+        assertEquals(c.taskId(), assertInstanceOf(PromptReady.class, out.get(2).orElseThrow()).taskId());
+        assertTrue(out.get(3).isEmpty(), "a deletion publishes nothing");
+        assertEquals(d.taskId(), assertInstanceOf(PromptReady.class, out.get(4).orElseThrow()).taskId());
+        assertTrue(store.find(a.taskId()).isEmpty(), "the deletion came after the registration it follows");
+        assertTrue(store.find(c.taskId()).orElseThrow().ready());
+        batches = registry.find("metal.promptgen.batch.tasks").summary();
+        assertEquals(runsBefore + 2, batches.count(), "two runs of registrations: [a, tooLong, c] and [d]");
     }
 
     @Test
