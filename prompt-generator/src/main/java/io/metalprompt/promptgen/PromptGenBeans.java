@@ -48,7 +48,7 @@ public class PromptGenBeans {
     @ApplicationScoped
     Refiner refiner(TaskStore store, PromptTaskHandler versions, LanguageModel base, LmTokenizer tokenizer,
                     RedisConnector redis, MeterRegistry registry) {
-        return new Refiner(store, versions, base, tokenizer, new UsageStore(redis), Clock.systemUTC(), registry);
+        return new Refiner(store, versions.gate(), base, tokenizer, new UsageStore(redis), Clock.systemUTC(), registry);
     }
 
     @Produces

@@ -31,7 +31,7 @@ import io.micrometer.core.instrument.MeterRegistry;
  * Background refinement, without a broker: a task's served prompt refined by gradient steps on its examples
  * ({@link PromptTuner}, what {@code metal eval --refine} runs), stored as the task's next prompt version and served
  * the same atomic way as a version from more examples, if it is not worse on the validation examples
- * ({@link PromptTaskHandler#serveIfNotWorse}). Idempotent, so a record read again after a crash redoes or finishes the
+ * ({@link VersionGate#serveIfNotWorse}). Idempotent, so a record read again after a crash redoes or finishes the
  * work: a version already served ends it, a stored one is served without refining again.
  */
 public class Refiner {
@@ -39,7 +39,7 @@ public class Refiner {
     private static final Logger LOG = Logger.getLogger(Refiner.class);
 
     private final TaskStore store;
-    private final PromptTaskHandler versions;
+    private final VersionGate versions;
     private final LanguageModel model;
     private final LmTokenizer tokenizer;
     private final UsageStore usage;
@@ -48,7 +48,7 @@ public class Refiner {
     private final MeterRegistry registry;
 
     /** {@code registry}: where the steps counted for each tenant are also a Prometheus counter (null: not). */
-    public Refiner(TaskStore store, PromptTaskHandler versions, LanguageModel model, LmTokenizer tokenizer,
+    public Refiner(TaskStore store, VersionGate versions, LanguageModel model, LmTokenizer tokenizer,
                    UsageStore usage, Clock clock, MeterRegistry registry) {
         this(store, versions, model, tokenizer, usage, clock, java.time.Duration.ofMinutes(2), registry);
     }
@@ -57,7 +57,7 @@ public class Refiner {
      * {@code readyWait}: how long a refinement asked for at registration waits for the task's first prompt (the
      * generation group makes it meanwhile; the record comes right after the registration on the same partition).
      */
-    public Refiner(TaskStore store, PromptTaskHandler versions, LanguageModel model, LmTokenizer tokenizer,
+    public Refiner(TaskStore store, VersionGate versions, LanguageModel model, LmTokenizer tokenizer,
                    UsageStore usage, Clock clock, java.time.Duration readyWait, MeterRegistry registry) {
         this.readyWait = readyWait;
         this.registry = registry;

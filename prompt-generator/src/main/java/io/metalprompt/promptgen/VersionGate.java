@@ -1,0 +1,84 @@
+package io.metalprompt.promptgen;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+import io.metalprompt.events.Example;
+import io.metalprompt.events.TaskRegistered;
+import io.metalprompt.store.PromptVersion;
+import io.metalprompt.store.TaskRecord;
+import io.metalprompt.store.TaskStore;
+
+/**
+ * The not-worse gate of prompt versions (issue 16): a version made from more examples or by refinement gets a quality
+ * report on the task's validation examples ({@link QualityScorer}), and replaces the served version only if its
+ * macro-F1 there is not below the served one's; else it is recorded as rejected with the reason. Plain Java, shared by
+ * {@link PromptTaskHandler} and {@link Refiner}.
+ */
+public final class VersionGate {
+
+    private final TaskStore store;
+    private final QualityScorer quality;
+
+    /** {@code quality}: null for no reports and no gate (every version is served). */
+    public VersionGate(TaskStore store, QualityScorer quality) {
+        this.store = store;
+        this.quality = quality;
+    }
+
+    /**
+     * Serves the stored {@code version} (moves the task's pointer in one step) unless it is worse than the served one
+     * on the validation examples: then it is recorded as rejected, and the reason returned.
+     */
+    public Optional<String> serveIfNotWorse(TaskRegistered registration, TaskRecord served, PromptVersion version, int k,
+                                     String text) {
+        Optional<String> worse = worseThanServed(registration, served, version);
+        if (worse.isPresent()) {
+            store.saveVersion(served.taskId(), version.withRejected(worse.get()), null);
+            return worse;
+        }
+        store.servePromptVersion(served.taskId(), version.number(), version.pgmVersion(), k, text);
+        return Optional.empty();
+    }
+
+    /** The version's quality report, or null without validation examples (or a scorer). */
+    public PromptVersion.Quality score(TaskRegistered task, List<Example> training, byte[] artifact) {
+        if (quality == null) {
+            return null;
+        }
+        List<Example> validation = store.validation(task.taskId());
+        return validation.isEmpty() ? null : quality.score(task, training, artifact, validation);
+    }
+
+    /**
+     * Why {@code version} must not replace the served version: its macro-F1 on the validation examples is below the
+     * served one's (ties replace). The served version is scored now if it was not (a task from before reports). Empty
+     * when it may be served, also when either cannot be scored.
+     */
+    private Optional<String> worseThanServed(TaskRegistered task, TaskRecord served, PromptVersion version) {
+        if (version.quality() == null) {
+            return Optional.empty();
+        }
+        Optional<PromptVersion> current = store.version(served.taskId(), served.servedVersion());
+        PromptVersion.Quality bar = current.map(PromptVersion::quality).orElse(null);
+        if (bar == null) {
+            byte[] artifact = store.artifactFor(served).orElse(null);
+            int seen = current.map(PromptVersion::examplesSeen).orElse(task.examples().size());
+            List<Example> training = new java.util.ArrayList<>(task.examples());
+            List<Example> added = store.addedExampleList(task.taskId());
+            training.addAll(added.subList(0, Math.max(0, Math.min(added.size(), seen - task.examples().size()))));
+            bar = artifact == null ? null : score(task, training, artifact);
+            if (bar != null && current.isPresent()) {
+                PromptVersion c = current.get();
+                store.saveVersion(served.taskId(), new PromptVersion(c.number(), c.source(), c.examplesSeen(),
+                        c.pgmVersion(), c.createdAt(), bar, c.rejected()), null);
+            }
+        }
+        if (bar == null || version.quality().macroF1() >= bar.macroF1()) {
+            return Optional.empty();
+        }
+        return Optional.of(String.format(Locale.ROOT, "macro-F1 %.3f below the served %.3f",
+                version.quality().macroF1(), bar.macroF1()));
+    }
+}
