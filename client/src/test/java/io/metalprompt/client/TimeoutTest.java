@@ -23,7 +23,7 @@ import io.metalprompt.client.FakeGateway.Answer;
 class TimeoutTest {
 
     /** Long enough that a prompt answer arrives within it on a loaded 2-core machine; the slow answers take 5x it. */
-    private static final Duration TIMEOUT = Duration.ofSeconds(1);
+    private static final Duration TIMEOUT = Duration.ofSeconds(3);
     private static final Duration SLOW = TIMEOUT.multipliedBy(5);
     private static final String READY = "{\"id\":\"t1\",\"status\":\"ready\"}";
 
