@@ -346,11 +346,39 @@ public final class TestInfrastructure {
         }
     }
 
+    /**
+     * A port to start a server on, free now and below the kernel's ephemeral range. A port the kernel hands out for
+     * {@code bind(0)} comes from the same range as the local ports of outgoing connections, and the tests open many
+     * (Kafka and Redis clients): between this call and the server's bind such a connection took the port (a service's
+     * management interface failed to start with "Address already in use", twice in a row). Random ports from
+     * 10000 up to the range's start are checked by binding them; elsewhere than Linux it falls back to {@code bind(0)}.
+     */
     public static int freePort() {
+        int below = ephemeralStart();
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int attempt = 0; below > 11_000 && attempt < 100; attempt++) {
+            int port = random.nextInt(10_000, below);
+            try (ServerSocket socket = new ServerSocket()) {
+                socket.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port));
+                return port;
+            } catch (IOException taken) {
+                // try another
+            }
+        }
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         } catch (IOException e) {
             throw new IllegalStateException("no free local port", e);
+        }
+    }
+
+    /** The first port of the kernel's ephemeral range (Linux), or 0 when it cannot be read. */
+    private static int ephemeralStart() {
+        try {
+            String range = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/net/ipv4/ip_local_port_range"));
+            return Integer.parseInt(range.trim().split("\\s+")[0]);
+        } catch (IOException | RuntimeException e) {
+            return 0;
         }
     }
 
