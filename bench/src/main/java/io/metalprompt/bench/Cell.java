@@ -6,5 +6,32 @@ package io.metalprompt.bench;
  * and the wait between a request record's timestamp and its batch.
  */
 record Cell(String path, String variant, int concurrency, int requests, double p50, double p99, double throughput,
-            double batchRequests, double batchMs, double roundTripMs, double waitMs) {
+            double batchRequests, double batchMs, double roundTripMs, double waitMs, Stages stages) {
+
+    /**
+     * Where a gateway cell's requests spent their time, as means in ms from the services' own timers (NaN where not
+     * known): the prediction endpoint whole; the round trip's stages as the gateway sees them (produce, then until the
+     * worker wrote the result, then until this gateway's consumer had it, then until the request thread ran again);
+     * and in the worker the wait for a batch, the serving of a batch and its transaction's commit.
+     */
+    record Stages(double endpoint, double roundTrip, double produce, double worker, double delivery, double resume,
+                  double batchWait, double batch, double commit) {
+
+        static Stages between(MetricSums before, MetricSums after) {
+            return new Stages(after.mean(before, MetricSums.Series.ENDPOINT, 1000),
+                    after.mean(before, MetricSums.Series.ROUND_TRIP, 1000),
+                    after.mean(before, MetricSums.Series.PRODUCE, 1000),
+                    after.mean(before, MetricSums.Series.WORKER, 1000),
+                    after.mean(before, MetricSums.Series.DELIVERY, 1000),
+                    after.mean(before, MetricSums.Series.RESUME, 1000),
+                    after.mean(before, MetricSums.Series.WAIT, 1000),
+                    after.mean(before, MetricSums.Series.BATCH_SECONDS, 1000),
+                    after.mean(before, MetricSums.Series.COMMIT, 1000));
+        }
+
+        /** The gateway's own time: the endpoint less the Kafka round trip (HTTP, auth, quotas, Redis, JSON). */
+        double gatewayOwn() {
+            return endpoint - roundTrip;
+        }
+    }
 }

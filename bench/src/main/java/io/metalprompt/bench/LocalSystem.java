@@ -62,8 +62,14 @@ final class LocalSystem {
         return "redis://127.0.0.1:" + env.get("METAL_REDIS_PORT");
     }
 
-    String worker() {
-        return "http://127.0.0.1:" + env.get("METAL_INFERENCE_WORKER_PORT");
+    /** The worker's management interface (health, /q/metrics). */
+    String workerManagement() {
+        return "http://127.0.0.1:" + env.get("METAL_INFERENCE_WORKER_MANAGEMENT_PORT");
+    }
+
+    /** The gateway's management interface (health, /q/metrics). */
+    String gatewayManagement() {
+        return "http://127.0.0.1:" + env.get("METAL_GATEWAY_MANAGEMENT_PORT");
     }
 
     /** A new API key of {@code tenant} in this system's Redis: the gateway wants one on every call. */

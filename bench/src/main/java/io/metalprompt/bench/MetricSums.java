@@ -19,25 +19,44 @@ import io.micrometer.core.instrument.Timer;
  */
 record MetricSums(Map<String, Double> samples) {
 
-    /** A metric whose mean a cell reports: its {@code _sum} and {@code _count} samples as Prometheus shows them. */
+    /** A metric whose mean a cell reports: its {@code _sum} and {@code _count} samples (those with {@code label}). */
     enum Series {
         /** Requests per batch in the worker ({@code metal_worker_batch_requests}). */
         BATCH_REQUESTS("metal_worker_batch_requests", "", "metal.worker.batch.requests"),
         /** Serving time per batch in the worker ({@code metal_worker_batch_seconds}). */
         BATCH_SECONDS("metal_worker_batch_seconds", "", "metal.worker.batch"),
         /** Kafka round trip of the gateway's successful predictions. */
-        ROUND_TRIP("metal_gateway_inference_roundtrip_seconds", "{outcome=\"ok\"", null),
+        ROUND_TRIP("metal_gateway_inference_roundtrip_seconds", "outcome=\"ok\"", null),
         /** From a request record's timestamp to the start of its batch in the worker. */
-        WAIT("metal_worker_request_wait_seconds", "", "metal.worker.request.wait");
+        WAIT("metal_worker_request_wait_seconds", "", "metal.worker.request.wait"),
+        /** The gateway's prediction endpoint, whole (HTTP in the gateway to the answer written). */
+        ENDPOINT("metal_gateway_requests_seconds", "endpoint=\"predict\"", null),
+        /** The round trip's stages as the gateway sees them (RoundTripStages). */
+        PRODUCE("metal_gateway_inference_stage_seconds", "stage=\"produce\"", null),
+        WORKER("metal_gateway_inference_stage_seconds", "stage=\"worker\"", null),
+        DELIVERY("metal_gateway_inference_stage_seconds", "stage=\"delivery\"", null),
+        RESUME("metal_gateway_inference_stage_seconds", "stage=\"resume\"", null),
+        /** The worker's transaction commit per batch. */
+        COMMIT("metal_worker_commit_seconds", "", "metal.worker.commit");
 
         private final String sum;
         private final String count;
+        private final String label;
         private final String meter;
 
-        Series(String name, String labels, String meter) {
-            this.sum = name + "_sum" + labels;
-            this.count = name + "_count" + labels;
+        Series(String name, String label, String meter) {
+            this.sum = name + "_sum";
+            this.count = name + "_count";
+            this.label = label;
             this.meter = meter;
+        }
+
+        private String sumKey() {
+            return name() + ".sum";
+        }
+
+        private String countKey() {
+            return name() + ".count";
         }
     }
 
@@ -52,8 +71,8 @@ record MetricSums(Map<String, Double> samples) {
                     .header("Accept", "text/plain").GET().build(), HttpResponse.BodyHandlers.ofString()).body();
             for (String line : text.split("\n")) {
                 for (Series s : Series.values()) {
-                    add(samples, s.sum, line);
-                    add(samples, s.count, line);
+                    add(samples, s.sumKey(), s.sum, s.label, line);
+                    add(samples, s.countKey(), s.count, s.label, line);
                 }
             }
         }
@@ -70,11 +89,11 @@ record MetricSums(Map<String, Double> samples) {
             Timer timer = registry.find(s.meter).timer();
             DistributionSummary summary = registry.find(s.meter).summary();
             if (timer != null) {
-                samples.put(s.sum, timer.totalTime(TimeUnit.SECONDS));
-                samples.put(s.count, (double) timer.count());
+                samples.put(s.sumKey(), timer.totalTime(TimeUnit.SECONDS));
+                samples.put(s.countKey(), (double) timer.count());
             } else if (summary != null) {
-                samples.put(s.sum, summary.totalAmount());
-                samples.put(s.count, (double) summary.count());
+                samples.put(s.sumKey(), summary.totalAmount());
+                samples.put(s.countKey(), (double) summary.count());
             }
         }
         return new MetricSums(samples);
@@ -82,17 +101,20 @@ record MetricSums(Map<String, Double> samples) {
 
     /** Mean of {@code series} between {@code before} and these samples, times {@code scale}; NaN if unknown. */
     double mean(MetricSums before, Series series, double scale) {
-        if (!samples.containsKey(series.sum) || !samples.containsKey(series.count)) {
+        if (!samples.containsKey(series.sumKey()) || !samples.containsKey(series.countKey())) {
             return Double.NaN;
         }
-        double n = samples.get(series.count) - before.samples.getOrDefault(series.count, 0.0);
+        double n = samples.get(series.countKey()) - before.samples.getOrDefault(series.countKey(), 0.0);
         return n <= 0 ? Double.NaN
-                : (samples.get(series.sum) - before.samples.getOrDefault(series.sum, 0.0)) / n * scale;
+                : (samples.get(series.sumKey()) - before.samples.getOrDefault(series.sumKey(), 0.0)) / n * scale;
     }
 
-    /** Adds the value of {@code line} to {@code key} when the line is a sample of it (exemplars ignored). */
-    private static void add(Map<String, Double> samples, String key, String line) {
-        if (line.startsWith(key)) {
+    /**
+     * Adds the value of {@code line} to {@code key} when the line is a sample of {@code metric} with {@code label}
+     * among its labels (several label sets are summed; exemplars ignored).
+     */
+    private static void add(Map<String, Double> samples, String key, String metric, String label, String line) {
+        if ((line.startsWith(metric + "{") || line.startsWith(metric + " ")) && line.contains(label)) {
             String sample = line.contains(" # ") ? line.substring(0, line.indexOf(" # ")) : line;
             samples.merge(key, Double.parseDouble(sample.substring(sample.lastIndexOf(' ') + 1)), Double::sum);
         }

@@ -38,7 +38,8 @@ public final class ServingBench {
                     ? "System started by the harness (`deploy/local/start.sh`: single-node Kafka, Redis, the three packaged services, each JVM on the same machine)"
                     : "Running system at " + o.gateway;
             new ServingRun(o, gateway, system == null ? o.redis : system.redis(),
-                    system == null ? o.worker : system.worker(), description).run();
+                    system == null ? o.gatewayManagement : system.gatewayManagement(),
+                    system == null ? o.workerManagement : system.workerManagement(), description).run();
         } finally {
             if (system != null) {
                 system.stop();

@@ -8,13 +8,15 @@ import java.util.Map;
 /** {@link ServingBench}'s command line (bench/README.md lists the options). */
 final class ServingOptions {
 
-    static final String USAGE = "ServingBench [--root DIR] [--gateway URL --redis URL [--worker URL]] [--task dev_000] [--seed 100]"
+    static final String USAGE = "ServingBench [--root DIR] [--gateway URL --redis URL [--gateway-management URL] [--worker-management URL]] [--task dev_000] [--seed 100]"
             + " [--k 16] [--requests 320] [--warmup 64] [--system-warmup 3000] [--concurrency 1,8,32] [--batch-runs 21]"
             + " [--threads 2] [--header NAME:VALUE]... [--out docs/benchmarks.md | --out none]";
 
     Path root = Path.of(System.getProperty("metalprompt.root", "."));
     String gateway;
-    String worker;
+    /** The services' management interfaces (their /q/metrics), for the stage columns; none: those columns stay empty. */
+    String gatewayManagement;
+    String workerManagement;
     String redis = "redis://127.0.0.1:16379";
     String task = "dev_000";
     int seed = 100;
@@ -58,7 +60,8 @@ final class ServingOptions {
         switch (option) {
             case "--root" -> root = Path.of(v);
             case "--gateway" -> gateway = v.replaceAll("/+$", "");
-            case "--worker" -> worker = v.replaceAll("/+$", "");
+            case "--gateway-management" -> gatewayManagement = v.replaceAll("/+$", "");
+            case "--worker-management" -> workerManagement = v.replaceAll("/+$", "");
             case "--redis" -> redis = v;
             case "--task" -> task = v;
             case "--seed" -> seed = Integer.parseInt(v);

@@ -33,7 +33,30 @@ final class ServingReport {
     }
 
     String render(Setup setup, List<Cell> cells, Batch32 b) {
-        return settings(setup, b) + cellTable(cells) + batchTable(setup.examples(), b);
+        return settings(setup, b) + cellTable(cells) + stageTable(cells) + batchTable(setup.examples(), b);
+    }
+
+    /** Where the gateway cells' time went: the services' stage timers, means in ms (issue 18, item 1). */
+    private static String stageTable(List<Cell> cells) {
+        StringBuilder s = new StringBuilder("\n**Where a gateway request's time goes** (means in ms over the timed requests, "
+                + "from the services' own timers: `metal_gateway_requests_seconds{endpoint=\"predict\"}`, "
+                + "`metal_gateway_inference_stage_seconds`, `metal_worker_request_wait_seconds`, "
+                + "`metal_worker_batch_seconds`, `metal_worker_commit_seconds`; docs/observability.md)\n\n");
+        s.append("| prompt | clients | endpoint | gateway own (endpoint - round trip) | round trip | produce (to broker ack) | "
+                + "ack to result written | result written to gateway consumer | consumer to request thread | "
+                + "worker: wait for a batch | worker: serve a batch | worker: commit a batch |\n");
+        s.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (Cell c : cells) {
+            Cell.Stages t = c.stages();
+            if (t == null) {
+                continue;
+            }
+            s.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+                    c.variant(), c.concurrency(), num(t.endpoint()), num(t.gatewayOwn()), num(t.roundTrip()),
+                    num(t.produce()), num(t.worker()), num(t.delivery()), num(t.resume()), num(t.batchWait()),
+                    num(t.batch()), num(t.commit())));
+        }
+        return s.toString();
     }
 
     private String settings(Setup setup, Batch32 b) {

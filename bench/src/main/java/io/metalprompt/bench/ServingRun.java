@@ -35,18 +35,21 @@ final class ServingRun {
     private final ServingOptions o;
     private final GatewayClient gateway;
     private final String redisUrl;
-    private final String workerUrl;
+    private final String gatewayMetrics;
+    private final String workerMetrics;
     private final WorkerSettings settings = WorkerSettings.ofWorker();
     private final ServingReport report;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
     /** {@code system}: how the services run, for the report (see {@link ServingReport}). */
-    ServingRun(ServingOptions o, GatewayClient gateway, String redisUrl, String workerUrl, String system) {
+    ServingRun(ServingOptions o, GatewayClient gateway, String redisUrl, String gatewayMetrics, String workerMetrics,
+               String system) {
         this.o = o;
         this.gateway = gateway;
         this.redisUrl = redisUrl;
-        this.workerUrl = workerUrl;
+        this.gatewayMetrics = gatewayMetrics;
+        this.workerMetrics = workerMetrics;
         this.report = new ServingReport(o, system, settings);
     }
 
@@ -155,7 +158,8 @@ final class ServingRun {
         double roundTripMs = inProcess != null ? Double.NaN : after.mean(before, MetricSums.Series.ROUND_TRIP, 1000);
         double waitMs = inProcess != null ? Double.NaN : after.mean(before, MetricSums.Series.WAIT, 1000);
         Cell cell = new Cell(path, variant, concurrency, o.requests, Timing.percentile(latencies, 0.50),
-                Timing.percentile(latencies, 0.99), o.requests / seconds, batchRequests, batchMs, roundTripMs, waitMs);
+                Timing.percentile(latencies, 0.99), o.requests / seconds, batchRequests, batchMs, roundTripMs, waitMs,
+                inProcess != null ? null : Cell.Stages.between(before, after));
         ServingBench.log(String.format(Locale.ROOT, "%s, %s, concurrency %d: p50 %.1f ms, p99 %.1f ms, %.1f req/s; mean batch %.1f"
                         + " requests in %.1f ms, round trip %.1f ms, wait %.1f ms", path, variant, concurrency, cell.p50(),
                 cell.p99(), cell.throughput(), batchRequests, batchMs, roundTripMs, waitMs));
@@ -163,6 +167,6 @@ final class ServingRun {
     }
 
     private MetricSums sums(InProcessWorker inProcess) throws Exception {
-        return inProcess != null ? inProcess.metrics() : MetricSums.scrape(http, gateway.url(), workerUrl);
+        return inProcess != null ? inProcess.metrics() : MetricSums.scrape(http, gatewayMetrics, workerMetrics);
     }
 }

@@ -33,7 +33,7 @@ public class InferenceResultConsumer {
             return;
         }
         String requestId = new String(correlation.value(), StandardCharsets.UTF_8);
-        if (!pending.complete(requestId, record.value())) {
+        if (!pending.complete(requestId, record.value(), record.timestamp())) {
             LOG.debugf("result for request %s is not awaited here (another gateway's, late or repeated)", requestId);
         }
     }

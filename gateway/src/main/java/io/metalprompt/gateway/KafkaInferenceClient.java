@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -60,6 +61,9 @@ public class KafkaInferenceClient implements InferenceClient {
     MeterRegistry registry;
 
     @Inject
+    RoundTripStages stages;
+
+    @Inject
     @Channel(Channels.INFERENCE_RESULTS_DLQ)
     Emitter<String> deadLetters;
 
@@ -72,10 +76,14 @@ public class KafkaInferenceClient implements InferenceClient {
         String id = request.requestId();
         Timer.Sample sample = Timer.start(registry);
         String outcome = "error";
-        CompletableFuture<String> reply = pending.register(id);
+        CompletableFuture<PendingReplies.Reply> reply = pending.register(id);
+        long sentMillis = System.currentTimeMillis();
+        AtomicLong ackedMillis = new AtomicLong();
         try {
-            send(request, reply);
-            InferenceResult result = decodeOrDeadLetter(request, reply.get(timeout.toMillis(), TimeUnit.MILLISECONDS));
+            send(request, reply, ackedMillis);
+            PendingReplies.Reply r = reply.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            stages.record(sentMillis, ackedMillis.get(), r, System.nanoTime());
+            InferenceResult result = decodeOrDeadLetter(request, r.payload());
             outcome = result.status().name().toLowerCase(Locale.ROOT);
             return result;
         } catch (TimeoutException e) {
@@ -94,7 +102,7 @@ public class KafkaInferenceClient implements InferenceClient {
     }
 
     /** Writes the request with the reply headers; a send the producer gives up on fails {@code reply}. */
-    private void send(InferenceRequest request, CompletableFuture<String> reply) {
+    private void send(InferenceRequest request, CompletableFuture<PendingReplies.Reply> reply, AtomicLong ackedMillis) {
         Message<InferenceRequest> message = Message.of(request)
                 .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(request.taskId())
                         .withHeaders(List.of(
@@ -104,6 +112,10 @@ public class KafkaInferenceClient implements InferenceClient {
                         .build())
                 // the producer span, and so the record's traceparent, continue the caller's (HTTP request's) trace
                 .addMetadata(TracingMetadata.withCurrent(Context.current()))
+                .withAck(() -> {
+                    ackedMillis.set(System.currentTimeMillis());
+                    return CompletableFuture.completedFuture(null);
+                })
                 .withNack(failure -> {
                     reply.completeExceptionally(failure);
                     return CompletableFuture.completedFuture(null);

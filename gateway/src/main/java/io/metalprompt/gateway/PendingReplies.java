@@ -16,11 +16,18 @@ import jakarta.enterprise.context.ApplicationScoped;
 @ApplicationScoped
 public class PendingReplies {
 
-    private final ConcurrentHashMap<String, CompletableFuture<String>> waiting = new ConcurrentHashMap<>();
+    /**
+     * A reply as it reached this gateway: its payload, when the worker wrote it (the record's timestamp, epoch ms) and
+     * when the consumer handed it over here (epoch ms, and {@link System#nanoTime()} for the thread hand-off after it).
+     */
+    public record Reply(String payload, long writtenMillis, long receivedMillis, long receivedNanos) {
+    }
+
+    private final ConcurrentHashMap<String, CompletableFuture<Reply>> waiting = new ConcurrentHashMap<>();
 
     /** Starts waiting for {@code requestId}'s reply; a request id already waited for is an error. */
-    public CompletableFuture<String> register(String requestId) {
-        CompletableFuture<String> reply = new CompletableFuture<>();
+    public CompletableFuture<Reply> register(String requestId) {
+        CompletableFuture<Reply> reply = new CompletableFuture<>();
         if (waiting.putIfAbsent(requestId, reply) != null) {
             throw new IllegalStateException("request " + requestId + " is already waiting for its result");
         }
@@ -28,12 +35,14 @@ public class PendingReplies {
     }
 
     /**
-     * Hands {@code payload} to the request waiting for {@code requestId}; false when none is (a reply to another
+     * Hands {@code payload} (written by the worker at {@code writtenMillis}) to the request waiting for
+     * {@code requestId}; false when none is (a reply to another
      * gateway instance, a late one after a timeout, or a duplicate).
      */
-    public boolean complete(String requestId, String payload) {
-        CompletableFuture<String> reply = waiting.remove(requestId);
-        return reply != null && reply.complete(payload);
+    public boolean complete(String requestId, String payload, long writtenMillis) {
+        CompletableFuture<Reply> reply = waiting.remove(requestId);
+        return reply != null
+                && reply.complete(new Reply(payload, writtenMillis, System.currentTimeMillis(), System.nanoTime()));
     }
 
     /** Stops waiting (after the reply, a timeout or a failed send). */

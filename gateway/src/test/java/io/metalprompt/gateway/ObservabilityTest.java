@@ -98,6 +98,9 @@ class ObservabilityTest extends ReplierTest {
 
         double predictions = value(lines, "metal_gateway_inference_roundtrip_seconds_count{", "outcome=\"ok\"");
         assertTrue(predictions >= 3, "three round trips counted, got " + predictions);
+        // and their stages (RoundTripStages): every reply is delivered and resumed
+        assertTrue(value(lines, "metal_gateway_inference_stage_seconds_count{", "stage=\"delivery\"") >= 3);
+        assertTrue(value(lines, "metal_gateway_inference_stage_seconds_count{", "stage=\"resume\"") >= 3);
         MetricsEndpoint.assertTextFormatParses(metrics);
         MetricsEndpoint.assertOpenMetricsExemplar(metrics, "metal_gateway_");
     }

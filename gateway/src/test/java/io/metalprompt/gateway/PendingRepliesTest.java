@@ -14,24 +14,24 @@ class PendingRepliesTest {
     @Test
     void aResultFindsTheRequestRegisteredBeforeItWasSent() {
         PendingReplies pending = new PendingReplies();
-        CompletableFuture<String> reply = pending.register("r1");
+        CompletableFuture<PendingReplies.Reply> reply = pending.register("r1");
         // the result may arrive before anything about the send is known: it is handed over all the same
-        assertTrue(pending.complete("r1", "{result}"));
-        assertEquals("{result}", reply.join());
+        assertTrue(pending.complete("r1", "{result}", 0));
+        assertEquals("{result}", reply.join().payload());
         assertEquals(0, pending.size());
     }
 
     @Test
     void resultsNobodyWaitsForAreNotHandedOver() {
         PendingReplies pending = new PendingReplies();
-        assertFalse(pending.complete("other-instance", "{}"), "another gateway's result");
-        CompletableFuture<String> reply = pending.register("r2");
+        assertFalse(pending.complete("other-instance", "{}", 0), "another gateway's result");
+        CompletableFuture<PendingReplies.Reply> reply = pending.register("r2");
         pending.forget("r2");                                       // timed out
-        assertFalse(pending.complete("r2", "{late}"), "a late result");
+        assertFalse(pending.complete("r2", "{late}", 0), "a late result");
         assertFalse(reply.isDone());
         pending.register("r3");
-        assertTrue(pending.complete("r3", "{first}"));
-        assertFalse(pending.complete("r3", "{again}"), "a repeated result");
+        assertTrue(pending.complete("r3", "{first}", 0));
+        assertFalse(pending.complete("r3", "{again}", 0), "a repeated result");
     }
 
     @Test

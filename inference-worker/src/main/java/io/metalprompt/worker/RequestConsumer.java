@@ -2,6 +2,7 @@ package io.metalprompt.worker;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -41,12 +42,16 @@ public class RequestConsumer {
     ResultsProducerHealth health;
 
     @Inject
+    ServingMetrics metrics;
+
+    @Inject
     @Channel(Channels.INFERENCE_RESULTS)
     KafkaTransactions<byte[]> results;
 
     @Incoming(Channels.INFERENCE_REQUESTS)
     @Blocking
     public Uni<Void> onBatch(KafkaRecordBatch<byte[], byte[]> batch) {
+        AtomicLong handed = new AtomicLong();
         return results.withTransactionAndAck(batch, tx -> {
             List<BatchHandler.Incoming> records = new ArrayList<>();
             for (KafkaRecord<byte[], byte[]> r : batch) {
@@ -65,7 +70,11 @@ public class RequestConsumer {
                 tx.send(Message.of(o.value()).addMetadata(metadata.withHeaders(new RecordHeaders(o.headers())).build())
                         .addMetadata(TracingMetadata.withCurrent(o.trace())));
             }
+            handed.set(System.nanoTime());
             return Uni.createFrom().voidItem();
-        }).onItem().invoke(health::committed).onFailure().invoke(health::failed);
+        }).onItem().invoke(() -> {
+            metrics.committed(System.nanoTime() - handed.get());
+            health.committed();
+        }).onFailure().invoke(health::failed);
     }
 }

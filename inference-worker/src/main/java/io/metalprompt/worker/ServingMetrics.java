@@ -22,6 +22,7 @@ public final class ServingMetrics {
     private final DistributionSummary batchInputs;
     private final Timer wait;
     private final Counter deadLetters;
+    private final Timer commit;
 
     public ServingMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -36,6 +37,10 @@ public final class ServingMetrics {
         this.wait = Timer.builder("metal.worker.request.wait")
                 .description("From a request record's timestamp (its producer's clock) to the start of the batch serving it")
                 .publishPercentileHistogram().register(registry);
+        this.commit = Timer.builder("metal.worker.commit")
+                .description("From a batch's records handed to its Kafka transaction to the transaction committed "
+                        + "(results sent, offsets added, commit acknowledged)")
+                .register(registry);
         this.deadLetters = Counter.builder("metal.worker.dead.letters")
                 .description("Request records written to metal.inference-requests.dlq").register(registry);
     }
@@ -51,6 +56,11 @@ public final class ServingMetrics {
         batchRequests.record(requests.size());
         batchInputs.record(requests.stream().mapToInt(r -> r.inputs().size()).sum());
         results.forEach(this::answered);
+    }
+
+    /** A batch's transaction committed {@code nanos} after its records were handed to it. */
+    public void committed(long nanos) {
+        commit.record(Duration.ofNanos(nanos));
     }
 
     /** A request refused at the door was answered with {@code result} (not served: no batch, no wait recorded). */

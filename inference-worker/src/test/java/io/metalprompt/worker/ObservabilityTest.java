@@ -118,6 +118,13 @@ class ObservabilityTest extends KafkaTest {
 
         List<String> lines = List.of(given().when().get(metrics).then().statusCode(200).extract().asString().split("\n"));
         assertTrue(value(lines, "metal_worker_batch_seconds_count") >= 1, "batches timed");
+        // the commit is timed once the transaction is acknowledged, which may come just after its records are read
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        List<String> now = lines;
+        while (value(now, "metal_worker_commit_seconds_count") < 1 && System.nanoTime() < deadline) {
+            now = List.of(given().when().get(metrics).then().statusCode(200).extract().asString().split("\n"));
+        }
+        assertTrue(value(now, "metal_worker_commit_seconds_count") >= 1, "transaction commits timed");
         assertMetric(lines, "metal_worker_batch_seconds_bucket{");
         assertMetric(lines, "metal_worker_batch_requests_bucket{");
         assertTrue(value(lines, "metal_worker_batch_inputs_sum") >= 3, "inputs per batch summed");
