@@ -133,8 +133,9 @@ class DistributedFaultsIT {
         settings.put("HTTP load (gateway row)", CALLS + " prediction calls of " + INPUTS_PER_CALL + " inputs each over "
                 + "the same tasks, one every " + CALL_INTERVAL.toMillis() + " ms, each in its own thread, through a "
                 + "round-robin TCP balancer in front of both gateways (a gateway refusing connections is skipped, as a "
-                + "Service skips a dead pod); the fault starts before call " + CALL_FAULT_AT + "; MetalClient retries "
-                + "429/503/504 after Retry-After and a call without an answer with the same Idempotency-Key (backoff "
+                + "Service skips a dead pod), over HTTP/1.1 (a connection per call in progress); the fault starts "
+                + "before call " + CALL_FAULT_AT + "; MetalClient retries 429/503/504 after Retry-After and a call "
+                + "without an answer with the same Idempotency-Key (backoff "
                 + "0.2 s doubling up to 2 s), at most " + RETRIES.maxAttempts() + " attempts within "
                 + RETRIES.maxTotal().toSeconds() + " s; duplicated = request ids with more than one result on "
                 + Topics.INFERENCE_RESULTS + " (read_committed)");
@@ -272,8 +273,11 @@ class DistributedFaultsIT {
         ServiceProcess victim = gateways.get(0);
         try (Balancer balancer = new Balancer(gateways.stream().map(ServiceProcess::baseUrl).toList());
              TopicReader results = new TopicReader(kafka.bootstrap(), Topics.INFERENCE_RESULTS);
+             // HTTP/1.1: a connection per call in progress, spread over both gateways (over HTTP/2 the calls would
+             // share one connection, so one gateway)
              HttpLoad load = new HttpLoad(http -> MetalClient.builder(URI.create(balancer.baseUrl()), key)
-                     .httpClient(http).requestTimeout(REQUEST_TIMEOUT).retryPolicy(RETRIES).build())) {
+                     .httpClient(http).requestTimeout(REQUEST_TIMEOUT).retryPolicy(RETRIES).build(),
+                     java.net.http.HttpClient.Version.HTTP_1_1)) {
             // the baseline covers the first 33 inputs of every task: the calls use 30 of them
             Tally calls = load.run("kill -9 of one of two gateways mid-request (HTTP calls through a balancer in front "
                     + "of both)", "", taskIds, inputs.subList(0, 30), CALLS, INPUTS_PER_CALL, CALL_INTERVAL,
