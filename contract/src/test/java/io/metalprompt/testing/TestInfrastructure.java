@@ -253,8 +253,8 @@ public final class TestInfrastructure {
         }
     }
 
-    /** Deletes a folder and everything in it (a temporary folder of a server this infrastructure started). */
-    static void deleteTree(Path dir) throws IOException {
+    /** Deletes a folder and everything in it (a temporary folder of a server, a test's work folder). */
+    public static void deleteTree(Path dir) throws IOException {
         if (Files.exists(dir)) {
             try (var walk = Files.walk(dir)) {
                 for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {

@@ -1,14 +1,12 @@
 package io.metalprompt.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -16,16 +14,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -37,13 +32,12 @@ import io.metalprompt.e2e.faults.KafkaBroker;
 import io.metalprompt.e2e.faults.LoadClient;
 import io.metalprompt.e2e.faults.RedisProcess;
 import io.metalprompt.e2e.faults.Tally;
+import io.metalprompt.e2e.faults.TaskRegistrar;
+import io.metalprompt.e2e.faults.WorkerSystem;
 import io.metalprompt.events.EventCodec;
-import io.metalprompt.events.Events;
-import io.metalprompt.events.Example;
 import io.metalprompt.events.PromptDesign;
 import io.metalprompt.events.PromptEvent;
 import io.metalprompt.events.PromptReady;
-import io.metalprompt.events.TaskRegistered;
 import io.metalprompt.events.Topics;
 import io.metalprompt.store.RedisConnector;
 import io.metalprompt.store.TaskRecord;
@@ -53,7 +47,6 @@ import io.metalprompt.tasks.TaskLoader;
 import io.metalprompt.tasks.TaskRoot;
 import io.metalprompt.testing.ProjectPaths;
 import io.metalprompt.testing.TestInfrastructure;
-import io.metalprompt.testing.TinyModels;
 
 /**
  * Faults injected into the running system (packaged services as child processes, a broker and a Redis server of
@@ -80,8 +73,9 @@ class FaultToleranceIT {
     private static ServiceProcess promptGenerator;
     private static final List<ServiceProcess> workers = new ArrayList<>();
     private static LoadClient client;
+    private static TaskRegistrar registrar;
+    /** The registrar's producer, for records of other shapes (poison). */
     private static KafkaProducer<String, String> producer;
-    private static List<TaskExample> train;
     private static List<String> inputs;
     /** One task per partition of metal.inference-requests, so that every worker has work; all alike. */
     private static List<String> taskIds;
@@ -92,8 +86,8 @@ class FaultToleranceIT {
     @BeforeAll
     static void start() throws Exception {
         work = ProjectPaths.root().resolve("e2e-tests/target/faults");
-        deleteTree(work);
-        deleteTree(REPORTS);
+        TestInfrastructure.deleteTree(work);
+        TestInfrastructure.deleteTree(REPORTS);
         Files.createDirectories(work);
         Path logs = ProjectPaths.root().resolve("e2e-tests/target/service-logs");
         Files.createDirectories(logs);
@@ -102,14 +96,7 @@ class FaultToleranceIT {
         redisClient = new RedisConnector(redis.url(), Duration.ofSeconds(2));
         store = new TaskStore(redisClient);
 
-        Map<String, String> models = TinyModels.config();
-        Map<String, String> env = Map.of(
-                "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrap(),
-                "METAL_REDIS_URL", redis.url(),
-                "METAL_MODEL_BASE", models.get("metal.model.base"),
-                "METAL_MODEL_PGM", models.get("metal.model.pgm"),
-                // the tiny test models' tokenizers know a few dozen words: no vocabulary check (VocabularyCheck)
-                "METAL_MODEL_MAX_UNKNOWN_WORDS", "1");
+        Map<String, String> env = ServiceProcess.tinyModelsEnv(kafka.bootstrap(), redis.url());
         promptGenerator = ServiceProcess.start("prompt-generator", TestInfrastructure.freePort(), env);
         workers.add(ServiceProcess.start("inference-worker", TestInfrastructure.freePort(), env));
         workers.add(ServiceProcess.start("inference-worker", TestInfrastructure.freePort(), env));
@@ -118,18 +105,17 @@ class FaultToleranceIT {
             w.awaitReady(Duration.ofSeconds(180));
         }
 
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrap());
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer());
         client = new LoadClient(kafka.bootstrap());
 
+        List<TaskExample> train;
         try (TaskRoot root = TaskRoot.open(ProjectPaths.root().resolve("data/tasks.zip"))) {
             train = TaskLoader.loadFewShot(root.resolve("dev"), "dev_002", 16, 100);
             inputs = TaskLoader.loadTest(root.resolve("dev"), "dev_002").subList(0, 48).stream()
                     .map(TaskExample::input).toList();
         }
-        taskIds = onePerPartition(6);
+        registrar = new TaskRegistrar(kafka.bootstrap(), store, TENANT, train);
+        producer = registrar.producer();
+        taskIds = WorkerSystem.onePerPartition(6);
         taskId = taskIds.get(0);
         for (String id : taskIds) {
             register(id, null);
@@ -162,8 +148,8 @@ class FaultToleranceIT {
         if (client != null) {
             client.close();
         }
-        if (producer != null) {
-            producer.close();
+        if (registrar != null) {
+            registrar.close();
         }
         for (ServiceProcess s : workers) {
             s.close();
@@ -386,9 +372,7 @@ class FaultToleranceIT {
     // --- helpers ---------------------------------------------------------------------------------------------------
 
     private static void assertClean(Tally t) {
-        assertEquals(0, t.lost(), () -> "lost: " + t);
-        assertEquals(0, t.duplicated(), () -> "duplicated: " + t);
-        assertEquals(0, t.wrong(), () -> "wrong answers: " + t);
+        t.assertClean();
     }
 
     /** After a fault: a fresh run is served completely, correctly and once. */
@@ -399,59 +383,19 @@ class FaultToleranceIT {
     }
 
     private static void register(String id, PromptDesign design) throws Exception {
-        TaskRegistered task = new TaskRegistered(Events.SCHEMA_VERSION, id, TENANT,
-                train.stream().map(e -> new Example(e.input(), e.output())).toList(), train.get(0).options(),
-                design == null ? PromptDesign.WEIGHTED_SUM : design, 2, Instant.now());
-        producer.send(new ProducerRecord<>(Topics.TASK_REGISTRATIONS, id, EventCodec.encodeToString(task)))
-                .get(30, TimeUnit.SECONDS);
+        registrar.register(id, design);
     }
 
     private static boolean isReady(String id) {
-        try {
-            return store.find(id).map(TaskRecord::ready).orElse(false);
-        } catch (RuntimeException redisDown) {
-            return false;
-        }
+        return registrar.isReady(id);
     }
 
     private static void awaitReady(List<String> ids, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (ids.stream().allMatch(FaultToleranceIT::isReady)) {
-                return;
-            }
-            Thread.sleep(200);
-        }
-        List<String> pending = ids.stream().filter(id -> !isReady(id)).toList();
-        assertFalse(!pending.isEmpty(), "not ready within " + timeout + ": " + pending
-                + "; prompt-generator log: " + promptGenerator.log());
+        registrar.awaitReady(ids, timeout, "prompt-generator log: " + promptGenerator.log());
     }
 
-    /** {@code n} task ids (of the issued format) whose records land on {@code n} different partitions of the inference topics. */
-    private static List<String> onePerPartition(int n) {
-        Map<Integer, String> byPartition = new java.util.TreeMap<>();
-        while (byPartition.size() < n) {
-            String id = UUID.randomUUID().toString();
-            byPartition.putIfAbsent(org.apache.kafka.common.utils.Utils.toPositive(
-                    org.apache.kafka.common.utils.Utils.murmur2(id.getBytes(StandardCharsets.UTF_8))) % n, id);
-        }
-        return List.copyOf(byPartition.values());
-    }
-
-    /** Waits until every task is ready or failed, or the timeout passes (the caller counts). */
     private static void awaitReadyOrFail(List<String> ids, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline && !ids.stream().allMatch(id -> isReady(id) || isFailed(id))) {
-            Thread.sleep(200);
-        }
-    }
-
-    private static boolean isFailed(String id) {
-        try {
-            return store.find(id).map(r -> TaskRecord.FAILED.equals(r.status())).orElse(false);
-        } catch (RuntimeException redisDown) {
-            return false;
-        }
+        registrar.awaitReadyOrFailed(ids, timeout);
     }
 
     /** A consumer at the end of every partition of {@code topic}. */
@@ -492,16 +436,6 @@ class FaultToleranceIT {
             }
         }
         return out;
-    }
-
-    private static void deleteTree(Path dir) throws java.io.IOException {
-        if (Files.exists(dir)) {
-            try (var walk = Files.walk(dir)) {
-                for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
-        }
     }
 
     /** The failure reason a dead letter carries (SmallRye's and the worker's header have the same name). */

@@ -54,13 +54,7 @@ class MultiReplicaIT {
     static void start() throws Exception {
         kafka = TestInfrastructure.kafkaClusterBootstrap();
         String redisUrl = TestInfrastructure.redisClusterUrl();
-        Map<String, String> models = TinyModels.config();
-        Map<String, String> env = Map.of(
-                "KAFKA_BOOTSTRAP_SERVERS", kafka,
-                "METAL_REDIS_URL", redisUrl,
-                "METAL_MODEL_BASE", models.get("metal.model.base"),
-                "METAL_MODEL_PGM", models.get("metal.model.pgm"),
-                "METAL_MODEL_MAX_UNKNOWN_WORDS", "1");
+        Map<String, String> env = ServiceProcess.tinyModelsEnv(kafka, redisUrl);
         for (String module : List.of("gateway", "gateway", "prompt-generator", "prompt-generator", "inference-worker",
                 "inference-worker", "inference-worker")) {
             ServiceProcess p = ServiceProcess.start(module, TestInfrastructure.freePort(), env);

@@ -74,6 +74,22 @@ public final class ServiceProcess implements AutoCloseable {
         return new ServiceProcess(module, port, managementPort, builder.start(), log, Map.copyOf(env));
     }
 
+    /**
+     * The environment every service of an end-to-end test gets: the Kafka and Redis to use (any form
+     * {@code KAFKA_BOOTSTRAP_SERVERS} and {@code METAL_REDIS_URL} take: several brokers, a Cluster's seeds, a
+     * {@code redis-sentinel://} URL) and the tiny test models.
+     */
+    public static Map<String, String> tinyModelsEnv(String kafkaBootstrap, String redisUrl) {
+        Map<String, String> models = io.metalprompt.testing.TinyModels.config();
+        return Map.of(
+                "KAFKA_BOOTSTRAP_SERVERS", kafkaBootstrap,
+                "METAL_REDIS_URL", redisUrl,
+                "METAL_MODEL_BASE", models.get("metal.model.base"),
+                "METAL_MODEL_PGM", models.get("metal.model.pgm"),
+                // the tiny test models' tokenizers know a few dozen words: no vocabulary check (VocabularyCheck)
+                "METAL_MODEL_MAX_UNKNOWN_WORDS", "1");
+    }
+
     /** The same service started again on the same ports with the same environment (its log goes on). */
     public ServiceProcess restart() throws IOException, InterruptedException {
         close();

@@ -47,6 +47,7 @@ public final class HttpLoad implements AutoCloseable {
     }
 
     private final Function<HttpClient, MetalClient> clients;
+    private final HttpClient.Version version;
     private final ExecutorService callers = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "http-load");
         t.setDaemon(true);
@@ -58,7 +59,17 @@ public final class HttpLoad implements AutoCloseable {
 
     /** @param clients builds the {@link MetalClient} of a run on the given (attempt-counting) HTTP client */
     public HttpLoad(Function<HttpClient, MetalClient> clients) {
+        this(clients, HttpClient.Version.HTTP_2);
+    }
+
+    /**
+     * As {@link #HttpLoad(Function)}, the HTTP client speaking {@code version}: with the JDK's default (HTTP/2, upgraded
+     * from HTTP/1.1 on a plain connection) the calls of a run share one connection; with {@code HTTP_1_1} every call in
+     * progress has one of its own, so that a TCP balancer spreads them over several gateways.
+     */
+    public HttpLoad(Function<HttpClient, MetalClient> clients, HttpClient.Version version) {
         this.clients = clients;
+        this.version = version;
     }
 
     /** The key under which {@code expected} and {@link #lastChoices()} keep a prediction. */
@@ -76,7 +87,7 @@ public final class HttpLoad implements AutoCloseable {
     public Tally run(String fault, String detail, List<String> taskIds, List<String> inputs, int calls,
                      int inputsPerCall, Duration interval, int faultAt, Fault action, Duration wait,
                      Map<String, String> expected, Map<String, String> settings) throws Exception {
-        CountingHttpClient http = new CountingHttpClient(HttpClient.newBuilder()
+        CountingHttpClient http = new CountingHttpClient(HttpClient.newBuilder().version(version)
                 .connectTimeout(Duration.ofSeconds(5)).build());
         MetalClient client = clients.apply(http);
         Map<String, String> choices = new ConcurrentHashMap<>();

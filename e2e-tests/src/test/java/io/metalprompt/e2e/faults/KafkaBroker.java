@@ -24,7 +24,7 @@ import io.metalprompt.testing.TopicsConf;
  * with the same log directory, which an in-process test broker cannot. {@link #startSecured} runs it as
  * {@code METAL_KAFKA_SECURITY=scram deploy/local/infra.sh start} does: SCRAM listeners and the StandardAuthorizer
  * ({@code deploy/local/kafka/scram.properties}), the users and ACLs of {@code deploy/kafka-acls.conf} applied by the
- * same {@code deploy/local/lib/KafkaSecurity.java}.
+ * same {@code deploy/local/lib/KafkaSecurity.java}. {@link KafkaCluster} runs three of them as one cluster.
  */
 public final class KafkaBroker implements AutoCloseable {
 
@@ -33,6 +33,11 @@ public final class KafkaBroker implements AutoCloseable {
     private final int port;
     private final int controllerPort;
     private final String adminPassword;
+    /** This node's id and the controller quorum's {@code id@host:port} list (itself alone for a single node). */
+    private int nodeId = 1;
+    private String voters;
+    /** Replicas of each internal topic's partitions: 1 for a single node, 3 for a node of {@link KafkaCluster}. */
+    private short replicas = 1;
     private Process process;
 
     private KafkaBroker(Path dir, Path log, String adminPassword) {
@@ -41,13 +46,31 @@ public final class KafkaBroker implements AutoCloseable {
         this.port = TestInfrastructure.freePort();
         this.controllerPort = TestInfrastructure.freePort();
         this.adminPassword = adminPassword;
+        this.voters = "1@127.0.0.1:" + controllerPort;
+    }
+
+    /** A node of a multi-broker cluster ({@link KafkaCluster}): not configured, formatted or started yet. */
+    static KafkaBroker node(Path dir, Path log, int nodeId, short replicas) {
+        KafkaBroker broker = new KafkaBroker(dir, log, null);
+        broker.nodeId = nodeId;
+        broker.replicas = replicas;
+        return broker;
+    }
+
+    /** This node's {@code id@host:port} in {@code controller.quorum.voters}. */
+    String voter() {
+        return nodeId + "@127.0.0.1:" + controllerPort;
+    }
+
+    public int nodeId() {
+        return nodeId;
     }
 
     /** Formats a log directory under {@code dir}, starts the broker and creates the topics of deploy/topics.conf. */
     public static KafkaBroker start(Path dir, Path log) throws IOException, InterruptedException {
         KafkaBroker broker = new KafkaBroker(dir, log, null);
         broker.writeConfig();
-        broker.format();
+        broker.format(clusterId());
         broker.launch();
         broker.createTopics();
         return broker;
@@ -65,7 +88,7 @@ public final class KafkaBroker implements AutoCloseable {
         Files.createDirectories(broker.credentials());
         Files.writeString(broker.credentials().resolve("admin.password"), broker.adminPassword + "\n");
         broker.writeConfig();
-        broker.format();
+        broker.format(clusterId());
         broker.launch();
         broker.createTopics();
         broker.applyAcls();
@@ -104,6 +127,12 @@ public final class KafkaBroker implements AutoCloseable {
         return dir.resolve("server.properties");
     }
 
+    /** Writes {@code server.properties}; a cluster node's with the quorum of {@code voters} (every node's {@link #voter()}). */
+    void writeConfig(String voters) throws IOException {
+        this.voters = voters;
+        writeConfig();
+    }
+
     private void writeConfig() throws IOException {
         Files.createDirectories(dir.resolve("data"));
         String listeners = adminPassword == null ? String.join("\n",
@@ -115,19 +144,24 @@ public final class KafkaBroker implements AutoCloseable {
                         .replace("@PORT@", Integer.toString(port))
                         .replace("@CONTROLLER_PORT@", Integer.toString(controllerPort))
                         .replace("@ADMIN_PASSWORD@", adminPassword).strip();
+        String rf = Short.toString(replicas);
+        String minIsr = Integer.toString(Math.min(2, replicas));
         Files.writeString(config(), String.join("\n",
-                "node.id=1",
+                "node.id=" + nodeId,
                 "process.roles=broker,controller",
-                "controller.quorum.voters=1@127.0.0.1:" + controllerPort,
+                "controller.quorum.voters=" + voters,
                 "controller.listener.names=CONTROLLER",
                 listeners,
                 "log.dirs=" + dir.resolve("data"),
-                "offsets.topic.replication.factor=1",
+                // as deploy/local/infra.sh's brokers: with three, every record on three, acknowledged once on two
+                replicas > 1 ? "default.replication.factor=" + rf + "\nmin.insync.replicas=" + minIsr
+                        + "\nunclean.leader.election.enable=false" : "",
+                "offsets.topic.replication.factor=" + rf,
                 "offsets.topic.num.partitions=6",
-                "transaction.state.log.replication.factor=1",
-                "transaction.state.log.min.isr=1",
-                "share.coordinator.state.topic.replication.factor=1",
-                "share.coordinator.state.topic.min.isr=1",
+                "transaction.state.log.replication.factor=" + rf,
+                "transaction.state.log.min.isr=" + minIsr,
+                "share.coordinator.state.topic.replication.factor=" + rf,
+                "share.coordinator.state.topic.min.isr=" + minIsr,
                 "group.initial.rebalance.delay.ms=0",
                 "auto.create.topics.enable=false",
                 "num.partitions=1",
@@ -144,8 +178,9 @@ public final class KafkaBroker implements AutoCloseable {
         return command;
     }
 
-    private void format() throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(java("kafka.tools.StorageTool", "format", "-t", clusterId(), "-c",
+    /** Formats the log directory for the cluster {@code clusterId} (the same id on every node of a cluster). */
+    void format(String clusterId) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(java("kafka.tools.StorageTool", "format", "-t", clusterId, "-c",
                 config().toString())).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .start();
         if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
@@ -157,18 +192,33 @@ public final class KafkaBroker implements AutoCloseable {
      * Kafka's own random id, which is never one whose base64 starts with '-' (a hand-made one did so 1 time in 64, and
      * the storage tool then read it as an option: "argument --cluster-id: expected one argument").
      */
-    private static String clusterId() {
+    static String clusterId() {
         return org.apache.kafka.common.Uuid.randomUuid().toString();
     }
 
     /** Starts the broker process on the same ports and log directory as before and waits until it answers. */
     public synchronized void launch() throws IOException, InterruptedException {
+        spawn();
+        awaitReady(Duration.ofSeconds(120));
+    }
+
+    /**
+     * Starts the broker process without waiting (the nodes of a cluster answer only once a majority of the
+     * controller quorum runs: all are spawned, then awaited).
+     */
+    synchronized void spawn() throws IOException {
         if (process != null && process.isAlive()) {
             throw new IllegalStateException("the broker is already running");
         }
         process = new ProcessBuilder(java("kafka.Kafka", config().toString()))
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        awaitReady(Duration.ofSeconds(120));
+    }
+
+    /** {@code kill -9}: no controlled shutdown, nothing flushed; its partitions' leadership moves when the controller notices. */
+    public synchronized void kill() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly().waitFor();
+        }
     }
 
     /** SIGTERM and wait: a clean broker shutdown, as an operator's restart does. */
@@ -181,7 +231,7 @@ public final class KafkaBroker implements AutoCloseable {
         }
     }
 
-    private void awaitReady(Duration timeout) throws InterruptedException {
+    void awaitReady(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         RuntimeException last = null;
         while (System.nanoTime() < deadline) {
@@ -229,12 +279,17 @@ public final class KafkaBroker implements AutoCloseable {
         return Admin.create(props);
     }
 
-    private void createTopics() throws InterruptedException {
+    /** The topics of deploy/topics.conf, each partition on {@code replicas} brokers ({@code min.insync.replicas} 2 with three). */
+    void createTopics() throws InterruptedException {
         try (Admin admin = admin()) {
             for (TopicsConf.Spec spec : TopicsConf.read(TopicsConf.defaultPath())) {
+                Map<String, String> configs = new java.util.HashMap<>(spec.configs());
+                if (replicas >= 3) {
+                    configs.put("min.insync.replicas", "2");
+                }
                 try {
-                    admin.createTopics(List.of(new NewTopic(spec.name(), spec.partitions(), (short) 1)
-                            .configs(spec.configs()))).all().get(30, TimeUnit.SECONDS);
+                    admin.createTopics(List.of(new NewTopic(spec.name(), spec.partitions(), replicas)
+                            .configs(configs))).all().get(30, TimeUnit.SECONDS);
                 } catch (java.util.concurrent.ExecutionException e) {
                     if (!(e.getCause() instanceof TopicExistsException)) {
                         throw new IllegalStateException("could not create topic " + spec.name(), e.getCause());

@@ -36,6 +36,13 @@ public record Tally(String fault, String detail, int sent, int answered, int cle
         return JSON.readValue(file.toFile(), Tally.class);
     }
 
+    /** Nothing lost, nothing answered twice, no answer other than the unfaulted run's (clear errors allowed). */
+    public void assertClean() {
+        org.junit.jupiter.api.Assertions.assertEquals(0, lost, () -> "lost: " + this);
+        org.junit.jupiter.api.Assertions.assertEquals(0, duplicated, () -> "duplicated: " + this);
+        org.junit.jupiter.api.Assertions.assertEquals(0, wrong, () -> "wrong answers: " + this);
+    }
+
     /** The same counts with another detail (what became known only after the run, e.g. how long a service was away). */
     public Tally withDetail(String detail) {
         return new Tally(fault, detail, sent, answered, clearErrors, lost, duplicated, wrong, errors, slowestMillis,
