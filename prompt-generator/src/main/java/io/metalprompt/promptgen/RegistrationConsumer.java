@@ -58,6 +58,19 @@ public class RegistrationConsumer {
     @Incoming(Channels.TASK_REGISTRATIONS)
     @Blocking
     public Uni<Void> onBatch(KafkaRecordBatch<String, String> batch) {
+        // a Message parameter: acknowledged here (manual), once what the batch produced is written, never before
+        Uni<Void> written;
+        try {
+            written = handle(batch);
+        } catch (RuntimeException e) {
+            written = Uni.createFrom().failure(e);
+        }
+        return written.onItemOrFailure().transformToUni((done, failure) -> Uni.createFrom().completionStage(
+                failure == null ? batch.ack() : batch.nack(failure)));
+    }
+
+    /** Handles the batch's records; completes once every prompt event and dead letter they made is acknowledged. */
+    private Uni<Void> handle(KafkaRecordBatch<String, String> batch) {
         List<TaskEvent> events = new ArrayList<>();
         List<Context> traces = new ArrayList<>();   // each event's record's trace, which its prompt event continues
         List<Uni<Void>> writes = new ArrayList<>();

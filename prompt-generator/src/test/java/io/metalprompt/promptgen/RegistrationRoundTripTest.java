@@ -8,8 +8,13 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 
 import io.metalprompt.events.EventCodec;
@@ -28,6 +33,9 @@ import io.quarkus.test.junit.QuarkusTest;
 @QuarkusTest
 @QuarkusTestResource(value = TinyModelsTestResource.class, restrictToAnnotatedClass = false)
 class RegistrationRoundTripTest extends KafkaTest {
+
+    /** The generation group (application.properties). */
+    private static final String GROUP = "metal-prompt-generator";
 
     private static TaskRegistered registration() {
         return new TaskRegistered(1, UUID.randomUUID().toString(), "acme",
@@ -59,5 +67,26 @@ class RegistrationRoundTripTest extends KafkaTest {
         companion.produceStrings().fromRecords(
                 new ProducerRecord<>(Topics.TASK_REGISTRATIONS, next.taskId(), EventCodec.encodeToString(next)));
         first(Topics.PROMPT_EVENTS, withKey(next.taskId()));
+    }
+
+    @Test
+    void aHandledBatchIsCommittedSoThatARestartDoesNotReadItAgain() throws Exception {
+        TaskRegistered t = registration();
+        companion.produceStrings().fromRecords(
+                new ProducerRecord<>(Topics.TASK_REGISTRATIONS, 0, t.taskId(), EventCodec.encodeToString(t)));
+        first(Topics.PROMPT_EVENTS, withKey(t.taskId()));
+        TopicPartition p0 = new TopicPartition(Topics.TASK_REGISTRATIONS, 0);
+        try (Admin admin = Admin.create(java.util.Map.<String, Object>of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                companion.getBootstrapServers()))) {
+            long end = admin.listOffsets(java.util.Map.of(p0, OffsetSpec.latest())).partitionResult(p0).get().offset();
+            long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+            long committed = -1;
+            while (committed < end && System.nanoTime() < deadline) {
+                OffsetAndMetadata o = admin.listConsumerGroupOffsets(GROUP).partitionsToOffsetAndMetadata().get().get(p0);
+                committed = o == null ? -1 : o.offset();
+                Thread.sleep(250);
+            }
+            assertEquals(end, committed, "the group's committed offset passes every handled record of the partition");
+        }
     }
 }
