@@ -16,7 +16,6 @@ import java.util.function.IntFunction;
 import org.jboss.logging.Logger;
 
 import io.metalprompt.events.Events;
-import io.metalprompt.events.Example;
 import io.metalprompt.events.PromptEvent;
 import io.metalprompt.events.PromptFailed;
 import io.metalprompt.events.PromptReady;
@@ -184,14 +183,10 @@ public class PromptTaskHandler {
                 return store(pending.get(i), outcomes.get(i), nanos);
             }
         });
-        // the validation examples of the stored ones, read side by side too (most tasks have none)
-        List<List<Example>> validation = inParallel(pending.size(), i -> stored.get(i) != null || !gate.scores()
-                ? List.<Example>of() : store.validation(pending.get(i).taskId()));
         models.run();   // after storing: a version published meanwhile may have had its rollout pass these tasks
         for (int i = 0; i < pending.size(); i++) {
             try (RecordContext.Scope scope = context.enter(at.get(i))) {
-                out.set(at.get(i), stored.get(i) != null ? stored.get(i)
-                        : ready(pending.get(i), outcomes.get(i), validation.get(i), t0));
+                out.set(at.get(i), stored.get(i) != null ? stored.get(i) : ready(pending.get(i), outcomes.get(i), t0));
             }
         }
         return out;
@@ -252,10 +247,9 @@ public class PromptTaskHandler {
      * A stored task's ready event, after its quality report when it has validation examples (one task at a time: it
      * runs the LM) and, should the PGM version have changed meanwhile, its prompt made again with the new one.
      */
-    private Optional<PromptEvent> ready(TaskRegistered task, PromptFactory.Outcome outcome, List<Example> validation,
-                                       long t0) {
+    private Optional<PromptEvent> ready(TaskRegistered task, PromptFactory.Outcome outcome, long t0) {
         PromptFactory.Result result = outcome.result();
-        PromptVersion.Quality q = gate.score(task, task.examples(), result.artifact(), validation);
+        PromptVersion.Quality q = gate.score(task, task.examples(), result.artifact());
         if (q != null) {
             store.saveVersion(task.taskId(), new PromptVersion(1, PromptVersion.GENERATED, task.examples().size(),
                     result.pgmVersion(), clock.instant(), q, null), null);

@@ -47,18 +47,8 @@ public final class VersionGate {
         if (quality == null) {
             return null;
         }
-        return score(task, training, artifact, store.validation(task.taskId()));
-    }
-
-    /** As {@link #score(TaskRegistered, List, byte[])}, with the task's validation examples already read. */
-    public PromptVersion.Quality score(TaskRegistered task, List<Example> training, byte[] artifact,
-                                       List<Example> validation) {
-        return quality == null || validation.isEmpty() ? null : quality.score(task, training, artifact, validation);
-    }
-
-    /** Whether versions are scored at all (a scorer is configured). */
-    public boolean scores() {
-        return quality != null;
+        List<Example> validation = store.validation(task.taskId());
+        return validation.isEmpty() ? null : quality.score(task, training, artifact, validation);
     }
 
     /**
