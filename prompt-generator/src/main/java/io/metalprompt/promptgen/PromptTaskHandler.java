@@ -2,16 +2,10 @@ package io.metalprompt.promptgen;
 
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.function.IntFunction;
 
 import org.jboss.logging.Logger;
 
@@ -53,13 +47,6 @@ public class PromptTaskHandler {
     private final NextVersions nextVersions;
     private final UsageStore usage;
     private final VersionGate gate;
-
-    /** Threads for the Redis work of a batch's tasks, side by side (they wait on round trips, not on the CPU). */
-    private static final ExecutorService REDIS_POOL = Executors.newFixedThreadPool(8, r -> {
-        Thread t = new Thread(r, "promptgen-redis");
-        t.setDaemon(true);
-        return t;
-    });
 
     /** {@code models} loads the published PGM version if this replica does not serve it yet (a no-op when it does). */
     public PromptTaskHandler(TaskStore store, PromptFactory factory, Runnable models, Clock clock,
@@ -153,75 +140,58 @@ public class PromptTaskHandler {
 
     /**
      * Registrations of distinct tasks: a redelivered one whose prompt is stored for the current PGM version is
-     * answered with the same {@link PromptReady}; the others are recorded, generated together and finished. The Redis
-     * work of distinct tasks (recording, storing) is done side by side ({@link #inParallel}): a few round trips per
-     * task, which one after the other took longer than the batch's generation (20 ms a task against 15).
+     * answered with the same {@link PromptReady}; the others are recorded, generated together and finished one by one.
      */
     private List<Optional<PromptEvent>> registerAll(List<TaskRegistered> tasks, RecordContext context) {
         models.run();
-        List<Optional<PromptEvent>> out = new ArrayList<>(inParallel(tasks.size(), i -> {
-            try (RecordContext.Scope scope = context.enter(i)) {
-                return prepare(tasks.get(i));
-            }
-        }));
+        List<Optional<PromptEvent>> out = new ArrayList<>();
+        List<TaskRegistered> pending = new ArrayList<>();
         List<Integer> at = new ArrayList<>();
-        for (int i = 0; i < out.size(); i++) {
-            if (out.get(i) == null) {
-                at.add(i);
+        for (TaskRegistered task : tasks) {
+            String version = factory.pgmVersion(task.design());
+            Optional<TaskRecord> known = store.find(task.taskId());
+            if (known.isPresent() && known.get().ready() && version.equals(known.get().pgmVersion())
+                    && store.artifact(task.taskId(), version).isPresent()) {
+                TaskRecord r = known.get();
+                metrics.count("redelivered");
+                out.add(Optional.of(new PromptReady(Events.SCHEMA_VERSION, task.taskId(), task.tenant(), version,
+                        r.design(), r.k(), r.promptText(), 0, clock.instant())));
+                continue;
             }
+            if (known.isEmpty()) {
+                if (!store.register(task)) {   // published straight to Kafka, not through the gateway
+                    out.add(gone(task));
+                    continue;
+                }
+            } else {
+                store.saveRegistration(task);   // the worker reads the XL demonstrations from it
+            }
+            at.add(out.size());
+            out.add(Optional.empty());
+            pending.add(task);
         }
-        if (at.isEmpty()) {
+        if (pending.isEmpty()) {
             return out;
         }
-        List<TaskRegistered> pending = at.stream().map(tasks::get).toList();
         long t0 = System.nanoTime();
         List<PromptFactory.Outcome> outcomes = factory.generateAll(pending);
         long nanos = System.nanoTime() - t0;
         metrics.batchTasks(pending.size());
-        List<Optional<PromptEvent>> stored = inParallel(pending.size(), i -> {
-            try (RecordContext.Scope scope = context.enter(at.get(i))) {
-                return store(pending.get(i), outcomes.get(i), nanos);
-            }
-        });
-        models.run();   // after storing: a version published meanwhile may have had its rollout pass these tasks
         for (int i = 0; i < pending.size(); i++) {
             try (RecordContext.Scope scope = context.enter(at.get(i))) {
-                out.set(at.get(i), stored.get(i) != null ? stored.get(i) : ready(pending.get(i), outcomes.get(i), t0));
+                out.set(at.get(i), finish(pending.get(i), outcomes.get(i), t0, nanos));
             }
         }
         return out;
     }
 
     /**
-     * Records the task (a redelivery of a stored prompt is answered at once, a deleted task is gone): the event to
-     * publish when it is done with, or null when it is to be generated.
+     * What becomes of a task once its generation (in a batch of {@code generationNanos}) ended: failed with the
+     * reason, or its prompt stored as version 1 (with its quality report when it has validation examples) and served;
+     * nothing when the task was deleted meanwhile.
      */
-    private Optional<PromptEvent> prepare(TaskRegistered task) {
-        String version = factory.pgmVersion(task.design());
-        Optional<TaskRecord> known = store.find(task.taskId());
-        if (known.isPresent() && known.get().ready() && version.equals(known.get().pgmVersion())
-                && store.artifact(task.taskId(), version).isPresent()) {
-            TaskRecord r = known.get();
-            metrics.count("redelivered");
-            return Optional.of(new PromptReady(Events.SCHEMA_VERSION, task.taskId(), task.tenant(), version,
-                    r.design(), r.k(), r.promptText(), 0, clock.instant()));
-        }
-        if (known.isEmpty()) {
-            if (!store.register(task)) {   // published straight to Kafka, not through the gateway
-                return gone(task);
-            }
-        } else {
-            store.saveRegistration(task);   // the worker reads the XL demonstrations from it
-        }
-        return null;
-    }
-
-    /**
-     * Stores what the task's generation (in a batch of {@code generationNanos}) gave: failed with the reason, or its
-     * prompt as version 1. The event to publish when the task is done with (failed, or deleted meanwhile: nothing),
-     * null when its prompt is stored.
-     */
-    private Optional<PromptEvent> store(TaskRegistered task, PromptFactory.Outcome outcome, long generationNanos) {
+    private Optional<PromptEvent> finish(TaskRegistered task, PromptFactory.Outcome outcome, long t0,
+                                         long generationNanos) {
         if (outcome.failure() != null) {
             metrics.timeGeneration("failed", task, generationNanos);
             store.markFailed(task.taskId(), outcome.failure());
@@ -236,24 +206,17 @@ public class PromptTaskHandler {
         if (!store.storeReady(task.taskId(), result.pgmVersion(), result.k(), result.text(), result.artifact())) {
             return gone(task);
         }
-        store.saveVersion(task.taskId(), new PromptVersion(1, PromptVersion.GENERATED, task.examples().size(),
-                result.pgmVersion(), clock.instant(), null, null), null);
-        metrics.artifactBytes(result.artifact().length);
-        metrics.count("ready");
-        return null;
-    }
-
-    /**
-     * A stored task's ready event, after its quality report when it has validation examples (one task at a time: it
-     * runs the LM) and, should the PGM version have changed meanwhile, its prompt made again with the new one.
-     */
-    private Optional<PromptEvent> ready(TaskRegistered task, PromptFactory.Outcome outcome, long t0) {
-        PromptFactory.Result result = outcome.result();
+        PromptVersion first = new PromptVersion(1, PromptVersion.GENERATED, task.examples().size(),
+                result.pgmVersion(), clock.instant(), null, null);
+        store.saveVersion(task.taskId(), first, null);
         PromptVersion.Quality q = gate.score(task, task.examples(), result.artifact());
         if (q != null) {
-            store.saveVersion(task.taskId(), new PromptVersion(1, PromptVersion.GENERATED, task.examples().size(),
-                    result.pgmVersion(), clock.instant(), q, null), null);
+            store.saveVersion(task.taskId(), new PromptVersion(1, first.source(), first.examplesSeen(),
+                    first.pgmVersion(), first.createdAt(), q, null), null);
         }
+        metrics.artifactBytes(result.artifact().length);
+        metrics.count("ready");
+        models.run();
         if (!factory.pgmVersion(task.design()).equals(result.pgmVersion())) {
             result = again(task, result);
         }
@@ -262,37 +225,6 @@ public class PromptTaskHandler {
                 result.k(), millis, result.pgmVersion());
         return Optional.of(new PromptReady(Events.SCHEMA_VERSION, task.taskId(), task.tenant(), result.pgmVersion(),
                 task.design(), result.k(), result.text(), millis, clock.instant()));
-    }
-
-    /**
-     * {@code work} for 0..n-1 on the Redis pool, results in order (one alone runs here). The first exception of one is
-     * thrown as it is (a Redis failure stays one, for {@link StoreRetry}), once all have ended.
-     */
-    private static <T> List<T> inParallel(int n, IntFunction<T> work) {
-        if (n == 1) {
-            return Collections.singletonList(work.apply(0));
-        }
-        List<CompletableFuture<T>> running = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            int at = i;
-            running.add(CompletableFuture.supplyAsync(() -> work.apply(at), REDIS_POOL));
-        }
-        List<T> out = new ArrayList<>();
-        RuntimeException first = null;
-        for (CompletableFuture<T> f : running) {
-            try {
-                out.add(f.join());
-            } catch (CompletionException e) {
-                out.add(null);
-                if (first == null) {
-                    first = e.getCause() instanceof RuntimeException r ? r : e;
-                }
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
-        return out;
     }
 
     /** A registration of a task deleted before (or while) its prompt was made: nothing is stored or published. */
