@@ -55,6 +55,13 @@ public final class RedisIdempotencyStore implements Idempotency.Store {
             end
             return 0""";
 
+    // ARGV fingerprint, lease ms: a reservation not answered yet is extended (its holder still runs)
+    private static final String RENEW = """
+            if redis.call('HGET', KEYS[1], 'fp') == ARGV[1] and redis.call('HEXISTS', KEYS[1], 'status') == 0 then
+              return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+            end
+            return 0""";
+
     private final RedisConnector redis;
 
     public RedisIdempotencyStore(RedisConnector redis) {
@@ -125,5 +132,11 @@ public final class RedisIdempotencyStore implements Idempotency.Store {
         try (GZIPInputStream z = new GZIPInputStream(new ByteArrayInputStream(bytes))) {
             return new String(z.readAllBytes(), UTF_8);
         }
+    }
+
+    @Override
+    public void renew(String tenant, String key, String fingerprint, Duration lease) {
+        redis.sync().eval(RENEW, ScriptOutputType.INTEGER, new byte[][] {b(key(tenant, key))}, b(fingerprint),
+                b(Long.toString(lease.toMillis())));
     }
 }

@@ -64,9 +64,8 @@ public class ServiceBeans {
     @ApplicationScoped
     Idempotency idempotency(GatewayConfig config, RedisConnector redis) {
         GatewayConfig.Gateway g = config.gateway();
-        // a reservation outlives any call that holds it (publish, or the wait for a worker), with room to spare
-        java.time.Duration lease = g.predictionTimeout().plus(g.publishTimeout()).plusSeconds(30);
-        return new Idempotency(new RedisIdempotencyStore(redis), lease, g.retryAfter());
+        // a reservation is renewed while its call runs, so its lease only bounds the wait after a gateway dies
+        return new Idempotency(new RedisIdempotencyStore(redis), Idempotency.LEASE, g.retryAfter());
     }
 
     @Produces

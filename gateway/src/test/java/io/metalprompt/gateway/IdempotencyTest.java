@@ -37,6 +37,13 @@ class IdempotencyTest {
             entries.put(tenant + "/" + key, new Idempotency.Entry(fingerprint, answer));
         }
 
+        final java.util.concurrent.atomic.AtomicInteger renewals = new java.util.concurrent.atomic.AtomicInteger();
+
+        @Override
+        public void renew(String tenant, String key, String fingerprint, Duration lease) {
+            renewals.incrementAndGet();
+        }
+
         @Override
         public synchronized void release(String tenant, String key, String fingerprint) {
             entries.remove(tenant + "/" + key);
@@ -148,5 +155,30 @@ class IdempotencyTest {
         assertEquals(400, assertThrows(ApiException.class, () -> run("acme", "", "x")).status());
         assertEquals(400, assertThrows(ApiException.class, () -> run("acme", "k".repeat(256), "x")).status());
         run("acme", "k".repeat(255), "x");
+    }
+
+    @Test
+    void aReservationIsRenewedWhileItsCallRunsSoItsLeaseOnlyBoundsAWaitAfterACrash() {
+        Idempotency shortLease = new Idempotency(store, Duration.ofMillis(150), 1);
+        shortLease.run("t", "slow", "POST", "/v1/tasks/x/predictions", Map.of("inputs", List.of("a")), () -> {
+            try {
+                Thread.sleep(400);   // longer than the lease: renewed every 50 ms meanwhile
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return new Idempotency.Answer(200, "application/json", "{}", Map.of());
+        });
+        int during = store.renewals.get();
+        assertTrue(during >= 3, "renewed while running, " + during + " times");
+        sleepQuietly(200);
+        assertEquals(during, store.renewals.get(), "and no more once the call ended");
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
