@@ -34,6 +34,11 @@ import redis.embedded.RedisServer;
  * </ol>
  * Each is a real server speaking the real protocol; no test is skipped for want of Docker.
  * The topics of {@code deploy/topics.conf} are created explicitly, as in production.
+ *
+ * <p>A three-broker Kafka is not started here: the end-to-end tests run one in JVMs of their own (e2e-tests,
+ * {@code faults/KafkaCluster}). Three in-process nodes of {@link KafkaClusterTestKit} (Kafka 4.1.2) lose their quorum
+ * about two seconds after the first election: the test kit starts their raft clients with no endpoint of their own,
+ * so the leader answers each follower's UpdateRaftVoter with INVALID_REQUEST, which stops the follower's raft thread.
  */
 public final class TestInfrastructure {
 
@@ -135,46 +140,6 @@ public final class TestInfrastructure {
         }
     }
 
-    private static final String SHARED_KAFKA_CLUSTER = "metalprompt.test.kafka-cluster";
-    private static String kafkaClusterBootstrap;
-
-    /**
-     * The bootstrap servers of a three-broker Kafka (three combined controller+broker nodes in this JVM, started on
-     * first use and stopped at exit), its topics created with replication factor 3 and {@code min.insync.replicas=2}
-     * as {@code METAL_KAFKA_BROKERS=3 deploy/local/infra.sh} creates them: {@code METAL_KAFKA_CLUSTER_BOOTSTRAP} when
-     * set (for example that script's brokers), otherwise {@link KafkaClusterTestKit}.
-     */
-    public static String kafkaClusterBootstrap() {
-        synchronized (System.class) {
-            if (kafkaClusterBootstrap == null) {
-                String shared = System.getProperty(SHARED_KAFKA_CLUSTER);
-                String env = System.getenv("METAL_KAFKA_CLUSTER_BOOTSTRAP");
-                if (shared != null) {
-                    kafkaClusterBootstrap = shared;
-                } else if (env != null && !env.isBlank()) {
-                    kafkaClusterBootstrap = env;
-                } else {
-                    Path dir = tempDir("metal-kafka-cluster");
-                    KafkaClusterTestKit cluster = startInProcessKafka(dir, 3);
-                    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                        try {
-                            cluster.close();
-                            deleteTree(dir);
-                        } catch (Exception e) {
-                            System.err.println("[test-infrastructure] stop failed: " + e.getMessage());
-                        }
-                    }, "test-kafka-cluster-stop"));
-                    kafkaClusterBootstrap = cluster.bootstrapServers();
-                    createTopics(kafkaClusterBootstrap, (short) 3);
-                    System.out.printf("[test-infrastructure] Kafka cluster %s (3 brokers, topics with RF 3, min ISR 2)%n",
-                            kafkaClusterBootstrap);
-                }
-                System.setProperty(SHARED_KAFKA_CLUSTER, kafkaClusterBootstrap);
-            }
-            return kafkaClusterBootstrap;
-        }
-    }
-
     /** Quarkus configuration pointing a service at these servers. */
     public Map<String, String> quarkusConfig() {
         return Map.of("kafka.bootstrap.servers", kafkaBootstrap, "metal.redis.url", redisUrl);
@@ -265,26 +230,19 @@ public final class TestInfrastructure {
     }
 
     private static KafkaClusterTestKit startInProcessKafka(Path baseDir) {
-        return startInProcessKafka(baseDir, 1);
-    }
-
-    private static KafkaClusterTestKit startInProcessKafka(Path baseDir, int nodes) {
-        String replicas = Integer.toString(nodes);
-        String minIsr = Integer.toString(Math.min(2, nodes));
         try {
             KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
                     .setBaseDirectory(baseDir)
                     .setCombined(true)
-                    .setNumBrokerNodes(nodes)
-                    .setNumControllerNodes(nodes)
+                    .setNumBrokerNodes(1)
+                    .setNumControllerNodes(1)
                     .build())
                     .setConfigProp("auto.create.topics.enable", "false")
                     .setConfigProp("group.initial.rebalance.delay.ms", "0")
-                    .setConfigProp("offsets.topic.replication.factor", replicas)
+                    .setConfigProp("offsets.topic.replication.factor", "1")
                     .setConfigProp("offsets.topic.num.partitions", "4")
-                    .setConfigProp("transaction.state.log.replication.factor", replicas)
-                    .setConfigProp("transaction.state.log.min.isr", minIsr)
-                    .setConfigProp("min.insync.replicas", minIsr)
+                    .setConfigProp("transaction.state.log.replication.factor", "1")
+                    .setConfigProp("transaction.state.log.min.isr", "1")
                     .setDeleteOnClose(false)
                     .build();
             cluster.format();
@@ -315,20 +273,12 @@ public final class TestInfrastructure {
 
     /** Creates every topic of {@code deploy/topics.conf}, as the local scripts and the Helm job do. */
     private static void createTopics(String bootstrap) {
-        createTopics(bootstrap, (short) 1);
-    }
-
-    private static void createTopics(String bootstrap, short replicas) {
         List<TopicsConf.Spec> specs = TopicsConf.read(TopicsConf.defaultPath());
         Properties props = new Properties();
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         try (Admin admin = Admin.create(props)) {
             for (TopicsConf.Spec spec : specs) {
-                Map<String, String> configs = new java.util.HashMap<>(spec.configs());
-                if (replicas >= 3) {
-                    configs.put("min.insync.replicas", "2");
-                }
-                NewTopic topic = new NewTopic(spec.name(), spec.partitions(), replicas).configs(configs);
+                NewTopic topic = new NewTopic(spec.name(), spec.partitions(), (short) 1).configs(spec.configs());
                 try {
                     admin.createTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
                 } catch (java.util.concurrent.ExecutionException e) {

@@ -109,11 +109,8 @@ class DistributedFaultsIT {
     static void start() throws Exception {
         classStart = System.nanoTime();
         String loadAverage = Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
-        Path work = ProjectPaths.root().resolve("e2e-tests/target/dist-faults");
-        TestInfrastructure.deleteTree(work);
         TestInfrastructure.deleteTree(REPORTS);
-        Path logs = Files.createDirectories(ProjectPaths.root().resolve("e2e-tests/target/service-logs"));
-        kafka = KafkaCluster.start(work.resolve("kafka"), logs, "dist-faults", 3);
+        kafka = KafkaCluster.start("dist-faults", 3);
         redisCluster = LocalRedisCluster.start(3);
         try (TaskRoot root = TaskRoot.open(ProjectPaths.root().resolve("data/tasks.zip"))) {
             train = TaskLoader.loadFewShot(root.resolve("dev"), "dev_002", 16, 100);

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import io.metalprompt.client.Example;
 import io.metalprompt.client.MetalClient;
 import io.metalprompt.client.TaskRequest;
+import io.metalprompt.e2e.faults.KafkaCluster;
 import io.metalprompt.eval.Evaluator;
 import io.metalprompt.events.Topics;
 import io.metalprompt.lm.LanguageModel;
@@ -39,20 +40,30 @@ import io.metalprompt.testing.TinyModels;
 /**
  * Several replicas of every service on the distributed engines (issue 15, item 3): 2 gateways, 2 prompt-generators and
  * 3 inference-workers, packaged, against a three-broker Kafka (topics with replication factor 3, min.insync.replicas 2)
- * and a Redis Cluster of 3 masters and 3 replicas. Tasks are registered through both gateways and predicted through
- * both; every answer equals the evaluation's, and each registration is generated once although two prompt-generators
- * share the topic. Heavy (7 service JVMs): run with {@code -Pscale} (e2e-tests/pom.xml).
+ * and a Redis Cluster of 3 masters and 3 replicas. The brokers are {@link KafkaCluster}'s, each in a JVM of its own as
+ * {@code METAL_KAFKA_BROKERS=3 deploy/local/infra.sh start} runs them, or those {@code METAL_KAFKA_CLUSTER_BOOTSTRAP}
+ * names. Tasks are registered through both gateways and predicted through both; every answer equals the evaluation's,
+ * and each registration is generated once although two prompt-generators share the topic. Heavy (7 service JVMs and 3
+ * broker JVMs): run with {@code -Pscale} (e2e-tests/pom.xml).
  */
 class MultiReplicaIT {
 
     private static final List<ServiceProcess> gateways = new ArrayList<>();
     private static final List<ServiceProcess> services = new ArrayList<>();
     private static String key;
+    /** The brokers this class started: none when {@code METAL_KAFKA_CLUSTER_BOOTSTRAP} names some. */
+    private static KafkaCluster cluster;
     private static String kafka;
 
     @BeforeAll
     static void start() throws Exception {
-        kafka = TestInfrastructure.kafkaClusterBootstrap();
+        String given = System.getenv("METAL_KAFKA_CLUSTER_BOOTSTRAP");
+        if (given != null && !given.isBlank()) {
+            kafka = given;   // for example the brokers of METAL_KAFKA_BROKERS=3 deploy/local/infra.sh start
+        } else {
+            cluster = KafkaCluster.start("multi-replica", 3);
+            kafka = cluster.bootstrap();
+        }
         String redisUrl = TestInfrastructure.redisClusterUrl();
         Map<String, String> env = ServiceProcess.tinyModelsEnv(kafka, redisUrl);
         for (String module : List.of("gateway", "gateway", "prompt-generator", "prompt-generator", "inference-worker",
@@ -75,6 +86,9 @@ class MultiReplicaIT {
     static void stop() throws Exception {
         for (ServiceProcess service : services) {
             service.close();
+        }
+        if (cluster != null) {
+            cluster.close();
         }
     }
 

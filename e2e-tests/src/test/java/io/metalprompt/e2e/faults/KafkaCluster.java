@@ -17,6 +17,9 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartitionInfo;
 
+import io.metalprompt.testing.ProjectPaths;
+import io.metalprompt.testing.TestInfrastructure;
+
 /**
  * Three KRaft brokers, each in its own JVM and each controller and broker, as {@code METAL_KAFKA_BROKERS=3
  * deploy/local/infra.sh start} runs them: every topic of deploy/topics.conf (and the internal ones) with replication
@@ -31,8 +34,15 @@ public final class KafkaCluster implements AutoCloseable {
         this.brokers = brokers;
     }
 
-    /** Formats {@code nodes} log directories under {@code dir} with one cluster id, starts them and creates the topics. */
-    public static KafkaCluster start(Path dir, Path logDir, String name, int nodes) throws Exception {
+    /**
+     * Formats {@code nodes} log directories with one cluster id, starts them and creates the topics: the directories under
+     * {@code e2e-tests/target/<name>/kafka} (emptied first), each broker's output in
+     * {@code e2e-tests/target/service-logs/<name>-kafka-<node>.log} beside the services' logs.
+     */
+    public static KafkaCluster start(String name, int nodes) throws Exception {
+        Path dir = ProjectPaths.root().resolve("e2e-tests/target").resolve(name).resolve("kafka");
+        TestInfrastructure.deleteTree(dir);
+        Path logDir = Files.createDirectories(ProjectPaths.root().resolve("e2e-tests/target/service-logs"));
         List<KafkaBroker> brokers = new ArrayList<>();
         for (int i = 1; i <= nodes; i++) {
             brokers.add(KafkaBroker.node(dir.resolve("node-" + i), logDir.resolve(name + "-kafka-" + i + ".log"), i,
