@@ -56,7 +56,7 @@ final class ServingReport {
                     num(t.produce()), num(t.worker()), num(t.delivery()), num(t.resume()), num(t.batchWait()),
                     num(t.batch()), num(t.commit())));
         }
-        return s.toString();
+        return s.append('\n').toString();
     }
 
     private String settings(Setup setup, Batch32 b) {
