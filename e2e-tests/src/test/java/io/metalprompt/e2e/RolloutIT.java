@@ -46,26 +46,10 @@ class RolloutIT {
     @BeforeAll
     static void start() throws Exception {
         TestInfrastructure infra = TestInfrastructure.get();
-        Map<String, String> models = TinyModels.config();
-        Map<String, String> env = Map.of(
-                "KAFKA_BOOTSTRAP_SERVERS", infra.kafkaBootstrap(),
-                "METAL_REDIS_URL", infra.redisUrl(),
-                "METAL_MODEL_BASE", models.get("metal.model.base"),
-                "METAL_MODEL_PGM", models.get("metal.model.pgm"),
-                // the tiny test models' tokenizers know a few dozen words: no vocabulary check (VocabularyCheck)
-                "METAL_MODEL_MAX_UNKNOWN_WORDS", "1");
         // four clients in a loop send 20-60 requests per second, around the default tenant rate (20/s, burst 40):
         // a faster served path would get 429s that have nothing to do with the rollout, so this tenant's rate is raised
-        Map<String, String> gatewayEnv = new java.util.HashMap<>(env);
-        gatewayEnv.put("METAL_GATEWAY_QUOTA_REQUESTS_PER_SECOND", "1000");
-        gatewayEnv.put("METAL_GATEWAY_QUOTA_BURST", "1000");
-        for (String module : List.of("gateway", "prompt-generator", "inference-worker")) {
-            services.add(ServiceProcess.start(module, TestInfrastructure.freePort(),
-                    module.equals("gateway") ? gatewayEnv : env));
-        }
-        for (ServiceProcess service : services) {
-            service.awaitReady(Duration.ofSeconds(90));
-        }
+        services.addAll(ServiceProcess.startTinySystem(Map.of(), Map.of("METAL_GATEWAY_QUOTA_REQUESTS_PER_SECOND", "1000",
+                "METAL_GATEWAY_QUOTA_BURST", "1000")));
         store = Files.createTempDirectory("metal-rollout-it-store");
         try (io.metalprompt.store.RedisConnector redis = new io.metalprompt.store.RedisConnector(infra.redisUrl(),
                 Duration.ofSeconds(5))) {

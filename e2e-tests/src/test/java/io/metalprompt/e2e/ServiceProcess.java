@@ -90,6 +90,36 @@ public final class ServiceProcess implements AutoCloseable {
                 "METAL_MODEL_MAX_UNKNOWN_WORDS", "1");
     }
 
+    /**
+     * The three services (gateway, prompt-generator, inference-worker, in that order) on the tiny test models and the
+     * test infrastructure's Kafka and Redis ({@link #tinyModelsEnv}), with {@code extra} on top for all of them and
+     * {@code gatewayExtra} for the gateway alone; ready when this returns (all stopped again if one is not).
+     */
+    public static List<ServiceProcess> startTinySystem(Map<String, String> extra, Map<String, String> gatewayExtra)
+            throws Exception {
+        io.metalprompt.testing.TestInfrastructure infra = io.metalprompt.testing.TestInfrastructure.get();
+        Map<String, String> env = new java.util.HashMap<>(tinyModelsEnv(infra.kafkaBootstrap(), infra.redisUrl()));
+        env.putAll(extra);
+        Map<String, String> gatewayEnv = new java.util.HashMap<>(env);
+        gatewayEnv.putAll(gatewayExtra);
+        List<ServiceProcess> started = new java.util.ArrayList<>();
+        try {
+            for (String module : List.of("gateway", "prompt-generator", "inference-worker")) {
+                started.add(start(module, io.metalprompt.testing.TestInfrastructure.freePort(),
+                        module.equals("gateway") ? gatewayEnv : env));
+            }
+            for (ServiceProcess service : started) {
+                service.awaitReady(Duration.ofSeconds(120));
+            }
+            return started;
+        } catch (Exception | AssertionError e) {
+            for (ServiceProcess service : started) {
+                service.close();
+            }
+            throw e;
+        }
+    }
+
     /** The same service started again on the same ports with the same environment (its log goes on). */
     public ServiceProcess restart() throws IOException, InterruptedException {
         close();

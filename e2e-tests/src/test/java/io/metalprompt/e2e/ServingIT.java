@@ -73,22 +73,8 @@ class ServingIT {
     @BeforeAll
     static void start() throws Exception {
         TestInfrastructure infra = TestInfrastructure.get();
-        Map<String, String> models = TinyModels.config();
-        Map<String, String> env = Map.of(
-                "KAFKA_BOOTSTRAP_SERVERS", infra.kafkaBootstrap(),
-                "METAL_REDIS_URL", infra.redisUrl(),
-                "METAL_MODEL_BASE", models.get("metal.model.base"),
-                "METAL_MODEL_PGM", models.get("metal.model.pgm"),
-                // the tiny test models' tokenizers know a few dozen words: no vocabulary check (VocabularyCheck)
-                "METAL_MODEL_MAX_UNKNOWN_WORDS", "1",
-                // spans leave the services every 100 ms (to nowhere, without a collector): see the tracing test
-                "QUARKUS_OTEL_BSP_SCHEDULE_DELAY", "100ms");
-        for (String module : List.of("gateway", "prompt-generator", "inference-worker")) {
-            services.add(ServiceProcess.start(module, TestInfrastructure.freePort(), env));
-        }
-        for (ServiceProcess service : services) {
-            service.awaitReady(Duration.ofSeconds(90));
-        }
+        // spans leave the services every 100 ms (to nowhere, without a collector): see the tracing test
+        services.addAll(ServiceProcess.startTinySystem(Map.of("QUARKUS_OTEL_BSP_SCHEDULE_DELAY", "100ms"), Map.of()));
         redis = new RedisConnector(infra.redisUrl(), Duration.ofSeconds(5));
         ApiKeys keys = new ApiKeys(redis);
         key = keys.create("e2e").key();

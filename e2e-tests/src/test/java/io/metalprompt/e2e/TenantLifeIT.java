@@ -31,7 +31,6 @@ import io.metalprompt.client.VersionAccepted;
 import io.metalprompt.store.ApiKeys;
 import io.metalprompt.store.RedisConnector;
 import io.metalprompt.testing.TestInfrastructure;
-import io.metalprompt.testing.TinyModels;
 
 /**
  * A tenant's task life through the packaged services (issue 16), called through the Java client: listing its tasks,
@@ -50,19 +49,7 @@ class TenantLifeIT {
     @BeforeAll
     static void start() throws Exception {
         TestInfrastructure infra = TestInfrastructure.get();
-        Map<String, String> models = TinyModels.config();
-        Map<String, String> env = Map.of(
-                "KAFKA_BOOTSTRAP_SERVERS", infra.kafkaBootstrap(),
-                "METAL_REDIS_URL", infra.redisUrl(),
-                "METAL_MODEL_BASE", models.get("metal.model.base"),
-                "METAL_MODEL_PGM", models.get("metal.model.pgm"),
-                "METAL_MODEL_MAX_UNKNOWN_WORDS", "1");
-        for (String module : List.of("gateway", "prompt-generator", "inference-worker")) {
-            services.add(ServiceProcess.start(module, TestInfrastructure.freePort(), env));
-        }
-        for (ServiceProcess service : services) {
-            service.awaitReady(Duration.ofSeconds(120));
-        }
+        services.addAll(ServiceProcess.startTinySystem(Map.of(), Map.of()));
         redis = new RedisConnector(infra.redisUrl(), Duration.ofSeconds(5));
         keys = new ApiKeys(redis);
     }

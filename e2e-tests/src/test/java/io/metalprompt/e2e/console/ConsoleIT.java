@@ -32,7 +32,6 @@ import io.metalprompt.e2e.ServiceProcess;
 import io.metalprompt.store.ApiKeys;
 import io.metalprompt.store.RedisConnector;
 import io.metalprompt.testing.TestInfrastructure;
-import io.metalprompt.testing.TinyModels;
 
 /**
  * The console ({@code /console/}, static files of the gateway) in a real headless Chromium against the packaged
@@ -52,20 +51,7 @@ class ConsoleIT {
     @BeforeAll
     static void start() throws Exception {
         TestInfrastructure infra = TestInfrastructure.get();
-        Map<String, String> models = TinyModels.config();
-        Map<String, String> env = Map.of(
-                "KAFKA_BOOTSTRAP_SERVERS", infra.kafkaBootstrap(),
-                "METAL_REDIS_URL", infra.redisUrl(),
-                "METAL_MODEL_BASE", models.get("metal.model.base"),
-                "METAL_MODEL_PGM", models.get("metal.model.pgm"),
-                // the tiny test models' tokenizers know a few dozen words: no vocabulary check (VocabularyCheck)
-                "METAL_MODEL_MAX_UNKNOWN_WORDS", "1");
-        for (String module : List.of("gateway", "prompt-generator", "inference-worker")) {
-            services.add(ServiceProcess.start(module, TestInfrastructure.freePort(), env));
-        }
-        for (ServiceProcess service : services) {
-            service.awaitReady(Duration.ofSeconds(90));
-        }
+        services.addAll(ServiceProcess.startTinySystem(Map.of(), Map.of()));
         redis = new RedisConnector(infra.redisUrl(), Duration.ofSeconds(5));
         key = new ApiKeys(redis).create("console").key();
     }
