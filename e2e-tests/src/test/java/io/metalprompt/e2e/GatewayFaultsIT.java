@@ -36,7 +36,6 @@ import io.metalprompt.tasks.TaskLoader;
 import io.metalprompt.tasks.TaskRoot;
 import io.metalprompt.testing.ProjectPaths;
 import io.metalprompt.testing.TestInfrastructure;
-import io.metalprompt.testing.TinyModels;
 
 /**
  * Faults injected while HTTP clients call the gateway (issue 19): the packaged gateway, prompt-generator and two
@@ -92,14 +91,7 @@ class GatewayFaultsIT {
         kafka = KafkaBroker.start(work.resolve("kafka"), logs.resolve("gateway-faults-kafka.log"));
         redisClient = new RedisConnector(redis.url(), Duration.ofSeconds(2));
 
-        Map<String, String> models = TinyModels.config();
-        Map<String, String> env = Map.of(
-                "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrap(),
-                "METAL_REDIS_URL", redis.url(),
-                "METAL_MODEL_BASE", models.get("metal.model.base"),
-                "METAL_MODEL_PGM", models.get("metal.model.pgm"),
-                // the tiny test models' tokenizers know a few dozen words: no vocabulary check (VocabularyCheck)
-                "METAL_MODEL_MAX_UNKNOWN_WORDS", "1");
+        Map<String, String> env = ServiceProcess.tinyModelsEnv(kafka.bootstrap(), redis.url());
         Map<String, String> gatewayEnv = new LinkedHashMap<>(env);
         // one tenant sends all the calls, about 33 a second, and during a fault up to all of them wait at once: the
         // per-tenant quotas (20/s, burst 40, 8 concurrent) would answer 429 before any fault did

@@ -45,7 +45,6 @@ import io.metalprompt.tasks.TaskLoader;
 import io.metalprompt.tasks.TaskRoot;
 import io.metalprompt.testing.ProjectPaths;
 import io.metalprompt.testing.TestInfrastructure;
-import io.metalprompt.testing.TinyModels;
 import io.restassured.http.ContentType;
 
 /**
@@ -72,14 +71,7 @@ class SecuredKafkaIT {
         Path logs = Files.createDirectories(ProjectPaths.root().resolve("e2e-tests/target/service-logs"));
         kafka = KafkaBroker.startSecured(work.resolve("kafka"), logs.resolve("secured-kafka.log"));
         redis = RedisProcess.start(work.resolve("redis"));
-        Map<String, String> models = TinyModels.config();
-        Map<String, String> common = Map.of(
-                "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrap(),
-                "METAL_REDIS_URL", redis.url(),
-                "METAL_MODEL_BASE", models.get("metal.model.base"),
-                "METAL_MODEL_PGM", models.get("metal.model.pgm"),
-                // the tiny test models' tokenizers know a few dozen words: no vocabulary check (VocabularyCheck)
-                "METAL_MODEL_MAX_UNKNOWN_WORDS", "1");
+        Map<String, String> common = ServiceProcess.tinyModelsEnv(kafka.bootstrap(), redis.url());
         gateway = ServiceProcess.start("gateway", TestInfrastructure.freePort(),
                 env(common, "gateway", Map.of("METAL_GATEWAY_AUTH_BOOTSTRAP_KEY", KEY)));
         promptGenerator = ServiceProcess.start("prompt-generator", TestInfrastructure.freePort(),

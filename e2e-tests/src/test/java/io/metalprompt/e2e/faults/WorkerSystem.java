@@ -32,7 +32,6 @@ import io.metalprompt.store.TaskRecord;
 import io.metalprompt.store.TaskStore;
 import io.metalprompt.testing.ProjectPaths;
 import io.metalprompt.testing.TestInfrastructure;
-import io.metalprompt.testing.TinyModels;
 
 /**
  * The serving path as one worker-side end-to-end test needs it: a Kafka broker and a Redis server of its own, the
@@ -73,14 +72,7 @@ public final class WorkerSystem implements AutoCloseable {
         Path logs = Files.createDirectories(ProjectPaths.root().resolve("e2e-tests/target/service-logs"));
         RedisProcess redis = RedisProcess.start(work.resolve("redis"));
         KafkaBroker kafka = KafkaBroker.start(work.resolve("kafka"), logs.resolve(name + "-kafka.log"));
-        Map<String, String> models = TinyModels.config();
-        Map<String, String> env = Map.of(
-                "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrap(),
-                "METAL_REDIS_URL", redis.url(),
-                "METAL_MODEL_BASE", models.get("metal.model.base"),
-                "METAL_MODEL_PGM", models.get("metal.model.pgm"),
-                // the tiny test models' tokenizers know a few dozen words: no vocabulary check (VocabularyCheck)
-                "METAL_MODEL_MAX_UNKNOWN_WORDS", "1");
+        Map<String, String> env = ServiceProcess.tinyModelsEnv(kafka.bootstrap(), redis.url());
         WorkerSystem system = new WorkerSystem(kafka, redis, env);
         system.promptGenerator = ServiceProcess.start("prompt-generator", TestInfrastructure.freePort(), env);
         system.worker = ServiceProcess.start("inference-worker", TestInfrastructure.freePort(), env);
