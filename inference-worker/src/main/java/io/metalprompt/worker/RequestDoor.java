@@ -47,11 +47,13 @@ public final class RequestDoor {
 
     private final ReplyRouter router;
     private final int maxInputs;
+    private final int maxInputChars;
     private final Clock clock;
 
-    public RequestDoor(ReplyRouter router, int maxInputs, Clock clock) {
+    public RequestDoor(ReplyRouter router, int maxInputs, int maxInputChars, Clock clock) {
         this.router = router;
         this.maxInputs = maxInputs;
+        this.maxInputChars = maxInputChars;
         this.clock = clock;
     }
 
@@ -95,6 +97,10 @@ public final class RequestDoor {
                     + " one request may have (metal.serving.max-inputs-per-request)");
         }
         for (int i = 0; i < inputs.size(); i++) {
+            if (inputs.get(i).length() > maxInputChars) {
+                return Optional.of("input " + i + " has " + inputs.get(i).length() + " characters, more than the "
+                        + maxInputChars + " one input may have (metal.serving.max-input-chars)");
+            }
             if (isBlank(inputs.get(i))) {
                 return Optional.of("input " + i + " is empty: it has only spaces or invisible characters");
             }

@@ -91,7 +91,8 @@ public class WorkerBeans {
         ReplyTopics topics = new ReplyTopics(describer, Duration.ofSeconds(30), System::nanoTime);
         ReplyRouter router = new ReplyRouter(config.replies().allowedTopics(), Topics.INFERENCE_RESULTS, topics,
                 config.replies().maxBytes());
-        RequestDoor door = new RequestDoor(router, config.serving().maxInputsPerRequest(), Clock.systemUTC());
+        RequestDoor door = new RequestDoor(router, config.serving().maxInputsPerRequest(),
+                config.serving().maxInputChars(), Clock.systemUTC());
         return new BatchHandler(door, engine, budget, metrics, tracer, Topics.deadLetter(Topics.INFERENCE_REQUESTS));
     }
 }

@@ -34,6 +34,14 @@ public interface WorkerConfig extends ServiceConfig, ModelServiceConfig {
          */
         @WithDefault("64")
         int maxInputsPerRequest();
+
+        /**
+         * Longest input in characters (UTF-16 units, as the gateway's {@code metal.gateway.max-input-chars} counts);
+         * a longer one is answered {@code INVALID} before it is tokenized, so that an internal producer cannot make the
+         * worker tokenize megabytes inside a batch other tenants wait on. Env: {@code METAL_SERVING_MAX_INPUT_CHARS}.
+         */
+        @WithDefault("2000")
+        int maxInputChars();
     }
 
     /** Where replies may go and how large they may be (docs/architecture.md, "Request-reply headers"). */

@@ -42,7 +42,7 @@ class BatchHandlerTest {
                     throw new ReplyTopics.Unavailable("no answer", null);
                 }
                 return new ReplyTopics.Info(true, 6, true, OptionalInt.empty());
-            }, Duration.ofSeconds(30), System::nanoTime), 1_000_000), 64, Clock.systemUTC()),
+            }, Duration.ofSeconds(30), System::nanoTime), 1_000_000), 64, 2000, Clock.systemUTC()),
             null, new ReplyBudget(1_000_000), new ServingMetrics(new SimpleMeterRegistry()),
             OpenTelemetry.noop().getTracer("test"), DLQ);
 

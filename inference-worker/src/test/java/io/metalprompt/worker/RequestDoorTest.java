@@ -31,7 +31,7 @@ class RequestDoorTest {
 
     private final RequestDoor door = new RequestDoor(new ReplyRouter(List.of(Topics.INFERENCE_RESULTS),
             Topics.INFERENCE_RESULTS, new ReplyTopics(topic -> new ReplyTopics.Info(true, 6, true, OptionalInt.empty()),
-            Duration.ofSeconds(30), System::nanoTime), 1_000_000), 4,
+            Duration.ofSeconds(30), System::nanoTime), 1_000_000), 4, 20,
             Clock.fixed(Instant.parse("2026-12-01T00:00:00Z"), ZoneOffset.UTC));
     private final String taskId = UUID.randomUUID().toString();
     private final String requestId = UUID.randomUUID().toString();
@@ -128,6 +128,14 @@ class RequestDoorTest {
             assertEquals(InferenceResult.Status.INVALID, r.answer().status());
             assertTrue(r.answer().error().contains("input 1 is empty"), r.answer().error());
         }
+    }
+
+    @Test
+    void anInputLongerThanTheCharacterLimitIsInvalidBeforeItIsTokenized() {
+        assertInstanceOf(RequestDoor.Admitted.class, admit(request(taskId, "x".repeat(20)), Topics.INFERENCE_RESULTS));
+        RequestDoor.Refused r = refused(request(taskId, "fine", "dog ".repeat(20_000)));
+        assertEquals(InferenceResult.Status.INVALID, r.answer().status());
+        assertTrue(r.answer().error().contains("input 1 has 80000 characters, more than the 20"), r.answer().error());
     }
 
     @Test
