@@ -158,6 +158,7 @@ final class ResultsTransactions {
     private void failed(Throwable failure) {
         // already aborted, and the consumer rewound to the committed offsets (SmallRye's exactly-once transaction)
         LOG.warnf("a results transaction failed; its request records are read again: %s", failure.toString());
+        health.failed(failure);
         lock.lock();
         try {
             waiting.clear();
@@ -167,7 +168,6 @@ final class ResultsTransactions {
         } finally {
             lock.unlock();
         }
-        health.failed(failure);
     }
 
     /**
