@@ -23,7 +23,6 @@ public final class ServingMetrics {
     private final Timer wait;
     private final Counter deadLetters;
     private final Timer commit;
-    private final DistributionSummary transactionBatches;
 
     public ServingMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -39,12 +38,9 @@ public final class ServingMetrics {
                 .description("From a request record's timestamp (its producer's clock) to the start of the batch serving it")
                 .publishPercentileHistogram().register(registry);
         this.commit = Timer.builder("metal.worker.commit")
-                .description("One results transaction, from its start to its commit acknowledged (results sent, "
-                        + "offsets added); the next batch is served meanwhile")
+                .description("From a batch's records handed to its Kafka transaction to the transaction committed "
+                        + "(results sent, offsets added, commit acknowledged)")
                 .register(registry);
-        this.transactionBatches = DistributionSummary.builder("metal.worker.transaction.batches")
-                .description("Served batches written together in one results transaction (those served while the "
-                        + "previous one committed)").serviceLevelObjectives(SIZES).register(registry);
         this.deadLetters = Counter.builder("metal.worker.dead.letters")
                 .description("Request records written to metal.inference-requests.dlq").register(registry);
     }
@@ -62,10 +58,9 @@ public final class ServingMetrics {
         results.forEach(this::answered);
     }
 
-    /** A results transaction of {@code batches} batches committed {@code nanos} after it started. */
-    public void committed(long nanos, int batches) {
+    /** A batch's transaction committed {@code nanos} after its records were handed to it. */
+    public void committed(long nanos) {
         commit.record(Duration.ofNanos(nanos));
-        transactionBatches.record(batches);
     }
 
     /** A request refused at the door was answered with {@code result} (not served: no batch, no wait recorded). */
