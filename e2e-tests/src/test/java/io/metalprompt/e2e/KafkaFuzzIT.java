@@ -58,7 +58,7 @@ import io.metalprompt.testing.ProjectPaths;
 class KafkaFuzzIT {
 
     private static final long SEED = Long.getLong("metal.fuzz.seed", 0x6B61_666B_61L);
-    /** Fuzz records sent during each fuzzed window (the measured ones and the warm-up one). */
+    /** Fuzz records sent during each fuzzed window (the measured ones and the warm-up ones). */
     private static final int DEFAULT_PER_WINDOW = 40;
     private static final int CASES_PER_WINDOW = Integer.getInteger("metal.fuzz.per-window", DEFAULT_PER_WINDOW);
     private static final int REQUESTS = 800;
@@ -118,8 +118,8 @@ class KafkaFuzzIT {
     void fuzzedRecordsFailAloneAndAnotherTenantKeepsItsLatency() throws Exception {
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("fuzz system", "as the door runs; seed " + SEED + ", " + CASES_PER_WINDOW + " records in each of "
-                + ROUNDS + " measured windows (after " + WARM_UP_ROUNDS + " warm-up pairs) of " + REQUESTS / ROUNDS + " requests of the measured "
-                + "tenant (one every " + INTERVAL.toMillis() + " ms), each after a window without the fuzzer (the baseline)");
+                + ROUNDS + " measured windows (after " + WARM_UP_ROUNDS + " warm-up pairs) of " + REQUESTS / ROUNDS
+                + " requests of the measured tenant (one every " + INTERVAL.toMillis() + " ms), each after a window without the fuzzer (the baseline)");
         int window = REQUESTS / ROUNDS;
         // warm-up (not measured); its answers are the expected ones (every window sends the same task/input pairs)
         Tally warmUp = client.run("warm-up", "", tenantTasks, TENANT, inputs, window, INTERVAL, -1, null,
@@ -143,14 +143,14 @@ class KafkaFuzzIT {
              TopicReader dead = new TopicReader(system.kafka.bootstrap(), Topics.deadLetter(Topics.INFERENCE_REQUESTS),
                      Map.of(), false);
              KafkaProducer<byte[], byte[]> producer = producer()) {
-            int perRound = CASES_PER_WINDOW;
-            long spacing = INTERVAL.toMillis() * window / perRound;
+            long spacing = INTERVAL.toMillis() * window / CASES_PER_WINDOW;
             // the first rounds warm up (not measured): the worker's and the broker's first handling of every kind of
             // record (compilation, topic metadata, dead-letter partitions) is not steady state, and a baseline
             // measured then would be inflated
             for (int round = 0; round < WARM_UP_ROUNDS + ROUNDS; round++) {
                 boolean measured = round >= WARM_UP_ROUNDS;
-                List<KafkaRecordFuzzer.Case> slice = cases.subList(round * perRound, (round + 1) * perRound);
+                List<KafkaRecordFuzzer.Case> slice = cases.subList(round * CASES_PER_WINDOW,
+                        (round + 1) * CASES_PER_WINDOW);
                 Tally quiet = client.run("quiet", "", tenantTasks, TENANT, inputs, window, INTERVAL, -1, null,
                         Duration.ofSeconds(90), expected, settings);
                 assertEquals(window, quiet.answered(), quiet::toString);
