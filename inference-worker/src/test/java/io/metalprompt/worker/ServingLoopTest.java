@@ -93,6 +93,12 @@ class ServingLoopTest {
                 value.getBytes(StandardCharsets.UTF_8)));
     }
 
+    /** One step of the loop, then its transaction waited for. */
+    private void step() throws InterruptedException {
+        loop.step();
+        loop.settle(List.of());
+    }
+
     private MockProducer<byte[], byte[]> producer() {
         return producers.get(producers.size() - 1);
     }
@@ -118,7 +124,7 @@ class ServingLoopTest {
         add(P0, 0, "a");
         add(P0, 1, "b");
         add(P1, 0, "c");
-        loop.step();
+        step();
         assertEquals(List.of(List.of("a", "b", "c")), batches.stream().map(b -> b.stream().sorted().toList()).toList());
         assertTrue(producer().transactionCommitted());
         assertEquals(List.of("re:a", "re:b", "re:c"), replies().stream().sorted().toList());
@@ -130,7 +136,7 @@ class ServingLoopTest {
         add(P0, 5, "a");
         add(P0, 6, "b");
         producer().commitTransactionException = new KafkaException("the coordinator moved");
-        loop.step();
+        step();
         assertTrue(producer().transactionAborted());
         assertEquals(List.of(), replies(), "nothing of an aborted transaction is visible");
         assertEquals(List.of(), committedOffsets());
@@ -140,7 +146,7 @@ class ServingLoopTest {
         producer().commitTransactionException = null;
         add(P0, 5, "a");   // what the broker returns again from offset 5 (the mock forgets polled records)
         add(P0, 6, "b");
-        loop.step();
+        step();
         assertEquals(List.of("re:a", "re:b"), replies());
         assertEquals(List.of(Map.of(P0, new OffsetAndMetadata(7))), committedOffsets());
         assertEquals(1, producers.size(), "an abortable failure keeps the producer");
@@ -151,23 +157,80 @@ class ServingLoopTest {
         add(P1, 0, "a");
         producer().commitTransactionException = new ProducerFencedException("fenced");
         producer().abortTransactionException = new ProducerFencedException("fenced");
-        loop.step();
+        step();
         assertEquals(2, producers.size(), "a new producer with the same transactional id");
         assertTrue(producers.get(0).closed());
         assertTrue(producer().transactionInitialized());
         assertEquals(0, consumer.position(P1));
 
         add(P1, 0, "a");
-        loop.step();
+        step();
         assertEquals(List.of("re:a"), replies());
         assertEquals(List.of(Map.of(P1, new OffsetAndMetadata(1))), committedOffsets());
+    }
+
+    @Test
+    void whileABatchCommitsTheNextIsServedAndIfTheCommitFailsBothAreReadAgain() throws InterruptedException {
+        java.util.concurrent.CountDownLatch commitStarted = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        producers.clear();
+        loop = new ServingLoop(consumer, () -> {
+            MockProducer<byte[], byte[]> p = new MockProducer<>(true, null, new ByteArraySerializer(),
+                    new ByteArraySerializer()) {
+                @Override
+                public void commitTransaction() {
+                    commitStarted.countDown();
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    super.commitTransaction();
+                }
+            };
+            producers.add(p);
+            return p;
+        }, TOPIC, this::serve, new RecordTracing(OpenTelemetry.noop().getTracer("test"),
+                W3CTraceContextPropagator.getInstance()), new ServingLoop.Listener() {
+                    @Override
+                    public void committed(long nanos) {
+                    }
+
+                    @Override
+                    public void failed(Throwable failure) {
+                        failures.add(failure);
+                    }
+                }, new ServingLoop.Settings(Duration.ofMillis(10), WINDOW, 64, Duration.ZERO), clock::get);
+        loop.open();
+        consumer.rebalance(List.of(P0, P1));
+        consumer.seekToBeginning(List.of(P0, P1));
+
+        add(P0, 0, "a");
+        loop.step();
+        commitStarted.await();   // batch [a] is committing
+        add(P0, 1, "b");
+        producer().commitTransactionException = new KafkaException("the broker restarted");
+        Thread releaser = new Thread(() -> {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                return;
+            }
+            release.countDown();
+        });
+        releaser.start();
+        loop.step();   // serves [b] while [a] commits, then finds [a]'s transaction failed
+        assertEquals(List.of(List.of("a"), List.of("b")), batches, "[b] was served before [a]'s commit ended");
+        assertEquals(List.of(), replies(), "neither batch's answers are visible: [a] aborted, [b] never sent");
+        assertEquals(0, consumer.position(P0), "both batches are read again");
+        assertEquals(1, failures.size());
     }
 
     @Test
     void aBatchThatCannotBeServedIsReadAgainWithoutATransaction() throws InterruptedException {
         add(P0, 3, "a");
         serveFailure = new ReplyTopics.Unavailable("the broker does not answer", null);
-        loop.step();
+        step();
         assertFalse(producer().transactionInFlight());
         assertEquals(List.of(), replies());
         assertEquals(3, consumer.position(P0));
@@ -180,7 +243,7 @@ class ServingLoopTest {
         // the first poll returns at once (the clock does not move): the worker is behind, so one more short poll
         consumer.schedulePollTask(() -> { });
         consumer.schedulePollTask(() -> add(P1, 0, "c"));
-        loop.step();
+        step();
         assertEquals(List.of(List.of("a", "b", "c")), batches);
         assertEquals(List.of(Map.of(P0, new OffsetAndMetadata(2), P1, new OffsetAndMetadata(1))), committedOffsets());
     }
@@ -193,8 +256,8 @@ class ServingLoopTest {
             add(P0, 0, "a");
         });
         consumer.schedulePollTask(() -> add(P0, 1, "b"));
-        loop.step();
-        loop.step();
+        step();
+        step();
         assertEquals(List.of(List.of("a"), List.of("b")), batches);
     }
 }
