@@ -54,9 +54,9 @@ public final class RecordTracing {
     /** {@code record} as the batch handler reads it, with the context of its consumer span. */
     BatchHandler.Incoming received(ConsumerRecord<byte[], byte[]> record) {
         Context parent = propagator.extract(Context.root(), record.headers(), GETTER);
-        Span span = tracer.spanBuilder(record.topic() + " process").setSpanKind(SpanKind.CONSUMER).setParent(parent)
+        Span span = tracer.spanBuilder(record.topic() + " receive").setSpanKind(SpanKind.CONSUMER).setParent(parent)
                 .setAttribute("messaging.system", "kafka")
-                .setAttribute("messaging.operation", "process")
+                .setAttribute("messaging.operation", "receive")
                 .setAttribute("messaging.destination.name", record.topic())
                 .setAttribute("messaging.destination.partition.id", String.valueOf(record.partition()))
                 .setAttribute("messaging.kafka.message.offset", record.offset())
