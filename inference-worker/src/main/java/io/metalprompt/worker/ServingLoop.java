@@ -7,8 +7,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -69,7 +67,7 @@ public final class ServingLoop implements Runnable {
     }
 
     private final Consumer<byte[], byte[]> consumer;
-    private final Supplier<Producer<byte[], byte[]>> producers;
+    private final ResultsTransactions transactions;
     private final String topic;
     private final Handler handler;
     private final RecordTracing tracing;
@@ -81,15 +79,8 @@ public final class ServingLoop implements Runnable {
     private record InFlight(List<ConsumerRecord<byte[], byte[]>> records, Future<KafkaException> outcome) {
     }
 
-    private final ExecutorService committer = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "metal-serving-commit");
-        t.setDaemon(true);
-        return t;
-    });
-    private Producer<byte[], byte[]> producer;
     private InFlight inFlight;
     private volatile boolean closing;
-    private volatile boolean ready;
 
     /**
      * @param pollTimeout   longest wait of an idle poll (a close is noticed at once anyway: {@code wakeup})
@@ -104,7 +95,8 @@ public final class ServingLoop implements Runnable {
                        Handler handler, RecordTracing tracing, Listener listener, Settings settings,
                        LongSupplier nanoTime) {
         this.consumer = consumer;
-        this.producers = producers;
+        this.transactions = new ResultsTransactions(producers, tracing, listener, settings.retryBackoff(), nanoTime,
+                () -> closing);
         this.topic = topic;
         this.handler = handler;
         this.tracing = tracing;
@@ -127,13 +119,11 @@ public final class ServingLoop implements Runnable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            ready = false;
             try {
                 settle(List.of());
             } catch (InterruptedException | RuntimeException e) {
                 LOG.debugf("the last transaction at close: %s", e);
             }
-            committer.shutdown();
             closeQuietly();
         }
     }
@@ -146,7 +136,7 @@ public final class ServingLoop implements Runnable {
 
     /** Whether the loop runs with a producer that has started its transactions. */
     public boolean ready() {
-        return ready;
+        return !closing && transactions.ready();
     }
 
     /** Subscribes and starts the producer's transactions. */
@@ -167,7 +157,7 @@ public final class ServingLoop implements Runnable {
             public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
             }
         });
-        producer = startProducer();
+        transactions.start();
     }
 
     /**
@@ -199,8 +189,7 @@ public final class ServingLoop implements Runnable {
         }
         Map<TopicPartition, OffsetAndMetadata> offsets = nextOffsets(records);
         ConsumerGroupMetadata group = consumer.groupMetadata();
-        Producer<byte[], byte[]> p = producer;
-        inFlight = new InFlight(records, committer.submit(() -> commit(p, out, offsets, group)));
+        inFlight = new InFlight(records, transactions.commit(out, offsets, group));
     }
 
     private List<ConsumerRecord<byte[], byte[]>> poll() {
@@ -236,29 +225,11 @@ public final class ServingLoop implements Runnable {
         LOG.warnf("the transaction of a batch of %d request records failed (%s); the batch is read again",
                 f.records().size(), failure);
         listener.failed(failure);
-        abortOrReplaceProducer();
+        transactions.recover();
         List<ConsumerRecord<byte[], byte[]>> again = new ArrayList<>(f.records());
         again.addAll(also);
         rewind(again);
         return false;
-    }
-
-    /** On the committer thread: one batch's records and next offsets in one transaction; the failure, or null. */
-    private KafkaException commit(Producer<byte[], byte[]> p, List<BatchHandler.Outgoing> out,
-                                  Map<TopicPartition, OffsetAndMetadata> offsets, ConsumerGroupMetadata group) {
-        long handed = nanoTime.getAsLong();
-        try {
-            p.beginTransaction();
-            for (BatchHandler.Outgoing o : out) {
-                p.send(tracing.toRecord(o));
-            }
-            p.sendOffsetsToTransaction(offsets, group);
-            p.commitTransaction();
-            listener.committed(nanoTime.getAsLong() - handed);
-            return null;
-        } catch (KafkaException e) {
-            return e;
-        }
     }
 
     private void settleOnRebalance() {
@@ -292,55 +263,8 @@ public final class ServingLoop implements Runnable {
         });
     }
 
-    private void abortOrReplaceProducer() throws InterruptedException {
-        try {
-            producer.abortTransaction();
-        } catch (KafkaException e) {
-            LOG.warnf("aborting failed (%s): replacing the results producer", e.toString());
-            ready = false;
-            closeProducer();
-            producer = startProducer();
-        }
-    }
-
-    /** A producer with its transactions started; tried again after a pause until it starts or the loop closes. */
-    private Producer<byte[], byte[]> startProducer() throws InterruptedException {
-        while (true) {
-            Producer<byte[], byte[]> p = producers.get();
-            try {
-                p.initTransactions();
-                ready = true;
-                return p;
-            } catch (KafkaException e) {
-                LOG.warnf("the results producer could not start its transactions (%s); trying again in %s", e,
-                        settings.retryBackoff());
-                listener.failed(e);
-                close(p);
-                if (closing) {
-                    throw new WakeupException();
-                }
-                Thread.sleep(settings.retryBackoff().toMillis());
-            }
-        }
-    }
-
-    private void closeProducer() {
-        if (producer != null) {
-            close(producer);
-            producer = null;
-        }
-    }
-
-    private static void close(Producer<byte[], byte[]> p) {
-        try {
-            p.close(Duration.ofSeconds(5));
-        } catch (RuntimeException e) {
-            LOG.debugf("closing a results producer: %s", e);
-        }
-    }
-
     private void closeQuietly() {
-        closeProducer();
+        transactions.close();
         try {
             consumer.close();
         } catch (RuntimeException e) {
