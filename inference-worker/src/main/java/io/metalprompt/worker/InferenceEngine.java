@@ -89,11 +89,14 @@ public class InferenceEngine {
         Map<Integer, Long> read = new LinkedHashMap<>();
         Map<Integer, Integer> promptVersions = new LinkedHashMap<>();
         List<Pending> pending = new ArrayList<>();
+        // each task of the batch is read from Redis once: under load a batch holds many requests of the same tasks
+        Map<String, Optional<TaskRecord>> tasks = new java.util.HashMap<>();
         try {
             for (int r = 0; r < requests.size(); r++) {
                 InferenceRequest req = requests.get(r);
                 try {
-                    Optional<InferenceResult> refusal = prepare(r, req, pending, versions, read, promptVersions);
+                    Optional<InferenceResult> refusal = prepare(r, req, tasks, pending, versions, read,
+                            promptVersions);
                     if (refusal.isPresent()) {
                         results[r] = refusal.get();
                     }
@@ -137,13 +140,15 @@ public class InferenceEngine {
     }
 
     /** Queues a request's inputs, or returns the result that refuses it. */
-    private Optional<InferenceResult> prepare(int r, InferenceRequest req, List<Pending> pending,
+    private Optional<InferenceResult> prepare(int r, InferenceRequest req, Map<String, Optional<TaskRecord>> tasks,
+                                              List<Pending> pending,
                                               Map<Integer, String> versions, Map<Integer, Long> read,
                                               Map<Integer, Integer> promptVersions) {
         if (req.deadlineEpochMillis() > 0 && clock.millis() > req.deadlineEpochMillis()) {
             return Optional.of(failure(req, Status.FAILED, "the request's deadline passed before a worker reached it"));
         }
-        Optional<TaskRecord> found = store.find(req.taskId()).filter(t -> req.tenant().equals(t.tenant()));
+        Optional<TaskRecord> found = tasks.computeIfAbsent(req.taskId(), store::find)
+                .filter(t -> req.tenant().equals(t.tenant()));
         if (found.isEmpty()) {
             return Optional.of(failure(req, Status.NOT_FOUND, "task " + req.taskId() + " does not exist"));
         }
