@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -50,6 +51,8 @@ class ServingLoopTest {
     private final List<Throwable> failures = new ArrayList<>();
     private final AtomicLong clock = new AtomicLong();
     private RuntimeException serveFailure;
+    private volatile CountDownLatch commitGate;
+    private final CountDownLatch commitStarted = new CountDownLatch(1);
     private ServingLoop loop;
 
     @BeforeEach
@@ -66,7 +69,21 @@ class ServingLoopTest {
         };
         loop = new ServingLoop(consumer, () -> {
             MockProducer<byte[], byte[]> p = new MockProducer<>(true, null, new ByteArraySerializer(),
-                    new ByteArraySerializer());
+                    new ByteArraySerializer()) {
+                @Override
+                public void commitTransaction() {
+                    CountDownLatch gate = commitGate;
+                    if (gate != null) {   // the test holds this commit until it opens the gate
+                        commitStarted.countDown();
+                        try {
+                            gate.await();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                    super.commitTransaction();
+                }
+            };
             producers.add(p);
             return p;
         }, TOPIC, this::serve, new RecordTracing(OpenTelemetry.noop().getTracer("test"),
@@ -169,61 +186,47 @@ class ServingLoopTest {
         assertEquals(List.of(Map.of(P1, new OffsetAndMetadata(1))), committedOffsets());
     }
 
+    /** Opens the commit gate {@code millis} from now, from another thread. */
+    private void openGateIn(long millis) {
+        CountDownLatch gate = commitGate;
+        Thread t = new Thread(() -> {
+            try {
+                Thread.sleep(millis);
+            } catch (InterruptedException e) {
+                return;
+            }
+            gate.countDown();
+        });
+        t.setDaemon(true);
+        t.start();
+    }
+
     @Test
     void whileABatchCommitsTheNextIsServedAndIfTheCommitFailsBothAreReadAgain() throws InterruptedException {
-        java.util.concurrent.CountDownLatch commitStarted = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-        producers.clear();
-        loop = new ServingLoop(consumer, () -> {
-            MockProducer<byte[], byte[]> p = new MockProducer<>(true, null, new ByteArraySerializer(),
-                    new ByteArraySerializer()) {
-                @Override
-                public void commitTransaction() {
-                    commitStarted.countDown();
-                    try {
-                        release.await();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                    super.commitTransaction();
-                }
-            };
-            producers.add(p);
-            return p;
-        }, TOPIC, this::serve, new RecordTracing(OpenTelemetry.noop().getTracer("test"),
-                W3CTraceContextPropagator.getInstance()), new ServingLoop.Listener() {
-                    @Override
-                    public void committed(long nanos) {
-                    }
-
-                    @Override
-                    public void failed(Throwable failure) {
-                        failures.add(failure);
-                    }
-                }, new ServingLoop.Settings(Duration.ofMillis(10), WINDOW, 64, Duration.ZERO), clock::get);
-        loop.open();
-        consumer.rebalance(List.of(P0, P1));
-        consumer.seekToBeginning(List.of(P0, P1));
-
+        commitGate = new CountDownLatch(1);
         add(P0, 0, "a");
         loop.step();
         commitStarted.await();   // batch [a] is committing
         add(P0, 1, "b");
         producer().commitTransactionException = new KafkaException("the broker restarted");
-        Thread releaser = new Thread(() -> {
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                return;
-            }
-            release.countDown();
-        });
-        releaser.start();
+        openGateIn(100);
         loop.step();   // serves [b] while [a] commits, then finds [a]'s transaction failed
         assertEquals(List.of(List.of("a"), List.of("b")), batches, "[b] was served before [a]'s commit ended");
         assertEquals(List.of(), replies(), "neither batch's answers are visible: [a] aborted, [b] never sent");
         assertEquals(0, consumer.position(P0), "both batches are read again");
         assertEquals(1, failures.size());
+    }
+
+    @Test
+    void partitionsAreGivenUpOnlyOnceTheTransactionInFlightHasCommitted() throws InterruptedException {
+        commitGate = new CountDownLatch(1);
+        add(P0, 0, "a");
+        loop.step();
+        commitStarted.await();
+        openGateIn(100);
+        consumer.rebalance(List.of(P1));   // P0 revoked: its offsets must be committed before it moves
+        assertEquals(List.of(Map.of(P0, new OffsetAndMetadata(1))), committedOffsets());
+        assertEquals(List.of("re:a"), replies());
     }
 
     @Test
