@@ -9,8 +9,6 @@ public final class Channels {
     public static final String TASK_REGISTRATIONS = "task-registrations";
     /** Outgoing: {@code InferenceRequest} to {@code metal.inference-requests}, key = task id, with the reply headers. */
     public static final String INFERENCE_REQUESTS = "inference-requests";
-    /** Incoming: {@code InferenceResult} replies from {@code metal.inference-results}, every partition, own group. */
-    public static final String INFERENCE_RESULTS = "inference-results";
     /** Outgoing: replies this instance waited for that are not valid results, to {@code metal.inference-results.dlq}. */
     public static final String INFERENCE_RESULTS_DLQ = "inference-results-dlq";
 

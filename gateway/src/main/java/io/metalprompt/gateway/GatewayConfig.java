@@ -1,6 +1,7 @@
 package io.metalprompt.gateway;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 
 import io.metalprompt.service.ServiceConfig;
@@ -17,6 +18,14 @@ import io.smallrye.config.WithDefault;
 public interface GatewayConfig extends ServiceConfig {
 
     Gateway gateway();
+
+    Kafka kafka();
+
+    /** Settings of the gateway's plain Kafka clients, by Kafka's names (bootstrap and security: {@code kafka.*}). */
+    interface Kafka {
+        /** The reply consumer's ({@link ReplyConsumer}), e.g. {@code metal.kafka.replies.group.id}. */
+        Map<String, String> replies();
+    }
 
     interface Gateway {
         /**

@@ -23,6 +23,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.eclipse.microprofile.health.Readiness;
 
 import io.metalprompt.events.Events;
 import io.metalprompt.events.InferenceRequest;
@@ -40,7 +41,6 @@ import io.restassured.config.RestAssuredConfig;
 import io.restassured.http.Method;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
-import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import io.smallrye.reactive.messaging.kafka.companion.ConsumerTask;
 import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
 
@@ -68,7 +68,8 @@ class GatewayFuzzTest {
     TenantQuotas quotas;
 
     @Inject
-    KafkaClientService kafka;
+    @Readiness   // a health check's qualifier
+    ReplyConsumerService replies;
 
     private Random random;
     private String key;
@@ -106,7 +107,7 @@ class GatewayFuzzTest {
         pending = register(key);
         othersPending = register(otherKey);
         ready = TestRedis.putReadyTask(TENANT, "PREFIX", List.of("yes", "no"));
-        ResultsConsumer.awaitAssignment(kafka, Duration.ofSeconds(60));
+        ResultsConsumer.awaitAssignment(replies, Duration.ofSeconds(60));
         CountDownLatch replierUp = new CountDownLatch(1);
         try (KafkaCompanion companion = new KafkaCompanion(TestInfrastructure.get().kafkaBootstrap(), Duration.ofSeconds(30));
              KafkaProducer<String, String> producer = new KafkaProducer<>(

@@ -6,9 +6,9 @@ import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.eclipse.microprofile.health.Readiness;
 
 import io.metalprompt.testing.KafkaTest;
-import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 
 /**
  * Base of the gateway tests whose predictions make the round trip over the broker: the gateway's results consumer
@@ -17,13 +17,14 @@ import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 abstract class ReplierTest extends KafkaTest {
 
     @Inject
-    KafkaClientService kafka;
+    @Readiness   // a health check's qualifier
+    ReplyConsumerService replies;
 
     protected TestReplier replier;
 
     @BeforeEach
     void awaitResultsConsumer() {
-        ResultsConsumer.awaitAssignment(kafka, Duration.ofSeconds(60));
+        ResultsConsumer.awaitAssignment(replies, Duration.ofSeconds(60));
     }
 
     @AfterEach

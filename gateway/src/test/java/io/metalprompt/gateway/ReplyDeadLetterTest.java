@@ -24,6 +24,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.eclipse.microprofile.health.Readiness;
 
 import io.metalprompt.events.EventCodec;
 import io.metalprompt.events.Events;
@@ -35,7 +36,6 @@ import io.metalprompt.testing.KafkaRedisTestResource;
 import io.metalprompt.testing.KafkaTest;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import io.smallrye.reactive.messaging.kafka.reply.KafkaRequestReply;
 
 /**
@@ -50,13 +50,14 @@ class ReplyDeadLetterTest extends KafkaTest {
     KafkaInferenceClient client;
 
     @Inject
-    KafkaClientService kafka;
+    @Readiness   // a health check's qualifier
+    ReplyConsumerService replies;
 
     private KafkaProducer<String, String> producer;
 
     @BeforeEach
     void connect() {
-        ResultsConsumer.awaitAssignment(kafka, Duration.ofSeconds(60));
+        ResultsConsumer.awaitAssignment(replies, Duration.ofSeconds(60));
         producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers", companion.getBootstrapServers()),
                 new StringSerializer(), new StringSerializer());
     }

@@ -2,8 +2,6 @@ package io.metalprompt.gateway;
 
 import java.time.Duration;
 
-import io.smallrye.reactive.messaging.kafka.KafkaClientService;
-
 /**
  * The gateway's consumer of {@code metal.inference-results} as the tests see it: it reads from the latest offset, so
  * a test that answers predictions waits until it has its partitions, or the first results would be missed.
@@ -13,16 +11,12 @@ final class ResultsConsumer {
     private ResultsConsumer() {
     }
 
-    /** Waits until the consumer of {@link Channels#INFERENCE_RESULTS} has partitions assigned. */
-    static void awaitAssignment(KafkaClientService kafka, Duration atMost) {
+    /** Waits until the gateway's {@link ReplyConsumer} has partitions assigned. */
+    static void awaitAssignment(ReplyConsumerService replies, Duration atMost) {
         long deadline = System.nanoTime() + atMost.toNanos();
-        while (true) {
-            var consumer = kafka.getConsumer(Channels.INFERENCE_RESULTS);
-            if (consumer != null && !consumer.getAssignments().await().atMost(atMost).isEmpty()) {
-                return;
-            }
+        while (!replies.assigned()) {
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the result consumer has no partitions after " + atMost);
+                throw new IllegalStateException("the reply consumer has no partitions after " + atMost);
             }
             try {
                 Thread.sleep(50);

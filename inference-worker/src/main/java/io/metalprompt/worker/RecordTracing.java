@@ -1,20 +1,17 @@
 package io.metalprompt.worker;
 
-import java.nio.charset.StandardCharsets;
-
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
+import io.metalprompt.service.kafka.KafkaSpans;
+import io.metalprompt.service.kafka.TraceHeaders;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
-import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
-import io.opentelemetry.context.propagation.TextMapSetter;
 
 /**
  * Trace context across the worker's Kafka records (the loop uses plain clients, so this is what the connector did):
@@ -24,24 +21,6 @@ import io.opentelemetry.context.propagation.TextMapSetter;
  * OpenTelemetry's messaging conventions.
  */
 public final class RecordTracing {
-
-    private static final TextMapGetter<Headers> GETTER = new TextMapGetter<>() {
-        @Override
-        public Iterable<String> keys(Headers headers) {
-            return () -> java.util.Arrays.stream(headers.toArray()).map(Header::key).iterator();
-        }
-
-        @Override
-        public String get(Headers headers, String key) {
-            Header h = headers == null ? null : headers.lastHeader(key);
-            return h == null || h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8);
-        }
-    };
-
-    private static final TextMapSetter<Headers> SETTER = (headers, key, value) -> {
-        headers.remove(key);
-        headers.add(key, value.getBytes(StandardCharsets.UTF_8));
-    };
 
     private final Tracer tracer;
     private final TextMapPropagator propagator;
@@ -53,17 +32,8 @@ public final class RecordTracing {
 
     /** {@code record} as the batch handler reads it, with the context of its consumer span. */
     BatchHandler.Incoming received(ConsumerRecord<byte[], byte[]> record) {
-        Context parent = propagator.extract(Context.root(), record.headers(), GETTER);
-        Span span = tracer.spanBuilder(record.topic() + " receive").setSpanKind(SpanKind.CONSUMER).setParent(parent)
-                .setAttribute("messaging.system", "kafka")
-                .setAttribute("messaging.operation", "receive")
-                .setAttribute("messaging.destination.name", record.topic())
-                .setAttribute("messaging.destination.partition.id", String.valueOf(record.partition()))
-                .setAttribute("messaging.kafka.message.offset", record.offset())
-                .startSpan();
-        span.end();
         return new BatchHandler.Incoming(record.topic(), record.partition(), record.offset(), record.timestamp(),
-                record.key(), record.value(), record.headers(), parent.with(span));
+                record.key(), record.value(), record.headers(), KafkaSpans.received(tracer, propagator, record));
     }
 
     /** The producer record of {@code out}, its {@code traceparent} naming the producer span made for it. */
@@ -74,7 +44,7 @@ public final class RecordTracing {
                 .setAttribute("messaging.destination.name", out.topic())
                 .startSpan();
         Headers headers = new RecordHeaders(out.headers());
-        propagator.inject(out.trace().with(span), headers, SETTER);
+        propagator.inject(out.trace().with(span), headers, TraceHeaders.SETTER);
         span.end();
         return new ProducerRecord<>(out.topic(), out.partition(), null, out.key(), out.value(), headers);
     }

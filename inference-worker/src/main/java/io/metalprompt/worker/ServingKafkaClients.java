@@ -1,12 +1,13 @@
 package io.metalprompt.worker;
 
-import java.util.HashMap;
 import java.util.Map;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+import io.metalprompt.service.kafka.KafkaClientSettings;
 
 /**
  * The settings of the serving loop's Kafka clients: the service's connection settings ({@code kafka.*}: bootstrap,
@@ -24,43 +25,22 @@ final class ServingKafkaClients {
     }
 
     static Map<String, Object> consumer(Map<String, Object> kafka, Map<String, String> own) {
-        Map<String, Object> settings = merged(kafka, own, ConsumerConfig.configNames());
+        Map<String, Object> settings = KafkaClientSettings.merged(kafka, own, ConsumerConfig.configNames());
         settings.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         settings.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         settings.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         settings.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        require(settings, ConsumerConfig.GROUP_ID_CONFIG, CONSUMER);
+        KafkaClientSettings.require(settings, ConsumerConfig.GROUP_ID_CONFIG, CONSUMER);
         return settings;
     }
 
     static Map<String, Object> producer(Map<String, Object> kafka, Map<String, String> own) {
-        Map<String, Object> settings = merged(kafka, own, ProducerConfig.configNames());
+        Map<String, Object> settings = KafkaClientSettings.merged(kafka, own, ProducerConfig.configNames());
         settings.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         settings.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         settings.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         settings.put(ProducerConfig.ACKS_CONFIG, "all");
-        require(settings, ProducerConfig.TRANSACTIONAL_ID_CONFIG, PRODUCER);
+        KafkaClientSettings.require(settings, ProducerConfig.TRANSACTIONAL_ID_CONFIG, PRODUCER);
         return settings;
-    }
-
-    /** The int value of {@code key} in {@code settings}, or {@code fallback}. */
-    static int intSetting(Map<String, Object> settings, String key, int fallback) {
-        Object v = settings.get(key);
-        return v == null ? fallback : Integer.parseInt(v.toString().trim());
-    }
-
-    private static Map<String, Object> merged(Map<String, Object> kafka, Map<String, String> own,
-                                              java.util.Set<String> names) {
-        Map<String, Object> settings = new HashMap<>(kafka);
-        settings.putAll(own);
-        // the connection map also holds settings of other clients (and of the connector): keep the client's own
-        settings.keySet().retainAll(names);
-        return settings;
-    }
-
-    private static void require(Map<String, Object> settings, String key, String prefix) {
-        if (settings.get(key) == null || settings.get(key).toString().isBlank()) {
-            throw new IllegalStateException(prefix + key + " must be set");
-        }
     }
 }

@@ -18,6 +18,7 @@ import org.eclipse.microprofile.health.Readiness;
 import org.jboss.logging.Logger;
 
 import io.metalprompt.events.Topics;
+import io.metalprompt.service.kafka.KafkaClientSettings;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.opentelemetry.api.OpenTelemetry;
@@ -72,7 +73,7 @@ public class ServingLoopService implements HealthCheck {
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerSettings);
         new KafkaClientMetrics(consumer).bindTo(registry);
         ServingLoop.Settings settings = new ServingLoop.Settings(Duration.ofSeconds(1), config.serving().batchWindow(),
-                ServingKafkaClients.intSetting(consumerSettings, ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500),
+                KafkaClientSettings.intSetting(consumerSettings, ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500),
                 Duration.ofSeconds(1));
         ServingLoop.Listener listener = new ServingLoop.Listener() {
             @Override

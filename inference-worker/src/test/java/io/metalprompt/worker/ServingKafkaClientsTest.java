@@ -8,6 +8,8 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import io.metalprompt.service.kafka.KafkaClientSettings;
+
 /** What the serving loop's clients are given: connection settings, then their own, then what the loop fixes. */
 class ServingKafkaClientsTest {
 
@@ -24,7 +26,7 @@ class ServingKafkaClientsTest {
         assertEquals("false", c.get("enable.auto.commit"), "offsets go into each batch's transaction");
         assertEquals("read_committed", c.get("isolation.level"));
         assertFalse(c.containsKey("not.a.kafka.setting"));
-        assertEquals(64, ServingKafkaClients.intSetting(c, "max.poll.records", 500));
+        assertEquals(64, KafkaClientSettings.intSetting(c, "max.poll.records", 500));
     }
 
     @Test
