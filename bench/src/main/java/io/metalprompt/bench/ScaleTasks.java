@@ -3,8 +3,10 @@ package io.metalprompt.bench;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -12,6 +14,7 @@ import java.util.concurrent.Future;
 import io.metalprompt.events.Events;
 import io.metalprompt.events.TaskIds;
 import io.metalprompt.events.TaskRegistered;
+import io.metalprompt.prompt.PromptArtifact;
 import io.metalprompt.store.PromptVersion;
 import io.metalprompt.store.RedisConnector;
 import io.metalprompt.store.TaskRecord;
@@ -25,9 +28,9 @@ import io.metalprompt.tasks.TaskExample;
  * <em>seeded</em>: written through the project's own {@link TaskStore} with the calls the gateway and the
  * prompt-generator make for a registration ({@code register}, {@code storeReady}, {@code saveVersion}), each carrying
  * the registration and the prompt artifact the prompt-generator made for the first gateway task with the same examples
- * (the PGM is deterministic: a new pass over the same examples gives the same prompt). No Kafka record is written for
- * them, which only the prompt-generator would read. {@link #checkSeeded} compares their predictions with their
- * template's.
+ * (the PGM is deterministic: a new pass over the same examples gives the same prompt, checked on the gateway tasks
+ * that share examples). No Kafka record is written for them, which only the prompt-generator would read.
+ * {@link #checkSeeded} compares their predictions with their template's.
  */
 final class ScaleTasks {
 
@@ -138,6 +141,9 @@ final class ScaleTasks {
             records.add(record);
             artifacts.add(store.artifactFor(record).orElseThrow());
             registrations.add(store.registration(template).orElseThrow());
+            if (s + sets.size() < viaGateway) {
+                requireSamePrompt(artifacts.get(s), ids.get(s + sets.size()));
+            }
         }
         ServingBench.log("seeding " + n + " tasks through the store (" + SEEDING_THREADS + " threads)");
         long t0 = System.nanoTime();
@@ -164,6 +170,22 @@ final class ScaleTasks {
         viaStore += n;
         Collections.addAll(ids, made);
         ServingBench.log(String.format(java.util.Locale.ROOT, "%d tasks seeded in %.1f s", n, (System.nanoTime() - t0) / 1e9));
+    }
+
+    /**
+     * The prompt-generator made the same prompt (every tensor, value for value) for {@code other}, a second gateway task
+     * with the same examples, as {@code artifact}: what copying an artifact to a seeded task rests on.
+     */
+    private void requireSamePrompt(byte[] artifact, String other) {
+        Map<String, PromptArtifact.Tensor> a = PromptArtifact.fromBytes(artifact).tensors();
+        Map<String, PromptArtifact.Tensor> b = PromptArtifact.fromBytes(
+                store.artifactFor(store.find(other).orElseThrow()).orElseThrow()).tensors();
+        boolean same = a.keySet().equals(b.keySet()) && a.keySet().stream().allMatch(
+                k -> Arrays.equals(a.get(k).shape(), b.get(k).shape()) && Arrays.equals(a.get(k).data(), b.get(k).data()));
+        if (!same) {
+            throw new IllegalStateException("the prompt-generator made different prompts for the same examples (task "
+                    + other + "): a copied artifact would not be what it makes; seed differently");
+        }
     }
 
     /** What a registration through the gateway and its generation write, for a new task with the template's examples. */
