@@ -40,26 +40,12 @@ final class ScaleOptions {
     /** The options of {@code args}; {@code --help} prints the usage and exits. */
     static ScaleOptions parse(String[] args) {
         ScaleOptions o = new ScaleOptions();
-        boolean outGiven = false;
-        boolean chartsGiven = false;
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (a.equals("-h") || a.equals("--help")) {
-                System.out.println(USAGE);
-                System.exit(0);
-            }
-            if (i + 1 >= args.length) {
-                throw new IllegalArgumentException("option " + a + " needs a value");
-            }
-            outGiven |= a.equals("--out");
-            chartsGiven |= a.equals("--charts");
-            o.set(a, args[++i]);
-        }
+        CommandLine.parse(args, USAGE, o::set);
         o.root = o.root.toAbsolutePath().normalize();
-        if (!outGiven) {
+        if (Arrays.stream(args).noneMatch("--out"::equals)) {
             o.out = o.root.resolve("docs/benchmarks.md");
         }
-        if (!chartsGiven) {
+        if (Arrays.stream(args).noneMatch("--charts"::equals)) {
             o.charts = o.root.resolve("docs/bench");
         }
         if (o.taskData == null) {
