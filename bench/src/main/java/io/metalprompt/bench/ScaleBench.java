@@ -55,6 +55,7 @@ public final class ScaleBench {
         List<ExamplesScale.Served> served = new ArrayList<>();
         ScaleTasks tasks;
         long prefixBytes;
+        MissCost.Result miss;
         String pgmVersion;
         LocalSystem system = LocalSystem.start(o.root, o.threads, Map.of(
                 "METAL_SERVING_CACHE_BYTES", Long.toString(o.cacheBytes),
@@ -70,6 +71,7 @@ public final class ScaleBench {
                     MetricSums worker = MetricSums.scrape(HttpClient.newHttpClient(), system.workerManagement());
                     prefixBytes = Math.round(worker.value(MetricSums.Sample.CACHE_BYTES)
                             / worker.value(MetricSums.Sample.CACHE_ENTRIES));
+                    miss = o.missTasks <= 0 ? null : MissCost.measure(o.root, system.redis(), tasks.ids(), o.missTasks);
                     for (int i = 0; i < o.examples.length; i++) {
                         served.add(ExamplesScale.served(o.examples[i], setsByK.get(i), inputs, gateway, events, system, o));
                     }
@@ -87,7 +89,7 @@ public final class ScaleBench {
                 prefixBytes > 0 ? (int) (o.cacheBytes / prefixBytes) : 0, tasks.viaGateway(), tasks.gatewaySeconds(),
                 tasks.viaStore(), tasks.storeSeconds(), gridSets.size(), o.charts != null);
         ScaleReport report = new ScaleReport(o);
-        String text = report.render(setup, grid, served, generated);
+        String text = report.render(setup, grid, miss, served, generated);
         System.out.println(text);
         if (o.charts != null) {
             ScaleCharts.write(o.charts, grid, served, generated, n -> report.bestHitRate(setup, n));

@@ -9,7 +9,7 @@ final class ScaleOptions {
 
     static final String USAGE = "ScaleBench [--root DIR] [--tasks 10,1000,10000] [--clients 1,8,32,64] [--examples 16,64,128]"
             + " [--zipf 1.0] [--cache-bytes 33554432] [--gateway-tasks 1000] [--requests 1500] [--warmup 100]"
-            + " [--system-warmup 2000] [--cache-warmup 2000] [--examples-clients 8] [--generation-runs 5] [--threads 1]"
+            + " [--system-warmup 3000] [--cache-warmup 2000] [--examples-clients 8] [--generation-runs 5] [--miss-tasks 200] [--threads 1]"
             + " [--seed 100] [--task-data DIR] [--out docs/benchmarks.md | --out none] [--charts docs/bench | --charts none]";
 
     Path root = Path.of(System.getProperty("metalprompt.root", "."));
@@ -25,10 +25,12 @@ final class ScaleOptions {
     int gatewayTasks = 1000;
     int requests = 1500;
     int warmup = 100;
-    int systemWarmup = 2000;
+    int systemWarmup = 3000;
     int cacheWarmup = 2000;
     int examplesClients = 8;
     int generationRuns = 5;
+    /** Tasks whose prefix the harness builds with the worker's loader, to time a cache miss; 0: skip. */
+    int missTasks = 200;
     int threads = 1;
     /** The few-shot seed of the examples registered ({@code <task>_<k>_<seed>_train.jsonl}). */
     int seed = 100;
@@ -75,6 +77,7 @@ final class ScaleOptions {
             case "--cache-warmup" -> cacheWarmup = Integer.parseInt(v);
             case "--examples-clients" -> examplesClients = Integer.parseInt(v);
             case "--generation-runs" -> generationRuns = Integer.parseInt(v);
+            case "--miss-tasks" -> missTasks = Integer.parseInt(v);
             case "--threads" -> threads = Integer.parseInt(v);
             case "--seed" -> seed = Integer.parseInt(v);
             case "--task-data" -> taskData = Path.of(v);

@@ -24,9 +24,22 @@ final class ScaleReport {
         this.o = o;
     }
 
-    String render(Setup s, List<ZipfLoad.Result> grid, List<ExamplesScale.Served> served,
+    String render(Setup s, List<ZipfLoad.Result> grid, MissCost.Result miss, List<ExamplesScale.Served> served,
                   List<ExamplesScale.Generated> generated) {
-        return settings(s) + gridTable(s, grid) + examplesTable(s, served, generated);
+        return settings(s) + gridTable(s, grid) + missLine(miss) + examplesTable(s, served, generated);
+    }
+
+    private static String missLine(MissCost.Result m) {
+        if (m == null) {
+            return "";
+        }
+        return String.format(Locale.ROOT, "**What a miss costs**: the worker's `ArtifactPrefixLoader.load` (the artifact "
+                        + "and the registration read from Redis, the artifact decoded, the prefix built, the options "
+                        + "tokenized), run in the harness's JVM over the same Redis for %d of the ready tasks: median "
+                        + "%.2f ms, p90 %.2f ms; of which reading the artifact %.2f ms and decoding it "
+                        + "(`PromptArtifact.fromBytes`) %.2f ms (medians). The worker pays it inside the batch that "
+                        + "asks for the task, so every request of that batch waits for it.\n\n",
+                m.tasks(), m.loadMs(), m.loadP90Ms(), m.readMs(), m.decodeMs());
     }
 
     private String settings(Setup s) {
@@ -80,20 +93,21 @@ final class ScaleReport {
         b.append("**(a) ready tasks and (c) clients**\n\n");
         b.append("| ready tasks | clients | p50 ms | p99 ms | throughput req/s | tasks asked | prefix-cache hit rate "
                 + "| best static hit rate | evictions | mean batch (requests) | mean serve per batch ms "
-                + "| mean wait for the worker ms |\n");
-        b.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                + "| mean wait for the worker ms | load (1 min) |\n");
+        b.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (ZipfLoad.Result r : grid) {
-            b.append(String.format(Locale.ROOT, "| %,d | %d | %.1f | %.1f | %.1f | %,d | %s | %s | %s | %s | %s | %s |\n",
+            b.append(String.format(Locale.ROOT, "| %,d | %d | %.1f | %.1f | %.1f | %,d | %s | %s | %s | %s | %s | %s | %s |\n",
                     r.tasks(), r.clients(), r.p50(), r.p99(), r.throughput(), r.distinctTasks(), rate(r.hitRate()),
                     rate(bestHitRate(s, r.tasks())), whole(r.evictions()), num(r.batchRequests()), num(r.batchMs()),
-                    num(r.waitMs())));
+                    num(r.waitMs()), r.load()));
         }
         b.append("\n*Tasks asked*: distinct tasks among the timed requests. *Prefix-cache hit rate*: the worker's "
                 + "`metal_worker_prefix_cache_hits_total` / (hits + misses) over the timed requests. *Best static hit "
                 + "rate*: the share of requests that go to the tasks a cache of that many entries could hold if it held "
                 + "exactly the most popular ones (the Zipf law's top share). The last three columns: the worker's "
                 + "`metal_worker_batch_requests`, `metal_worker_batch_seconds`, `metal_worker_request_wait_seconds` "
-                + "(docs/observability.md), means over the timed requests.\n\n");
+                + "(docs/observability.md), means over the timed requests; then the machine's 1-minute load average as the timed requests "
+                + "started.\n\n");
         if (s.charts()) {
             b.append("![p50, p99, throughput and cache hit rate against ready tasks](").append(CHARTS_LINK)
                     .append("scale-tasks.png)\n\n");
@@ -116,23 +130,25 @@ final class ScaleReport {
                 o.examplesClients, o.generationRuns, s.sets()));
         b.append("| examples | PGM passes | in-process ms per task, one at a time | in-process ms per task, batch of "
                 + s.sets() + " | time to ready p50 ms | time to ready max ms | prompt-generator's generation timer, "
-                + "mean ms | serving p50 ms | serving p99 ms | serving req/s |\n");
-        b.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                + "mean ms | serving p50 ms | serving p99 ms | serving req/s | load (1 min) |\n");
+        b.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (int i = 0; i < Math.max(served.size(), generated.size()); i++) {
             ExamplesScale.Served v = i < served.size() ? served.get(i) : null;
             ExamplesScale.Generated g = i < generated.size() ? generated.get(i) : null;
             int k = v != null ? v.examples() : g.examples();
             String passes = g == null ? "" : g.minPasses() == g.maxPasses() ? Integer.toString(g.minPasses())
                     : g.minPasses() + "-" + g.maxPasses();
-            b.append(String.format(Locale.ROOT, "| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", k, passes,
+            b.append(String.format(Locale.ROOT, "| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", k, passes,
                     g == null ? "" : num(g.singleMs()), g == null ? "" : num(g.batchedMs()),
                     v == null ? "" : whole(v.readyP50Ms()), v == null ? "" : whole(v.readyMaxMs()),
                     v == null ? "" : num(v.generatorMs()), v == null ? "" : num(v.serving().p50()),
-                    v == null ? "" : num(v.serving().p99()), v == null ? "" : num(v.serving().throughput())));
+                    v == null ? "" : num(v.serving().p99()), v == null ? "" : num(v.serving().throughput()),
+                    v == null ? "" : v.serving().load()));
         }
         b.append("\n*Time to ready*: from sending the registration to its prompt event (gateway, Kafka, the "
                 + "prompt-generator's generation and Redis writes, the event). *Generation timer*: "
-                + "`metal_promptgen_generation_seconds{outcome=\"ready\"}`, the PGM passes alone.\n\n");
+                + "`metal_promptgen_generation_seconds{outcome=\"ready\"}`: the prompt-generator's batched generation "
+                + "call (the PGM passes and the artifact's encoding), here one task per call.\n\n");
         if (s.charts()) {
             b.append("![generation time and serving latency against examples per task](").append(CHARTS_LINK)
                     .append("scale-examples.png)\n\n");

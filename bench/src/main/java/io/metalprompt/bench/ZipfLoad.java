@@ -19,9 +19,12 @@ import java.util.function.IntUnaryOperator;
  */
 final class ZipfLoad {
 
-    /** One cell: latency, throughput, and the worker's view of the same requests (NaN where not known). */
+    /**
+     * One cell: latency, throughput, and the worker's view of the same requests (NaN where not known); {@code load}:
+     * the machine's 1-minute load average when the timed requests started (other jobs share the cores).
+     */
     record Result(int tasks, int clients, int requests, int distinctTasks, double p50, double p99, double throughput,
-                  double hitRate, double evictions, double batchRequests, double batchMs, double waitMs) {
+                  double hitRate, double evictions, double batchRequests, double batchMs, double waitMs, String load) {
     }
 
     private final GatewayClient gateway;
@@ -70,6 +73,7 @@ final class ZipfLoad {
         int[] plan = zipf.sample(count, seed);
         double[] latencies = new double[count];
         MetricSums before = MetricSums.scrape(http, gatewayMetrics, workerMetrics);
+        String load = Machine.loadAverage().split(" ")[0];
         long t0 = System.nanoTime();
         ClosedLoop.drive(request(plan), clients, count, latencies);
         double seconds = (System.nanoTime() - t0) / 1e9;
@@ -82,11 +86,11 @@ final class ZipfLoad {
                 hits / (hits + misses), after.delta(before, MetricSums.Sample.CACHE_EVICTIONS),
                 after.mean(before, MetricSums.Series.BATCH_REQUESTS, 1),
                 after.mean(before, MetricSums.Series.BATCH_SECONDS, 1000),
-                after.mean(before, MetricSums.Series.WAIT, 1000));
+                after.mean(before, MetricSums.Series.WAIT, 1000), load);
         ServingBench.log(String.format(Locale.ROOT, "%d tasks, %d clients: p50 %.1f ms, p99 %.1f ms, %.1f req/s, "
-                        + "cache hit rate %.3f, %d evictions, mean batch %.1f requests in %.1f ms, wait %.1f ms",
+                        + "cache hit rate %.3f, %d evictions, mean batch %.1f requests in %.1f ms, wait %.1f ms; load %s",
                 r.tasks(), clients, r.p50(), r.p99(), r.throughput(), r.hitRate(), (long) r.evictions(),
-                r.batchRequests(), r.batchMs(), r.waitMs()));
+                r.batchRequests(), r.batchMs(), r.waitMs(), load));
         return r;
     }
 
