@@ -11,12 +11,26 @@ final class ClosedLoop {
     private ClosedLoop() {
     }
 
+    /** Request number {@code i} of a closed loop, sent and answered. */
+    interface Request {
+        void send(int i) throws Exception;
+    }
+
     /**
      * Sends {@code count} single-input requests (cycling over {@code inputs}) from {@code concurrency} clients;
      * {@code latencies[i]} is request i's time in ms. The first failure stops every client and is thrown.
      */
     static void drive(ServingPath target, List<String> inputs, int concurrency, int count, double[] latencies)
             throws InterruptedException {
+        drive(i -> target.predict(List.of(inputs.get(i % inputs.size()))), concurrency, count, latencies);
+    }
+
+    /**
+     * Sends requests {@code 0..count-1} from {@code concurrency} clients, each client taking the next number as soon
+     * as its last request is answered; {@code latencies[i]} is request i's time in ms. The first failure stops every
+     * client and is thrown.
+     */
+    static void drive(Request request, int concurrency, int count, double[] latencies) throws InterruptedException {
         AtomicInteger next = new AtomicInteger();
         AtomicReference<Exception> failure = new AtomicReference<>();
         List<Thread> clients = new ArrayList<>();
@@ -25,7 +39,7 @@ final class ClosedLoop {
                 for (int i; (i = next.getAndIncrement()) < count && failure.get() == null; ) {
                     long s = System.nanoTime();
                     try {
-                        target.predict(List.of(inputs.get(i % inputs.size())));
+                        request.send(i);
                     } catch (Exception e) {
                         failure.compareAndSet(null, e);
                         return;

@@ -74,7 +74,8 @@ final class GatewayClient {
         return inputs -> predict(taskId, inputs);
     }
 
-    private List<String> predict(String taskId, List<String> inputs) throws Exception {
+    /** The chosen option of each input, by task {@code taskId} through the gateway. */
+    List<String> predict(String taskId, List<String> inputs) throws Exception {
         ObjectNode body = JSON.createObjectNode();
         inputs.forEach(body.putArray("inputs")::add);
         HttpResponse<String> r = post("/v1/tasks/" + taskId + "/predictions", JSON.writeValueAsString(body));

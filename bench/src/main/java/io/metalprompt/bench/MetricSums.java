@@ -37,7 +37,9 @@ record MetricSums(Map<String, Double> samples) {
         DELIVERY("metal_gateway_inference_stage_seconds", "stage=\"delivery\"", null),
         RESUME("metal_gateway_inference_stage_seconds", "stage=\"resume\"", null),
         /** The worker's transaction commit per batch. */
-        COMMIT("metal_worker_commit_seconds", "", "metal.worker.commit");
+        COMMIT("metal_worker_commit_seconds", "", "metal.worker.commit"),
+        /** The prompt-generator's generation of a task's prompt (a task generated in a batch records the batch's time). */
+        GENERATION("metal_promptgen_generation_seconds", "outcome=\"ready\"", null);
 
         private final String sum;
         private final String count;
@@ -60,6 +62,26 @@ record MetricSums(Map<String, Double> samples) {
         }
     }
 
+    /** A counter's total or a gauge's value that a cell reads (summed over its label sets). */
+    enum Sample {
+        /** Requests whose task prefix was in the worker's prefix cache (counter). */
+        CACHE_HITS("metal_worker_prefix_cache_hits_total"),
+        /** Requests whose task prefix the worker had to build from the stored prompt (counter). */
+        CACHE_MISSES("metal_worker_prefix_cache_misses_total"),
+        /** Prefixes the worker dropped to stay within metal.serving.cache-bytes (counter). */
+        CACHE_EVICTIONS("metal_worker_prefix_cache_evictions_total"),
+        /** Bytes of prefixes the worker holds (gauge). */
+        CACHE_BYTES("metal_worker_prefix_cache_bytes"),
+        /** Prefixes the worker holds (gauge). */
+        CACHE_ENTRIES("metal_worker_prefix_cache_entries");
+
+        private final String metric;
+
+        Sample(String metric) {
+            this.metric = metric;
+        }
+    }
+
     /** The series' samples summed over {@code services}' /q/metrics (a null service is skipped). */
     static MetricSums scrape(HttpClient http, String... services) throws IOException, InterruptedException {
         Map<String, Double> samples = new LinkedHashMap<>();
@@ -73,6 +95,9 @@ record MetricSums(Map<String, Double> samples) {
                 for (Series s : Series.values()) {
                     add(samples, s.sumKey(), s.sum, s.label, line);
                     add(samples, s.countKey(), s.count, s.label, line);
+                }
+                for (Sample v : Sample.values()) {
+                    add(samples, v.name(), v.metric, "", line);
                 }
             }
         }
@@ -107,6 +132,16 @@ record MetricSums(Map<String, Double> samples) {
         double n = samples.get(series.countKey()) - before.samples.getOrDefault(series.countKey(), 0.0);
         return n <= 0 ? Double.NaN
                 : (samples.get(series.sumKey()) - before.samples.getOrDefault(series.sumKey(), 0.0)) / n * scale;
+    }
+
+    /** The value of {@code sample}; NaN if unknown. */
+    double value(Sample sample) {
+        return samples.getOrDefault(sample.name(), Double.NaN);
+    }
+
+    /** How much {@code sample} grew between {@code before} and these samples; NaN if unknown. */
+    double delta(MetricSums before, Sample sample) {
+        return value(sample) - before.samples.getOrDefault(sample.name(), 0.0);
     }
 
     /**

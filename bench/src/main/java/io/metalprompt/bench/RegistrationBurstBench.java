@@ -98,10 +98,10 @@ public final class RegistrationBurstBench {
                     Map.of("Authorization", "Bearer " + system.createApiKey("burst")));
             try (PromptEventClock events = PromptEventClock.start(system.kafka())) {
                 ServingBench.log("max-batch " + maxBatch + ", " + generators + " prompt-generator(s): warm-up");
-                burst(gateway, events, WARM_UP, clients, sets, Duration.ofMinutes(5));
+                burst(gateway, events, WARM_UP, clients, sets, Duration.ofMinutes(5), null);
                 double[] batchBefore = batchSums(system, second);
                 ServingBench.log("burst of " + tasks);
-                Cell c = burst(gateway, events, tasks, clients, sets, Duration.ofMinutes(15));
+                Cell c = burst(gateway, events, tasks, clients, sets, Duration.ofMinutes(15), null);
                 double[] batchAfter = batchSums(system, second);
                 double mean = (batchAfter[0] - batchBefore[0]) / Math.max(1, batchAfter[1] - batchBefore[1]);
                 return new Cell(maxBatch, generators, c.tasks(), c.failed(), c.sendSeconds(), c.allReadySeconds(),
@@ -116,18 +116,27 @@ public final class RegistrationBurstBench {
         }
     }
 
-    /** Sends {@code n} registrations from {@code clients} threads at once and waits for all their prompt events. */
-    private static Cell burst(GatewayClient gateway, PromptEventClock events, int n, int clients,
-                              List<List<TaskExample>> sets, Duration patience) throws Exception {
+    /**
+     * Sends {@code n} registrations from {@code clients} threads at once (registration i: {@code sets.get(i %
+     * sets.size())}) and waits for all their prompt events; {@code ids}, when not null, gets registration i's task id
+     * at i.
+     */
+    static Cell burst(GatewayClient gateway, PromptEventClock events, int n, int clients,
+                      List<List<TaskExample>> sets, Duration patience, String[] ids) throws Exception {
         Map<String, Long> sentAt = new ConcurrentHashMap<>();
         ExecutorService pool = Executors.newFixedThreadPool(clients);
         long start = System.currentTimeMillis();
         List<Future<?>> sends = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             List<TaskExample> set = sets.get(i % sets.size());
+            int at = i;
             sends.add(pool.submit(() -> {
                 long t = System.currentTimeMillis();
-                sentAt.put(gateway.submit(set), t);
+                String id = gateway.submit(set);
+                sentAt.put(id, t);
+                if (ids != null) {
+                    ids[at] = id;
+                }
                 return null;
             }));
         }

@@ -33,17 +33,7 @@ final class ServingOptions {
     /** The options of {@code args}; {@code --help} prints the usage and exits. */
     static ServingOptions parse(String[] args) {
         ServingOptions o = new ServingOptions();
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (a.equals("-h") || a.equals("--help")) {
-                System.out.println(USAGE);
-                System.exit(0);
-            }
-            if (i + 1 >= args.length) {
-                throw new IllegalArgumentException("option " + a + " needs a value");
-            }
-            o.set(a, args[++i]);
-        }
+        CommandLine.parse(args, USAGE, o::set);
         o.root = o.root.toAbsolutePath().normalize();
         if (o.out == null && Arrays.stream(args).noneMatch("--out"::equals)) {
             o.out = o.root.resolve("docs/benchmarks.md");
