@@ -41,16 +41,21 @@ import org.jboss.logging.Logger;
  * transaction) and the consumer is put back to the batch's first offsets: the batch is read and answered again. A
  * batch that cannot be served (the broker does not answer about a reply topic) is read again after a pause.
  *
- * <p><b>Pipelined:</b> a batch's transaction commits on a thread of its own while the next batch is polled and served
- * (a commit is mostly waiting for the broker: 8-10 ms a batch in ServingBench). The next batch's transaction begins
- * only once the previous one committed; if that one failed, both batches are read again and the next one's answers
- * are dropped unsent. Before partitions are revoked the transaction in flight is waited for, so their next owner
+ * <p><b>Pipelined:</b> a transaction commits on a thread of its own while the loop goes on polling and serving (a
+ * commit is mostly waiting for the broker: 6-21 ms in ServingBench, longer than serving a batch at 8 clients); the
+ * answers served meanwhile are held, up to {@value #HELD_BATCHES} polls' worth, and written together in the next
+ * transaction once the one in flight has committed. If it failed, its batches and the held ones are read again and
+ * the held answers are dropped unsent. Before partitions are revoked the transaction in flight is waited for, so their next owner
  * starts from committed offsets. Readers of replies see each transaction whole ({@code read_committed}) or, like the
  * gateway, take the first reply per correlation id.
  */
 public final class ServingLoop implements Runnable {
 
     private static final Logger LOG = Logger.getLogger(ServingLoop.class);
+    /** How long a poll waits while answers are held for the transaction after the one in flight. */
+    private static final Duration HELD_POLL = Duration.ofMillis(1);
+    /** At most this many polls' worth of records ({@code maxBatch} each) are served ahead of a commit. */
+    private static final int HELD_BATCHES = 4;
 
     /** Serves one batch: the records to write for it (a {@link BatchHandler}). */
     public interface Handler {
@@ -80,6 +85,9 @@ public final class ServingLoop implements Runnable {
     }
 
     private InFlight inFlight;
+    /** Records served while a transaction was in flight, and their answers: the next transaction's. */
+    private final List<ConsumerRecord<byte[], byte[]>> heldRecords = new ArrayList<>();
+    private final List<BatchHandler.Outgoing> heldOut = new ArrayList<>();
     private volatile boolean closing;
 
     /**
@@ -120,7 +128,7 @@ public final class ServingLoop implements Runnable {
             Thread.currentThread().interrupt();
         } finally {
             try {
-                settle(List.of());
+                drain();   // what was served is answered before leaving
             } catch (InterruptedException | RuntimeException e) {
                 LOG.debugf("the last transaction at close: %s", e);
             }
@@ -161,41 +169,67 @@ public final class ServingLoop implements Runnable {
     }
 
     /**
-     * One poll and, if it brought records, their batch served and its transaction handed to the committer thread, once
-     * the previous batch's transaction committed: a batch is served while the one before it commits.
+     * One poll and, if it brought records, their batch served; its answers are held while a transaction is in flight,
+     * and everything held goes into the next transaction once that one has committed. So a commit (mostly waiting for
+     * the broker) never stops serving: the batches served while one commits are committed together next.
      */
     void step() throws InterruptedException {
-        List<ConsumerRecord<byte[], byte[]>> records = poll();
-        if (records.isEmpty()) {
-            if (inFlight != null && inFlight.outcome().isDone()) {
-                settle(List.of());
+        if (heldRecords.size() < settings.maxBatch() * HELD_BATCHES) {
+            boolean busy = inFlight != null || !heldRecords.isEmpty();
+            List<ConsumerRecord<byte[], byte[]>> records = poll(busy ? HELD_POLL : settings.pollTimeout());
+            if (!records.isEmpty() && !serve(records)) {
+                return;
             }
+            if (inFlight != null && !inFlight.outcome().isDone()
+                    && heldRecords.size() < settings.maxBatch() * HELD_BATCHES) {
+                return;   // keep serving while it commits
+            }
+        }   // else enough is held: wait for the commit before reading more
+        if (!settle(heldRecords)) {
+            heldRecords.clear();   // read again, with the failed transaction's batches; their answers are dropped
+            heldOut.clear();
             return;
         }
-        List<BatchHandler.Outgoing> out;
+        if (!heldRecords.isEmpty()) {
+            inFlight = new InFlight(List.copyOf(heldRecords), transactions.commit(List.copyOf(heldOut),
+                    nextOffsets(heldRecords), consumer.groupMetadata()));
+            heldRecords.clear();
+            heldOut.clear();
+        }
+    }
+
+    /** Waits for the transaction in flight, then commits what is held and waits for that one too. */
+    void drain() throws InterruptedException {
+        if (settle(heldRecords) && !heldRecords.isEmpty()) {
+            inFlight = new InFlight(List.copyOf(heldRecords), transactions.commit(List.copyOf(heldOut),
+                    nextOffsets(heldRecords), consumer.groupMetadata()));
+            heldRecords.clear();
+            heldOut.clear();
+            settle(List.of());
+        }
+        heldRecords.clear();
+        heldOut.clear();
+    }
+
+    /** Serves {@code records} and holds their answers; false (after a pause) when they must be read again. */
+    private boolean serve(List<ConsumerRecord<byte[], byte[]>> records) throws InterruptedException {
         try {
-            out = handler.handle(records.stream().map(tracing::received).toList());
+            heldOut.addAll(handler.handle(records.stream().map(tracing::received).toList()));
+            heldRecords.addAll(records);
+            return true;
         } catch (RuntimeException e) {
             LOG.warnf("a batch of %d request records could not be served (%s); reading it again in %s", records.size(),
                     e, settings.retryBackoff());
-            if (settle(records)) {
-                rewind(records);
-            }
+            rewind(records);   // answers held from before stay held: they precede it on every partition
             Thread.sleep(settings.retryBackoff().toMillis());
-            return;
+            return false;
         }
-        if (!settle(records)) {
-            return;   // the previous batch's transaction failed: both batches are read again, this one's answers dropped
-        }
-        Map<TopicPartition, OffsetAndMetadata> offsets = nextOffsets(records);
-        ConsumerGroupMetadata group = consumer.groupMetadata();
-        inFlight = new InFlight(records, transactions.commit(out, offsets, group));
     }
 
-    private List<ConsumerRecord<byte[], byte[]>> poll() {
+    private List<ConsumerRecord<byte[], byte[]>> poll(Duration timeout) {
         long start = nanoTime.getAsLong();
         List<ConsumerRecord<byte[], byte[]>> batch = new ArrayList<>();
-        consumer.poll(settings.pollTimeout()).forEach(batch::add);
+        consumer.poll(timeout).forEach(batch::add);
         boolean waiting = nanoTime.getAsLong() - start < settings.batchWindow().toNanos();
         if (waiting && !batch.isEmpty() && batch.size() < settings.maxBatch()) {
             consumer.poll(settings.batchWindow()).forEach(batch::add);
@@ -232,9 +266,17 @@ public final class ServingLoop implements Runnable {
         return false;
     }
 
+    /**
+     * Before partitions move: the transaction in flight ends, and answers held for a later transaction are dropped
+     * (their records are read again from the committed offsets, here or by the partition's next owner).
+     */
     private void settleOnRebalance() {
         try {
-            settle(List.of());
+            if (settle(heldRecords)) {
+                rewind(heldRecords);
+            }
+            heldRecords.clear();
+            heldOut.clear();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

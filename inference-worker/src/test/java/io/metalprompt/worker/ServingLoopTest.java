@@ -110,10 +110,10 @@ class ServingLoopTest {
                 value.getBytes(StandardCharsets.UTF_8)));
     }
 
-    /** One step of the loop, then its transaction waited for. */
+    /** One step of the loop, then its transactions waited for. */
     private void step() throws InterruptedException {
         loop.step();
-        loop.settle(List.of());
+        loop.drain();
     }
 
     private MockProducer<byte[], byte[]> producer() {
@@ -202,16 +202,39 @@ class ServingLoopTest {
     }
 
     @Test
-    void whileABatchCommitsTheNextIsServedAndIfTheCommitFailsBothAreReadAgain() throws InterruptedException {
+    void batchesServedWhileATransactionCommitsAreCommittedTogetherInTheNext() throws InterruptedException {
         commitGate = new CountDownLatch(1);
         add(P0, 0, "a");
         loop.step();
-        commitStarted.await();   // batch [a] is committing
+        commitStarted.await();   // [a] is committing
+        add(P0, 1, "b");
+        loop.step();
+        add(P0, 2, "c");
+        add(P1, 0, "d");
+        loop.step();
+        assertEquals(List.of(List.of("a"), List.of("b"), List.of("c", "d")),
+                batches.stream().map(b -> b.stream().sorted().toList()).toList(), "served while [a] committed");
+        assertEquals(List.of(), replies(), "nothing is sent while a transaction commits");
+        commitGate.countDown();
+        loop.drain();
+        assertEquals(List.of(Map.of(P0, new OffsetAndMetadata(1)),
+                Map.of(P0, new OffsetAndMetadata(3), P1, new OffsetAndMetadata(1))), committedOffsets(),
+                "[b] and [c, d] in one transaction after [a]'s");
+        assertEquals(List.of("re:a", "re:b", "re:c", "re:d"), replies().stream().sorted().toList());
+    }
+
+    @Test
+    void ifTheTransactionInFlightFailsTheBatchesServedMeanwhileAreReadAgainToo() throws InterruptedException {
+        commitGate = new CountDownLatch(1);
+        add(P0, 0, "a");
+        loop.step();
+        commitStarted.await();
         add(P0, 1, "b");
         producer().commitTransactionException = new KafkaException("the broker restarted");
-        openGateIn(100);
-        loop.step();   // serves [b] while [a] commits, then finds [a]'s transaction failed
-        assertEquals(List.of(List.of("a"), List.of("b")), batches, "[b] was served before [a]'s commit ended");
+        loop.step();   // serves [b] while [a] commits
+        commitGate.countDown();
+        loop.drain();   // [a]'s transaction failed
+        assertEquals(List.of(List.of("a"), List.of("b")), batches);
         assertEquals(List.of(), replies(), "neither batch's answers are visible: [a] aborted, [b] never sent");
         assertEquals(0, consumer.position(P0), "both batches are read again");
         assertEquals(1, failures.size());
@@ -223,10 +246,14 @@ class ServingLoopTest {
         add(P0, 0, "a");
         loop.step();
         commitStarted.await();
+        add(P0, 1, "b");
+        loop.step();   // [b] served and held
         openGateIn(100);
-        consumer.rebalance(List.of(P1));   // P0 revoked: its offsets must be committed before it moves
+        consumer.rebalance(List.of(P1));   // P0 revoked: [a]'s offsets are committed before it moves
         assertEquals(List.of(Map.of(P0, new OffsetAndMetadata(1))), committedOffsets());
-        assertEquals(List.of("re:a"), replies());
+        loop.drain();
+        assertEquals(List.of("re:a"), replies(), "[b]'s held answer is dropped: P0's next owner answers it");
+        assertEquals(1, committedOffsets().size());
     }
 
     @Test
