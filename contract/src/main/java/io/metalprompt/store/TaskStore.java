@@ -609,6 +609,28 @@ public final class TaskStore {
         }
     }
 
+    // KEYS: the task hash, its versions hash. ARGV: version number, the version's JSON. Only while the task exists.
+    private static final String REWRITE_VERSION = """
+            if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+            redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+            return 1""";
+
+    /**
+     * Rewrites a recorded version's description (with its quality report, made after the version was served) in one
+     * step with the check that the task still exists: a report finishing after the task was deleted writes nothing,
+     * so no part of a deleted task comes back. True when written.
+     */
+    public boolean rewriteVersion(String taskId, PromptVersion version) {
+        try {
+            Long r = sync().eval(REWRITE_VERSION, ScriptOutputType.INTEGER,
+                    new byte[][] {b(taskKey(taskId)), b(versionsKey(taskId))},
+                    b(Integer.toString(version.number())), VERSIONS.writeValueAsBytes(version));
+            return r != null && r == 1L;
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
     // KEYS: the task hash. ARGV: version, PGM version, k, prompt text ('' = none). Moves forward only, ready tasks only.
     private static final String SERVE_VERSION = """
             if redis.call('HGET', KEYS[1], 'status') ~= 'ready' then return 0 end

@@ -408,6 +408,23 @@ class TaskStoreTest {
     }
 
     @Test
+    void aVersionIsRewrittenWithItsReportOnlyWhileTheTaskExists() {
+        String id = UUID.randomUUID().toString();
+        store.register(task(id));
+        store.storeReady(id, "pgm-1", 8, null, new byte[] {1});
+        PromptVersion first = new PromptVersion(1, PromptVersion.GENERATED, 4, "pgm-1", Instant.now(), null, null);
+        store.saveVersion(id, first, null);
+        PromptVersion.Quality q = new PromptVersion.Quality(0.75, 0.8, 0.5, 0.6, 4);
+        PromptVersion scored = new PromptVersion(1, first.source(), first.examplesSeen(), first.pgmVersion(),
+                first.createdAt(), q, null);
+        assertTrue(store.rewriteVersion(id, scored));
+        assertEquals(q, store.version(id, 1).orElseThrow().quality());
+        store.delete(id);
+        assertFalse(store.rewriteVersion(id, scored), "a report finishing after the deletion writes nothing");
+        assertTrue(store.versions(id).isEmpty(), "the versions hash does not come back");
+    }
+
+    @Test
     void aTenantRefinesAtMostItsBoundAtOnceAndOneTaskOnce() {
         String tenant = "refine-" + UUID.randomUUID();
         String a = UUID.randomUUID().toString();

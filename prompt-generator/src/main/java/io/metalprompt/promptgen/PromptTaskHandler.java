@@ -187,8 +187,8 @@ public class PromptTaskHandler {
 
     /**
      * What becomes of a task once its generation (in a batch of {@code generationNanos}) ended: failed with the
-     * reason, or its prompt stored as version 1 (with its quality report when it has validation examples) and served;
-     * nothing when the task was deleted meanwhile.
+     * reason, or its prompt stored as version 1 and served (its quality report, when it has validation examples, is
+     * made afterwards, off this path: {@link FirstReports}); nothing when the task was deleted meanwhile.
      */
     private Optional<PromptEvent> finish(TaskRegistered task, PromptFactory.Outcome outcome, long t0,
                                          long generationNanos) {
@@ -208,12 +208,7 @@ public class PromptTaskHandler {
         }
         PromptVersion first = new PromptVersion(1, PromptVersion.GENERATED, task.examples().size(),
                 result.pgmVersion(), clock.instant(), null, null);
-        store.saveVersion(task.taskId(), first, null);
-        PromptVersion.Quality q = gate.score(task, task.examples(), result.artifact());
-        if (q != null) {
-            store.saveVersion(task.taskId(), new PromptVersion(1, first.source(), first.examplesSeen(),
-                    first.pgmVersion(), first.createdAt(), q, null), null);
-        }
+        store.saveVersion(task.taskId(), first, null);   // its quality report comes later (FirstReports)
         metrics.artifactBytes(result.artifact().length);
         metrics.count("ready");
         models.run();
