@@ -130,6 +130,51 @@ class PromptTaskHandlerTest {
     }
 
     @Test
+    void aTaskDeletedWhileItsBatchIsGeneratedGetsNothingStoredAndTheOthersAreServed() {
+        TaskRegistered a = task(PromptDesign.PREFIX, 4, 0);
+        TaskRegistered b = task(PromptDesign.PREFIX, 5, 0);
+        TaskRegistered c = task(PromptDesign.PREFIX, 6, 0);
+        PromptFactory deleting = new PromptFactory() {
+            @Override
+            public String pgmVersion(PromptDesign design) {
+                return factory.pgmVersion(design);
+            }
+
+            @Override
+            public Result generate(TaskRegistered task) {
+                return factory.generate(task);
+            }
+
+            @Override
+            public List<Outcome> generateAll(List<TaskRegistered> tasks) {
+                List<Outcome> made = factory.generateAll(tasks);
+                store.delete(b.taskId());   // the user deletes b while the batch is generated
+                return made;
+            }
+
+            @Override
+            public Result generateFrom(TaskRegistered task, byte[] previous, List<Example> examples) {
+                return factory.generateFrom(task, previous, examples);
+            }
+        };
+        PromptTaskHandler h = new PromptTaskHandler(store, deleting, () -> { }, CLOCK,
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), usage());
+        List<java.util.Optional<PromptEvent>> out = h.handleAll(List.of(a, b, c));
+        assertEquals(a.taskId(), assertInstanceOf(PromptReady.class, out.get(0).orElseThrow()).taskId());
+        assertTrue(out.get(1).isEmpty(), "nothing published for the deleted task");
+        assertEquals(c.taskId(), assertInstanceOf(PromptReady.class, out.get(2).orElseThrow()).taskId());
+        assertTrue(store.find(b.taskId()).isEmpty() && store.versions(b.taskId()).isEmpty()
+                && store.artifact(b.taskId(), factory.pgmVersion(PromptDesign.PREFIX)).isEmpty(), "nothing of b comes back");
+        for (TaskRegistered t : List.of(a, c)) {
+            assertTrue(store.find(t.taskId()).orElseThrow().ready());
+            io.metalprompt.store.PromptVersion first = store.version(t.taskId(), 1).orElseThrow();
+            assertEquals(t.examples().size(), first.examplesSeen());
+            assertEquals(factory.pgmVersion(PromptDesign.PREFIX), first.pgmVersion());
+            assertEquals(t, store.registration(t.taskId()).orElseThrow());
+        }
+    }
+
+    @Test
     void redeliveredRegistrationIsAnsweredWithoutGeneratingAgain() throws InterruptedException {
         TaskRegistered t = task(PromptDesign.PREFIX, 4, 0);
         handler.handle(t);
