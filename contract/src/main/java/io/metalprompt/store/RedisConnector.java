@@ -4,9 +4,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.ExecutionException;
 
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisException;
+import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
@@ -15,6 +18,7 @@ import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.codec.ByteArrayCodec;
@@ -168,19 +172,54 @@ public final class RedisConnector implements AutoCloseable {
      * {@code RedisConnectionException} while Redis cannot be reached.
      */
     public RedisClusterCommands<byte[], byte[]> sync() {
-        if (clusterClient != null) {
-            StatefulRedisClusterConnection<byte[], byte[]> c = clusterConnection;
-            if (c == null) {
-                synchronized (this) {
-                    c = clusterConnection;
-                    if (c == null) {
-                        c = clusterClient.connect(ByteArrayCodec.INSTANCE);
-                        clusterConnection = c;
-                    }
+        return clusterClient != null ? clusterConnection().sync() : connection().sync();
+    }
+
+    /**
+     * The same shared connection's commands without waiting for each answer: commands issued one after another are
+     * pipelined (written at once, answered in order), so a batch of them costs about one round trip. Wait for the
+     * answers with {@link #await}. Keys of one slot still go to one node, in the order issued.
+     */
+    public RedisClusterAsyncCommands<byte[], byte[]> async() {
+        return clusterClient != null ? clusterConnection().async() : connection().async();
+    }
+
+    /**
+     * The answers of pipelined commands, in order, once all have come: a failure is thrown as the
+     * {@link RedisException} it is (a command timeout among them: the connection's timeout applies), anything else
+     * wrapped in one.
+     */
+    public static <T> List<T> await(List<? extends RedisFuture<T>> futures) {
+        List<T> out = new ArrayList<>(futures.size());
+        for (RedisFuture<T> f : futures) {
+            try {
+                out.add(f.get());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new RedisException("interrupted while waiting for Redis", e);
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                throw cause instanceof RedisException r ? r : new RedisException(cause);
+            }
+        }
+        return out;
+    }
+
+    private StatefulRedisClusterConnection<byte[], byte[]> clusterConnection() {
+        StatefulRedisClusterConnection<byte[], byte[]> c = clusterConnection;
+        if (c == null) {
+            synchronized (this) {
+                c = clusterConnection;
+                if (c == null) {
+                    c = clusterClient.connect(ByteArrayCodec.INSTANCE);
+                    clusterConnection = c;
                 }
             }
-            return c.sync();
         }
+        return c;
+    }
+
+    private StatefulRedisConnection<byte[], byte[]> connection() {
         StatefulRedisConnection<byte[], byte[]> c = connection;
         if (c == null) {
             synchronized (this) {
@@ -191,7 +230,7 @@ public final class RedisConnector implements AutoCloseable {
                 }
             }
         }
-        return c.sync();
+        return c;
     }
 
     /**

@@ -42,7 +42,9 @@ import io.metalprompt.events.TaskRegistered;
  * keys in one {@code DEL}, then takes it off the index. A left-over index entry of a deleted task is skipped by the
  * walk. Writes of one task are ordered so no reader sees a ready task without its prompt: the artifact first, then
  * the status. No MULTI/EXEC: the connection is shared by many threads, and a transaction on a shared Lettuce
- * connection would take in other threads' commands.
+ * connection would take in other threads' commands. The prompt-generator's batches pipeline their reads and writes
+ * ({@link #findAll}, {@link #saveRegistrations}, {@link #storeFirstPrompts}): each task's is still one command or one
+ * script, only the waiting for the answers is shared.
  */
 public final class TaskStore {
 
@@ -259,9 +261,36 @@ public final class TaskStore {
         sync().set(b(registrationKey(task.taskId())), EventCodec.encode(task));
     }
 
+    /** {@link #saveRegistration} of each, pipelined. */
+    public void saveRegistrations(List<TaskRegistered> tasks) {
+        List<io.lettuce.core.RedisFuture<String>> writes = new java.util.ArrayList<>();
+        for (TaskRegistered task : tasks) {
+            writes.add(redis.async().set(b(registrationKey(task.taskId())), EventCodec.encode(task)));
+        }
+        RedisConnector.await(writes);
+    }
+
     /** The task, if known. */
     public Optional<TaskRecord> find(String taskId) {
-        return textHash(taskKey(taskId)).map(f -> new TaskRecord(taskId, f.get("tenant"), f.get("status"),
+        return record(taskId, sync().hgetall(b(taskKey(taskId))));
+    }
+
+    /** {@link #find} of each id, in order; the reads pipelined (about one round trip for them all). */
+    public List<Optional<TaskRecord>> findAll(List<String> taskIds) {
+        List<io.lettuce.core.RedisFuture<Map<byte[], byte[]>>> reads = new java.util.ArrayList<>();
+        for (String id : taskIds) {
+            reads.add(redis.async().hgetall(b(taskKey(id))));
+        }
+        List<Map<byte[], byte[]>> hashes = RedisConnector.await(reads);
+        List<Optional<TaskRecord>> out = new java.util.ArrayList<>();
+        for (int i = 0; i < taskIds.size(); i++) {
+            out.add(record(taskIds.get(i), hashes.get(i)));
+        }
+        return out;
+    }
+
+    private static Optional<TaskRecord> record(String taskId, Map<byte[], byte[]> hash) {
+        return textHash(hash).map(f -> new TaskRecord(taskId, f.get("tenant"), f.get("status"),
                 PromptDesign.valueOf(f.get("design")), list(f.get("options")),
                 Integer.parseInt(f.getOrDefault("demonstrations", "0")),
                 f.containsKey("createdAt") ? Instant.parse(f.get("createdAt")) : null, f.get("pgmVersion"),
@@ -271,7 +300,10 @@ public final class TaskStore {
 
     /** A hash's fields as text, or empty when the hash does not exist. */
     private Optional<Map<String, String>> textHash(String key) {
-        Map<byte[], byte[]> raw = sync().hgetall(b(key));
+        return textHash(sync().hgetall(b(key)));
+    }
+
+    private static Optional<Map<String, String>> textHash(Map<byte[], byte[]> raw) {
         if (raw == null || raw.isEmpty()) {
             return Optional.empty();
         }
@@ -309,6 +341,43 @@ public final class TaskStore {
                         b(deletedKey(taskId))},
                 b(pgmVersion), b(Integer.toString(k)), b(promptText == null ? "" : promptText), artifact);
         return r != null && r == 1;
+    }
+
+    /** A task's first prompt: what {@link #storeReady} stores, and the description of the version it is. */
+    public record FirstPrompt(String taskId, String pgmVersion, int k, String promptText, byte[] artifact,
+                              PromptVersion version) {
+    }
+
+    // STORE_READY, then (KEYS[5], the versions hash; ARGV[5], ARGV[6]) the version's description, in the same step.
+    private static final String STORE_FIRST = STORE_READY.replace("return 1\n",
+            "redis.call('HSET', KEYS[5], ARGV[5], ARGV[6])\nreturn 1\n");
+
+    /**
+     * {@link #storeReady} of each prompt with its version's description recorded in the same script, so a task is
+     * never ready without it (nor described once gone); the scripts pipelined (about one round trip for them all).
+     * True where stored, false (nothing written) where the task is gone.
+     */
+    public boolean[] storeFirstPrompts(List<FirstPrompt> prompts) {
+        List<io.lettuce.core.RedisFuture<Long>> writes = new java.util.ArrayList<>();
+        for (FirstPrompt p : prompts) {
+            byte[] description;
+            try {
+                description = VERSIONS.writeValueAsBytes(p.version());
+            } catch (JsonProcessingException e) {
+                throw new IllegalArgumentException(e);
+            }
+            writes.add(redis.async().eval(STORE_FIRST, ScriptOutputType.INTEGER,
+                    new byte[][] {b(taskKey(p.taskId())), b(promptsKey(p.taskId())), b(promptKey(p.taskId(), p.pgmVersion())),
+                            b(deletedKey(p.taskId())), b(versionsKey(p.taskId()))},
+                    b(p.pgmVersion()), b(Integer.toString(p.k())), b(p.promptText() == null ? "" : p.promptText()),
+                    p.artifact(), b(Integer.toString(p.version().number())), description));
+        }
+        List<Long> done = RedisConnector.await(writes);
+        boolean[] out = new boolean[done.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = done.get(i) != null && done.get(i) == 1L;
+        }
+        return out;
     }
 
     /**
@@ -604,6 +673,28 @@ public final class TaskStore {
         }
         try {
             sync().hset(b(versionsKey(taskId)), b(Integer.toString(version.number())), VERSIONS.writeValueAsBytes(version));
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    // KEYS: the task hash, its versions hash. ARGV: version number, the version's JSON. Only while the task exists.
+    private static final String REWRITE_VERSION = """
+            if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+            redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+            return 1""";
+
+    /**
+     * Rewrites a recorded version's description (with its quality report, made after the version was served) in one
+     * step with the check that the task still exists: a report finishing after the task was deleted writes nothing,
+     * so no part of a deleted task comes back. True when written.
+     */
+    public boolean rewriteVersion(String taskId, PromptVersion version) {
+        try {
+            Long r = sync().eval(REWRITE_VERSION, ScriptOutputType.INTEGER,
+                    new byte[][] {b(taskKey(taskId)), b(versionsKey(taskId))},
+                    b(Integer.toString(version.number())), VERSIONS.writeValueAsBytes(version));
+            return r != null && r == 1L;
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException(e);
         }

@@ -408,6 +408,56 @@ class TaskStoreTest {
     }
 
     @Test
+    void aBatchsFirstPromptsAreStoredWithTheirVersionTogetherAndNothingForATaskThatIsGone() {
+        String a = UUID.randomUUID().toString();
+        String b = UUID.randomUUID().toString();
+        String gone = UUID.randomUUID().toString();
+        for (String id : List.of(a, b, gone)) {
+            store.register(task(id));
+        }
+        store.delete(gone);
+        List<java.util.Optional<TaskRecord>> found = store.findAll(List.of(a, gone, b));
+        assertEquals(List.of(store.find(a), java.util.Optional.<TaskRecord>empty(), store.find(b)), found);
+        TaskRegistered again = new TaskRegistered(1, a, "acme", List.of(new Example("a cow", "alpha")),
+                List.of("alpha", "beta"), PromptDesign.DISCRETE, 0, Instant.parse("2026-11-26T06:00:01Z"));
+        store.saveRegistrations(List.of(again, task(b)));
+        assertEquals(again, store.registration(a).orElseThrow());
+        assertEquals(task(b), store.registration(b).orElseThrow());
+
+        PromptVersion first = new PromptVersion(1, PromptVersion.GENERATED, 2, "pgm-1", Instant.now(), null, null);
+        boolean[] stored = store.storeFirstPrompts(List.of(
+                new TaskStore.FirstPrompt(a, "pgm-1", 8, null, new byte[] {1}, first),
+                new TaskStore.FirstPrompt(gone, "pgm-1", 8, null, new byte[] {2}, first),
+                new TaskStore.FirstPrompt(b, "pgm-1", 8, "alpha beta", new byte[] {3}, first)));
+        assertArrayEquals(new boolean[] {true, false, true}, stored);
+        assertTrue(store.find(a).orElseThrow().ready());
+        assertArrayEquals(new byte[] {1}, store.artifact(a, "pgm-1").orElseThrow());
+        assertEquals(first, store.version(a, 1).orElseThrow());
+        assertEquals("alpha beta", store.find(b).orElseThrow().promptText());
+        assertEquals(first, store.version(b, 1).orElseThrow());
+        assertTrue(store.find(gone).isEmpty(), "nothing of the deleted task comes back");
+        assertTrue(store.versions(gone).isEmpty());
+        assertTrue(store.artifact(gone, "pgm-1").isEmpty());
+    }
+
+    @Test
+    void aVersionIsRewrittenWithItsReportOnlyWhileTheTaskExists() {
+        String id = UUID.randomUUID().toString();
+        store.register(task(id));
+        store.storeReady(id, "pgm-1", 8, null, new byte[] {1});
+        PromptVersion first = new PromptVersion(1, PromptVersion.GENERATED, 4, "pgm-1", Instant.now(), null, null);
+        store.saveVersion(id, first, null);
+        PromptVersion.Quality q = new PromptVersion.Quality(0.75, 0.8, 0.5, 0.6, 4);
+        PromptVersion scored = new PromptVersion(1, first.source(), first.examplesSeen(), first.pgmVersion(),
+                first.createdAt(), q, null);
+        assertTrue(store.rewriteVersion(id, scored));
+        assertEquals(q, store.version(id, 1).orElseThrow().quality());
+        store.delete(id);
+        assertFalse(store.rewriteVersion(id, scored), "a report finishing after the deletion writes nothing");
+        assertTrue(store.versions(id).isEmpty(), "the versions hash does not come back");
+    }
+
+    @Test
     void aTenantRefinesAtMostItsBoundAtOnceAndOneTaskOnce() {
         String tenant = "refine-" + UUID.randomUUID();
         String a = UUID.randomUUID().toString();

@@ -60,4 +60,19 @@ class UsageStoreTest {
         assertEquals(Map.of("t1", Map.of(UsageStore.INPUTS_ANSWERED, 3L)), usage.read(tenant, DAY.minusDays(1), DAY));
         assertEquals(Map.of(), usage.read("other-" + tenant, DAY.minusDays(1), DAY.plusDays(1)), "another tenant's");
     }
+
+    @Test
+    void eventsRecordedTogetherAreCountedAsOneByOne() {
+        String tenant = "usage-" + UUID.randomUUID();
+        String other = "usage-" + UUID.randomUUID();
+        Map<String, Long> one = Map.of(UsageStore.PROMPT_GENERATIONS, 1L);
+        boolean[] counted = usage.recordAll(java.util.List.of(new UsageStore.Event(tenant, "t1", "g-1", DAY, one),
+                new UsageStore.Event(other, "t2", "g-2", DAY, one), new UsageStore.Event(tenant, "t1", "g-1", DAY, one),
+                new UsageStore.Event(tenant, "t3", "g-3", DAY, one)));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new boolean[] {true, true, false, true}, counted,
+                "in order: the same event id again is not counted");
+        assertFalse(usage.record(tenant, "t1", "g-1", DAY, one), "nor later one by one");
+        assertEquals(Map.of("t1", one, "t3", one), usage.read(tenant, DAY, DAY));
+        assertEquals(Map.of("t2", one), usage.read(other, DAY, DAY));
+    }
 }

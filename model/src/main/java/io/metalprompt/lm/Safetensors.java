@@ -2,6 +2,7 @@ package io.metalprompt.lm;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -28,7 +29,8 @@ import java.util.function.Predicate;
  * <p>Reading decodes in Java (never through DJL's decoder, which aborts the JVM on BF16): F32, F16 and
  * BF16 come back as FLOAT32 arrays, I64 as INT64, I8 as INT8. Every malformed input ends in a
  * {@link ModelLoadException} naming the file and tensor. Writing is F32 ({@link #write}), or F32, F16 and I8
- * kept as they are ({@link #writeTyped}).
+ * kept as they are ({@link #writeTyped}). Byte arrays are read and written the same way in memory, with the same
+ * checks, into and from Java arrays ({@link #read(byte[], String)}, {@link #toBytes}): no engine, no file.
  */
 public final class Safetensors {
     public static final String SINGLE_FILE = "model.safetensors";
@@ -109,57 +111,162 @@ public final class Safetensors {
 
     private static Map<String, NDArray> readFile(Path file, NDManager manager, Predicate<String> wanted) {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = ch.size();
-            if (size < 8) {
-                throw truncated(file, "file has " + size + " bytes, less than the 8-byte header length");
-            }
-            ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(ch, lenBuf, 0);
-            long headerLen = lenBuf.flip().getLong();
-            if (headerLen < 2 || headerLen > size - 8 || headerLen > 100_000_000L) {
-                throw truncated(file, "header length " + headerLen + " does not fit in a file of " + size + " bytes");
-            }
-            ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLen);
-            readFully(ch, headerBuf, 8);
-            JsonNode header;
-            try {
-                header = JSON.readTree(new String(headerBuf.array(), StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                throw new ModelLoadException("corrupt safetensors header in " + file.toAbsolutePath() + ": "
-                        + e.getMessage(), e);
-            }
-            long dataStart = 8 + headerLen;
-            long dataSize = size - dataStart;
-            Map<String, NDArray> out = new LinkedHashMap<>();
-            for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
-                if (e.getKey().equals("__metadata__") || !wanted.test(e.getKey())) {
-                    continue;
+            Source source = new Source() {
+                @Override
+                public long size() throws IOException {
+                    return ch.size();
                 }
-                out.put(e.getKey(), readTensor(file, ch, e.getKey(), e.getValue(), dataStart, dataSize, manager));
-            }
+
+                @Override
+                public void read(ByteBuffer dst, long pos) throws IOException {
+                    readFully(ch, dst, pos);
+                }
+
+                @Override
+                public ByteBuffer slice(long pos, long length) throws IOException {
+                    return ch.map(FileChannel.MapMode.READ_ONLY, pos, length);
+                }
+            };
+            Map<String, NDArray> out = new LinkedHashMap<>();
+            entries(source, "file", file.toAbsolutePath().toString(), wanted, (name, values) ->
+                    out.put(name, create(manager, values)));
             return out;
         } catch (IOException e) {
             throw new ModelLoadException("cannot read " + file.toAbsolutePath() + ": " + e.getMessage(), e);
         }
     }
 
-    private static NDArray readTensor(Path file, FileChannel ch, String name, JsonNode info, long dataStart,
-            long dataSize, NDManager manager) throws IOException {
+    /**
+     * A tensor as Java values, what {@link #read(byte[], String)} returns and {@link #toBytes} takes: FLOAT32 as
+     * {@code float[]}, FLOAT16 as {@code short[]} (the binary16 bits; for writing: reading gives F16 as FLOAT32), INT8
+     * as {@code byte[]}, INT64 as {@code long[]}; row-major, {@code shape}'s element count long.
+     */
+    public record Values(DataType dataType, long[] shape, Object data) {
+        public Values {
+            long n = 1;
+            for (long d : shape) {
+                n *= d;
+            }
+            int length = switch (dataType) {
+                case FLOAT32 -> ((float[]) data).length;
+                case FLOAT16 -> ((short[]) data).length;
+                case INT8 -> ((byte[]) data).length;
+                case INT64 -> ((long[]) data).length;
+                default -> throw new IllegalArgumentException("tensor values of type " + dataType
+                        + "; FLOAT32, FLOAT16, INT8 or INT64 are held");
+            };
+            if (length != n) {
+                throw new IllegalArgumentException("shape " + new Shape(shape) + " needs " + n + " values, got " + length);
+            }
+        }
+
+        public float[] floats() {
+            return (float[]) data;
+        }
+
+        public byte[] bytes() {
+            return (byte[]) data;
+        }
+    }
+
+    /**
+     * Reads the tensors of safetensors bytes (what a {@code .safetensors} file holds) into Java arrays, with the checks
+     * and type conversions of {@link #read(Path, NDManager)}: F32, F16 and BF16 as FLOAT32, I64 as INT64, I8 as INT8.
+     * {@code what} names the bytes in errors. No engine, no file.
+     *
+     * @return name -> values, in header order
+     */
+    public static Map<String, Values> read(byte[] bytes, String what) {
+        ByteBuffer all = ByteBuffer.wrap(bytes);
+        Source source = new Source() {
+            @Override
+            public long size() {
+                return bytes.length;
+            }
+
+            @Override
+            public void read(ByteBuffer dst, long pos) {
+                if (pos + dst.remaining() > bytes.length) {
+                    throw new IllegalStateException("read beyond the bytes");   // entries() checks sizes first
+                }
+                dst.put(bytes, (int) pos, dst.remaining());
+            }
+
+            @Override
+            public ByteBuffer slice(long pos, long length) {
+                return all.slice((int) pos, (int) length);
+            }
+        };
+        Map<String, Values> out = new LinkedHashMap<>();
+        try {
+            entries(source, "data", what, name -> true, out::put);
+        } catch (IOException e) {
+            throw new ModelLoadException("cannot read " + what + ": " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    /** Where a safetensors file or byte array is read from. */
+    private interface Source {
+        long size() throws IOException;
+
+        void read(ByteBuffer dst, long pos) throws IOException;
+
+        /** {@code length} bytes from {@code pos}, little-endian. */
+        ByteBuffer slice(long pos, long length) throws IOException;
+    }
+
+    /**
+     * Checks the header of {@code source} ({@code kind} and {@code name} name it in errors: "file", its path) and hands
+     * each wanted tensor's values, in header order, to {@code sink}.
+     */
+    private static void entries(Source source, String kind, String name, Predicate<String> wanted,
+                                java.util.function.BiConsumer<String, Values> sink) throws IOException {
+        long size = source.size();
+        if (size < 8) {
+            throw truncated(kind, name, kind + " has " + size + " bytes, less than the 8-byte header length");
+        }
+        ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+        source.read(lenBuf, 0);
+        long headerLen = lenBuf.flip().getLong();
+        if (headerLen < 2 || headerLen > size - 8 || headerLen > 100_000_000L) {
+            throw truncated(kind, name, "header length " + headerLen + " does not fit in "
+                    + (kind.equals("file") ? "a file of " : "") + size + " bytes");
+        }
+        ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLen);
+        source.read(headerBuf, 8);
+        JsonNode header;
+        try {
+            header = JSON.readTree(new String(headerBuf.array(), StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new ModelLoadException("corrupt safetensors header in " + name + ": " + e.getMessage(), e);
+        }
+        long dataStart = 8 + headerLen;
+        long dataSize = size - dataStart;
+        for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (e.getKey().equals("__metadata__") || !wanted.test(e.getKey())) {
+                continue;
+            }
+            sink.accept(e.getKey(), readTensor(source, kind, name, e.getKey(), e.getValue(), dataStart, dataSize));
+        }
+    }
+
+    private static Values readTensor(Source source, String kind, String where, String name, JsonNode info,
+                                     long dataStart, long dataSize) throws IOException {
         String dtype = info.path("dtype").asText("");
         int elemSize = switch (dtype) {
             case "F32" -> 4;
             case "F16", "BF16" -> 2;
             case "I64" -> 8;
             case "I8" -> 1;
-            default -> throw new ModelLoadException("tensor " + name + " in " + file.toAbsolutePath()
+            default -> throw new ModelLoadException("tensor " + name + " in " + where
                     + " has unsupported dtype \"" + dtype + "\"; supported: F32, F16, BF16, I64, I8");
         };
         JsonNode shapeNode = info.get("shape");
         JsonNode offsets = info.get("data_offsets");
         if (shapeNode == null || !shapeNode.isArray() || offsets == null || offsets.size() != 2) {
-            throw new ModelLoadException("tensor " + name + " in " + file.toAbsolutePath()
-                    + " lacks a shape or data_offsets entry");
+            throw new ModelLoadException("tensor " + name + " in " + where + " lacks a shape or data_offsets entry");
         }
         long[] dims = new long[shapeNode.size()];
         long count = 1;
@@ -171,59 +278,68 @@ public final class Safetensors {
         long begin = offsets.get(0).asLong();
         long end = offsets.get(1).asLong();
         if (end - begin != count * elemSize || begin < 0) {
-            throw new ModelLoadException("tensor " + name + " in " + file.toAbsolutePath() + ": data_offsets ["
+            throw new ModelLoadException("tensor " + name + " in " + where + ": data_offsets ["
                     + begin + ", " + end + ") hold " + (end - begin) + " bytes but " + dtype + shape + " needs "
                     + count * elemSize);
         }
         if (end > dataSize) {
-            throw truncated(file, "tensor " + name + " ends at data byte " + end + " but only " + dataSize
+            throw truncated(kind, where, "tensor " + name + " ends at data byte " + end + " but only " + dataSize
                     + " data bytes are present");
         }
         if (count > Integer.MAX_VALUE / elemSize) {
-            throw new ModelLoadException("tensor " + name + " in " + file.toAbsolutePath() + " is larger than 2 GiB");
+            throw new ModelLoadException("tensor " + name + " in " + where + " is larger than 2 GiB");
         }
-        ByteBuffer buf = ch.map(FileChannel.MapMode.READ_ONLY, dataStart + begin, end - begin)
-                .order(ByteOrder.LITTLE_ENDIAN);
-        return decode(buf, dtype, (int) count, shape, manager);
+        ByteBuffer buf = source.slice(dataStart + begin, end - begin).order(ByteOrder.LITTLE_ENDIAN);
+        return new Values(dtype.equals("I8") ? DataType.INT8 : dtype.equals("I64") ? DataType.INT64 : DataType.FLOAT32,
+                dims, decode(buf, dtype, (int) count));
     }
 
-    /** Little-endian bytes of one tensor: F32, F16 and BF16 as FLOAT32, I64 as INT64, I8 as INT8. */
-    private static NDArray decode(ByteBuffer buf, String dtype, int n, Shape shape, NDManager manager) {
+    /** Little-endian bytes of one tensor: F32, F16 and BF16 as a float[], I64 as a long[], I8 as a byte[]. */
+    private static Object decode(ByteBuffer buf, String dtype, int n) {
         switch (dtype) {
             case "F32" -> {
                 float[] f = new float[n];
                 buf.asFloatBuffer().get(f);
-                return manager.create(f, shape);
+                return f;
             }
             case "BF16" -> {
                 float[] f = new float[n];
                 for (int i = 0; i < n; i++) {
                     f[i] = Float.intBitsToFloat((buf.getShort(2 * i) & 0xffff) << 16);
                 }
-                return manager.create(f, shape);
+                return f;
             }
             case "F16" -> {
                 float[] f = new float[n];
                 for (int i = 0; i < n; i++) {
                     f[i] = halfToFloat(buf.getShort(2 * i));
                 }
-                return manager.create(f, shape);
+                return f;
             }
             case "I8" -> {
                 byte[] b = new byte[n];
                 buf.get(b);
-                return manager.create(b, shape);
+                return b;
             }
             default -> {
                 long[] l = new long[n];
                 buf.asLongBuffer().get(l);
-                return manager.create(l, shape);
+                return l;
             }
         }
     }
 
+    private static NDArray create(NDManager manager, Values v) {
+        Shape shape = new Shape(v.shape());
+        return switch (v.dataType()) {
+            case FLOAT32 -> manager.create(v.floats(), shape);
+            case INT8 -> manager.create(v.bytes(), shape);
+            default -> manager.create((long[]) v.data(), shape);
+        };
+    }
+
     /** IEEE 754 binary16 to binary32 (exact: every half value is a float). */
-    static float halfToFloat(short h) {
+    public static float halfToFloat(short h) {
         int bits = h & 0xffff;
         int sign = (bits & 0x8000) << 16;
         int exp = (bits >>> 10) & 0x1f;
@@ -238,8 +354,42 @@ public final class Safetensors {
         return Float.intBitsToFloat(sign | ((exp + 112) << 23) | (mant << 13));
     }
 
-    private static ModelLoadException truncated(Path file, String detail) {
-        return new ModelLoadException("truncated or corrupt safetensors file " + file.toAbsolutePath() + ": " + detail);
+    /**
+     * IEEE 754 binary32 to binary16, rounded to the nearest half (ties to even), as PyTorch casts to float16: beyond
+     * the largest half (65504) by half a step or more gives an infinity, below the smallest subnormal (2^-24) by half
+     * or more a signed zero; a NaN stays a (quiet) NaN.
+     */
+    public static short floatToHalf(float f) {
+        int bits = Float.floatToRawIntBits(f);
+        int sign = (bits >>> 16) & 0x8000;
+        int abs = bits & 0x7fffffff;
+        if (abs > 0x7f800000) {
+            return (short) (sign | 0x7e00 | ((abs >>> 13) & 0x3ff));
+        }
+        if (abs >= 0x477ff000) {   // 65520 = 65504 + half a step, and up: infinity (the tie goes to the even infinity)
+            return (short) (sign | 0x7c00);
+        }
+        if (abs >= 0x38800000) {   // 2^-14 and up: a normal half; rebias the exponent (127 -> 15), round 23 -> 10 bits
+            int v = abs - (112 << 23);
+            return (short) (sign | ((v + 0x0fff + ((v >>> 13) & 1)) >>> 13));
+        }
+        if (abs <= 0x33000000) {   // 2^-25 (half the smallest subnormal, a tie to the even 0) and below
+            return (short) sign;
+        }
+        int exponent = abs >>> 23;   // 102..112: a subnormal half q * 2^-24, q = m * 2^(exponent - 126)
+        int m = (abs & 0x7fffff) | 0x800000;
+        int shift = 126 - exponent;
+        int q = m >>> shift;
+        int rest = m & ((1 << shift) - 1);
+        int half = 1 << (shift - 1);
+        if (rest > half || (rest == half && (q & 1) == 1)) {
+            q++;   // may become 0x400, the smallest normal: the same bits
+        }
+        return (short) (sign | q);
+    }
+
+    private static ModelLoadException truncated(String kind, String name, String detail) {
+        return new ModelLoadException("truncated or corrupt safetensors " + kind + " " + name + ": " + detail);
     }
 
     private static void readFully(FileChannel ch, ByteBuffer buf, long pos) throws IOException {
@@ -265,5 +415,13 @@ public final class Safetensors {
      */
     public static void writeTyped(Path file, Map<String, NDArray> tensors) {
         SafetensorsWriter.write(file, tensors, true);
+    }
+
+    /**
+     * The bytes {@link #writeTyped} writes for the same tensors, built in memory: FLOAT32 as F32, FLOAT16 (half bits)
+     * as F16, INT8 as I8, in map order; any other type is refused. {@link #read(byte[], String)} reads them back.
+     */
+    public static byte[] toBytes(Map<String, Values> tensors) {
+        return SafetensorsWriter.toBytes(tensors);
     }
 }

@@ -58,14 +58,17 @@ final class IterativeGeneration {
      */
     static List<GeneratedPrompt> generateIterativeAll(PromptGenerator pgm, List<List<TaskExample>> sets,
                                                       LmTokenizer tokenizer) {
-        List<List<long[]>> chunked = new ArrayList<>();
+        return generateChunkedAll(pgm, sets.stream().map(s -> firstChunks(pgm, s, tokenizer)).toList(), tokenizer);
+    }
+
+    /** {@link #generateIterativeAll} of sets already cut into their passes' tokens ({@link #firstChunks}). */
+    static List<GeneratedPrompt> generateChunkedAll(PromptGenerator pgm, List<List<long[]>> chunked,
+                                                    LmTokenizer tokenizer) {
         Map<Integer, List<Integer>> byPasses = new java.util.TreeMap<>();
-        for (int i = 0; i < sets.size(); i++) {
-            List<long[]> c = firstChunks(pgm, sets.get(i), tokenizer);
-            chunked.add(c);
-            byPasses.computeIfAbsent(c.size(), n -> new ArrayList<>()).add(i);
+        for (int i = 0; i < chunked.size(); i++) {
+            byPasses.computeIfAbsent(chunked.get(i).size(), n -> new ArrayList<>()).add(i);
         }
-        GeneratedPrompt[] out = new GeneratedPrompt[sets.size()];
+        GeneratedPrompt[] out = new GeneratedPrompt[chunked.size()];
         try {
             for (Map.Entry<Integer, List<Integer>> group : byPasses.entrySet()) {
                 List<Integer> rows = group.getValue();
@@ -98,7 +101,7 @@ final class IterativeGeneration {
     }
 
     /** The chunks of a set read from scratch (no previous prompt before the first). */
-    private static List<long[]> firstChunks(PromptGenerator pgm, List<TaskExample> examples, LmTokenizer tokenizer) {
+    static List<long[]> firstChunks(PromptGenerator pgm, List<TaskExample> examples, LmTokenizer tokenizer) {
         int positions = pgm.base().config().maxPositions();
         return chunks(examples, tokenizer, positions - pgm.k(), positions - 2 * pgm.k(), pgm.layout().examplesPerPass());
     }

@@ -190,6 +190,43 @@ public final class PromptGenerator implements AutoCloseable {
     }
 
     /**
+     * An example set cut into the tokens of the passes {@link #generateIterative} makes over it, by the PGM that cut
+     * it ({@link #chunked}): what {@link #generateChunkedAll} reads, so a set checked first is tokenized once.
+     */
+    public static final class Chunked {
+        private final PromptGenerator by;
+        private final List<long[]> chunks;
+
+        private Chunked(PromptGenerator by, List<long[]> chunks) {
+            this.by = by;
+            this.chunks = List.copyOf(chunks);
+        }
+
+        /** How many passes the set takes. */
+        public int passes() {
+            return chunks.size();
+        }
+    }
+
+    /**
+     * {@code examples} cut into the passes {@link #generateIterative} makes over them; an
+     * {@link IllegalArgumentException} saying why when an example does not fit a pass even alone.
+     */
+    public Chunked chunked(List<TaskExample> examples, LmTokenizer tokenizer) {
+        return new Chunked(this, IterativeGeneration.firstChunks(this, examples, tokenizer));
+    }
+
+    /** {@link #generateIterativeAll} of sets this PGM cut ({@link #chunked}): the same prompts, no tokenizing again. */
+    public List<GeneratedPrompt> generateChunkedAll(List<Chunked> sets, LmTokenizer tokenizer) {
+        for (Chunked c : sets) {
+            if (c.by != this) {
+                throw new IllegalArgumentException("an example set cut by another PGM (" + c.by.version() + ")");
+            }
+        }
+        return IterativeGeneration.generateChunkedAll(this, sets.stream().map(c -> c.chunks).toList(), tokenizer);
+    }
+
+    /**
      * Iterative generation continued from {@code previous} (a prompt of this design, e.g. the one a task serves): each
      * pass reads the previous prompt and the next chunk of {@code examples}, the first pass {@code previous} itself.
      * How a task's next prompt version is made from the served one and new examples.

@@ -153,6 +153,22 @@ class IterativeEpisodesTest {
                 long perPass = (long) model.config().nLayer() * g.lora().config().targets().size();
                 assertEquals(6 * perPass, g.lora().applications() - before,
                         design + ": 1 + 2 + 3 batched passes for the groups of 1, 2 and 3 passes, not 10 single ones");
+                List<PromptGenerator.Chunked> cut = sets.stream().map(s -> g.chunked(s, tokenizer)).toList();
+                assertEquals(List.of(3, 1, 2, 1, 2, 1), cut.stream().map(PromptGenerator.Chunked::passes).toList());
+                List<GeneratedPrompt> fromCut = g.generateChunkedAll(cut, tokenizer);
+                try {
+                    for (int i = 0; i < sets.size(); i++) {
+                        GeneratedPrompt a = batch.get(i);
+                        GeneratedPrompt b = fromCut.get(i);
+                        org.junit.jupiter.api.Assertions.assertArrayEquals(a.tokenIds(), b.tokenIds());
+                        assertEquals(a.tensors().keySet(), b.tensors().keySet());
+                        a.tensors().forEach((name, x) -> org.junit.jupiter.api.Assertions.assertArrayEquals(
+                                x.toFloatArray(), b.tensors().get(name).toFloatArray(), 0f,
+                                design + ": sets cut first give the same prompts, " + name));
+                    }
+                } finally {
+                    fromCut.forEach(GeneratedPrompt::close);
+                }
                 try {
                     for (int i = 0; i < sets.size(); i++) {
                         try (GeneratedPrompt alone = g.generateIterative(sets.get(i), tokenizer)) {

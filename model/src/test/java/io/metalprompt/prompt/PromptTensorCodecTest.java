@@ -15,7 +15,9 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.metalprompt.lm.Djl;
 import io.metalprompt.lm.ModelLoadException;
@@ -131,5 +133,106 @@ class PromptTensorCodecTest {
         }
         ModelLoadException e = assertThrows(ModelLoadException.class, () -> PromptTensorCodec.decode(Files.readAllBytes(f)));
         assertTrue(e.getMessage().contains("keys.0.scale"), e.getMessage());
+    }
+
+    // ---- the reference: the earlier codec (PyTorch ops on an NDManager, Safetensors through a temporary file) ----
+
+    private static byte[] encodedThroughTheEngine(Map<String, Tensor> tensors, PromptEncoding encoding, Path tmp)
+            throws IOException {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Map<String, NDArray> arrays = new LinkedHashMap<>();
+            new java.util.TreeMap<>(tensors).forEach((name, t) -> {
+                NDArray x = m.create(t.data(), new Shape(t.shape()));
+                switch (encoding) {
+                    case F32 -> arrays.put(name, x);
+                    case F16 -> arrays.put(name, x.toType(DataType.FLOAT16, false));
+                    case INT8 -> {
+                        int last = x.getShape().dimension() - 1;
+                        NDArray scale = x.abs().max(new int[] {last}, true).div(127f);
+                        arrays.put(name, x.div(scale.maximum(Float.MIN_NORMAL)).round().clip(-127, 127)
+                                .toType(DataType.INT8, false));
+                        arrays.put(name + PromptTensorCodec.SCALE, scale);
+                    }
+                }
+            });
+            Path f = Files.createTempFile(tmp, "section-", ".safetensors");
+            Safetensors.writeTyped(f, arrays);
+            return Files.readAllBytes(f);
+        }
+    }
+
+    private static Map<String, float[]> decodedThroughTheEngine(byte[] section, Path tmp) throws IOException {
+        Path f = Files.createTempFile(tmp, "section-", ".safetensors");
+        Files.write(f, section);
+        try (NDManager m = NDManager.newBaseManager()) {
+            Map<String, NDArray> read = Safetensors.read(f, m);
+            Map<String, float[]> out = new LinkedHashMap<>();
+            read.forEach((name, a) -> {
+                if (name.endsWith(PromptTensorCodec.SCALE)) {
+                    return;
+                }
+                if (a.getDataType() == DataType.INT8) {
+                    byte[] q = a.toByteArray();
+                    float[] s = read.get(name + PromptTensorCodec.SCALE).toFloatArray();
+                    int row = (int) a.getShape().get(a.getShape().dimension() - 1);
+                    float[] v = new float[q.length];
+                    for (int i = 0; i < v.length; i++) {
+                        v[i] = q[i] * s[i / row];
+                    }
+                    out.put(name, v);
+                } else {
+                    out.put(name, a.toFloatArray());
+                }
+            });
+            return out;
+        }
+    }
+
+    /** Rows of every kind the encodings meet: wide magnitudes, a zero row, exact INT8 ties, half ties, subnormals. */
+    private static Map<String, Tensor> awkward() {
+        Map<String, Tensor> t = new LinkedHashMap<>(prefix());
+        // row max 127: x / s = x exactly, so the .5 values are ties (to even: 0.5 -> 0, 1.5 -> 2, -2.5 -> -2)
+        float[] ties = {127f, 0.5f, 1.5f, -2.5f, 3.5f, -0.5f, 126.5f, -0f};
+        // halves and the midpoints between neighbouring halves, subnormal ones among them, and the largest half
+        float[] half = {0x1p-24f, 0x1.8p-24f, 0x1p-25f, 0x1.0p-14f, 0x1.ffcp-15f, 1.00048828125f, 1.000732421875f,
+            2049f, 2051f, 65504f, -65504f, 65496f, 0.1f, -3.3333f, 1e-7f, -1e-6f};
+        t.put("embeddings", new Tensor(new long[] {1, 1, ties.length}, ties));
+        t.put("hidden", new Tensor(new long[] {1, 2, half.length / 2}, half));
+        float[] random = new float[3 * 5 * 7];
+        Random r = new Random(11);
+        for (int i = 0; i < random.length; i++) {
+            random[i] = (float) (r.nextGaussian() * Math.pow(10, r.nextInt(9) - 4));
+        }
+        t.put("keys.1", new Tensor(new long[] {3, 5, 7}, random));
+        return t;
+    }
+
+    @Test
+    void bytesWrittenInMemoryAreTheBytesTheEngineAndFilePathWrote(@TempDir Path tmp) throws IOException {
+        Map<String, Tensor> t = awkward();
+        for (PromptEncoding encoding : PromptEncoding.values()) {
+            byte[] reference = encodedThroughTheEngine(t, encoding, tmp);
+            byte[] now = PromptTensorCodec.encode(t, encoding);
+            assertArrayEquals(reference, now, encoding + ": the same section, byte for byte");
+            Map<String, Tensor> back = PromptTensorCodec.decode(reference);
+            Map<String, float[]> referenceBack = decodedThroughTheEngine(reference, tmp);
+            assertEquals(referenceBack.keySet(), back.keySet(), encoding.name());
+            referenceBack.forEach((name, v) -> assertArrayEquals(v, back.get(name).data(), 0f, encoding + " " + name));
+        }
+    }
+
+    @Test
+    void aSectionWrittenByTheEngineAndFilePathStillLoads(@TempDir Path tmp) throws IOException {
+        // sections as stored artifacts hold them (written by the earlier path), decoded by today's codec
+        Map<String, Tensor> t = prefix();
+        Map<String, Tensor> f32 = PromptTensorCodec.decode(encodedThroughTheEngine(t, PromptEncoding.F32, tmp));
+        t.forEach((n, x) -> assertArrayEquals(x.data(), f32.get(n).data(), 0f, n));
+        for (PromptEncoding compact : new PromptEncoding[] {PromptEncoding.F16, PromptEncoding.INT8}) {
+            byte[] old = encodedThroughTheEngine(t, compact, tmp);
+            Map<String, Tensor> back = PromptTensorCodec.decode(old);
+            assertEquals(t.keySet(), back.keySet(), compact.name());
+            assertArrayEquals(old, PromptTensorCodec.encode(back, compact),
+                    compact + ": what it holds encodes to the same bytes again");
+        }
     }
 }

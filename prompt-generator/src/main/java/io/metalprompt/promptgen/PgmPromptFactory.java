@@ -112,16 +112,16 @@ public final class PgmPromptFactory implements PromptFactory {
     /**
      * Batched generation for a burst of registrations: each task is checked alone (a task that cannot get a prompt
      * fails alone, with its reason), then the tasks of one design are generated together, at most {@code maxBatch} at
-     * a time, each pass of those that take as many passes in one forward ({@link PromptGenerator#generateIterativeAll});
+     * a time, each pass of those that take as many passes in one forward ({@link PromptGenerator#generateChunkedAll});
      * each prompt equals the one the task would get alone.
      */
     @Override
     public synchronized List<Outcome> generateAll(List<TaskRegistered> tasks) {
         Outcome[] out = new Outcome[tasks.size()];
         Map<PromptDesign, List<Integer>> byDesign = new java.util.EnumMap<>(PromptDesign.class);
-        List<List<TaskExample>> xps = new java.util.ArrayList<>();
+        List<PromptGenerator.Chunked> xps = new java.util.ArrayList<>();
         for (int i = 0; i < tasks.size(); i++) {
-            List<TaskExample> xp = null;
+            PromptGenerator.Chunked xp = null;
             try {
                 xp = checked(tasks.get(i));
                 byDesign.computeIfAbsent(tasks.get(i).design(), d -> new java.util.ArrayList<>()).add(i);
@@ -135,7 +135,7 @@ public final class PgmPromptFactory implements PromptFactory {
             List<Integer> rows = group.getValue();
             for (int from = 0; from < rows.size(); from += maxBatch) {
                 List<Integer> part = rows.subList(from, Math.min(rows.size(), from + maxBatch));
-                List<GeneratedPrompt> prompts = pgm.generateIterativeAll(part.stream().map(xps::get).toList(), tokenizer);
+                List<GeneratedPrompt> prompts = pgm.generateChunkedAll(part.stream().map(xps::get).toList(), tokenizer);
                 try {
                     for (int j = 0; j < part.size(); j++) {
                         PromptArtifact artifact = PromptArtifact.of(prompts.get(j), pgm, clock.instant(), encoding);
@@ -151,11 +151,12 @@ public final class PgmPromptFactory implements PromptFactory {
     }
 
     /**
-     * The task's XP examples, once it is clear it can get a prompt: a PGM of its design, inputs the model can read,
-     * room for a query behind the prompt and XL demonstrations, and examples that each fit a pass. Else an
-     * {@link IllegalArgumentException} with the reason in the user's terms.
+     * The task's XP examples cut into passes (tokenized once, for the check and the generation), once it is clear it
+     * can get a prompt: a PGM of its design, inputs the model can read, room for a query behind the prompt and XL
+     * demonstrations, and examples that each fit a pass. Else an {@link IllegalArgumentException} with the reason in
+     * the user's terms.
      */
-    private List<TaskExample> checked(TaskRegistered task) {
+    private PromptGenerator.Chunked checked(TaskRegistered task) {
         PromptGenerator pgm = pgms.get(task.design());
         if (pgm == null) {
             throw new IllegalArgumentException("this deployment has no prompt generation model for design "
@@ -172,8 +173,7 @@ public final class PgmPromptFactory implements PromptFactory {
                     + xlTokens + " tokens; with the " + pgm.k() + "-position prompt that leaves less than " + QUERY_ROOM
                     + " of the model's " + maxPositions + " positions for a request: keep fewer demonstrations");
         }
-        pgm.passes(xp, tokenizer);
-        return xp;
+        return pgm.chunked(xp, tokenizer);
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.metalprompt.promptgen;
 
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
 
@@ -49,6 +50,23 @@ public class PromptGenBeans {
     Refiner refiner(TaskStore store, PromptTaskHandler versions, LanguageModel base, LmTokenizer tokenizer,
                     RedisConnector redis, MeterRegistry registry) {
         return new Refiner(store, versions.gate(), base, tokenizer, new UsageStore(redis), Clock.systemUTC(), registry);
+    }
+
+    @Produces
+    @ApplicationScoped
+    GenerationActivity generationActivity() {
+        return new GenerationActivity();
+    }
+
+    /**
+     * Version 1's reports: waiting up to 2 minutes for the first prompt (as a refinement does), then for 1 s without a
+     * batch of registrations, 30 s at most.
+     */
+    @Produces
+    @ApplicationScoped
+    FirstReports firstReports(TaskStore store, PromptTaskHandler handler, GenerationActivity generation) {
+        return new FirstReports(store, handler.gate(), generation, Duration.ofMinutes(2), Duration.ofSeconds(1),
+                Duration.ofSeconds(30));
     }
 
     @Produces

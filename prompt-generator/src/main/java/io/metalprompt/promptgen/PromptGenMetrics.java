@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -69,10 +70,32 @@ final class PromptGenMetrics {
      * and not counted.
      */
     void countGeneration(String tenant, String taskId, String what) {
-        if (usage != null && usage.record(tenant, taskId, "generation:" + taskId + ":" + what,
-                LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC), Map.of(UsageStore.PROMPT_GENERATIONS, 1L))) {
-            Counter.builder("metal.promptgen.usage.generations").description("Prompts generated for tenants, per tenant "
-                    + "(each once; the same counts as GET /v1/usage)").tag("tenant", tenant).register(registry).increment();
+        if (usage != null && usage.record(tenant, taskId, "generation:" + taskId + ":" + what, today(),
+                Map.of(UsageStore.PROMPT_GENERATIONS, 1L))) {
+            countedGeneration(tenant);
         }
+    }
+
+    /**
+     * {@link #countGeneration} of each task's prompt in Redis, the writes pipelined; which were counted now (for each,
+     * call {@link #countedGeneration}, in the record's context).
+     */
+    boolean[] recordGenerations(List<TaskRegistered> tasks, String what) {
+        if (usage == null) {
+            return new boolean[tasks.size()];
+        }
+        LocalDate day = today();
+        return usage.recordAll(tasks.stream().map(t -> new UsageStore.Event(t.tenant(), t.taskId(),
+                "generation:" + t.taskId() + ":" + what, day, Map.of(UsageStore.PROMPT_GENERATIONS, 1L))).toList());
+    }
+
+    /** The Prometheus side of a generation counted for {@code tenant}. */
+    void countedGeneration(String tenant) {
+        Counter.builder("metal.promptgen.usage.generations").description("Prompts generated for tenants, per tenant "
+                + "(each once; the same counts as GET /v1/usage)").tag("tenant", tenant).register(registry).increment();
+    }
+
+    private LocalDate today() {
+        return LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
     }
 }

@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -140,16 +141,21 @@ public class PromptTaskHandler {
 
     /**
      * Registrations of distinct tasks: a redelivered one whose prompt is stored for the current PGM version is
-     * answered with the same {@link PromptReady}; the others are recorded, generated together and finished one by one.
+     * answered with the same {@link PromptReady}; the others are recorded, generated together and finished together.
+     * Their Redis work is pipelined across the batch (one round trip per step, not per task and step): the tasks
+     * read, the registrations kept, the prompts counted, then stored.
      */
     private List<Optional<PromptEvent>> registerAll(List<TaskRegistered> tasks, RecordContext context) {
         models.run();
         List<Optional<PromptEvent>> out = new ArrayList<>();
         List<TaskRegistered> pending = new ArrayList<>();
         List<Integer> at = new ArrayList<>();
-        for (TaskRegistered task : tasks) {
+        List<TaskRegistered> kept = new ArrayList<>();
+        List<Optional<TaskRecord>> found = store.findAll(tasks.stream().map(TaskRegistered::taskId).toList());
+        for (int i = 0; i < tasks.size(); i++) {
+            TaskRegistered task = tasks.get(i);
             String version = factory.pgmVersion(task.design());
-            Optional<TaskRecord> known = store.find(task.taskId());
+            Optional<TaskRecord> known = found.get(i);
             if (known.isPresent() && known.get().ready() && version.equals(known.get().pgmVersion())
                     && store.artifact(task.taskId(), version).isPresent()) {
                 TaskRecord r = known.get();
@@ -164,12 +170,13 @@ public class PromptTaskHandler {
                     continue;
                 }
             } else {
-                store.saveRegistration(task);   // the worker reads the XL demonstrations from it
+                kept.add(task);
             }
             at.add(out.size());
             out.add(Optional.empty());
             pending.add(task);
         }
+        store.saveRegistrations(kept);   // the worker reads the XL demonstrations from them
         if (pending.isEmpty()) {
             return out;
         }
@@ -177,46 +184,72 @@ public class PromptTaskHandler {
         List<PromptFactory.Outcome> outcomes = factory.generateAll(pending);
         long nanos = System.nanoTime() - t0;
         metrics.batchTasks(pending.size());
+        List<Integer> made = new ArrayList<>();
         for (int i = 0; i < pending.size(); i++) {
-            try (RecordContext.Scope scope = context.enter(at.get(i))) {
-                out.set(at.get(i), finish(pending.get(i), outcomes.get(i), t0, nanos));
+            if (outcomes.get(i).failure() == null) {
+                made.add(i);
+            } else {
+                try (RecordContext.Scope scope = context.enter(at.get(i))) {
+                    out.set(at.get(i), failed(pending.get(i), outcomes.get(i).failure(), nanos));
+                }
+            }
+        }
+        if (!made.isEmpty()) {
+            finishAll(made.stream().map(pending::get).toList(), made.stream().map(i -> outcomes.get(i).result()).toList(),
+                    j -> context.enter(at.get(made.get(j))), t0, nanos).forEach((j, event) -> out.set(at.get(made.get(j)), event));
+        }
+        return out;
+    }
+
+    /** A task whose prompt cannot be made: failed with the reason. */
+    private Optional<PromptEvent> failed(TaskRegistered task, String reason, long generationNanos) {
+        metrics.timeGeneration("failed", task, generationNanos);
+        store.markFailed(task.taskId(), reason);
+        metrics.count("failed");
+        LOG.infof("task %s failed: %s", task.taskId(), reason);
+        return Optional.of(new PromptFailed(Events.SCHEMA_VERSION, task.taskId(), task.tenant(), reason, clock.instant()));
+    }
+
+    /**
+     * What becomes of tasks whose prompts were made (in a batch of {@code generationNanos}): each counted for its
+     * tenant, then stored as version 1 and served (its quality report, when it has validation examples, is made
+     * afterwards, off this path: {@link FirstReports}); nothing for a task deleted meanwhile. Counted before stored,
+     * each step pipelined over the tasks: a record read again is generated again only if its prompt was not stored,
+     * and the usage event id counts it once either way. Then the PGMs are brought up to the published version once,
+     * and a prompt of a version replaced meanwhile is made again. Events by task index.
+     */
+    private Map<Integer, Optional<PromptEvent>> finishAll(List<TaskRegistered> tasks, List<PromptFactory.Result> results,
+                                                          RecordContext context, long t0, long generationNanos) {
+        boolean[] counted = metrics.recordGenerations(tasks, "registration");
+        List<TaskStore.FirstPrompt> firsts = new ArrayList<>();
+        for (int j = 0; j < tasks.size(); j++) {
+            TaskRegistered task = tasks.get(j);
+            PromptFactory.Result result = results.get(j);
+            firsts.add(new TaskStore.FirstPrompt(task.taskId(), result.pgmVersion(), result.k(), result.text(),
+                    result.artifact(), new PromptVersion(1, PromptVersion.GENERATED, task.examples().size(),
+                    result.pgmVersion(), clock.instant(), null, null)));
+        }
+        boolean[] stored = store.storeFirstPrompts(firsts);
+        models.run();
+        Map<Integer, Optional<PromptEvent>> out = new java.util.LinkedHashMap<>();
+        for (int j = 0; j < tasks.size(); j++) {
+            try (RecordContext.Scope scope = context.enter(j)) {
+                TaskRegistered task = tasks.get(j);
+                metrics.timeGeneration("ready", task, generationNanos);
+                if (counted[j]) {
+                    metrics.countedGeneration(task.tenant());
+                }
+                out.put(j, stored[j] ? ready(task, results.get(j), t0) : gone(task));
             }
         }
         return out;
     }
 
-    /**
-     * What becomes of a task once its generation (in a batch of {@code generationNanos}) ended: failed with the
-     * reason, or its prompt stored as version 1 (with its quality report when it has validation examples) and served;
-     * nothing when the task was deleted meanwhile.
-     */
-    private Optional<PromptEvent> finish(TaskRegistered task, PromptFactory.Outcome outcome, long t0,
-                                         long generationNanos) {
-        if (outcome.failure() != null) {
-            metrics.timeGeneration("failed", task, generationNanos);
-            store.markFailed(task.taskId(), outcome.failure());
-            metrics.count("failed");
-            LOG.infof("task %s failed: %s", task.taskId(), outcome.failure());
-            return Optional.of(new PromptFailed(Events.SCHEMA_VERSION, task.taskId(), task.tenant(), outcome.failure(),
-                    clock.instant()));
-        }
-        PromptFactory.Result result = outcome.result();
-        metrics.timeGeneration("ready", task, generationNanos);
-        metrics.countGeneration(task.tenant(), task.taskId(), "registration");
-        if (!store.storeReady(task.taskId(), result.pgmVersion(), result.k(), result.text(), result.artifact())) {
-            return gone(task);
-        }
-        PromptVersion first = new PromptVersion(1, PromptVersion.GENERATED, task.examples().size(),
-                result.pgmVersion(), clock.instant(), null, null);
-        store.saveVersion(task.taskId(), first, null);
-        PromptVersion.Quality q = gate.score(task, task.examples(), result.artifact());
-        if (q != null) {
-            store.saveVersion(task.taskId(), new PromptVersion(1, first.source(), first.examplesSeen(),
-                    first.pgmVersion(), first.createdAt(), q, null), null);
-        }
+    /** The event of a task whose prompt is stored and served (made again first if its PGM version was replaced). */
+    private Optional<PromptEvent> ready(TaskRegistered task, PromptFactory.Result made, long t0) {
+        PromptFactory.Result result = made;
         metrics.artifactBytes(result.artifact().length);
         metrics.count("ready");
-        models.run();
         if (!factory.pgmVersion(task.design()).equals(result.pgmVersion())) {
             result = again(task, result);
         }

@@ -72,7 +72,7 @@ public class Refiner {
     /** Refines as {@code request} asks; ends the task's refinement as {@code done} or {@code rejected}. */
     public void refine(TaskRefineRequested request) {
         String taskId = request.taskId();
-        Optional<TaskRecord> found = awaitFirstPrompt(taskId, request.tenant());
+        Optional<TaskRecord> found = awaitFirstPrompt(store, taskId, request.tenant(), readyWait);
         Optional<TaskRegistered> registration = store.registration(taskId);
         if (found.isEmpty() || registration.isEmpty() || !found.get().ready()) {
             store.refinementEnded(request.tenant(), taskId, TaskStore.Refinement.REJECTED);
@@ -139,9 +139,12 @@ public class Refiner {
         }
     }
 
-    /** The task once it is no longer pending (or after {@code readyWait}); empty when it is gone or another tenant's. */
-    private Optional<TaskRecord> awaitFirstPrompt(String taskId, String tenant) {
-        long deadline = System.nanoTime() + readyWait.toNanos();
+    /**
+     * The task once it is no longer pending (or after {@code wait}); empty when it is gone or another tenant's. Polls
+     * Redis every 250 ms: the generation group makes the first prompt meanwhile.
+     */
+    static Optional<TaskRecord> awaitFirstPrompt(TaskStore store, String taskId, String tenant, java.time.Duration wait) {
+        long deadline = System.nanoTime() + wait.toNanos();
         while (true) {
             Optional<TaskRecord> found = store.find(taskId).filter(t -> tenant.equals(t.tenant()));
             if (found.isEmpty() || !TaskRecord.PENDING.equals(found.get().status()) || System.nanoTime() > deadline) {

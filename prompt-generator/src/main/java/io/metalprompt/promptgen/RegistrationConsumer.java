@@ -45,6 +45,9 @@ public class RegistrationConsumer {
     PromptTaskHandler handler;
 
     @Inject
+    GenerationActivity generation;   // background work (version 1's reports) waits while batches come in
+
+    @Inject
     @Channel(Channels.PROMPT_EVENTS)
     MutinyEmitter<String> prompts;
 
@@ -60,10 +63,13 @@ public class RegistrationConsumer {
     public Uni<Void> onBatch(KafkaRecordBatch<String, String> batch) {
         // a Message parameter: acknowledged here (manual), once what the batch produced is written, never before
         Uni<Void> written;
+        generation.begin();
         try {
             written = handle(batch);
         } catch (RuntimeException e) {
             written = Uni.createFrom().failure(e);
+        } finally {
+            generation.end();
         }
         return written.onItemOrFailure().transformToUni((done, failure) -> Uni.createFrom().completionStage(
                 failure == null ? batch.ack() : batch.nack(failure)));

@@ -1,10 +1,10 @@
 package io.metalprompt.promptgen;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import io.metalprompt.lm.LmTokenizer;
 
@@ -21,6 +21,9 @@ public final class VocabularyCheck {
 
     private final LmTokenizer tokenizer;
     private final double maxUnknownShare;
+    /** Words already looked at (the answer depends on the word and the tokenizer only); emptied when full. */
+    private final Map<String, Boolean> seen = new ConcurrentHashMap<>();
+    static final int SEEN_MAX = 100_000;
 
     /** {@code maxUnknownShare}: the largest share of letters in unknown words a task's inputs may have (1 = no check). */
     public VocabularyCheck(LmTokenizer tokenizer, double maxUnknownShare) {
@@ -37,7 +40,6 @@ public final class VocabularyCheck {
     }
 
     public Reading read(List<String> texts) {
-        Map<String, Boolean> known = new HashMap<>();
         List<String> unknownWords = new ArrayList<>();
         long letters = 0;
         long unknownLetters = 0;
@@ -48,7 +50,7 @@ public final class VocabularyCheck {
                 }
                 int length = word.codePointCount(0, word.length());
                 letters += length;
-                if (!known.computeIfAbsent(word, this::known)) {
+                if (!known(word)) {
                     unknownLetters += length;
                     if (unknownWords.size() < 3 && !unknownWords.contains(word)) {
                         unknownWords.add(word);
@@ -74,7 +76,20 @@ public final class VocabularyCheck {
         }
     }
 
+    /** Whether the tokenizer knows {@code word} (remembered: a burst of registrations repeats most words). */
     private boolean known(String word) {
+        Boolean answer = seen.get(word);
+        if (answer == null) {
+            answer = lookUp(word);
+            if (seen.size() >= SEEN_MAX) {
+                seen.clear();
+            }
+            seen.put(word, answer);
+        }
+        return answer;
+    }
+
+    private boolean lookUp(String word) {
         long[] ids = tokenizer.encode(" " + word);
         int letters = word.codePointCount(0, word.length());
         return ids.length <= (letters + 1) / 2 + 1 && tokenizer.decode(ids).strip().equalsIgnoreCase(word);

@@ -51,6 +51,9 @@ class PromptTaskHandlerTest {
     PromptTaskHandler handler;
 
     @Inject
+    FirstReports reports;
+
+    @Inject
     PromptFactory factory;
 
     @Inject
@@ -124,6 +127,51 @@ class PromptTaskHandlerTest {
         assertTrue(store.find(c.taskId()).orElseThrow().ready());
         batches = registry.find("metal.promptgen.batch.tasks").summary();
         assertEquals(runsBefore + 2, batches.count(), "two runs of registrations: [a, tooLong, c] and [d]");
+    }
+
+    @Test
+    void aTaskDeletedWhileItsBatchIsGeneratedGetsNothingStoredAndTheOthersAreServed() {
+        TaskRegistered a = task(PromptDesign.PREFIX, 4, 0);
+        TaskRegistered b = task(PromptDesign.PREFIX, 5, 0);
+        TaskRegistered c = task(PromptDesign.PREFIX, 6, 0);
+        PromptFactory deleting = new PromptFactory() {
+            @Override
+            public String pgmVersion(PromptDesign design) {
+                return factory.pgmVersion(design);
+            }
+
+            @Override
+            public Result generate(TaskRegistered task) {
+                return factory.generate(task);
+            }
+
+            @Override
+            public List<Outcome> generateAll(List<TaskRegistered> tasks) {
+                List<Outcome> made = factory.generateAll(tasks);
+                store.delete(b.taskId());   // the user deletes b while the batch is generated
+                return made;
+            }
+
+            @Override
+            public Result generateFrom(TaskRegistered task, byte[] previous, List<Example> examples) {
+                return factory.generateFrom(task, previous, examples);
+            }
+        };
+        PromptTaskHandler h = new PromptTaskHandler(store, deleting, () -> { }, CLOCK,
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), usage());
+        List<java.util.Optional<PromptEvent>> out = h.handleAll(List.of(a, b, c));
+        assertEquals(a.taskId(), assertInstanceOf(PromptReady.class, out.get(0).orElseThrow()).taskId());
+        assertTrue(out.get(1).isEmpty(), "nothing published for the deleted task");
+        assertEquals(c.taskId(), assertInstanceOf(PromptReady.class, out.get(2).orElseThrow()).taskId());
+        assertTrue(store.find(b.taskId()).isEmpty() && store.versions(b.taskId()).isEmpty()
+                && store.artifact(b.taskId(), factory.pgmVersion(PromptDesign.PREFIX)).isEmpty(), "nothing of b comes back");
+        for (TaskRegistered t : List.of(a, c)) {
+            assertTrue(store.find(t.taskId()).orElseThrow().ready());
+            io.metalprompt.store.PromptVersion first = store.version(t.taskId(), 1).orElseThrow();
+            assertEquals(t.examples().size(), first.examplesSeen());
+            assertEquals(factory.pgmVersion(PromptDesign.PREFIX), first.pgmVersion());
+            assertEquals(t, store.registration(t.taskId()).orElseThrow());
+        }
     }
 
     @Test
@@ -256,12 +304,17 @@ class PromptTaskHandlerTest {
             new Example("the dog number 6 ran", "alpha"), new Example("the cat number 7 sat", "beta"));
 
     @Test
-    void aTaskWithValidationExamplesGetsAQualityReportBesideIcl() {
+    void aTaskWithValidationExamplesGetsAQualityReportBesideIclOnceItsPromptIsServed() {
         TaskRegistered t = task(PromptDesign.PREFIX, 6, 1);
         store.saveValidation(t.taskId(), VALIDATION);
         handler.handle(t);
+        assertTrue(store.find(t.taskId()).orElseThrow().ready());
+        assertEquals(null, store.versions(t.taskId()).get(0).quality(), "served before it is scored");
+        io.metalprompt.store.PromptVersion.Quality reported = reports.report(t).orElseThrow();
         io.metalprompt.store.PromptVersion first = store.versions(t.taskId()).get(0);
         io.metalprompt.store.PromptVersion.Quality q = first.quality();
+        assertEquals(reported, q);
+        assertTrue(reports.report(t).isEmpty(), "made once: a record read again leaves it");
         assertEquals(3, q.validationExamples());
         assertTrue(q.macroF1() >= 0 && q.macroF1() <= 1 && q.accuracy() >= 0 && q.accuracy() <= 1, q.toString());
         assertTrue(q.iclMacroF1() != null && q.iclAccuracy() != null, "ICL with the same examples beside it");
@@ -285,12 +338,33 @@ class PromptTaskHandlerTest {
                 new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), null, scripted(macroF1));
     }
 
+    /** Version 1's reports with {@code handler}'s gate, as the background lane makes them (no waiting for a lull). */
+    private FirstReports reportsOf(PromptTaskHandler handler) {
+        return new FirstReports(store, handler.gate(), new GenerationActivity(), java.time.Duration.ofSeconds(5),
+                java.time.Duration.ZERO, java.time.Duration.ZERO);
+    }
+
+    @Test
+    void aReportIsNotMadeForATaskWithoutValidationExamplesNorForOneThatIsGone() {
+        TaskRegistered plain = task(PromptDesign.PREFIX, 4, 0);
+        handler.handle(plain);
+        assertTrue(reports.report(plain).isEmpty());
+        assertEquals(null, store.versions(plain.taskId()).get(0).quality());
+        TaskRegistered gone = task(PromptDesign.PREFIX, 4, 0);
+        store.saveValidation(gone.taskId(), VALIDATION);
+        handler.handle(gone);
+        handler.handle(new TaskDeleted(1, gone.taskId(), "acme", CLOCK.instant()));
+        assertTrue(reports.report(gone).isEmpty());
+        assertTrue(store.versions(gone.taskId()).isEmpty(), "nothing of the deleted task comes back");
+    }
+
     @Test
     void aVersionWorseOnTheValidationExamplesIsRecordedButNotServed() {
         PromptTaskHandler handler = gated(0.64, 0.5);
         TaskRegistered t = task(PromptDesign.PREFIX, 4, 0);
         store.saveValidation(t.taskId(), VALIDATION);
         handler.handle(t);
+        reportsOf(handler).report(t);   // version 1 scored first, as the background lane does
         assertTrue(handler.handle(more(t, 2)).isEmpty());
         assertEquals(1, store.find(t.taskId()).orElseThrow().servedVersion(), "the served version stays");
         io.metalprompt.store.PromptVersion second = store.versions(t.taskId()).get(1);
@@ -304,6 +378,7 @@ class PromptTaskHandlerTest {
         TaskRegistered t = task(PromptDesign.PREFIX, 4, 0);
         store.saveValidation(t.taskId(), VALIDATION);
         handler.handle(t);
+        reportsOf(handler).report(t);   // version 1 scored first, as the background lane does
         handler.handle(more(t, 2));
         assertEquals(2, store.find(t.taskId()).orElseThrow().servedVersion());
     }

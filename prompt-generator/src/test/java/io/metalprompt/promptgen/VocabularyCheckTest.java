@@ -63,4 +63,14 @@ class VocabularyCheckTest {
         new VocabularyCheck(tokenizer, 1).check(List.of("the cinematography was breathtaking"));
         assertThrows(IllegalArgumentException.class, () -> new VocabularyCheck(tokenizer, 1.5));
     }
+
+    @Test
+    void wordsAlreadySeenAreAnsweredAsTheFirstTime() {
+        VocabularyCheck used = new VocabularyCheck(tokenizer, 0.5);
+        List<String> texts = List.of("a delight from start to end", "the dog number 3 ran", "saw thunder near that dog");
+        used.read(texts);
+        used.read(List.of("the cast shines from the start"));
+        assertEquals(new VocabularyCheck(tokenizer, 0.5).read(texts), used.read(texts),
+                "the remembered answers are the tokenizer's");
+    }
 }
