@@ -142,14 +142,14 @@ class TaskServiceTest {
         }
     }
 
-    /** Counts as Redis keeps them: per tenant, task and day, each request id once. */
+    /** Counts as Redis keeps them: per tenant, task and day, each request id once; atomic as Redis' calls are. */
     static class MapMetering implements Metering {
         final Map<String, Map<String, Map<String, Long>>> byTenant = new HashMap<>();
         final Set<String> seen = new java.util.HashSet<>();
         final Map<String, Long> bytes = new HashMap<>();
 
         @Override
-        public void answered(String tenant, String taskId, String requestId, java.time.LocalDate day, int inputs,
+        public synchronized void answered(String tenant, String taskId, String requestId, java.time.LocalDate day, int inputs,
                              long tokensRead) {
             if (seen.add(requestId)) {
                 Map<String, Long> c = byTenant.computeIfAbsent(tenant, t -> new HashMap<>())
@@ -160,7 +160,8 @@ class TaskServiceTest {
         }
 
         @Override
-        public Map<String, Map<String, Long>> read(String tenant, java.time.LocalDate from, java.time.LocalDate to) {
+        public synchronized Map<String, Map<String, Long>> read(String tenant, java.time.LocalDate from,
+                                                                java.time.LocalDate to) {
             return byTenant.getOrDefault(tenant, Map.of());
         }
 
