@@ -7,11 +7,10 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 
 import io.opentelemetry.context.propagation.TextMapGetter;
-import io.opentelemetry.context.propagation.TextMapSetter;
 
 /**
- * Trace context in Kafka record headers ({@code traceparent}, ...), for the services' plain Kafka clients: what the
- * SmallRye connector does for its channels. Setting a header replaces one of the same name.
+ * Trace context read from Kafka record headers ({@code traceparent}, ...), for the services' plain Kafka consumers:
+ * what the SmallRye connector does for its channels.
  */
 public final class TraceHeaders {
 
@@ -26,11 +25,6 @@ public final class TraceHeaders {
             Header h = headers == null ? null : headers.lastHeader(key);
             return h == null || h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8);
         }
-    };
-
-    public static final TextMapSetter<Headers> SETTER = (headers, key, value) -> {
-        headers.remove(key);
-        headers.add(key, value.getBytes(StandardCharsets.UTF_8));
     };
 
     private TraceHeaders() {
