@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.support.ui.ExpectedConditions;
@@ -86,8 +87,19 @@ class ConsoleIT {
         return services.get(0).baseUrl() + "/console/";
     }
 
+    /** A wait that looks again when the page replaced what it found (the list re-renders a row with its details). */
     private WebDriverWait waiting(int seconds) {
-        return new WebDriverWait(page, Duration.ofSeconds(seconds));
+        WebDriverWait wait = new WebDriverWait(page, Duration.ofSeconds(seconds));
+        wait.ignoring(StaleElementReferenceException.class);
+        return wait;
+    }
+
+    /** Clicks the button of a listed task's row, finding the row again if the list re-rendered it meanwhile. */
+    private void openListed(By row) {
+        waiting(10).until(driver -> {
+            driver.findElement(row).findElement(By.tagName("button")).click();
+            return true;
+        });
     }
 
     private void useKey(String apiKey) {
@@ -139,7 +151,7 @@ class ConsoleIT {
         assertTrue(!listNote.isDisplayed() || listNote.getText().startsWith("This gateway does not list tasks yet"),
                 listNote.getText());
 
-        page.findElement(row).findElement(By.tagName("button")).click();
+        openListed(row);
         waiting(20).until(ExpectedConditions.textToBePresentInElementLocated(By.id("task-fields"), "ready"));
         assertEquals(id, page.findElement(By.id("task-id")).getText());
         assertTrue(page.findElement(By.id("task-fields")).getText().contains("good"), "the options are shown");
@@ -168,7 +180,7 @@ class ConsoleIT {
         page.findElement(By.id("register")).click();
         String id = registeredAndReady();
 
-        page.findElement(By.cssSelector("#tasks tbody tr[data-task-id='" + id + "'] button")).click();
+        openListed(By.cssSelector("#tasks tbody tr[data-task-id='" + id + "']"));
         waiting(20).until(ExpectedConditions.textToBePresentInElementLocated(By.id("task-fields"), "<b>yes</b>"));
         page.findElement(By.id("predict-inputs")).sendKeys("<script>document.body.dataset.injected=2</script>");
         page.findElement(By.id("predict")).click();
