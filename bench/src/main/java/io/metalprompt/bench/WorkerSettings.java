@@ -17,7 +17,7 @@ import io.smallrye.config.WithDefault;
  */
 record WorkerSettings(int maxBatch, int maxRows, long cacheBytes) {
 
-    private static final String MAX_POLL_RECORDS = "mp.messaging.incoming.inference-requests.max.poll.records";
+    private static final String MAX_POLL_RECORDS = "metal.kafka.requests.max.poll.records";
 
     /** The settings the worker runs with when nothing overrides them. */
     static WorkerSettings ofWorker() {

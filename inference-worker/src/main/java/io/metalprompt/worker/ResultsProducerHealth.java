@@ -39,6 +39,11 @@ public class ResultsProducerHealth implements HealthCheck {
         }
     }
 
+    /** The serving loop stopped for good with {@code failure}: nothing answers requests any more. */
+    void stopped(Throwable failure) {
+        fatal.set("the serving loop stopped: " + failure);
+    }
+
     static boolean isFatal(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof ProducerFencedException || t instanceof InvalidTxnStateException

@@ -24,7 +24,7 @@ import io.smallrye.common.annotation.Identifier;
  * Wires the plain serving classes: the prefix cache and the engine, over the frozen LM and its tokenizer
  * ({@link io.metalprompt.service.model.ModelBeans}) and the task store ({@link io.metalprompt.service.RedisBeans});
  * the Kafka door (reply routes checked against the allow-list and the broker's view of the reply topics, reply
- * sizes) and the batch handler under {@link RequestConsumer}.
+ * sizes) and the batch handler under {@link ServingLoopService}.
  */
 @ApplicationScoped
 public class WorkerBeans {

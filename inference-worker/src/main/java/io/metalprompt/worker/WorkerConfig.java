@@ -2,6 +2,7 @@ package io.metalprompt.worker;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 import io.metalprompt.service.ServiceConfig;
 import io.metalprompt.service.model.ModelServiceConfig;
@@ -18,6 +19,20 @@ public interface WorkerConfig extends ServiceConfig, ModelServiceConfig {
     Serving serving();
 
     Replies replies();
+
+    Kafka kafka();
+
+    /**
+     * The serving loop's own Kafka client settings, by Kafka's names (connection settings such as bootstrap and
+     * security come from {@code kafka.*}; {@link ServingKafkaClients} says what the loop fixes).
+     */
+    interface Kafka {
+        /** The requests consumer's, e.g. {@code metal.kafka.requests.max.poll.records}. */
+        Map<String, String> requests();
+
+        /** The results producer's, e.g. {@code metal.kafka.results.transactional.id}. */
+        Map<String, String> results();
+    }
 
     interface Serving {
         /** Bytes of task prefixes (prompt and XL keys/values) kept in memory. Env: {@code METAL_SERVING_CACHE_BYTES}. */
@@ -42,6 +57,14 @@ public interface WorkerConfig extends ServiceConfig, ModelServiceConfig {
          */
         @WithDefault("2000")
         int maxInputChars();
+
+        /**
+         * When a poll finds request records already waiting (the worker is behind), the longest extra poll that adds
+         * what is still arriving to the same batch; an idle worker never waits. Zero turns it off.
+         * Env: {@code METAL_SERVING_BATCH_WINDOW}.
+         */
+        @WithDefault("2ms")
+        Duration batchWindow();
     }
 
     /** Where replies may go and how large they may be (docs/architecture.md, "Request-reply headers"). */

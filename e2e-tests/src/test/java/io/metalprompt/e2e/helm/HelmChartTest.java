@@ -376,10 +376,10 @@ class HelmChartTest {
         assertEquals("kafka-sasl", trigger.path("authenticationRef").path("name").asText());
         Properties worker = applicationProperties("inference-worker");
         JsonNode metadata = trigger.path("metadata");
-        assertEquals(worker.getProperty("mp.messaging.incoming.inference-requests.group.id"),
+        assertEquals(worker.getProperty("metal.kafka.requests.group.id"),
                 metadata.path("consumerGroup").asText());
-        assertEquals(worker.getProperty("mp.messaging.incoming.inference-requests.topic"), metadata.path("topic").asText());
-        assertEquals(worker.getProperty("mp.messaging.incoming.inference-requests.auto.offset.reset"),
+        assertEquals(io.metalprompt.events.Topics.INFERENCE_REQUESTS, metadata.path("topic").asText());
+        assertEquals(worker.getProperty("metal.kafka.requests.auto.offset.reset"),
                 metadata.path("offsetResetPolicy").asText());
         assertEquals("kafka.prod:9092", metadata.path("bootstrapServers").asText());
         assertEquals("20", metadata.path("lagThreshold").asText());

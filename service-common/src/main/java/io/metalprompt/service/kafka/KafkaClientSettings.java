@@ -23,6 +23,12 @@ public final class KafkaClientSettings {
         return settings;
     }
 
+    /** The int value of {@code key} in {@code settings}, or {@code fallback}. */
+    public static int intSetting(Map<String, Object> settings, String key, int fallback) {
+        Object v = settings.get(key);
+        return v == null ? fallback : Integer.parseInt(v.toString().trim());
+    }
+
     /** Fails start-up when {@code key} is missing: the client cannot do its job without it. */
     public static void require(Map<String, Object> settings, String key, String where) {
         if (settings.get(key) == null || settings.get(key).toString().isBlank()) {

@@ -7,10 +7,11 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 
 import io.opentelemetry.context.propagation.TextMapGetter;
+import io.opentelemetry.context.propagation.TextMapSetter;
 
 /**
- * Trace context read from Kafka record headers ({@code traceparent}, ...), for the services' plain Kafka consumers:
- * what the SmallRye connector does for its channels.
+ * Trace context in Kafka record headers ({@code traceparent}, ...), for the services' plain Kafka clients: what the
+ * SmallRye connector does for its channels. Setting a header replaces one of the same name.
  */
 public final class TraceHeaders {
 
@@ -25,6 +26,11 @@ public final class TraceHeaders {
             Header h = headers == null ? null : headers.lastHeader(key);
             return h == null || h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8);
         }
+    };
+
+    public static final TextMapSetter<Headers> SETTER = (headers, key, value) -> {
+        headers.remove(key);
+        headers.add(key, value.getBytes(StandardCharsets.UTF_8));
     };
 
     private TraceHeaders() {
