@@ -1,12 +1,21 @@
 package io.metalprompt.bench;
 
+import java.util.Map;
+
 /**
  * One latency/throughput measurement, with the means the services' own metrics give over the timed requests
  * (NaN where not known): requests per batch, serving time per batch, and for the gateway the Kafka round trip
- * and the wait between a request record's timestamp and its batch.
+ * and the wait between a request record's timestamp and its batch; and the CPU ms per timed request each process of
+ * the machine spent ({@link ProcessCpu#perRequest}; empty when the harness did not start the system).
  */
 record Cell(String path, String variant, int concurrency, int requests, double p50, double p99, double throughput,
-            double batchRequests, double batchMs, double roundTripMs, double waitMs, Stages stages) {
+            double batchRequests, double batchMs, double roundTripMs, double waitMs, Stages stages,
+            Map<String, Double> cpu) {
+
+    /** Cores the measured processes kept busy on average during the timed requests (CPU per request x throughput). */
+    double coresBusy() {
+        return cpu.getOrDefault(ProcessCpu.TOTAL, Double.NaN) * throughput / 1000;
+    }
 
     /**
      * Where a gateway cell's requests spent their time, as means in ms from the services' own timers (NaN where not

@@ -54,6 +54,11 @@ final class LocalSystem {
         return system;
     }
 
+    /** deploy/local's pid files of the processes it started (Kafka, Redis, the services): {@link ProcessCpu}. */
+    Path pids() {
+        return Path.of(env.get("METAL_RUN_DIR"), "pids");
+    }
+
     String gateway() {
         return "http://127.0.0.1:" + env.get("METAL_GATEWAY_PORT");
     }

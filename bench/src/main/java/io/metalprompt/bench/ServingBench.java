@@ -39,7 +39,8 @@ public final class ServingBench {
                     : "Running system at " + o.gateway;
             new ServingRun(o, gateway, system == null ? o.redis : system.redis(),
                     system == null ? o.gatewayManagement : system.gatewayManagement(),
-                    system == null ? o.workerManagement : system.workerManagement(), description).run();
+                    system == null ? o.workerManagement : system.workerManagement(),
+                    system == null ? null : system.pids(), description).run();
         } finally {
             if (system != null) {
                 system.stop();

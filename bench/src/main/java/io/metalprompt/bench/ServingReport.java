@@ -29,7 +29,37 @@ final class ServingReport {
     }
 
     String render(Setup setup, List<Cell> cells, Batch32 b) {
-        return settings(setup, b) + cellTable(cells) + stageTable(cells) + batchTable(setup.examples(), b);
+        return settings(setup, b) + cellTable(cells) + stageTable(cells) + cpuTable(cells) + batchTable(setup.examples(), b);
+    }
+
+    /**
+     * Where the machine's CPU went: ms of CPU per timed request in each process, and the cores they kept busy. On a
+     * 2-core machine a path whose processes need more CPU per request than the engine alone cannot reach the engine's
+     * throughput, however its hand-offs are arranged (issue 18, item 1). Empty when the harness did not start the system.
+     */
+    private static String cpuTable(List<Cell> cells) {
+        List<Cell> measured = cells.stream().filter(c -> !c.cpu().isEmpty()).toList();
+        if (measured.isEmpty()) {
+            return "";
+        }
+        List<String> columns = ProcessCpu.columns(measured.stream().map(Cell::cpu).toList());
+        StringBuilder s = new StringBuilder("**Where the CPU goes** (ms of CPU, user + system, per timed request in each "
+                + "process, from the OS; `" + ProcessCpu.HARNESS + "` is the harness's JVM: the clients, and the engine "
+                + "itself on the in-process path; cores busy = total x throughput; " + Runtime.getRuntime().availableProcessors()
+                + " cores)\n\n| path | prompt | clients | ");
+        columns.forEach(c -> s.append(c).append(" | "));
+        s.append("cores busy |\n|---|---|---:|");
+        columns.forEach(c -> s.append("---:|"));
+        s.append("---:|\n");
+        for (Cell c : measured) {
+            s.append(String.format(Locale.ROOT, "| %s | %s | %d | ", c.path(), c.variant(), c.concurrency()));
+            columns.forEach(k -> {
+                Double ms = c.cpu().get(k);
+                s.append(ms == null ? "" : String.format(Locale.ROOT, "%.2f", ms)).append(" | ");
+            });
+            s.append(String.format(Locale.ROOT, "%.2f |\n", c.coresBusy()));
+        }
+        return s.append('\n').toString();
     }
 
     /** Where the gateway cells' time went: the services' stage timers, means in ms (issue 18, item 1). */

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 import io.metalprompt.lm.LanguageModel;
 import io.metalprompt.lm.LmSettings;
@@ -37,6 +38,8 @@ final class ServingRun {
     private final String redisUrl;
     private final String gatewayMetrics;
     private final String workerMetrics;
+    /** deploy/local's pid files of the system the harness started, or null (a running system: CPU not measured). */
+    private final Path pids;
     private final WorkerSettings settings = WorkerSettings.ofWorker();
     private final ServingReport report;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -44,7 +47,8 @@ final class ServingRun {
 
     /** {@code system}: how the services run, for the report (see {@link ServingReport}). */
     ServingRun(ServingOptions o, GatewayClient gateway, String redisUrl, String gatewayMetrics, String workerMetrics,
-               String system) {
+               Path pids, String system) {
+        this.pids = pids;
         this.o = o;
         this.gateway = gateway;
         this.redisUrl = redisUrl;
@@ -148,9 +152,12 @@ final class ServingRun {
         ClosedLoop.drive(target, inputs, concurrency, o.warmup, new double[o.warmup]);
         double[] latencies = new double[o.requests];
         MetricSums before = sums(inProcess);
+        ProcessCpu cpuBefore = ProcessCpu.sample(pids);
         long t0 = System.nanoTime();
         ClosedLoop.drive(target, inputs, concurrency, o.requests, latencies);
         double seconds = (System.nanoTime() - t0) / 1e9;
+        Map<String, Double> cpu = pids == null ? Map.of()
+                : ProcessCpu.sample(pids).perRequest(cpuBefore, o.requests);
         MetricSums after = sums(inProcess);
         Arrays.sort(latencies);
         double batchRequests = after.mean(before, MetricSums.Series.BATCH_REQUESTS, 1);
@@ -159,7 +166,7 @@ final class ServingRun {
         double waitMs = inProcess != null ? Double.NaN : after.mean(before, MetricSums.Series.WAIT, 1000);
         Cell cell = new Cell(path, variant, concurrency, o.requests, Timing.percentile(latencies, 0.50),
                 Timing.percentile(latencies, 0.99), o.requests / seconds, batchRequests, batchMs, roundTripMs, waitMs,
-                inProcess != null ? null : Cell.Stages.between(before, after));
+                inProcess != null ? null : Cell.Stages.between(before, after), cpu);
         ServingBench.log(String.format(Locale.ROOT, "%s, %s, concurrency %d: p50 %.1f ms, p99 %.1f ms, %.1f req/s; mean batch %.1f"
                         + " requests in %.1f ms, round trip %.1f ms, wait %.1f ms", path, variant, concurrency, cell.p50(),
                 cell.p99(), cell.throughput(), batchRequests, batchMs, roundTripMs, waitMs));
