@@ -15,6 +15,7 @@ import org.apache.kafka.common.header.Header;
 import org.jboss.logging.Logger;
 
 import io.metalprompt.service.kafka.KafkaSpans;
+import io.metalprompt.service.kafka.PollLoop;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.smallrye.reactive.messaging.kafka.reply.KafkaRequestReply;
@@ -27,23 +28,21 @@ import io.smallrye.reactive.messaging.kafka.reply.KafkaRequestReply;
  * the gateway at one client, 12 ms at 32.) A record that is not a reply to a gateway, or to a request no longer
  * waited for here, is skipped; a failing poll is tried again after a pause.
  */
-public final class ReplyConsumer implements Runnable {
+public final class ReplyConsumer extends PollLoop<String, String> {
 
     private static final Logger LOG = Logger.getLogger(ReplyConsumer.class);
     private static final Duration POLL = Duration.ofSeconds(1);
     private static final Duration RETRY = Duration.ofSeconds(1);
 
-    private final Consumer<String, String> consumer;
     private final String topic;
     private final PendingReplies pending;
     private final Tracer tracer;
     private final TextMapPropagator propagator;
-    private volatile boolean closing;
     private volatile boolean assigned;
 
     public ReplyConsumer(Consumer<String, String> consumer, String topic, PendingReplies pending, Tracer tracer,
                          TextMapPropagator propagator) {
-        this.consumer = consumer;
+        super(consumer);
         this.topic = topic;
         this.pending = pending;
         this.tracer = tracer;
@@ -51,38 +50,22 @@ public final class ReplyConsumer implements Runnable {
     }
 
     @Override
-    public void run() {
-        try {
-            consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {
-                @Override
-                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-                    assigned = assigned || !partitions.isEmpty();
-                }
+    protected void open() {
+        consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {
+            @Override
+            public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                assigned = assigned || !partitions.isEmpty();
+            }
 
-                @Override
-                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-                }
-            });
-            while (!closing) {
-                step();
+            @Override
+            public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
             }
-        } catch (WakeupException e) {
-            if (!closing) {
-                throw e;
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            try {
-                consumer.close();
-            } catch (RuntimeException e) {
-                LOG.debugf("closing the reply consumer: %s", e);
-            }
-        }
+        });
     }
 
     /** One poll, and each reply it brought handed over. */
-    void step() throws InterruptedException {
+    @Override
+    protected void step() throws InterruptedException {
         try {
             for (ConsumerRecord<String, String> record : consumer.poll(POLL)) {
                 handle(record);
@@ -101,12 +84,6 @@ public final class ReplyConsumer implements Runnable {
      */
     public boolean assigned() {
         return assigned;
-    }
-
-    /** Stops the loop from another thread. */
-    public void close() {
-        closing = true;
-        consumer.wakeup();
     }
 
     private void handle(ConsumerRecord<String, String> record) {

@@ -19,8 +19,9 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.jboss.logging.Logger;
+
+import io.metalprompt.service.kafka.PollLoop;
 
 /**
  * The worker's consume-serve-commit loop, on one thread, over a plain Kafka consumer and a transactional producer.
@@ -49,7 +50,7 @@ import org.jboss.logging.Logger;
  * starts from committed offsets. Readers of replies see each transaction whole ({@code read_committed}) or, like the
  * gateway, take the first reply per correlation id.
  */
-public final class ServingLoop implements Runnable {
+public final class ServingLoop extends PollLoop<byte[], byte[]> {
 
     private static final Logger LOG = Logger.getLogger(ServingLoop.class);
     /** How long a poll waits while answers are held for the transaction after the one in flight. */
@@ -71,7 +72,6 @@ public final class ServingLoop implements Runnable {
         void failed(Throwable failure);
     }
 
-    private final Consumer<byte[], byte[]> consumer;
     private final ResultsTransactions transactions;
     private final String topic;
     private final Handler handler;
@@ -88,7 +88,6 @@ public final class ServingLoop implements Runnable {
     /** Records served while a transaction was in flight, and their answers: the next transaction's. */
     private final List<ConsumerRecord<byte[], byte[]>> heldRecords = new ArrayList<>();
     private final List<BatchHandler.Outgoing> heldOut = new ArrayList<>();
-    private volatile boolean closing;
 
     /**
      * @param pollTimeout   longest wait of an idle poll (a close is noticed at once anyway: {@code wakeup})
@@ -102,9 +101,9 @@ public final class ServingLoop implements Runnable {
     public ServingLoop(Consumer<byte[], byte[]> consumer, Supplier<Producer<byte[], byte[]>> producers, String topic,
                        Handler handler, RecordTracing tracing, Listener listener, Settings settings,
                        LongSupplier nanoTime) {
-        this.consumer = consumer;
+        super(consumer);
         this.transactions = new ResultsTransactions(producers, tracing, listener, settings.retryBackoff(), nanoTime,
-                () -> closing);
+                this::closing);
         this.topic = topic;
         this.handler = handler;
         this.tracing = tracing;
@@ -113,42 +112,14 @@ public final class ServingLoop implements Runnable {
         this.nanoTime = nanoTime;
     }
 
-    @Override
-    public void run() {
-        try {
-            open();
-            while (!closing) {
-                step();
-            }
-        } catch (WakeupException e) {
-            if (!closing) {
-                throw e;
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            try {
-                drain();   // what was served is answered before leaving
-            } catch (InterruptedException | RuntimeException e) {
-                LOG.debugf("the last transaction at close: %s", e);
-            }
-            closeQuietly();
-        }
-    }
-
-    /** Stops the loop from another thread: the batch being served is finished and committed first. */
-    public void close() {
-        closing = true;
-        consumer.wakeup();
-    }
-
     /** Whether the loop runs with a producer that has started its transactions. */
     public boolean ready() {
-        return !closing && transactions.ready();
+        return !closing() && transactions.ready();
     }
 
     /** Subscribes and starts the producer's transactions. */
-    void open() throws InterruptedException {
+    @Override
+    protected void open() throws InterruptedException {
         consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {
             // before partitions move, the transaction in flight ends: the next owner starts from committed offsets
             @Override
@@ -173,7 +144,8 @@ public final class ServingLoop implements Runnable {
      * and everything held goes into the next transaction once that one has committed. So a commit (mostly waiting for
      * the broker) never stops serving: the batches served while one commits are committed together next.
      */
-    void step() throws InterruptedException {
+    @Override
+    protected void step() throws InterruptedException {
         if (heldRecords.size() < settings.maxBatch() * HELD_BATCHES) {
             boolean busy = inFlight != null || !heldRecords.isEmpty();
             List<ConsumerRecord<byte[], byte[]>> records = poll(busy ? HELD_POLL : settings.pollTimeout());
@@ -198,8 +170,12 @@ public final class ServingLoop implements Runnable {
         }
     }
 
-    /** Waits for the transaction in flight, then commits what is held and waits for that one too. */
-    void drain() throws InterruptedException {
+    /**
+     * Waits for the transaction in flight, then commits what is held and waits for that one too: what was served is
+     * answered before the loop leaves.
+     */
+    @Override
+    protected void finish() throws InterruptedException {
         if (settle(heldRecords) && !heldRecords.isEmpty()) {
             inFlight = new InFlight(List.copyOf(heldRecords), transactions.commit(List.copyOf(heldOut),
                     nextOffsets(heldRecords), consumer.groupMetadata()));
@@ -305,12 +281,9 @@ public final class ServingLoop implements Runnable {
         });
     }
 
-    private void closeQuietly() {
+    @Override
+    protected void closeClients() {
         transactions.close();
-        try {
-            consumer.close();
-        } catch (RuntimeException e) {
-            LOG.debugf("closing the requests consumer: %s", e);
-        }
+        super.closeClients();
     }
 }

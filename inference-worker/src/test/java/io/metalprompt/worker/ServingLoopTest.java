@@ -113,7 +113,7 @@ class ServingLoopTest {
     /** One step of the loop, then its transactions waited for. */
     private void step() throws InterruptedException {
         loop.step();
-        loop.drain();
+        loop.finish();
     }
 
     private MockProducer<byte[], byte[]> producer() {
@@ -216,7 +216,7 @@ class ServingLoopTest {
                 batches.stream().map(b -> b.stream().sorted().toList()).toList(), "served while [a] committed");
         assertEquals(List.of(), replies(), "nothing is sent while a transaction commits");
         commitGate.countDown();
-        loop.drain();
+        loop.finish();
         assertEquals(List.of(Map.of(P0, new OffsetAndMetadata(1)),
                 Map.of(P0, new OffsetAndMetadata(3), P1, new OffsetAndMetadata(1))), committedOffsets(),
                 "[b] and [c, d] in one transaction after [a]'s");
@@ -233,7 +233,7 @@ class ServingLoopTest {
         producer().commitTransactionException = new KafkaException("the broker restarted");
         loop.step();   // serves [b] while [a] commits
         commitGate.countDown();
-        loop.drain();   // [a]'s transaction failed
+        loop.finish();   // [a]'s transaction failed
         assertEquals(List.of(List.of("a"), List.of("b")), batches);
         assertEquals(List.of(), replies(), "neither batch's answers are visible: [a] aborted, [b] never sent");
         assertEquals(0, consumer.position(P0), "both batches are read again");
@@ -251,7 +251,7 @@ class ServingLoopTest {
         openGateIn(100);
         consumer.rebalance(List.of(P1));   // P0 revoked: [a]'s offsets are committed before it moves
         assertEquals(List.of(Map.of(P0, new OffsetAndMetadata(1))), committedOffsets());
-        loop.drain();
+        loop.finish();
         assertEquals(List.of("re:a"), replies(), "[b]'s held answer is dropped: P0's next owner answers it");
         assertEquals(1, committedOffsets().size());
     }
