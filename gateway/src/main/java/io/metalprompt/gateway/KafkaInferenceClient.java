@@ -35,7 +35,7 @@ import io.smallrye.reactive.messaging.kafka.reply.KafkaRequestReply;
 /**
  * Sends an inference request keyed by task id, with the reply headers of the request-reply contract
  * ({@code REPLY_CORRELATION_ID} = the body's requestId, {@code REPLY_TOPIC}; docs/architecture.md), and waits, as
- * long as the caller says, for the result {@link InferenceResultConsumer} matches to it. The request waits in
+ * long as the caller says, for the result {@link ReplyConsumer} matches to it. The request waits in
  * {@link PendingReplies} from before it is sent. The record continues the caller's trace (its {@code traceparent}
  * header); {@value #ROUND_TRIP} times each request from sending to the worker's result. A reply this instance waits for that is not a valid
  * result goes to {@code metal.inference-results.dlq}.
