@@ -152,11 +152,11 @@ final class ServingRun {
         ClosedLoop.drive(target, inputs, concurrency, o.warmup, new double[o.warmup]);
         double[] latencies = new double[o.requests];
         MetricSums before = sums(inProcess);
-        ProcessCpu cpuBefore = ProcessCpu.sample(pids);
+        ProcessCpu cpuBefore = pids == null ? null : ProcessCpu.sample(pids);
         long t0 = System.nanoTime();
         ClosedLoop.drive(target, inputs, concurrency, o.requests, latencies);
         double seconds = (System.nanoTime() - t0) / 1e9;
-        Map<String, Double> cpu = pids == null ? Map.of()
+        Map<String, Double> cpu = cpuBefore == null ? Map.of()
                 : ProcessCpu.sample(pids).perRequest(cpuBefore, o.requests);
         MetricSums after = sums(inProcess);
         Arrays.sort(latencies);
