@@ -17,6 +17,7 @@ import io.metalprompt.events.PromptDesign;
 import io.metalprompt.events.TaskRegistered;
 import io.metalprompt.lm.ModelConfig;
 import io.metalprompt.store.RedisConnector;
+import io.metalprompt.store.TaskPrompts;
 import io.metalprompt.store.TaskStore;
 import io.metalprompt.worker.PrefixCache;
 
@@ -197,6 +198,7 @@ public final class Capacity {
         int n = 2000;
         try (RedisConnector redis = new RedisConnector(url, Duration.ofSeconds(10))) {
             TaskStore store = new TaskStore(redis);
+            TaskPrompts prompts = new TaskPrompts(redis);
             long before = usedMemory(redis);
             List<String> ids = new ArrayList<>();
             List<Example> examples = new ArrayList<>();
@@ -210,8 +212,8 @@ public final class Capacity {
                 ids.add(id);
                 store.register(new TaskRegistered(1, id, "capacity", examples, List.of("positive", "negative"),
                         PromptDesign.PREFIX, 0, Instant.now()), 1_000_000);
-                store.storeReady(id, "v1", 16, null, artifact);
-                store.switchVersion(id, "v2", 16, null, artifact);
+                prompts.storeReady(id, "v1", 16, null, artifact);
+                prompts.switchVersion(id, "v2", 16, null, artifact);
             }
             long after = usedMemory(redis);
             for (String id : ids) {

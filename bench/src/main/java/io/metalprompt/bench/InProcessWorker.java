@@ -18,6 +18,7 @@ import io.metalprompt.events.Prediction;
 import io.metalprompt.lm.BatchScorer;
 import io.metalprompt.lm.LanguageModel;
 import io.metalprompt.lm.LmTokenizer;
+import io.metalprompt.store.TaskPrompts;
 import io.metalprompt.store.TaskStore;
 import io.metalprompt.worker.ArtifactPrefixLoader;
 import io.metalprompt.worker.InferenceEngine;
@@ -50,11 +51,11 @@ final class InProcessWorker implements ServingPath, AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
 
-    /** Serves task {@code taskId} of {@code tenant} from {@code store}, as the worker would. */
-    InProcessWorker(WorkerSettings settings, LanguageModel model, LmTokenizer tokenizer, TaskStore store, String taskId,
-                    String tenant) {
+    /** Serves task {@code taskId} of {@code tenant} from {@code store} and {@code prompts}, as the worker would. */
+    InProcessWorker(WorkerSettings settings, LanguageModel model, LmTokenizer tokenizer, TaskStore store,
+                    TaskPrompts prompts, String taskId, String tenant) {
         this.settings = settings;
-        this.loader = new ArtifactPrefixLoader(store, model, tokenizer);
+        this.loader = new ArtifactPrefixLoader(store, prompts, model, tokenizer);
         this.scorer = new BatchScorer(model);
         this.engine = new InferenceEngine(store, new PrefixCache(settings.cacheBytes()), loader, scorer, tokenizer,
                 model.config().maxPositions(), settings.maxRows(), Clock.systemUTC());

@@ -10,6 +10,7 @@ import io.metalprompt.lm.LmSettings;
 import io.metalprompt.lm.LmTokenizer;
 import io.metalprompt.prompt.PromptArtifact;
 import io.metalprompt.store.RedisConnector;
+import io.metalprompt.store.TaskPrompts;
 import io.metalprompt.store.TaskRecord;
 import io.metalprompt.store.TaskStore;
 import io.metalprompt.worker.ArtifactPrefixLoader;
@@ -42,12 +43,13 @@ final class MissCost {
         try (LanguageModel model = LanguageModel.load(base, LmSettings.cpu()); LmTokenizer tokenizer = LmTokenizer.load(base);
              RedisConnector redis = new RedisConnector(redisUrl, Duration.ofSeconds(5))) {
             TaskStore store = new TaskStore(redis);
-            ArtifactPrefixLoader loader = new ArtifactPrefixLoader(store, model, tokenizer);
+            TaskPrompts prompts = new TaskPrompts(redis);
+            ArtifactPrefixLoader loader = new ArtifactPrefixLoader(store, prompts, model, tokenizer);
             for (int i = -WARM_UP; i < count; i++) {
                 String id = taskIds.get(Math.floorMod(i, count) * taskIds.size() / count);
                 TaskRecord task = store.find(id).orElseThrow();
                 long t0 = System.nanoTime();
-                byte[] bytes = store.artifactFor(task).orElseThrow();
+                byte[] bytes = prompts.artifactFor(task).orElseThrow();
                 long t1 = System.nanoTime();
                 PromptArtifact.fromBytes(bytes);
                 long t2 = System.nanoTime();

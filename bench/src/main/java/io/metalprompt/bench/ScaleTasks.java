@@ -17,6 +17,7 @@ import io.metalprompt.events.TaskRegistered;
 import io.metalprompt.prompt.PromptArtifact;
 import io.metalprompt.store.PromptVersion;
 import io.metalprompt.store.RedisConnector;
+import io.metalprompt.store.TaskPrompts;
 import io.metalprompt.store.TaskRecord;
 import io.metalprompt.store.TaskStore;
 import io.metalprompt.tasks.TaskExample;
@@ -25,9 +26,10 @@ import io.metalprompt.tasks.TaskExample;
  * The scale bench's ready tasks, grown step by step; task i is registered with example set {@code i % sets}.
  * Up to {@code gatewayMax} tasks are registered through the gateway as a client would (a burst, ready when each task's
  * prompt event is on {@code metal.prompt-events}, {@link RegistrationBurstBench#burst}). The tasks beyond are
- * <em>seeded</em>: written through the project's own {@link TaskStore} with the calls the gateway and the
- * prompt-generator make for a registration ({@code register}, {@code storeReady}, {@code saveVersion}), each carrying
- * the registration and the prompt artifact the prompt-generator made for the first gateway task with the same examples
+ * <em>seeded</em>: written through the project's own {@link TaskStore} and {@link TaskPrompts} with the calls the
+ * gateway and the prompt-generator make for a registration ({@code register}, {@code storeReady},
+ * {@code saveVersion}), each carrying the registration and the prompt artifact the prompt-generator made for the first
+ * gateway task with the same examples
  * (the PGM is deterministic: a new pass over the same examples gives the same prompt, checked on the gateway tasks
  * that share examples). No Kafka record is written for them, which only the prompt-generator would read.
  * {@link #checkSeeded} compares their predictions with their template's.
@@ -40,6 +42,7 @@ final class ScaleTasks {
     private final PromptEventClock events;
     private final RedisConnector redis;
     private final TaskStore store;
+    private final TaskPrompts prompts;
     private final List<List<TaskExample>> sets;
     private final int gatewayMax;
     private final List<String> ids = new ArrayList<>();
@@ -58,6 +61,7 @@ final class ScaleTasks {
         this.events = events;
         this.redis = new RedisConnector(redisUrl, Duration.ofSeconds(5));
         this.store = new TaskStore(redis);
+        this.prompts = new TaskPrompts(redis);
         this.sets = sets;
         this.gatewayMax = gatewayMax;
     }
@@ -139,7 +143,7 @@ final class ScaleTasks {
             TaskRecord record = store.find(template).filter(TaskRecord::ready)
                     .orElseThrow(() -> new IllegalStateException("template task " + template + " is not ready"));
             records.add(record);
-            artifacts.add(store.artifactFor(record).orElseThrow());
+            artifacts.add(prompts.artifactFor(record).orElseThrow());
             registrations.add(store.registration(template).orElseThrow());
             if (s + sets.size() < viaGateway) {
                 requireSamePrompt(artifacts.get(s), ids.get(s + sets.size()));
@@ -179,7 +183,7 @@ final class ScaleTasks {
     private void requireSamePrompt(byte[] artifact, String other) {
         Map<String, PromptArtifact.Tensor> a = PromptArtifact.fromBytes(artifact).tensors();
         Map<String, PromptArtifact.Tensor> b = PromptArtifact.fromBytes(
-                store.artifactFor(store.find(other).orElseThrow()).orElseThrow()).tensors();
+                prompts.artifactFor(store.find(other).orElseThrow()).orElseThrow()).tensors();
         boolean same = a.keySet().equals(b.keySet()) && a.keySet().stream().allMatch(
                 k -> Arrays.equals(a.get(k).shape(), b.get(k).shape()) && Arrays.equals(a.get(k).data(), b.get(k).data()));
         if (!same) {
@@ -195,10 +199,10 @@ final class ScaleTasks {
         TaskRegistered task = new TaskRegistered(Events.SCHEMA_VERSION, id, template.tenant(), template.examples(),
                 template.options(), template.design(), template.demonstrations(), now);
         if (!store.register(task, Integer.MAX_VALUE)
-                || !store.storeReady(id, record.pgmVersion(), record.k(), record.promptText(), artifact)) {
+                || !prompts.storeReady(id, record.pgmVersion(), record.k(), record.promptText(), artifact)) {
             throw new IllegalStateException("seeding task " + id + " failed");
         }
-        store.saveVersion(id, new PromptVersion(1, PromptVersion.GENERATED, task.examples().size(), record.pgmVersion(),
+        prompts.saveVersion(id, new PromptVersion(1, PromptVersion.GENERATED, task.examples().size(), record.pgmVersion(),
                 now, null, null), null);
         return id;
     }

@@ -14,6 +14,7 @@ import io.metalprompt.lm.LanguageModel;
 import io.metalprompt.lm.LmSettings;
 import io.metalprompt.lm.LmTokenizer;
 import io.metalprompt.store.RedisConnector;
+import io.metalprompt.store.TaskPrompts;
 import io.metalprompt.store.TaskRecord;
 import io.metalprompt.store.TaskStore;
 import io.metalprompt.tasks.TaskExample;
@@ -77,11 +78,12 @@ final class ServingRun {
              LmTokenizer tokenizer = LmTokenizer.load(base);
              RedisConnector redis = new RedisConnector(redisUrl, Duration.ofSeconds(5))) {
             TaskStore store = new TaskStore(redis);
+            TaskPrompts prompts = new TaskPrompts(redis);
             TaskRecord task = store.find(taskId).orElseThrow(() -> new IllegalStateException(
                     "task " + taskId + " is not in the Redis at " + redisUrl + ": --redis must be the gateway's Redis"));
             int demoTokens = tokenizer.encode(demonstrations).length;
-            try (InProcessWorker worker = new InProcessWorker(settings, model, tokenizer, store, taskId,
-                    task.tenant())) {
+            try (InProcessWorker worker = new InProcessWorker(settings, model, tokenizer, store, prompts,
+                    taskId, task.tenant())) {
                 ServingPath viaGateway = gateway.path(taskId);
                 checkAgreement(viaGateway, worker, inputs.subList(0, 32));
                 warmUp(viaGateway, worker, inputs, iclInputs);

@@ -137,7 +137,7 @@ public final class KeyMigration {
         if ((m = TASK.matcher(key)).matches()) {
             migrateTask(m.group(1));
         } else if ((m = PROMPT.matcher(key)).matches()) {
-            if (move(key, TaskStore.promptKey(m.group(1), m.group(2)), false)) {
+            if (move(key, TaskPrompts.promptKey(m.group(1), m.group(2)), false)) {
                 prompts++;
             }
         } else if ((m = TENANT_TASKS.matcher(key)).matches()) {
@@ -178,20 +178,20 @@ public final class KeyMigration {
                 return;   // moved and cleaned up already (this key was returned by SCAN again)
             }
             move(oldRegistration, TaskStore.registrationKey(id), true);
-            move(oldPrompts, TaskStore.promptsKey(id), true);
+            move(oldPrompts, TaskPrompts.promptsKey(id), true);
             for (byte[] v : versions) {
-                if (move("metal:prompt:" + id + ":" + s(v), TaskStore.promptKey(id, s(v)), true)) {
+                if (move("metal:prompt:" + id + ":" + s(v), TaskPrompts.promptKey(id, s(v)), true)) {
                     prompts++;
                 }
             }
             byte[] tenant = c.hget(b(oldHash), b("tenant"));
-            c.zadd(b(TaskStore.indexKey(TaskStore.indexBucket(id))), 0, b(id));
+            c.zadd(b(TaskIndex.indexKey(TaskIndex.indexBucket(id))), 0, b(id));
             if (tenant != null) {
                 c.sadd(b(TaskStore.tenantTasksKey(s(tenant))), b(id));
                 // and in the tenant's listing (issue 16), by its registration time (none recorded: the epoch, last)
                 byte[] createdAt = c.hget(b(oldHash), b("createdAt"));
                 double millis = createdAt == null ? 0 : java.time.Instant.parse(s(createdAt)).toEpochMilli();
-                c.zadd(b(TaskStore.tenantIndexKey(s(tenant))), millis, b(id));
+                c.zadd(b(TaskIndex.tenantIndexKey(s(tenant))), millis, b(id));
             }
             move(oldHash, TaskStore.taskKey(id), true);   // last: the task appears whole
             tasks++;

@@ -21,7 +21,7 @@ import io.metalprompt.events.ModelPublished;
  *   <li>{@code metal:{model:<fingerprint>}}: hash {@code publishedAt} (epoch ms), {@code pgmVersion}, {@code event}
  *       (the {@link ModelPublished} JSON) of the version in force;</li>
  *   <li>{@code metal:{model:<fingerprint>}:rollout}: hash {@code version}, {@code cursor} (of the walk over the
- *       task index, {@link TaskStore#scanTasks}),
+ *       task index, {@link TaskIndex#scanTasks}),
  *       {@code done} ({@code 0}/{@code 1}), {@code regenerated} (count), {@code startedAt}, {@code finishedAt};</li>
  *   <li>{@code metal:{model:<fingerprint>}:rollout:lease}: the replica that drives the rollout now, with a TTL.</li>
  * </ul>

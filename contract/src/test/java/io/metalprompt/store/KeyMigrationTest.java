@@ -40,6 +40,7 @@ class KeyMigrationTest {
 
     private RedisConnector redis;
     private TaskStore store;
+    private TaskPrompts prompts;
 
     String redisUrl() {
         return TestInfrastructure.get().redisUrl();
@@ -49,6 +50,7 @@ class KeyMigrationTest {
     void connect() {
         redis = new RedisConnector(redisUrl(), Duration.ofSeconds(5));
         store = new TaskStore(redis);
+        prompts = new TaskPrompts(redis);
     }
 
     @AfterAll
@@ -96,12 +98,12 @@ class KeyMigrationTest {
         assertEquals("v2", t.pgmVersion());
         assertEquals(16, t.k());
         assertTrue(t.ready());
-        assertArrayEquals(new byte[] {1, 0, -1}, store.artifact(id, "v1").orElseThrow());
-        assertArrayEquals(new byte[] {2, 0, -2}, store.artifact(id, "v2").orElseThrow());
+        assertArrayEquals(new byte[] {1, 0, -1}, prompts.artifact(id, "v1").orElseThrow());
+        assertArrayEquals(new byte[] {2, 0, -2}, prompts.artifact(id, "v2").orElseThrow());
         assertEquals(id, store.registration(id).orElseThrow().taskId());
         assertTrue(redis.sync().sismember(b(TaskStore.tenantTasksKey(tenant)), b(id)));
-        assertTrue(redis.sync().zscore(b(TaskStore.indexKey(TaskStore.indexBucket(id))), b(id)) != null, "indexed");
-        Double listedAt = redis.sync().zscore(b(TaskStore.tenantIndexKey(tenant)), b(id));
+        assertTrue(redis.sync().zscore(b(TaskIndex.indexKey(TaskIndex.indexBucket(id))), b(id)) != null, "indexed");
+        Double listedAt = redis.sync().zscore(b(TaskIndex.tenantIndexKey(tenant)), b(id));
         assertTrue(listedAt != null, "listed");
         assertEquals((double) Instant.parse("2026-11-01T00:00:00Z").toEpochMilli(), listedAt.doubleValue(),
                 "listed by its registration time");

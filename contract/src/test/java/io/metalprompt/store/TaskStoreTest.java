@@ -26,6 +26,10 @@ class TaskStoreTest {
 
     private RedisConnector redis;
     private TaskStore store;
+    private TaskIndex index;
+    private TaskPrompts prompts;
+    private ExampleStore examples;
+    private Refinements refinements;
 
     /** The Redis to run against: the single server here, the Redis Cluster in the subclass. */
     String redisUrl() {
@@ -36,6 +40,10 @@ class TaskStoreTest {
     void connect() {
         redis = new RedisConnector(redisUrl(), Duration.ofSeconds(2));
         store = new TaskStore(redis);
+        index = new TaskIndex(redis);
+        prompts = new TaskPrompts(redis);
+        examples = new ExampleStore(redis);
+        refinements = new Refinements(redis);
     }
 
     @AfterAll
@@ -63,13 +71,13 @@ class TaskStoreTest {
         assertEquals(task(id), store.registration(id).orElseThrow());
 
         byte[] artifact = {1, 2, 3, 0, -1};
-        store.storeReady(id, "pgm-1", 8, "alpha beta gamma", artifact);
+        prompts.storeReady(id, "pgm-1", 8, "alpha beta gamma", artifact);
         TaskRecord ready = store.find(id).orElseThrow();
         assertTrue(ready.ready());
         assertEquals("pgm-1", ready.pgmVersion());
         assertEquals(8, ready.k());
         assertEquals("alpha beta gamma", ready.promptText());
-        assertArrayEquals(artifact, store.artifact(id, "pgm-1").orElseThrow());
+        assertArrayEquals(artifact, prompts.artifact(id, "pgm-1").orElseThrow());
     }
 
     @Test
@@ -86,13 +94,13 @@ class TaskStoreTest {
     void deleteRemovesTaskRegistrationAndEveryPromptVersion() {
         String id = UUID.randomUUID().toString();
         store.register(task(id));
-        store.storeReady(id, "pgm-1", 8, null, new byte[] {1});
-        store.storeReady(id, "pgm-2", 8, null, new byte[] {2});
+        prompts.storeReady(id, "pgm-1", 8, null, new byte[] {1});
+        prompts.storeReady(id, "pgm-2", 8, null, new byte[] {2});
         store.delete(id);
         assertTrue(store.find(id).isEmpty());
         assertTrue(store.registration(id).isEmpty());
-        assertTrue(store.artifact(id, "pgm-1").isEmpty());
-        assertTrue(store.artifact(id, "pgm-2").isEmpty());
+        assertTrue(prompts.artifact(id, "pgm-1").isEmpty());
+        assertTrue(prompts.artifact(id, "pgm-2").isEmpty());
     }
 
     @Test
@@ -101,13 +109,13 @@ class TaskStoreTest {
         store.register(task(id));
         store.delete(id);
         assertTrue(store.deleted(id));
-        assertFalse(store.storeReady(id, "pgm-1", 8, "a b", new byte[] {1}), "a prompt made meanwhile is not stored");
+        assertFalse(prompts.storeReady(id, "pgm-1", 8, "a b", new byte[] {1}), "a prompt made meanwhile is not stored");
         store.markFailed(id, "too late");
         assertFalse(store.register(task(id)), "the registration record read after the deletion");
         assertTrue(store.find(id).isEmpty(), "no part of the task's hash came back");
         assertTrue(store.registration(id).isEmpty());
-        assertTrue(store.artifact(id, "pgm-1").isEmpty());
-        assertTrue(store.newest(task(id).tenant(), null, null, 1000).stream().noneMatch(e -> e.taskId().equals(id)),
+        assertTrue(prompts.artifact(id, "pgm-1").isEmpty());
+        assertTrue(index.newest(task(id).tenant(), null, null, 1000).stream().noneMatch(e -> e.taskId().equals(id)),
                 "not listed again");
     }
 
@@ -154,7 +162,7 @@ class TaskStoreTest {
         String cursor = "0";
         int pages = 0;
         do {
-            TaskStore.TaskPage page = store.scanTasks(cursor, 2);
+            TaskIndex.TaskPage page = index.scanTasks(cursor, 2);
             seen.addAll(page.taskIds());
             cursor = page.cursor();
             pages++;
@@ -167,62 +175,62 @@ class TaskStoreTest {
     void switchingVersionsKeepsTheCurrentAndThePreviousPromptOnly() {
         String id = UUID.randomUUID().toString();
         store.register(task(id));
-        store.storeReady(id, "v1", 8, "one", new byte[] {1});
-        assertTrue(store.switchVersion(id, "v2", 4, null, new byte[] {2}));
+        prompts.storeReady(id, "v1", 8, "one", new byte[] {1});
+        assertTrue(prompts.switchVersion(id, "v2", 4, null, new byte[] {2}));
         TaskRecord r = store.find(id).orElseThrow();
         assertEquals("v2", r.pgmVersion());
         assertEquals(4, r.k());
         assertEquals(null, r.promptText());
         assertTrue(r.ready());
-        assertArrayEquals(new byte[] {1}, store.artifact(id, "v1").orElseThrow(), "the previous prompt stays");
+        assertArrayEquals(new byte[] {1}, prompts.artifact(id, "v1").orElseThrow(), "the previous prompt stays");
 
-        assertTrue(store.switchVersion(id, "v3", 8, "three", new byte[] {3}));
-        assertTrue(store.artifact(id, "v1").isEmpty(), "older than the previous: removed");
-        assertArrayEquals(new byte[] {2}, store.artifact(id, "v2").orElseThrow());
+        assertTrue(prompts.switchVersion(id, "v3", 8, "three", new byte[] {3}));
+        assertTrue(prompts.artifact(id, "v1").isEmpty(), "older than the previous: removed");
+        assertArrayEquals(new byte[] {2}, prompts.artifact(id, "v2").orElseThrow());
         assertEquals("three", store.find(id).orElseThrow().promptText());
 
-        assertTrue(store.switchVersion(id, "v2", 4, null, new byte[] {2}), "back to the previous version");
+        assertTrue(prompts.switchVersion(id, "v2", 4, null, new byte[] {2}), "back to the previous version");
         assertEquals("v2", store.find(id).orElseThrow().pgmVersion());
-        assertTrue(store.artifact(id, "v3").isPresent());
+        assertTrue(prompts.artifact(id, "v3").isPresent());
 
         store.delete(id);
-        assertTrue(store.artifact(id, "v2").isEmpty() && store.artifact(id, "v3").isEmpty());
+        assertTrue(prompts.artifact(id, "v2").isEmpty() && prompts.artifact(id, "v3").isEmpty());
     }
 
     @Test
     void aTaskThatIsNotReadyIsNotSwitched() {
         String pending = UUID.randomUUID().toString();
         store.register(task(pending));
-        assertFalse(store.switchVersion(pending, "v2", 4, null, new byte[] {2}));
-        assertTrue(store.artifact(pending, "v2").isEmpty());
+        assertFalse(prompts.switchVersion(pending, "v2", 4, null, new byte[] {2}));
+        assertTrue(prompts.artifact(pending, "v2").isEmpty());
         assertEquals(TaskRecord.PENDING, store.find(pending).orElseThrow().status());
 
         String deleted = UUID.randomUUID().toString();
         store.register(task(deleted));
-        store.storeReady(deleted, "v1", 8, null, new byte[] {1});
+        prompts.storeReady(deleted, "v1", 8, null, new byte[] {1});
         store.delete(deleted);
-        assertFalse(store.switchVersion(deleted, "v2", 4, null, new byte[] {2}), "deleted meanwhile");
+        assertFalse(prompts.switchVersion(deleted, "v2", 4, null, new byte[] {2}), "deleted meanwhile");
         assertTrue(store.find(deleted).isEmpty(), "a deleted task is not brought back");
-        assertTrue(store.artifact(deleted, "v2").isEmpty());
+        assertTrue(prompts.artifact(deleted, "v2").isEmpty());
     }
 
     @Test
     void aTasksKeysShareOneHashTagAndATenantsKeysAnother() {
         String id = UUID.randomUUID().toString();
         String tag = "{task:" + id + "}";
-        for (String key : List.of(TaskStore.taskKey(id), TaskStore.registrationKey(id), TaskStore.promptsKey(id),
-                TaskStore.promptKey(id, "v1"), TaskStore.versionsKey(id), TaskStore.addedExamplesKey(id),
-                TaskStore.versionSeqKey(id), TaskStore.validationKey(id), TaskStore.refineKey(id),
-                TaskStore.versionPromptKey(id, 2))) {
+        for (String key : List.of(TaskStore.taskKey(id), TaskStore.registrationKey(id), TaskPrompts.promptsKey(id),
+                TaskPrompts.promptKey(id, "v1"), TaskPrompts.versionsKey(id), ExampleStore.addedExamplesKey(id),
+                TaskPrompts.versionSeqKey(id), ExampleStore.validationKey(id), Refinements.refineKey(id),
+                TaskPrompts.versionPromptKey(id, 2))) {
             assertEquals(tag, key.substring(key.indexOf('{'), key.indexOf('}') + 1), key);
             assertEquals(io.lettuce.core.cluster.SlotHash.getSlot(TaskStore.taskKey(id)),
                     io.lettuce.core.cluster.SlotHash.getSlot(key), key);
         }
-        for (String key : List.of(TaskStore.tenantTasksKey("acme"), TaskStore.tenantIndexKey("acme"),
-                TaskStore.tenantRefiningKey("acme"))) {
+        for (String key : List.of(TaskStore.tenantTasksKey("acme"), TaskIndex.tenantIndexKey("acme"),
+                Refinements.tenantRefiningKey("acme"))) {
             assertTrue(key.startsWith("metal:{tenant:acme}:"), key);
         }
-        assertFalse(TaskStore.versionPromptKey(id, 2).equals(TaskStore.promptKey(id, "2")),
+        assertFalse(TaskPrompts.versionPromptKey(id, 2).equals(TaskPrompts.promptKey(id, "2")),
                 "a prompt version's artifact and a PGM version's do not share keys");
     }
 
@@ -238,7 +246,7 @@ class TaskStoreTest {
         String cursor = "0";
         int pages = 0;
         do {
-            TaskStore.TaskPage page = store.scanTasks(cursor, 7);
+            TaskIndex.TaskPage page = index.scanTasks(cursor, 7);
             page.taskIds().forEach(t -> seen.merge(t, 1, Integer::sum));
             if (pages % 3 == 0) {   // others register and delete tasks during the walk
                 String passing = UUID.randomUUID().toString();
@@ -271,8 +279,8 @@ class TaskStoreTest {
             assertEquals(TaskRecord.PENDING, store.find(id).orElseThrow().status());
             assertEquals(1, store.taskCount(tenant), crash + ": counted once");
             assertTrue(walk().contains(id), crash + ": indexed");
-            assertEquals(List.of(id), store.newest(tenant, null, null, 10).stream()
-                    .map(TaskStore.IndexEntry::taskId).toList(), crash + ": listed once");
+            assertEquals(List.of(id), index.newest(tenant, null, null, 10).stream()
+                    .map(TaskIndex.IndexEntry::taskId).toList(), crash + ": listed once");
         }
     }
 
@@ -282,7 +290,7 @@ class TaskStoreTest {
             String tenant = "crash-" + UUID.randomUUID();
             String id = UUID.randomUUID().toString();
             store.register(task(id, tenant));
-            store.storeReady(id, "v1", 8, null, new byte[] {1});
+            prompts.storeReady(id, "v1", 8, null, new byte[] {1});
             TaskStore dying = new TaskStore(redis, (step, task) -> {
                 if (step == crash) {
                     throw new IllegalStateException("killed before " + step);
@@ -296,10 +304,10 @@ class TaskStoreTest {
                 assertTrue(store.find(id).isPresent(), crash + ": the task is still whole");
             }
             store.delete(id);
-            assertTrue(store.find(id).isEmpty() && store.artifact(id, "v1").isEmpty(), crash.name());
+            assertTrue(store.find(id).isEmpty() && prompts.artifact(id, "v1").isEmpty(), crash.name());
             assertEquals(0, store.taskCount(tenant), crash + ": no longer counted");
             assertFalse(walk().contains(id), crash + ": off the index");
-            assertTrue(store.newest(tenant, null, null, 10).isEmpty(), crash + ": off the tenant's listing");
+            assertTrue(index.newest(tenant, null, null, 10).isEmpty(), crash + ": off the tenant's listing");
         }
     }
 
@@ -307,7 +315,7 @@ class TaskStoreTest {
         java.util.Set<String> ids = new java.util.HashSet<>();
         String cursor = "0";
         do {
-            TaskStore.TaskPage page = store.scanTasks(cursor, 500);
+            TaskIndex.TaskPage page = index.scanTasks(cursor, 500);
             ids.addAll(page.taskIds());
             cursor = page.cursor();
         } while (!"0".equals(cursor));
@@ -332,8 +340,8 @@ class TaskStoreTest {
         store.register(at("c", tenant, "2026-12-02T00:00:00Z"), 10);
         store.register(at("b", tenant, "2026-12-02T00:00:00Z"));
         store.register(at("x", "other-" + tenant, "2026-12-03T00:00:00Z"));
-        assertEquals(List.of("c", "b", "a"), store.newest(tenant, null, null, 10).stream()
-                .map(TaskStore.IndexEntry::taskId).toList());
+        assertEquals(List.of("c", "b", "a"), index.newest(tenant, null, null, 10).stream()
+                .map(TaskIndex.IndexEntry::taskId).toList());
     }
 
     @Test
@@ -343,12 +351,12 @@ class TaskStoreTest {
             store.register(at(id, tenant, "2026-12-02T00:00:00Z"));
         }
         store.register(at("o", tenant, "2026-12-01T00:00:00Z"));
-        List<TaskStore.IndexEntry> first = store.newest(tenant, null, null, 2);
-        assertEquals(List.of("s", "r"), first.stream().map(TaskStore.IndexEntry::taskId).toList());
-        TaskStore.IndexEntry last = first.get(1);
+        List<TaskIndex.IndexEntry> first = index.newest(tenant, null, null, 2);
+        assertEquals(List.of("s", "r"), first.stream().map(TaskIndex.IndexEntry::taskId).toList());
+        TaskIndex.IndexEntry last = first.get(1);
         store.register(at("t", tenant, "2026-12-03T00:00:00Z"));   // registered meanwhile: newer, not on a later page
-        assertEquals(List.of("q", "p", "o"), store.newest(tenant, last.registeredAtMillis(), last.taskId(), 5).stream()
-                .map(TaskStore.IndexEntry::taskId).toList());
+        assertEquals(List.of("q", "p", "o"), index.newest(tenant, last.registeredAtMillis(), last.taskId(), 5).stream()
+                .map(TaskIndex.IndexEntry::taskId).toList());
     }
 
     @Test
@@ -356,9 +364,9 @@ class TaskStoreTest {
         String tenant = "index-" + UUID.randomUUID();
         String id = UUID.randomUUID().toString();
         store.register(task(id, tenant));
-        assertEquals(1, store.newest(tenant, null, null, 10).size());
+        assertEquals(1, index.newest(tenant, null, null, 10).size());
         store.delete(id);
-        assertTrue(store.newest(tenant, null, null, 10).isEmpty());
+        assertTrue(index.newest(tenant, null, null, 10).isEmpty());
     }
 
     @Test
@@ -366,45 +374,45 @@ class TaskStoreTest {
         String id = UUID.randomUUID().toString();
         store.register(task(id));
         List<Example> two = List.of(new Example("a cow", "alpha"), new Example("a bus", "beta"));
-        assertEquals(2, store.addExamples(id, 2, two, List.of(), 7));
-        assertEquals(3, store.addExamples(id, 2, List.of(two.get(0)), List.of(two.get(1)), 7));
-        assertEquals(-1, store.addExamples(id, 2, two, List.of(), 7), "2 registered + 4 added + 2 more > 7");
-        assertEquals(3, store.addedExamples(id), "a refused call adds nothing");
-        assertEquals(List.of(two.get(0), two.get(1), two.get(0)), store.addedExampleList(id));
-        assertEquals(List.of(two.get(1)), store.validation(id));
+        assertEquals(2, examples.addExamples(id, 2, two, List.of(), 7));
+        assertEquals(3, examples.addExamples(id, 2, List.of(two.get(0)), List.of(two.get(1)), 7));
+        assertEquals(-1, examples.addExamples(id, 2, two, List.of(), 7), "2 registered + 4 added + 2 more > 7");
+        assertEquals(3, examples.addedExamples(id), "a refused call adds nothing");
+        assertEquals(List.of(two.get(0), two.get(1), two.get(0)), examples.addedExampleList(id));
+        assertEquals(List.of(two.get(1)), examples.validation(id));
     }
 
     @Test
     void aStoredVersionIsServedOnlyForwardAndItsArtifactIsWhatTheTaskServes() {
         String id = UUID.randomUUID().toString();
         store.register(task(id));
-        store.storeReady(id, "pgm-1", 8, "first", new byte[] {1});
-        store.saveVersion(id, new PromptVersion(3, PromptVersion.EXAMPLES, 6, "pgm-1", Instant.now(), null, null), new byte[] {3});
-        store.saveVersion(id, new PromptVersion(2, PromptVersion.EXAMPLES, 4, "pgm-1", Instant.now(), null, null), new byte[] {2});
-        assertTrue(store.servePromptVersion(id, 3, "pgm-1", 8, "third"));
-        assertFalse(store.servePromptVersion(id, 2, "pgm-1", 8, "second"), "an older version finishing late");
+        prompts.storeReady(id, "pgm-1", 8, "first", new byte[] {1});
+        prompts.saveVersion(id, new PromptVersion(3, PromptVersion.EXAMPLES, 6, "pgm-1", Instant.now(), null, null), new byte[] {3});
+        prompts.saveVersion(id, new PromptVersion(2, PromptVersion.EXAMPLES, 4, "pgm-1", Instant.now(), null, null), new byte[] {2});
+        assertTrue(prompts.servePromptVersion(id, 3, "pgm-1", 8, "third"));
+        assertFalse(prompts.servePromptVersion(id, 2, "pgm-1", 8, "second"), "an older version finishing late");
         TaskRecord t = store.find(id).orElseThrow();
         assertEquals(3, t.servedVersion());
         assertEquals("third", t.promptText());
-        assertArrayEquals(new byte[] {3}, store.artifactFor(t).orElseThrow());
-        assertEquals(List.of(2, 3), store.versions(id).stream().map(PromptVersion::number).toList());
-        assertFalse(store.switchVersion(id, "pgm-2", 8, null, new byte[] {9}), "a rollout leaves a later version served");
+        assertArrayEquals(new byte[] {3}, prompts.artifactFor(t).orElseThrow());
+        assertEquals(List.of(2, 3), prompts.versions(id).stream().map(PromptVersion::number).toList());
+        assertFalse(prompts.switchVersion(id, "pgm-2", 8, null, new byte[] {9}), "a rollout leaves a later version served");
     }
 
     @Test
     void aVersionIsNotServedForATaskThatIsGone() {
         String id = UUID.randomUUID().toString();
         store.register(task(id));
-        store.storeReady(id, "pgm-1", 8, null, new byte[] {1});
-        store.addExamples(id, 2, List.of(new Example("a cow", "alpha")), List.of(new Example("a bus", "beta")), 10);
-        store.saveVersion(id, new PromptVersion(2, PromptVersion.EXAMPLES, 3, "pgm-1", Instant.now(), null, null), new byte[] {2});
+        prompts.storeReady(id, "pgm-1", 8, null, new byte[] {1});
+        examples.addExamples(id, 2, List.of(new Example("a cow", "alpha")), List.of(new Example("a bus", "beta")), 10);
+        prompts.saveVersion(id, new PromptVersion(2, PromptVersion.EXAMPLES, 3, "pgm-1", Instant.now(), null, null), new byte[] {2});
         store.delete(id);
-        assertFalse(store.servePromptVersion(id, 2, "pgm-1", 8, null));
+        assertFalse(prompts.servePromptVersion(id, 2, "pgm-1", 8, null));
         assertTrue(store.find(id).isEmpty(), "no hash made again");
-        assertTrue(store.versions(id).isEmpty());
-        assertEquals(0, store.addedExamples(id));
-        assertTrue(store.validation(id).isEmpty());
-        assertTrue(store.versionArtifact(id, 2).isEmpty());
+        assertTrue(prompts.versions(id).isEmpty());
+        assertEquals(0, examples.addedExamples(id));
+        assertTrue(examples.validation(id).isEmpty());
+        assertTrue(prompts.versionArtifact(id, 2).isEmpty());
     }
 
     @Test
@@ -425,36 +433,36 @@ class TaskStoreTest {
         assertEquals(task(b), store.registration(b).orElseThrow());
 
         PromptVersion first = new PromptVersion(1, PromptVersion.GENERATED, 2, "pgm-1", Instant.now(), null, null);
-        boolean[] stored = store.storeFirstPrompts(List.of(
-                new TaskStore.FirstPrompt(a, "pgm-1", 8, null, new byte[] {1}, first),
-                new TaskStore.FirstPrompt(gone, "pgm-1", 8, null, new byte[] {2}, first),
-                new TaskStore.FirstPrompt(b, "pgm-1", 8, "alpha beta", new byte[] {3}, first)));
+        boolean[] stored = prompts.storeFirstPrompts(List.of(
+                new TaskPrompts.FirstPrompt(a, "pgm-1", 8, null, new byte[] {1}, first),
+                new TaskPrompts.FirstPrompt(gone, "pgm-1", 8, null, new byte[] {2}, first),
+                new TaskPrompts.FirstPrompt(b, "pgm-1", 8, "alpha beta", new byte[] {3}, first)));
         assertArrayEquals(new boolean[] {true, false, true}, stored);
         assertTrue(store.find(a).orElseThrow().ready());
-        assertArrayEquals(new byte[] {1}, store.artifact(a, "pgm-1").orElseThrow());
-        assertEquals(first, store.version(a, 1).orElseThrow());
+        assertArrayEquals(new byte[] {1}, prompts.artifact(a, "pgm-1").orElseThrow());
+        assertEquals(first, prompts.version(a, 1).orElseThrow());
         assertEquals("alpha beta", store.find(b).orElseThrow().promptText());
-        assertEquals(first, store.version(b, 1).orElseThrow());
+        assertEquals(first, prompts.version(b, 1).orElseThrow());
         assertTrue(store.find(gone).isEmpty(), "nothing of the deleted task comes back");
-        assertTrue(store.versions(gone).isEmpty());
-        assertTrue(store.artifact(gone, "pgm-1").isEmpty());
+        assertTrue(prompts.versions(gone).isEmpty());
+        assertTrue(prompts.artifact(gone, "pgm-1").isEmpty());
     }
 
     @Test
     void aVersionIsRewrittenWithItsReportOnlyWhileTheTaskExists() {
         String id = UUID.randomUUID().toString();
         store.register(task(id));
-        store.storeReady(id, "pgm-1", 8, null, new byte[] {1});
+        prompts.storeReady(id, "pgm-1", 8, null, new byte[] {1});
         PromptVersion first = new PromptVersion(1, PromptVersion.GENERATED, 4, "pgm-1", Instant.now(), null, null);
-        store.saveVersion(id, first, null);
+        prompts.saveVersion(id, first, null);
         PromptVersion.Quality q = new PromptVersion.Quality(0.75, 0.8, 0.5, 0.6, 4);
         PromptVersion scored = new PromptVersion(1, first.source(), first.examplesSeen(), first.pgmVersion(),
                 first.createdAt(), q, null);
-        assertTrue(store.rewriteVersion(id, scored));
-        assertEquals(q, store.version(id, 1).orElseThrow().quality());
+        assertTrue(prompts.rewriteVersion(id, scored));
+        assertEquals(q, prompts.version(id, 1).orElseThrow().quality());
         store.delete(id);
-        assertFalse(store.rewriteVersion(id, scored), "a report finishing after the deletion writes nothing");
-        assertTrue(store.versions(id).isEmpty(), "the versions hash does not come back");
+        assertFalse(prompts.rewriteVersion(id, scored), "a report finishing after the deletion writes nothing");
+        assertTrue(prompts.versions(id).isEmpty(), "the versions hash does not come back");
     }
 
     @Test
@@ -466,14 +474,14 @@ class TaskStoreTest {
         for (String id : List.of(a, b, c)) {
             store.register(task(id, tenant));
         }
-        assertEquals(2, store.queueRefinement(tenant, a, 10, 2));
-        assertEquals(0, store.queueRefinement(tenant, a, 10, 2), "already queued");
-        assertEquals(2, store.queueRefinement(tenant, b, 10, 2));
-        assertEquals(-1, store.queueRefinement(tenant, c, 10, 2), "the tenant's bound");
-        assertEquals(new TaskStore.Refinement(10, "queued", 2), store.refinement(a).orElseThrow());
-        store.refinementEnded(tenant, a, "done");
-        assertEquals("done", store.refinement(a).orElseThrow().status());
-        assertEquals(2, store.queueRefinement(tenant, c, 10, 2), "a slot freed");
-        assertEquals(3, store.queueRefinement(tenant, a, 5, 3), "the next version of a");
+        assertEquals(2, refinements.queueRefinement(tenant, a, 10, 2));
+        assertEquals(0, refinements.queueRefinement(tenant, a, 10, 2), "already queued");
+        assertEquals(2, refinements.queueRefinement(tenant, b, 10, 2));
+        assertEquals(-1, refinements.queueRefinement(tenant, c, 10, 2), "the tenant's bound");
+        assertEquals(new Refinements.Refinement(10, "queued", 2), refinements.refinement(a).orElseThrow());
+        refinements.refinementEnded(tenant, a, "done");
+        assertEquals("done", refinements.refinement(a).orElseThrow().status());
+        assertEquals(2, refinements.queueRefinement(tenant, c, 10, 2), "a slot freed");
+        assertEquals(3, refinements.queueRefinement(tenant, a, 5, 3), "the next version of a");
     }
 }

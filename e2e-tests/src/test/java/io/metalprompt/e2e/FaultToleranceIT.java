@@ -40,6 +40,7 @@ import io.metalprompt.events.PromptEvent;
 import io.metalprompt.events.PromptReady;
 import io.metalprompt.events.Topics;
 import io.metalprompt.store.RedisConnector;
+import io.metalprompt.store.TaskPrompts;
 import io.metalprompt.store.TaskRecord;
 import io.metalprompt.store.TaskStore;
 import io.metalprompt.tasks.TaskExample;
@@ -70,6 +71,7 @@ class FaultToleranceIT {
     private static RedisProcess redis;
     private static RedisConnector redisClient;
     private static TaskStore store;
+    private static TaskPrompts prompts;
     private static ServiceProcess promptGenerator;
     private static final List<ServiceProcess> workers = new ArrayList<>();
     private static LoadClient client;
@@ -95,6 +97,7 @@ class FaultToleranceIT {
         kafka = KafkaBroker.start(work.resolve("kafka"), logs.resolve("faults-kafka.log"));
         redisClient = new RedisConnector(redis.url(), Duration.ofSeconds(2));
         store = new TaskStore(redisClient);
+        prompts = new TaskPrompts(redisClient);
 
         Map<String, String> env = ServiceProcess.tinyModelsEnv(kafka.bootstrap(), redis.url());
         promptGenerator = ServiceProcess.start("prompt-generator", TestInfrastructure.freePort(), env);
@@ -205,7 +208,7 @@ class FaultToleranceIT {
         TaskRecord after = store.find(taskId).orElseThrow();
         assertTrue(after.ready());
         assertEquals(before.pgmVersion(), after.pgmVersion());
-        assertTrue(store.artifact(taskId, after.pgmVersion()).isPresent(), "the prompt artifact survived the restart");
+        assertTrue(prompts.artifact(taskId, after.pgmVersion()).isPresent(), "the prompt artifact survived the restart");
         assertResumes();
     }
 
@@ -314,7 +317,7 @@ class FaultToleranceIT {
             }
             for (String id : ids) {
                 TaskRecord r = store.find(id).orElseThrow();
-                assertTrue(store.artifact(id, r.pgmVersion()).isPresent(), "prompt of " + id + " is stored");
+                assertTrue(prompts.artifact(id, r.pgmVersion()).isPresent(), "prompt of " + id + " is stored");
             }
         }
     }

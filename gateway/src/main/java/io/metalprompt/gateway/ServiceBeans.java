@@ -10,8 +10,12 @@ import org.jboss.logging.Logger;
 
 import io.metalprompt.events.TaskIds;
 import io.metalprompt.store.ApiKeys;
+import io.metalprompt.store.ExampleStore;
 import io.metalprompt.store.RedisConnector;
+import io.metalprompt.store.Refinements;
 import io.metalprompt.store.ServedDesigns;
+import io.metalprompt.store.TaskIndex;
+import io.metalprompt.store.TaskPrompts;
 import io.metalprompt.store.TaskStore;
 import io.metalprompt.store.TenantLimits;
 import io.metalprompt.store.UsageStore;
@@ -71,7 +75,8 @@ public class ServiceBeans {
     @Produces
     @ApplicationScoped
     @Startup   // the record bounds of the limits are logged (and warned about) at start
-    TaskService taskService(GatewayConfig config, RedisConnector redis, TaskStore store,
+    TaskService taskService(GatewayConfig config, RedisConnector redis, TaskStore store, TaskIndex index,
+                            TaskPrompts prompts, ExampleStore examples, Refinements refinements,
                             KafkaTaskEventPublisher publisher, KafkaInferenceClient inference, TenantQuotas quotas,
                             MeterRegistry registry) {
         GatewayConfig.Gateway g = config.gateway();
@@ -87,7 +92,7 @@ public class ServiceBeans {
             LOG.infof("a prediction's Kafka records take at most %d bytes (result) and %d bytes (request)", result, request);
         }
         CachedDesigns designs = new CachedDesigns(new ServedDesigns(redis)::read, g.servedDesignsRefresh(), System::nanoTime);
-        return new TaskService(Tasks.in(store, designs), publisher, inference, quotas,
+        return new TaskService(Tasks.in(store, index, prompts, examples, refinements, designs), publisher, inference, quotas,
                 new TaskService.Settings(limits, g.publishTimeout(), g.predictionTimeout(), g.retryAfter(),
                         g.quota().maxTasks(), g.quota().maxRefinements()),
                 Clock.systemUTC(), TaskIds::next, Metering.in(new UsageStore(redis), store, registry));

@@ -5,7 +5,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import java.util.Base64;
 
 import io.metalprompt.events.TaskIds;
-import io.metalprompt.store.TaskStore;
+import io.metalprompt.store.TaskIndex;
 
 /**
  * The opaque {@code cursor} of {@code GET /v1/tasks}: the last task of the page before, as its place in the tenant's
@@ -16,7 +16,7 @@ record TaskCursor(long millis, String taskId) {
 
     private static final String PREFIX = "t1.";
 
-    static TaskCursor after(TaskStore.IndexEntry entry) {
+    static TaskCursor after(TaskIndex.IndexEntry entry) {
         return new TaskCursor(entry.registeredAtMillis(), entry.taskId());
     }
 

@@ -14,20 +14,20 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
-import io.metalprompt.events.TaskIds;
 import io.metalprompt.events.Events;
+import io.metalprompt.events.Example;
 import io.metalprompt.events.InferenceRequest;
 import io.metalprompt.events.InferenceResult;
 import io.metalprompt.events.PromptDesign;
 import io.metalprompt.events.TaskDeleted;
 import io.metalprompt.events.TaskEvent;
 import io.metalprompt.events.TaskExamplesAdded;
+import io.metalprompt.events.TaskIds;
 import io.metalprompt.events.TaskRefineRequested;
-import io.metalprompt.events.Example;
 import io.metalprompt.events.TaskRegistered;
 import io.metalprompt.store.PromptVersion;
+import io.metalprompt.store.TaskIndex;
 import io.metalprompt.store.TaskRecord;
-import io.metalprompt.store.TaskStore;
 import io.metalprompt.store.UsageStore;
 
 /**
@@ -280,14 +280,14 @@ public class TaskService {
             int size = pageSize(limit);
             TaskCursor after = cursor == null ? null : TaskCursor.decode(cursor);
             List<Api.TaskView> views = new java.util.ArrayList<>(size);
-            TaskStore.IndexEntry lastListed = null;
+            TaskIndex.IndexEntry lastListed = null;
             boolean more = false;
             Long fromMillis = after == null ? null : after.millis();
             String fromId = after == null ? null : after.taskId();
             while (!more) {
                 int wanted = size + 1 - views.size();
-                List<TaskStore.IndexEntry> entries = store.newest(tenant, fromMillis, fromId, wanted);
-                for (TaskStore.IndexEntry e : entries) {
+                List<TaskIndex.IndexEntry> entries = store.newest(tenant, fromMillis, fromId, wanted);
+                for (TaskIndex.IndexEntry e : entries) {
                     Optional<TaskRecord> task = store.find(e.taskId());
                     if (task.isEmpty()) {
                         if (clock.millis() - e.registeredAtMillis() > DANGLING_AFTER.toMillis()) {
@@ -308,7 +308,7 @@ public class TaskService {
                 if (entries.size() < wanted) {
                     break;
                 }
-                TaskStore.IndexEntry last = entries.get(entries.size() - 1);
+                TaskIndex.IndexEntry last = entries.get(entries.size() - 1);
                 fromMillis = last.registeredAtMillis();
                 fromId = last.taskId();
             }
@@ -445,7 +445,7 @@ public class TaskService {
         Long millis = null;
         String id = null;
         while (true) {
-            List<TaskStore.IndexEntry> page = store.newest(tenant, millis, id, 500);
+            List<TaskIndex.IndexEntry> page = store.newest(tenant, millis, id, 500);
             page.forEach(e -> ids.add(e.taskId()));
             if (page.size() < 500) {
                 return ids;

@@ -8,9 +8,13 @@ import java.util.function.Supplier;
 import io.metalprompt.events.Example;
 import io.metalprompt.events.PromptDesign;
 import io.metalprompt.events.TaskRegistered;
+import io.metalprompt.store.ExampleStore;
 import io.metalprompt.store.PromptVersion;
-import io.metalprompt.store.TaskRecord;
+import io.metalprompt.store.Refinements;
 import io.metalprompt.store.ServedDesigns;
+import io.metalprompt.store.TaskIndex;
+import io.metalprompt.store.TaskPrompts;
+import io.metalprompt.store.TaskRecord;
 import io.metalprompt.store.TaskStore;
 
 /**
@@ -34,9 +38,9 @@ public interface Tasks {
 
     /**
      * Up to {@code count} entries of the tenant's task index, newest first, strictly after ({@code afterMillis},
-     * {@code afterId}) (null: from the newest); {@link TaskStore#newest}.
+     * {@code afterId}) (null: from the newest); {@link TaskIndex#newest}.
      */
-    List<TaskStore.IndexEntry> newest(String tenant, Long afterMillis, String afterId, int count);
+    List<TaskIndex.IndexEntry> newest(String tenant, Long afterMillis, String afterId, int count);
 
     /** Takes an id off the tenant's index (an entry whose task is gone). */
     void unindex(String tenant, String taskId);
@@ -45,7 +49,7 @@ public interface Tasks {
     int registeredExamples(String taskId);
 
     /**
-     * Appends examples and allots the next prompt version's number ({@link TaskStore#addExamples}); -1 (nothing
+     * Appends examples and allots the next prompt version's number ({@link ExampleStore#addExamples}); -1 (nothing
      * written) when the task would then hold more than {@code maxExamples}.
      */
     int addExamples(String taskId, int registered, List<Example> examples, List<Example> validation, int maxExamples);
@@ -53,11 +57,11 @@ public interface Tasks {
     /** Keeps the validation examples of a new task (before its registration is published). */
     void saveValidation(String taskId, List<Example> validation);
 
-    /** {@link TaskStore#queueRefinement}: the version it makes, 0 when one is queued already, -1 over the bound. */
+    /** {@link Refinements#queueRefinement}: the version it makes, 0 when one is queued already, -1 over the bound. */
     int queueRefinement(String tenant, String taskId, int steps, int maxPerTenant);
 
     /** The task's last refinement, if any. */
-    Optional<TaskStore.Refinement> refinement(String taskId);
+    Optional<Refinements.Refinement> refinement(String taskId);
 
     /** Ends the task's refinement as rejected (it could not be queued) and frees its tenant's slot. */
     void refinementEnded(String tenant, String taskId);
@@ -71,8 +75,9 @@ public interface Tasks {
      */
     Optional<Set<PromptDesign>> servedDesigns();
 
-    /** The gateway's view of the shared task store, the served designs read through {@code designs}. */
-    static Tasks in(TaskStore store, Supplier<Optional<Set<PromptDesign>>> designs) {
+    /** The gateway's view of the shared task stores, the served designs read through {@code designs}. */
+    static Tasks in(TaskStore store, TaskIndex index, TaskPrompts prompts, ExampleStore exampleStore,
+                    Refinements refinements, Supplier<Optional<Set<PromptDesign>>> designs) {
         return new Tasks() {
             @Override
             public boolean create(TaskRegistered task, int maxTasksPerTenant) {
@@ -94,13 +99,13 @@ public interface Tasks {
             }
 
             @Override
-            public List<TaskStore.IndexEntry> newest(String tenant, Long afterMillis, String afterId, int count) {
-                return store.newest(tenant, afterMillis, afterId, count);
+            public List<TaskIndex.IndexEntry> newest(String tenant, Long afterMillis, String afterId, int count) {
+                return index.newest(tenant, afterMillis, afterId, count);
             }
 
             @Override
             public void unindex(String tenant, String taskId) {
-                store.unindex(tenant, taskId);
+                index.unindex(tenant, taskId);
             }
 
             @Override
@@ -111,32 +116,32 @@ public interface Tasks {
             @Override
             public int addExamples(String taskId, int registered, List<Example> examples, List<Example> validation,
                                    int maxExamples) {
-                return store.addExamples(taskId, registered, examples, validation, maxExamples);
+                return exampleStore.addExamples(taskId, registered, examples, validation, maxExamples);
             }
 
             @Override
             public void saveValidation(String taskId, List<Example> validation) {
-                store.saveValidation(taskId, validation);
+                exampleStore.saveValidation(taskId, validation);
             }
 
             @Override
             public int queueRefinement(String tenant, String taskId, int steps, int maxPerTenant) {
-                return store.queueRefinement(tenant, taskId, steps, maxPerTenant);
+                return refinements.queueRefinement(tenant, taskId, steps, maxPerTenant);
             }
 
             @Override
-            public Optional<TaskStore.Refinement> refinement(String taskId) {
-                return store.refinement(taskId);
+            public Optional<Refinements.Refinement> refinement(String taskId) {
+                return refinements.refinement(taskId);
             }
 
             @Override
             public void refinementEnded(String tenant, String taskId) {
-                store.refinementEnded(tenant, taskId, TaskStore.Refinement.REJECTED);
+                refinements.refinementEnded(tenant, taskId, Refinements.Refinement.REJECTED);
             }
 
             @Override
             public List<PromptVersion> versions(String taskId) {
-                return store.versions(taskId);
+                return prompts.versions(taskId);
             }
 
             @Override

@@ -22,7 +22,7 @@ import io.metalprompt.events.TaskExamplesAdded;
 import io.metalprompt.events.Topics;
 import io.metalprompt.store.PromptVersion;
 import io.metalprompt.store.RedisConnector;
-import io.metalprompt.store.TaskStore;
+import io.metalprompt.store.TaskPrompts;
 import io.metalprompt.testing.KafkaRedisTestResource;
 import io.metalprompt.testing.KafkaTest;
 import io.metalprompt.testing.TestInfrastructure;
@@ -100,12 +100,12 @@ class ExamplesApiTest extends KafkaTest {
         String tenant = "ex-" + UUID.randomUUID();
         String id = readyTask(tenant);
         try (RedisConnector redis = new RedisConnector(TestInfrastructure.get().redisUrl(), Duration.ofSeconds(2))) {
-            TaskStore store = new TaskStore(redis);
-            store.saveVersion(id, new PromptVersion(1, "generated", 3, "pgm-test", Instant.parse("2026-12-01T10:00:00Z"),
+            TaskPrompts prompts = new TaskPrompts(redis);
+            prompts.saveVersion(id, new PromptVersion(1, "generated", 3, "pgm-test", Instant.parse("2026-12-01T10:00:00Z"),
                     null, null), null);
-            store.saveVersion(id, new PromptVersion(2, "examples", 5, "pgm-test", Instant.parse("2026-12-02T10:00:00Z"),
+            prompts.saveVersion(id, new PromptVersion(2, "examples", 5, "pgm-test", Instant.parse("2026-12-02T10:00:00Z"),
                     new PromptVersion.Quality(0.64, 0.72, 0.6, 0.68, 8), null), new byte[] {2});
-            store.servePromptVersion(id, 2, "pgm-test", 8, null);
+            prompts.servePromptVersion(id, 2, "pgm-test", 8, null);
         }
         as(tenant).when().get("/v1/tasks/" + id).then().statusCode(200)
                 .body("version", equalTo(2))

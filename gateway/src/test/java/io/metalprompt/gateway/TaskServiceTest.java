@@ -32,8 +32,9 @@ import io.metalprompt.events.PromptDesign;
 import io.metalprompt.events.TaskDeleted;
 import io.metalprompt.events.TaskEvent;
 import io.metalprompt.events.TaskRegistered;
+import io.metalprompt.store.Refinements;
+import io.metalprompt.store.TaskIndex;
 import io.metalprompt.store.TaskRecord;
-import io.metalprompt.store.TaskStore;
 
 /** The use cases without Kafka, Redis or HTTP: a map store, a list publisher, a scripted worker. */
 class TaskServiceTest {
@@ -69,11 +70,11 @@ class TaskServiceTest {
         }
 
         @Override
-        public List<TaskStore.IndexEntry> newest(String tenant, Long afterMillis, String afterId, int count) {
+        public List<TaskIndex.IndexEntry> newest(String tenant, Long afterMillis, String afterId, int count) {
             return tasks.values().stream().filter(t -> t.tenant().equals(tenant))
-                    .map(t -> new TaskStore.IndexEntry(t.taskId(), t.createdAt().toEpochMilli()))
-                    .sorted(java.util.Comparator.comparingLong(TaskStore.IndexEntry::registeredAtMillis)
-                            .thenComparing(TaskStore.IndexEntry::taskId).reversed())
+                    .map(t -> new TaskIndex.IndexEntry(t.taskId(), t.createdAt().toEpochMilli()))
+                    .sorted(java.util.Comparator.comparingLong(TaskIndex.IndexEntry::registeredAtMillis)
+                            .thenComparing(TaskIndex.IndexEntry::taskId).reversed())
                     .filter(e -> afterMillis == null || e.registeredAtMillis() < afterMillis
                             || (e.registeredAtMillis() == afterMillis && e.taskId().compareTo(afterId) < 0))
                     .limit(count).toList();
@@ -117,7 +118,7 @@ class TaskServiceTest {
         }
 
         @Override
-        public Optional<TaskStore.Refinement> refinement(String taskId) {
+        public Optional<Refinements.Refinement> refinement(String taskId) {
             return Optional.empty();
         }
 

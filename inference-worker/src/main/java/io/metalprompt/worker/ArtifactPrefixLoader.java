@@ -10,6 +10,7 @@ import io.metalprompt.prompt.GeneratedPrompt;
 import io.metalprompt.prompt.PromptArtifact;
 import io.metalprompt.prompt.PromptConditioner;
 import io.metalprompt.prompt.TaskExamples;
+import io.metalprompt.store.TaskPrompts;
 import io.metalprompt.store.TaskRecord;
 import io.metalprompt.store.TaskStore;
 import io.metalprompt.tasks.TaskExample;
@@ -24,12 +25,14 @@ import io.metalprompt.text.IclFormat;
 public final class ArtifactPrefixLoader implements InferenceEngine.PrefixLoader {
 
     private final TaskStore store;
+    private final TaskPrompts prompts;
     private final LanguageModel model;
     private final LmTokenizer tokenizer;
     private final String fingerprint;
 
-    public ArtifactPrefixLoader(TaskStore store, LanguageModel model, LmTokenizer tokenizer) {
+    public ArtifactPrefixLoader(TaskStore store, TaskPrompts prompts, LanguageModel model, LmTokenizer tokenizer) {
         this.store = store;
+        this.prompts = prompts;
         this.model = model;
         this.tokenizer = tokenizer;
         this.fingerprint = model.fingerprint();
@@ -37,7 +40,7 @@ public final class ArtifactPrefixLoader implements InferenceEngine.PrefixLoader 
 
     @Override
     public PrefixCache.Entry load(TaskRecord task) {
-        byte[] bytes = store.artifactFor(task).orElseThrow(() -> new IllegalStateException(
+        byte[] bytes = prompts.artifactFor(task).orElseThrow(() -> new IllegalStateException(
                 "task " + task.taskId() + " is ready but its prompt (version " + task.servedVersion() + ", PGM "
                         + task.pgmVersion() + ") is not in Redis"));
         PromptArtifact artifact = PromptArtifact.fromBytes(bytes);

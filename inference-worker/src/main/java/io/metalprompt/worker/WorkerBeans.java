@@ -12,6 +12,7 @@ import io.metalprompt.events.Topics;
 import io.metalprompt.lm.BatchScorer;
 import io.metalprompt.lm.LanguageModel;
 import io.metalprompt.lm.LmTokenizer;
+import io.metalprompt.store.TaskPrompts;
 import io.metalprompt.store.TaskStore;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -22,7 +23,7 @@ import io.smallrye.common.annotation.Identifier;
 
 /**
  * Wires the plain serving classes: the prefix cache and the engine, over the frozen LM and its tokenizer
- * ({@link io.metalprompt.service.model.ModelBeans}) and the task store ({@link io.metalprompt.service.RedisBeans});
+ * ({@link io.metalprompt.service.model.ModelBeans}) and the task stores ({@link io.metalprompt.service.RedisBeans});
  * the Kafka door (reply routes checked against the allow-list and the broker's view of the reply topics, reply
  * sizes) and the batch handler under {@link ServingLoopService}.
  */
@@ -56,9 +57,9 @@ public class WorkerBeans {
 
     @Produces
     @ApplicationScoped
-    InferenceEngine engine(WorkerConfig config, TaskStore store, PrefixCache cache, LanguageModel model,
-                           LmTokenizer tokenizer, MeterRegistry registry, ReplyBudget budget) {
-        ArtifactPrefixLoader loader = new ArtifactPrefixLoader(store, model, tokenizer);
+    InferenceEngine engine(WorkerConfig config, TaskStore store, TaskPrompts prompts, PrefixCache cache,
+                           LanguageModel model, LmTokenizer tokenizer, MeterRegistry registry, ReplyBudget budget) {
+        ArtifactPrefixLoader loader = new ArtifactPrefixLoader(store, prompts, model, tokenizer);
         Timer load = Timer.builder("metal.worker.prefix.load")
                 .description("Building a task's prefix from its stored prompt (a cache miss)")
                 .publishPercentileHistogram().register(registry);

@@ -29,6 +29,7 @@ import io.metalprompt.prompt.PromptConditioner;
 import io.metalprompt.prompt.PromptEncoding;
 import io.metalprompt.prompt.PromptGenerator;
 import io.metalprompt.prompt.TaskExamples;
+import io.metalprompt.store.TaskPrompts;
 import io.metalprompt.store.TaskStore;
 import io.metalprompt.testing.TinyModels;
 import io.metalprompt.testing.TinyModelsTestResource;
@@ -48,6 +49,9 @@ class InferenceEngineTest {
 
     @Inject
     TaskStore store;
+
+    @Inject
+    TaskPrompts prompts;
 
     @Inject
     LanguageModel model;
@@ -76,7 +80,7 @@ class InferenceEngineTest {
         try (PromptGenerator pgm = PromptGenerator.load(model, pgmDir);
              GeneratedPrompt prompt = pgm.generate(PromptConditioner.xp(TaskExamples.of(t), demonstrations), tokenizer)) {
             PromptArtifact artifact = PromptArtifact.of(prompt, pgm, Instant.now(), encoding);
-            store.storeReady(t.taskId(), pgm.version(), prompt.k(), artifact.promptText(), artifact.toBytes());
+            prompts.storeReady(t.taskId(), pgm.version(), prompt.k(), artifact.promptText(), artifact.toBytes());
         }
         return t;
     }
@@ -102,7 +106,7 @@ class InferenceEngineTest {
 
         // the evaluation's path: the artifact's prompt + XL as a prefix, each input scored by BatchScorer
         String version = store.find(t.taskId()).orElseThrow().pgmVersion();
-        PromptArtifact artifact = PromptArtifact.fromBytes(store.artifact(t.taskId(), version).orElseThrow());
+        PromptArtifact artifact = PromptArtifact.fromBytes(prompts.artifact(t.taskId(), version).orElseThrow());
         assertEquals(design == PromptDesign.DISCRETE ? PromptEncoding.F32 : encoding, artifact.encoding());
         List<long[]> options = OPTIONS.stream().map(o -> tokenizer.encode(IclFormat.renderAnswer(o))).toList();
         try (GeneratedPrompt prompt = artifact.toPrompt(model.manager());
@@ -179,7 +183,7 @@ class InferenceEngineTest {
     @Test
     void aRequestWhoseResultCannotFitItsReplyIsRefusedBeforeAnyScoring() {
         TaskRegistered t = readyTask(PromptDesign.PREFIX, 0);
-        ArtifactPrefixLoader loader = new ArtifactPrefixLoader(store, model, tokenizer);
+        ArtifactPrefixLoader loader = new ArtifactPrefixLoader(store, prompts, model, tokenizer);
         int[] loads = {0};
         InferenceEngine small = new InferenceEngine(store, new PrefixCache(1 << 26), task -> {
             loads[0]++;
@@ -202,11 +206,11 @@ class InferenceEngineTest {
         InferenceResult before = engine.serve(List.of(request(t, "acme", "a happy cat"))).get(0);
         assertEquals(old, before.pgmVersion());
 
-        byte[] prompt = store.artifact(t.taskId(), old).orElseThrow();
+        byte[] prompt = prompts.artifact(t.taskId(), old).orElseThrow();
         assertEquals(List.of(old), cache.cachedVersions(t.taskId()));
 
         // the prompt-generator's rollout: the new version's prompt stored and the pointer moved, in one step
-        assertTrue(store.switchVersion(t.taskId(), "v-next", TinyModels.K, null, prompt));
+        assertTrue(prompts.switchVersion(t.taskId(), "v-next", TinyModels.K, null, prompt));
         InferenceResult after = engine.serve(List.of(request(t, "acme", "a happy cat"))).get(0);
         assertEquals(InferenceResult.Status.OK, after.status(), after.error());
         assertEquals("v-next", after.pgmVersion());

@@ -42,6 +42,7 @@ import io.metalprompt.prompt.GeneratedPrompt;
 import io.metalprompt.prompt.PromptArtifact;
 import io.metalprompt.prompt.PromptGenerator;
 import io.metalprompt.prompt.TaskExamples;
+import io.metalprompt.store.TaskPrompts;
 import io.metalprompt.store.TaskStore;
 import io.metalprompt.testing.KafkaTest;
 import io.metalprompt.testing.TestInfrastructure;
@@ -70,6 +71,9 @@ class KafkaDoorTest extends KafkaTest {
 
     @Inject
     TaskStore store;
+
+    @Inject
+    TaskPrompts prompts;
 
     @Inject
     LanguageModel model;
@@ -259,7 +263,7 @@ class KafkaDoorTest extends KafkaTest {
         try (PromptGenerator pgm = PromptGenerator.load(model, pgmDir);
              GeneratedPrompt prompt = pgm.generate(TaskExamples.of(t), tokenizer)) {
             PromptArtifact artifact = PromptArtifact.of(prompt, pgm, Instant.now());
-            store.storeReady(t.taskId(), pgm.version(), prompt.k(), artifact.promptText(), artifact.toBytes());
+            prompts.storeReady(t.taskId(), pgm.version(), prompt.k(), artifact.promptText(), artifact.toBytes());
         }
         return t;
     }

@@ -34,6 +34,7 @@ import io.metalprompt.prompt.GeneratedPrompt;
 import io.metalprompt.prompt.PromptArtifact;
 import io.metalprompt.prompt.PromptGenerator;
 import io.metalprompt.prompt.TaskExamples;
+import io.metalprompt.store.TaskPrompts;
 import io.metalprompt.store.TaskStore;
 import io.metalprompt.testing.CollectedSpans;
 import io.metalprompt.testing.KafkaTest;
@@ -67,6 +68,9 @@ class ObservabilityTest extends KafkaTest {
     TaskStore store;
 
     @Inject
+    TaskPrompts prompts;
+
+    @Inject
     LanguageModel model;
 
     @Inject
@@ -85,7 +89,7 @@ class ObservabilityTest extends KafkaTest {
         try (PromptGenerator pgm = PromptGenerator.load(model, pgmDir);
              GeneratedPrompt prompt = pgm.generate(TaskExamples.of(t), tokenizer)) {
             PromptArtifact artifact = PromptArtifact.of(prompt, pgm, Instant.now());
-            store.storeReady(t.taskId(), pgm.version(), prompt.k(), artifact.promptText(), artifact.toBytes());
+            prompts.storeReady(t.taskId(), pgm.version(), prompt.k(), artifact.promptText(), artifact.toBytes());
         }
         return t;
     }

@@ -6,7 +6,9 @@ import java.util.Optional;
 import org.jboss.logging.Logger;
 
 import io.metalprompt.events.TaskRegistered;
+import io.metalprompt.store.ExampleStore;
 import io.metalprompt.store.PromptVersion;
+import io.metalprompt.store.TaskPrompts;
 import io.metalprompt.store.TaskRecord;
 import io.metalprompt.store.TaskStore;
 
@@ -20,7 +22,7 @@ import io.metalprompt.store.TaskStore;
  * one record at a time, its offset committed after the report is stored, so a crash makes it again). For a
  * registration it waits for the task's first prompt, then for a lull in this replica's generation
  * ({@link GenerationActivity}, at most {@code patience}, so a burst of registrations goes first), and records the
- * report on version 1 ({@link TaskStore#rewriteVersion}, nothing for a task deleted meanwhile). Idempotent: a task
+ * report on version 1 ({@link TaskPrompts#rewriteVersion}, nothing for a task deleted meanwhile). Idempotent: a task
  * that failed, is gone, has no validation examples, or whose version 1 is already scored (by the gate of a later
  * version, {@link VersionGate}) is left as it is.
  */
@@ -29,6 +31,8 @@ public class FirstReports {
     private static final Logger LOG = Logger.getLogger(FirstReports.class);
 
     private final TaskStore store;
+    private final TaskPrompts prompts;
+    private final ExampleStore examples;
     private final VersionGate gate;
     private final GenerationActivity generation;
     private final Duration readyWait;
@@ -39,9 +43,11 @@ public class FirstReports {
      * {@code readyWait}: how long to wait for the first prompt; {@code lull}: how long generation must have been idle;
      * {@code patience}: how long to wait for such a lull at most.
      */
-    public FirstReports(TaskStore store, VersionGate gate, GenerationActivity generation, Duration readyWait,
-                        Duration lull, Duration patience) {
+    public FirstReports(TaskStore store, TaskPrompts prompts, ExampleStore examples, VersionGate gate,
+                        GenerationActivity generation, Duration readyWait, Duration lull, Duration patience) {
         this.store = store;
+        this.prompts = prompts;
+        this.examples = examples;
         this.gate = gate;
         this.generation = generation;
         this.readyWait = readyWait;
@@ -53,21 +59,21 @@ public class FirstReports {
     public Optional<PromptVersion.Quality> report(TaskRegistered task) {
         String id = task.taskId();
         Optional<TaskRecord> found = Refiner.awaitFirstPrompt(store, id, task.tenant(), readyWait);
-        if (found.isEmpty() || !found.get().ready() || store.validation(id).isEmpty()) {
+        if (found.isEmpty() || !found.get().ready() || examples.validation(id).isEmpty()) {
             return Optional.empty();
         }
-        Optional<PromptVersion> first = store.version(id, 1);
+        Optional<PromptVersion> first = prompts.version(id, 1);
         if (first.isEmpty() || first.get().quality() != null) {
             return Optional.empty();
         }
         PromptVersion v = first.get();
-        Optional<byte[]> artifact = store.artifact(id, v.pgmVersion());
+        Optional<byte[]> artifact = prompts.artifact(id, v.pgmVersion());
         if (artifact.isEmpty()) {
             return Optional.empty();   // replaced by two rollouts since: the gate scores what is served when it must
         }
         generation.awaitLull(lull, patience);
         PromptVersion.Quality q = gate.score(task, task.examples(), artifact.get());
-        if (q == null || !store.rewriteVersion(id, new PromptVersion(v.number(), v.source(), v.examplesSeen(),
+        if (q == null || !prompts.rewriteVersion(id, new PromptVersion(v.number(), v.source(), v.examplesSeen(),
                 v.pgmVersion(), v.createdAt(), q, v.rejected()))) {
             return Optional.empty();
         }

@@ -12,7 +12,9 @@ import io.metalprompt.events.PromptEvent;
 import io.metalprompt.events.PromptReady;
 import io.metalprompt.events.TaskExamplesAdded;
 import io.metalprompt.events.TaskRegistered;
+import io.metalprompt.store.ExampleStore;
 import io.metalprompt.store.PromptVersion;
+import io.metalprompt.store.TaskPrompts;
 import io.metalprompt.store.TaskRecord;
 import io.metalprompt.store.TaskStore;
 
@@ -27,15 +29,19 @@ final class NextVersions {
     private static final Logger LOG = Logger.getLogger(NextVersions.class);
 
     private final TaskStore store;
+    private final TaskPrompts prompts;
+    private final ExampleStore examples;
     private final PromptFactory factory;
     private final Runnable models;
     private final Clock clock;
     private final VersionGate gate;
     private final PromptGenMetrics metrics;
 
-    NextVersions(TaskStore store, PromptFactory factory, Runnable models, Clock clock, VersionGate gate,
-                 PromptGenMetrics metrics) {
+    NextVersions(TaskStore store, TaskPrompts prompts, ExampleStore examples, PromptFactory factory, Runnable models,
+                 Clock clock, VersionGate gate, PromptGenMetrics metrics) {
         this.store = store;
+        this.prompts = prompts;
+        this.examples = examples;
         this.factory = factory;
         this.models = models;
         this.clock = clock;
@@ -63,8 +69,8 @@ final class NextVersions {
             return Optional.of(ready(task, 0));
         }
         models.run();
-        Optional<PromptVersion> stored = store.version(added.taskId(), added.version());
-        int seenBefore = store.version(added.taskId(), task.servedVersion()).map(PromptVersion::examplesSeen)
+        Optional<PromptVersion> stored = prompts.version(added.taskId(), added.version());
+        int seenBefore = prompts.version(added.taskId(), task.servedVersion()).map(PromptVersion::examplesSeen)
                 .orElse(registration.get().examples().size());
         long t0 = System.nanoTime();
         PromptVersion version;
@@ -74,11 +80,11 @@ final class NextVersions {
             // stored before a crash: serve it, do not generate again (its artifact says its k and text)
             version = stored.get();
             io.metalprompt.prompt.PromptArtifact artifact = io.metalprompt.prompt.PromptArtifact.fromBytes(
-                    store.versionArtifact(added.taskId(), added.version()).orElseThrow());
+                    prompts.versionArtifact(added.taskId(), added.version()).orElseThrow());
             k = artifact.k();
             text = artifact.promptText();
         } else {
-            byte[] previous = store.artifactFor(task).orElse(null);
+            byte[] previous = prompts.artifactFor(task).orElse(null);
             if (previous == null) {
                 LOG.warnf("task %s: version %d skipped, the served prompt is not in Redis", added.taskId(), added.version());
                 metrics.count("skipped");
@@ -89,7 +95,7 @@ final class NextVersions {
                 result = factory.generateFrom(registration.get(), previous, added.examples());
             } catch (IllegalArgumentException e) {
                 // the served version stays; the version is recorded as rejected with the reason
-                store.saveVersion(added.taskId(), new PromptVersion(added.version(), PromptVersion.EXAMPLES,
+                prompts.saveVersion(added.taskId(), new PromptVersion(added.version(), PromptVersion.EXAMPLES,
                         seenBefore + added.examples().size(), factory.pgmVersion(task.design()), clock.instant(), null,
                         e.getMessage()), null);
                 metrics.count("failed");
@@ -101,7 +107,7 @@ final class NextVersions {
             PromptVersion.Quality q = gate.score(registration.get(), trainingOf(registration.get(), added), result.artifact());
             version = new PromptVersion(added.version(), PromptVersion.EXAMPLES, seenBefore + added.examples().size(),
                     result.pgmVersion(), clock.instant(), q, null);
-            store.saveVersion(added.taskId(), version, result.artifact());
+            prompts.saveVersion(added.taskId(), version, result.artifact());
             metrics.artifactBytes(result.artifact().length);
             k = result.k();
             text = result.text();
@@ -124,7 +130,7 @@ final class NextVersions {
      * added ones up to this record's (they are appended in the order the records are published).
      */
     private List<Example> trainingOf(TaskRegistered task, TaskExamplesAdded added) {
-        List<Example> all = store.addedExampleList(task.taskId());
+        List<Example> all = examples.addedExampleList(task.taskId());
         int at = java.util.Collections.lastIndexOfSubList(all, added.examples());
         List<Example> training = new java.util.ArrayList<>(task.examples());
         training.addAll(at < 0 ? added.examples() : all.subList(0, at + added.examples().size()));

@@ -16,7 +16,10 @@ import io.metalprompt.lm.LanguageModel;
 import io.metalprompt.lm.LmTokenizer;
 import io.metalprompt.lm.ModelLoadException;
 import io.metalprompt.prompt.PromptGenerator;
+import io.metalprompt.store.ExampleStore;
 import io.metalprompt.store.RedisConnector;
+import io.metalprompt.store.Refinements;
+import io.metalprompt.store.TaskPrompts;
 import io.metalprompt.store.TaskStore;
 import io.metalprompt.store.UsageStore;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -47,9 +50,11 @@ public class PromptGenBeans {
 
     @Produces
     @ApplicationScoped
-    Refiner refiner(TaskStore store, PromptTaskHandler versions, LanguageModel base, LmTokenizer tokenizer,
-                    RedisConnector redis, MeterRegistry registry) {
-        return new Refiner(store, versions.gate(), base, tokenizer, new UsageStore(redis), Clock.systemUTC(), registry);
+    Refiner refiner(TaskStore store, TaskPrompts prompts, ExampleStore examples, Refinements refinements,
+                    PromptTaskHandler versions, LanguageModel base, LmTokenizer tokenizer, RedisConnector redis,
+                    MeterRegistry registry) {
+        return new Refiner(store, prompts, examples, refinements, versions.gate(), base, tokenizer, new UsageStore(redis),
+                Clock.systemUTC(), registry);
     }
 
     @Produces
@@ -64,16 +69,18 @@ public class PromptGenBeans {
      */
     @Produces
     @ApplicationScoped
-    FirstReports firstReports(TaskStore store, PromptTaskHandler handler, GenerationActivity generation) {
-        return new FirstReports(store, handler.gate(), generation, Duration.ofMinutes(2), Duration.ofSeconds(1),
+    FirstReports firstReports(TaskStore store, TaskPrompts prompts, ExampleStore examples, PromptTaskHandler handler,
+                              GenerationActivity generation) {
+        return new FirstReports(store, prompts, examples, handler.gate(), generation, Duration.ofMinutes(2), Duration.ofSeconds(1),
                 Duration.ofSeconds(30));
     }
 
     @Produces
     @ApplicationScoped
-    PromptTaskHandler handler(TaskStore store, PromptFactory factory, ModelUpdater models, MeterRegistry registry,
-                              RedisConnector redis, LanguageModel base, LmTokenizer tokenizer) {
-        return new PromptTaskHandler(store, factory, models::sync, Clock.systemUTC(), registry, new UsageStore(redis),
-                new QualityScorer(base, tokenizer));
+    PromptTaskHandler handler(TaskStore store, TaskPrompts prompts, ExampleStore examples, PromptFactory factory,
+                              ModelUpdater models, MeterRegistry registry, RedisConnector redis, LanguageModel base,
+                              LmTokenizer tokenizer) {
+        return new PromptTaskHandler(store, prompts, examples, factory, models::sync, Clock.systemUTC(), registry,
+                new UsageStore(redis), new QualityScorer(base, tokenizer));
     }
 }

@@ -9,6 +9,8 @@ import org.jboss.logging.Logger;
 import io.metalprompt.events.TaskRegistered;
 import io.metalprompt.prompt.PromptArtifact;
 import io.metalprompt.store.RolloutStore;
+import io.metalprompt.store.TaskIndex;
+import io.metalprompt.store.TaskPrompts;
 import io.metalprompt.store.TaskRecord;
 import io.metalprompt.store.TaskStore;
 
@@ -16,12 +18,12 @@ import io.metalprompt.store.TaskStore;
  * Moves every task's prompt to the published PGM version, in the background, at a bounded rate.
  *
  * <p>One replica at a time drives a rollout (a lease in Redis, renewed while it works, running out if the replica
- * dies). It walks over all tasks through the task index ({@link TaskStore#scanTasks}: sorted sets paged by id, never
+ * dies). It walks over all tasks through the task index ({@link TaskIndex#scanTasks}: sorted sets paged by id, never
  * a scan of the keyspace) with a cursor it saves after each page, so a rollout
  * interrupted by a crash or a restart goes on from the last saved page (the tasks of that page are looked at again,
  * which is harmless). For each ready task of a design the new version holds and not yet on it: the prompt is
  * generated again with the new PGM (or, on a rollback, the stored prompt of that version is reused), stored under
- * the new version's key, and only then is the task's version pointer moved ({@link TaskStore#switchVersion}, one
+ * the new version's key, and only then is the task's version pointer moved ({@link TaskPrompts#switchVersion}, one
  * atomic step). Until that moment the inference-worker keeps serving the old prompt. A task the new version
  * refuses (its examples no longer fit, for example) keeps its old prompt. A later publication replaces the
  * rollout: the running walk notices at its next page and stops.
@@ -48,6 +50,8 @@ public class PromptRollout {
     enum Outcome { REGENERATED, REUSED, CURRENT, SKIPPED, REFUSED }
 
     private final TaskStore tasks;
+    private final TaskIndex index;
+    private final TaskPrompts prompts;
     private final RolloutStore rollouts;
     private final ModelUpdater models;
     private final PromptFactory factory;
@@ -58,9 +62,12 @@ public class PromptRollout {
     private final Clock clock;
     private long lastGeneration = Long.MIN_VALUE / 2;
 
-    public PromptRollout(TaskStore tasks, RolloutStore rollouts, ModelUpdater models, PromptFactory factory,
-                         String fingerprint, String owner, Settings settings, Sleeper sleeper, Clock clock) {
+    public PromptRollout(TaskStore tasks, TaskIndex index, TaskPrompts prompts, RolloutStore rollouts,
+                         ModelUpdater models, PromptFactory factory, String fingerprint, String owner, Settings settings,
+                         Sleeper sleeper, Clock clock) {
         this.tasks = tasks;
+        this.index = index;
+        this.prompts = prompts;
         this.rollouts = rollouts;
         this.models = models;
         this.factory = factory;
@@ -101,7 +108,7 @@ public class PromptRollout {
                 LOG.infof("rollout of PGM version %s: going on from cursor %s", target, cursor);
             }
             while (true) {
-                TaskStore.TaskPage page = tasks.scanTasks(cursor, settings.pageSize());
+                TaskIndex.TaskPage page = index.scanTasks(cursor, settings.pageSize());
                 int movedHere = 0;
                 for (String taskId : page.taskIds()) {
                     if (Thread.currentThread().isInterrupted()) {
@@ -143,10 +150,10 @@ public class PromptRollout {
         if (target.equals(task.pgmVersion())) {
             return Outcome.CURRENT;
         }
-        Optional<byte[]> stored = tasks.artifact(taskId, target);
+        Optional<byte[]> stored = prompts.artifact(taskId, target);
         if (stored.isPresent()) {
             PromptArtifact a = PromptArtifact.fromBytes(stored.get());
-            return tasks.switchVersion(taskId, target, a.k(), a.promptText(), stored.get()) ? Outcome.REUSED : Outcome.SKIPPED;
+            return prompts.switchVersion(taskId, target, a.k(), a.promptText(), stored.get()) ? Outcome.REUSED : Outcome.SKIPPED;
         }
         Optional<TaskRegistered> registration = tasks.registration(taskId);
         if (registration.isEmpty()) {
@@ -164,7 +171,7 @@ public class PromptRollout {
         if (!target.equals(result.pgmVersion())) {
             return Outcome.SKIPPED;   // the PGM changed under this walk; the next rollout covers the task
         }
-        return tasks.switchVersion(taskId, target, result.k(), result.text(), result.artifact())
+        return prompts.switchVersion(taskId, target, result.k(), result.text(), result.artifact())
                 ? Outcome.REGENERATED : Outcome.SKIPPED;
     }
 

@@ -18,7 +18,9 @@ import io.metalprompt.events.TaskDeleted;
 import io.metalprompt.events.TaskEvent;
 import io.metalprompt.events.TaskExamplesAdded;
 import io.metalprompt.events.TaskRegistered;
+import io.metalprompt.store.ExampleStore;
 import io.metalprompt.store.PromptVersion;
+import io.metalprompt.store.TaskPrompts;
 import io.metalprompt.store.TaskRecord;
 import io.metalprompt.store.TaskStore;
 import io.metalprompt.store.UsageStore;
@@ -40,6 +42,7 @@ public class PromptTaskHandler {
     private static final Logger LOG = Logger.getLogger(PromptTaskHandler.class);
 
     private final TaskStore store;
+    private final TaskPrompts prompts;
     private final PromptFactory factory;
     private final Runnable models;
     private final Clock clock;
@@ -50,29 +53,31 @@ public class PromptTaskHandler {
     private final VersionGate gate;
 
     /** {@code models} loads the published PGM version if this replica does not serve it yet (a no-op when it does). */
-    public PromptTaskHandler(TaskStore store, PromptFactory factory, Runnable models, Clock clock,
-                             MeterRegistry registry) {
-        this(store, factory, models, clock, registry, null);
+    public PromptTaskHandler(TaskStore store, TaskPrompts prompts, ExampleStore examples, PromptFactory factory,
+                             Runnable models, Clock clock, MeterRegistry registry) {
+        this(store, prompts, examples, factory, models, clock, registry, null);
     }
 
     /** {@code usage}: where each prompt generated for a tenant is counted (null: not counted). */
-    public PromptTaskHandler(TaskStore store, PromptFactory factory, Runnable models, Clock clock,
-                             MeterRegistry registry, UsageStore usage) {
-        this(store, factory, models, clock, registry, usage, null);
+    public PromptTaskHandler(TaskStore store, TaskPrompts prompts, ExampleStore examples, PromptFactory factory,
+                             Runnable models, Clock clock, MeterRegistry registry, UsageStore usage) {
+        this(store, prompts, examples, factory, models, clock, registry, usage, null);
     }
 
     /** {@code quality}: scores each version on the task's validation examples (null: no reports, no gate). */
-    public PromptTaskHandler(TaskStore store, PromptFactory factory, Runnable models, Clock clock,
-                             MeterRegistry registry, UsageStore usage, QualityScorer quality) {
-        this.gate = new VersionGate(store, quality);
+    public PromptTaskHandler(TaskStore store, TaskPrompts prompts, ExampleStore examples, PromptFactory factory,
+                             Runnable models, Clock clock, MeterRegistry registry, UsageStore usage,
+                             QualityScorer quality) {
+        this.gate = new VersionGate(prompts, examples, quality);
         this.usage = usage;
         this.store = store;
+        this.prompts = prompts;
         this.factory = factory;
         this.models = models;
         this.clock = clock;
         this.registry = registry;
         this.metrics = new PromptGenMetrics(registry, usage, clock);
-        this.nextVersions = new NextVersions(store, factory, models, clock, gate, metrics);
+        this.nextVersions = new NextVersions(store, prompts, examples, factory, models, clock, gate, metrics);
     }
 
     /**
@@ -157,7 +162,7 @@ public class PromptTaskHandler {
             String version = factory.pgmVersion(task.design());
             Optional<TaskRecord> known = found.get(i);
             if (known.isPresent() && known.get().ready() && version.equals(known.get().pgmVersion())
-                    && store.artifact(task.taskId(), version).isPresent()) {
+                    && prompts.artifact(task.taskId(), version).isPresent()) {
                 TaskRecord r = known.get();
                 metrics.count("redelivered");
                 out.add(Optional.of(new PromptReady(Events.SCHEMA_VERSION, task.taskId(), task.tenant(), version,
@@ -221,15 +226,15 @@ public class PromptTaskHandler {
     private Map<Integer, Optional<PromptEvent>> finishAll(List<TaskRegistered> tasks, List<PromptFactory.Result> results,
                                                           RecordContext context, long t0, long generationNanos) {
         boolean[] counted = metrics.recordGenerations(tasks, "registration");
-        List<TaskStore.FirstPrompt> firsts = new ArrayList<>();
+        List<TaskPrompts.FirstPrompt> firsts = new ArrayList<>();
         for (int j = 0; j < tasks.size(); j++) {
             TaskRegistered task = tasks.get(j);
             PromptFactory.Result result = results.get(j);
-            firsts.add(new TaskStore.FirstPrompt(task.taskId(), result.pgmVersion(), result.k(), result.text(),
+            firsts.add(new TaskPrompts.FirstPrompt(task.taskId(), result.pgmVersion(), result.k(), result.text(),
                     result.artifact(), new PromptVersion(1, PromptVersion.GENERATED, task.examples().size(),
                     result.pgmVersion(), clock.instant(), null, null)));
         }
-        boolean[] stored = store.storeFirstPrompts(firsts);
+        boolean[] stored = prompts.storeFirstPrompts(firsts);
         models.run();
         Map<Integer, Optional<PromptEvent>> out = new java.util.LinkedHashMap<>();
         for (int j = 0; j < tasks.size(); j++) {
@@ -277,7 +282,7 @@ public class PromptTaskHandler {
     private PromptFactory.Result again(TaskRegistered task, PromptFactory.Result first) {
         try {
             PromptFactory.Result next = factory.generate(task);
-            if (store.switchVersion(task.taskId(), next.pgmVersion(), next.k(), next.text(), next.artifact())) {
+            if (prompts.switchVersion(task.taskId(), next.pgmVersion(), next.k(), next.text(), next.artifact())) {
                 return next;
             }
         } catch (IllegalArgumentException e) {

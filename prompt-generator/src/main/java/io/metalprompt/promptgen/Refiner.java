@@ -19,7 +19,10 @@ import io.metalprompt.lm.LmTokenizer;
 import io.metalprompt.prompt.GeneratedPrompt;
 import io.metalprompt.prompt.PromptArtifact;
 import io.metalprompt.prompt.PromptTuner;
+import io.metalprompt.store.ExampleStore;
 import io.metalprompt.store.PromptVersion;
+import io.metalprompt.store.Refinements;
+import io.metalprompt.store.TaskPrompts;
 import io.metalprompt.store.TaskRecord;
 import io.metalprompt.store.TaskStore;
 import io.metalprompt.store.UsageStore;
@@ -39,6 +42,9 @@ public class Refiner {
     private static final Logger LOG = Logger.getLogger(Refiner.class);
 
     private final TaskStore store;
+    private final TaskPrompts prompts;
+    private final ExampleStore examples;
+    private final Refinements refinements;
     private final VersionGate versions;
     private final LanguageModel model;
     private final LmTokenizer tokenizer;
@@ -48,20 +54,26 @@ public class Refiner {
     private final MeterRegistry registry;
 
     /** {@code registry}: where the steps counted for each tenant are also a Prometheus counter (null: not). */
-    public Refiner(TaskStore store, VersionGate versions, LanguageModel model, LmTokenizer tokenizer,
-                   UsageStore usage, Clock clock, MeterRegistry registry) {
-        this(store, versions, model, tokenizer, usage, clock, java.time.Duration.ofMinutes(2), registry);
+    public Refiner(TaskStore store, TaskPrompts prompts, ExampleStore examples, Refinements refinements,
+                   VersionGate versions, LanguageModel model, LmTokenizer tokenizer, UsageStore usage, Clock clock,
+                   MeterRegistry registry) {
+        this(store, prompts, examples, refinements, versions, model, tokenizer, usage, clock,
+                java.time.Duration.ofMinutes(2), registry);
     }
 
     /**
      * {@code readyWait}: how long a refinement asked for at registration waits for the task's first prompt (the
      * generation group makes it meanwhile; the record comes right after the registration on the same partition).
      */
-    public Refiner(TaskStore store, VersionGate versions, LanguageModel model, LmTokenizer tokenizer,
-                   UsageStore usage, Clock clock, java.time.Duration readyWait, MeterRegistry registry) {
+    public Refiner(TaskStore store, TaskPrompts prompts, ExampleStore examples, Refinements refinements,
+                   VersionGate versions, LanguageModel model, LmTokenizer tokenizer, UsageStore usage, Clock clock,
+                   java.time.Duration readyWait, MeterRegistry registry) {
         this.readyWait = readyWait;
         this.registry = registry;
         this.store = store;
+        this.prompts = prompts;
+        this.examples = examples;
+        this.refinements = refinements;
         this.versions = versions;
         this.model = model;
         this.tokenizer = tokenizer;
@@ -75,30 +87,30 @@ public class Refiner {
         Optional<TaskRecord> found = awaitFirstPrompt(store, taskId, request.tenant(), readyWait);
         Optional<TaskRegistered> registration = store.registration(taskId);
         if (found.isEmpty() || registration.isEmpty() || !found.get().ready()) {
-            store.refinementEnded(request.tenant(), taskId, TaskStore.Refinement.REJECTED);
+            refinements.refinementEnded(request.tenant(), taskId, Refinements.Refinement.REJECTED);
             return;
         }
         TaskRecord task = found.get();
         if (task.servedVersion() >= request.version()) {
-            store.refinementEnded(request.tenant(), taskId, TaskStore.Refinement.DONE);   // read again after it was done
+            refinements.refinementEnded(request.tenant(), taskId, Refinements.Refinement.DONE);   // read again after it was done
             return;
         }
-        Optional<PromptVersion> stored = store.version(taskId, request.version());
+        Optional<PromptVersion> stored = prompts.version(taskId, request.version());
         if (stored.isPresent() && stored.get().rejected() != null) {
-            store.refinementEnded(request.tenant(), taskId, TaskStore.Refinement.REJECTED);
+            refinements.refinementEnded(request.tenant(), taskId, Refinements.Refinement.REJECTED);
             return;
         }
         PromptVersion version;
         byte[] artifact;
         if (stored.isPresent()) {
             version = stored.get();   // stored before a crash: serve it, do not refine again
-            artifact = store.versionArtifact(taskId, request.version()).orElseThrow();
+            artifact = prompts.versionArtifact(taskId, request.version()).orElseThrow();
         } else {
-            store.refinementRunning(taskId);
-            byte[] served = store.artifactFor(task).orElse(null);
+            refinements.refinementRunning(taskId);
+            byte[] served = prompts.artifactFor(task).orElse(null);
             List<Example> training = new ArrayList<>(registration.get().examples());
-            training.addAll(store.addedExampleList(taskId));
-            int seen = store.version(taskId, task.servedVersion()).map(PromptVersion::examplesSeen)
+            training.addAll(examples.addedExampleList(taskId));
+            int seen = prompts.version(taskId, task.servedVersion()).map(PromptVersion::examplesSeen)
                     .orElse(registration.get().examples().size());
             try {
                 if (served == null) {
@@ -106,21 +118,21 @@ public class Refiner {
                 }
                 artifact = refined(registration.get(), served, training, request.steps());
             } catch (IllegalArgumentException e) {
-                store.saveVersion(taskId, new PromptVersion(request.version(), PromptVersion.REFINED, seen,
+                prompts.saveVersion(taskId, new PromptVersion(request.version(), PromptVersion.REFINED, seen,
                         task.pgmVersion(), clock.instant(), null, e.getMessage()), null);
-                store.refinementEnded(request.tenant(), taskId, TaskStore.Refinement.REJECTED);
+                refinements.refinementEnded(request.tenant(), taskId, Refinements.Refinement.REJECTED);
                 LOG.infof("task %s: refinement rejected: %s", taskId, e.getMessage());
                 return;
             }
             countSteps(request);
             version = new PromptVersion(request.version(), PromptVersion.REFINED, seen, task.pgmVersion(),
                     clock.instant(), versions.score(registration.get(), training, artifact), null);
-            store.saveVersion(taskId, version, artifact);
+            prompts.saveVersion(taskId, version, artifact);
         }
         PromptArtifact made = PromptArtifact.fromBytes(artifact);
         Optional<String> worse = versions.serveIfNotWorse(registration.get(), task, version, made.k(), null);
-        store.refinementEnded(request.tenant(), taskId,
-                worse.isPresent() ? TaskStore.Refinement.REJECTED : TaskStore.Refinement.DONE);
+        refinements.refinementEnded(request.tenant(), taskId,
+                worse.isPresent() ? Refinements.Refinement.REJECTED : Refinements.Refinement.DONE);
         LOG.infof("task %s: refined by %d steps into version %d: %s", taskId, request.steps(), request.version(),
                 worse.orElse("served"));
     }
@@ -161,7 +173,7 @@ public class Refiner {
 
     /** Ends a refinement that failed unexpectedly (logged by the caller): rejected, its tenant's slot freed. */
     public void abandon(TaskRefineRequested request) {
-        store.refinementEnded(request.tenant(), request.taskId(), TaskStore.Refinement.REJECTED);
+        refinements.refinementEnded(request.tenant(), request.taskId(), Refinements.Refinement.REJECTED);
     }
 
     /** The served prompt after {@code steps} gradient steps on {@code training}, as an artifact (F32, as refined). */

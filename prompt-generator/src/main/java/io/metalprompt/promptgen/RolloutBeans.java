@@ -20,6 +20,8 @@ import io.metalprompt.lm.LanguageModel;
 import io.metalprompt.store.RedisConnector;
 import io.metalprompt.store.RolloutStore;
 import io.metalprompt.store.ServedDesigns;
+import io.metalprompt.store.TaskIndex;
+import io.metalprompt.store.TaskPrompts;
 import io.metalprompt.store.TaskStore;
 
 /**
@@ -57,10 +59,10 @@ public class RolloutBeans {
 
     @Produces
     @ApplicationScoped
-    PromptRollout rollout(TaskStore tasks, RolloutStore rollouts, ModelUpdater models, PromptFactory factory,
-                          LanguageModel base) {
+    PromptRollout rollout(TaskStore tasks, TaskIndex index, TaskPrompts prompts, RolloutStore rollouts,
+                          ModelUpdater models, PromptFactory factory, LanguageModel base) {
         PromptGeneratorConfig.Rollout r = config.rollout();
-        return new PromptRollout(tasks, rollouts, models, factory, base.fingerprint(),
+        return new PromptRollout(tasks, index, prompts, rollouts, models, factory, base.fingerprint(),
                 "prompt-generator-" + UUID.randomUUID(), new PromptRollout.Settings(r.tasksPerSecond(), r.pageSize(),
                 r.lease()), Thread::sleep, Clock.systemUTC());
     }

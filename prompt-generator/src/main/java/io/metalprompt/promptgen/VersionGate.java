@@ -6,9 +6,10 @@ import java.util.Optional;
 
 import io.metalprompt.events.Example;
 import io.metalprompt.events.TaskRegistered;
+import io.metalprompt.store.ExampleStore;
 import io.metalprompt.store.PromptVersion;
+import io.metalprompt.store.TaskPrompts;
 import io.metalprompt.store.TaskRecord;
-import io.metalprompt.store.TaskStore;
 
 /**
  * The not-worse gate of prompt versions (issue 16): a version made from more examples or by refinement gets a quality
@@ -18,12 +19,14 @@ import io.metalprompt.store.TaskStore;
  */
 public final class VersionGate {
 
-    private final TaskStore store;
+    private final TaskPrompts prompts;
+    private final ExampleStore examples;
     private final QualityScorer quality;
 
     /** {@code quality}: null for no reports and no gate (every version is served). */
-    public VersionGate(TaskStore store, QualityScorer quality) {
-        this.store = store;
+    public VersionGate(TaskPrompts prompts, ExampleStore examples, QualityScorer quality) {
+        this.prompts = prompts;
+        this.examples = examples;
         this.quality = quality;
     }
 
@@ -35,10 +38,10 @@ public final class VersionGate {
                                      String text) {
         Optional<String> worse = worseThanServed(registration, served, version);
         if (worse.isPresent()) {
-            store.saveVersion(served.taskId(), version.withRejected(worse.get()), null);
+            prompts.saveVersion(served.taskId(), version.withRejected(worse.get()), null);
             return worse;
         }
-        store.servePromptVersion(served.taskId(), version.number(), version.pgmVersion(), k, text);
+        prompts.servePromptVersion(served.taskId(), version.number(), version.pgmVersion(), k, text);
         return Optional.empty();
     }
 
@@ -47,7 +50,7 @@ public final class VersionGate {
         if (quality == null) {
             return null;
         }
-        List<Example> validation = store.validation(task.taskId());
+        List<Example> validation = examples.validation(task.taskId());
         return validation.isEmpty() ? null : quality.score(task, training, artifact, validation);
     }
 
@@ -60,18 +63,18 @@ public final class VersionGate {
         if (version.quality() == null) {
             return Optional.empty();
         }
-        Optional<PromptVersion> current = store.version(served.taskId(), served.servedVersion());
+        Optional<PromptVersion> current = prompts.version(served.taskId(), served.servedVersion());
         PromptVersion.Quality bar = current.map(PromptVersion::quality).orElse(null);
         if (bar == null) {
-            byte[] artifact = store.artifactFor(served).orElse(null);
+            byte[] artifact = prompts.artifactFor(served).orElse(null);
             int seen = current.map(PromptVersion::examplesSeen).orElse(task.examples().size());
             List<Example> training = new java.util.ArrayList<>(task.examples());
-            List<Example> added = store.addedExampleList(task.taskId());
+            List<Example> added = examples.addedExampleList(task.taskId());
             training.addAll(added.subList(0, Math.max(0, Math.min(added.size(), seen - task.examples().size()))));
             bar = artifact == null ? null : score(task, training, artifact);
             if (bar != null && current.isPresent()) {
                 PromptVersion c = current.get();
-                store.saveVersion(served.taskId(), new PromptVersion(c.number(), c.source(), c.examplesSeen(),
+                prompts.saveVersion(served.taskId(), new PromptVersion(c.number(), c.source(), c.examplesSeen(),
                         c.pgmVersion(), c.createdAt(), bar, c.rejected()), null);
             }
         }

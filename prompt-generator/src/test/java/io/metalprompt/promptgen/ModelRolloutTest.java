@@ -45,6 +45,8 @@ import io.metalprompt.prompt.PromptArtifact;
 import io.metalprompt.prompt.PromptGenerator;
 import io.metalprompt.store.RedisConnector;
 import io.metalprompt.store.RolloutStore;
+import io.metalprompt.store.TaskIndex;
+import io.metalprompt.store.TaskPrompts;
 import io.metalprompt.store.TaskStore;
 import io.metalprompt.testing.TestInfrastructure;
 import io.metalprompt.testing.TinyModels;
@@ -77,6 +79,12 @@ class ModelRolloutTest {
 
     @Inject
     TaskStore tasks;
+
+    @Inject
+    TaskIndex index;
+
+    @Inject
+    TaskPrompts prompts;
 
     @Inject
     RolloutStore rollouts;
@@ -177,16 +185,16 @@ class ModelRolloutTest {
             assertTrue(rollout.runOnce() >= prefixTasks.size());
             for (TaskRegistered t : prefixTasks) {
                 assertEquals(v1.version(), versionOf(t));
-                PromptArtifact a = PromptArtifact.fromBytes(tasks.artifact(t.taskId(), v1.version()).orElseThrow());
+                PromptArtifact a = PromptArtifact.fromBytes(prompts.artifact(t.taskId(), v1.version()).orElseThrow());
                 assertEquals(v1.version(), a.pgmVersion(), "stored under the new version, made by it");
-                assertTrue(tasks.artifact(t.taskId(), startPrefix).isPresent(), "the previous prompt is kept");
+                assertTrue(prompts.artifact(t.taskId(), startPrefix).isPresent(), "the previous prompt is kept");
             }
             assertEquals(startDiscrete, versionOf(discrete));
             assertTrue(rollouts.rollout(base.fingerprint()).orElseThrow().done());
             assertEquals(0, rollout.runOnce(), "a complete rollout is not walked again");
             assertEquals(v1.version(), versionOf(ready(PromptDesign.PREFIX)), "new tasks get the new version");
 
-            byte[] v1Prompt = tasks.artifact(prefixTasks.get(0).taskId(), v1.version()).orElseThrow();
+            byte[] v1Prompt = prompts.artifact(prefixTasks.get(0).taskId(), v1.version()).orElseThrow();
             publisher.publish(v2, later());
             await(() -> v2.version().equals(updater.appliedVersion()), "the prompt-generator loads " + v2.version());
             rollout.runOnce();
@@ -196,9 +204,9 @@ class ModelRolloutTest {
             await(() -> v1.version().equals(updater.appliedVersion()), "the prompt-generator goes back to " + v1.version());
             rollout.runOnce();
             prefixTasks.forEach(t -> assertEquals(v1.version(), versionOf(t)));
-            assertArrayEquals(v1Prompt, tasks.artifact(prefixTasks.get(0).taskId(), v1.version()).orElseThrow(),
+            assertArrayEquals(v1Prompt, prompts.artifact(prefixTasks.get(0).taskId(), v1.version()).orElseThrow(),
                     "rolling back to the previous version reuses its stored prompts");
-            assertTrue(tasks.artifact(prefixTasks.get(0).taskId(), startPrefix).isEmpty(),
+            assertTrue(prompts.artifact(prefixTasks.get(0).taskId(), startPrefix).isEmpty(),
                     "prompts older than the previous version are removed");
         }
     }
@@ -231,25 +239,25 @@ class ModelRolloutTest {
         };
         // one prompt per ~17 minutes: every prompt after the first waits (on the fake sleeper)
         PromptRollout.Settings slow = new PromptRollout.Settings(0.001, 1, Duration.ofSeconds(30));
-        PromptRollout first = new PromptRollout(tasks, rollouts, updater, factory, base.fingerprint(), "replica-a", slow,
-                stopsAtTheFourthPrompt, Clock.systemUTC());
+        PromptRollout first = new PromptRollout(tasks, index, prompts, rollouts, updater, factory, base.fingerprint(),
+                "replica-a", slow, stopsAtTheFourthPrompt, Clock.systemUTC());
         assertThrows(InterruptedException.class, first::runOnce);
         assertTrue(!rollouts.rollout(base.fingerprint()).orElseThrow().done());
 
         Map<String, byte[]> movedBefore = new HashMap<>();
         for (TaskRegistered t : mine) {
             if (v.version().equals(versionOf(t))) {
-                movedBefore.put(t.taskId(), tasks.artifact(t.taskId(), v.version()).orElseThrow());
+                movedBefore.put(t.taskId(), prompts.artifact(t.taskId(), v.version()).orElseThrow());
             }
         }
-        PromptRollout second = new PromptRollout(tasks, rollouts, updater, factory, base.fingerprint(), "replica-b",
-                new PromptRollout.Settings(1000, 1, Duration.ofSeconds(30)), millis -> { }, Clock.systemUTC());
+        PromptRollout second = new PromptRollout(tasks, index, prompts, rollouts, updater, factory, base.fingerprint(),
+                "replica-b", new PromptRollout.Settings(1000, 1, Duration.ofSeconds(30)), millis -> { }, Clock.systemUTC());
         second.runOnce();
         assertTrue(rollouts.rollout(base.fingerprint()).orElseThrow().done());
         for (TaskRegistered t : mine) {
             assertEquals(v.version(), versionOf(t));
         }
-        movedBefore.forEach((id, prompt) -> assertArrayEquals(prompt, tasks.artifact(id, v.version()).orElseThrow(),
+        movedBefore.forEach((id, prompt) -> assertArrayEquals(prompt, prompts.artifact(id, v.version()).orElseThrow(),
                 "a task moved before the interruption is not generated again"));
     }
 

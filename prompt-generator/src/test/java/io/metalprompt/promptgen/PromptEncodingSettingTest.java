@@ -25,6 +25,7 @@ import io.metalprompt.lm.LmTokenizer;
 import io.metalprompt.prompt.PromptArtifact;
 import io.metalprompt.prompt.PromptEncoding;
 import io.metalprompt.prompt.PromptGenerator;
+import io.metalprompt.store.TaskPrompts;
 import io.metalprompt.store.TaskStore;
 import io.metalprompt.testing.TinyModels;
 import io.metalprompt.testing.TinyModelsTestResource;
@@ -44,6 +45,9 @@ class PromptEncodingSettingTest {
 
     @Inject
     TaskStore store;
+
+    @Inject
+    TaskPrompts prompts;
 
     @Inject
     PromptGeneratorConfig config;
@@ -69,7 +73,7 @@ class PromptEncodingSettingTest {
         for (PromptDesign design : List.of(PromptDesign.PREFIX, PromptDesign.HIDDEN_STATE, PromptDesign.DISCRETE)) {
             TaskRegistered t = task(design);
             PromptReady ready = assertInstanceOf(PromptReady.class, handler.handle(t).orElseThrow());
-            PromptArtifact a = PromptArtifact.fromBytes(store.artifact(t.taskId(), ready.pgmVersion()).orElseThrow());
+            PromptArtifact a = PromptArtifact.fromBytes(prompts.artifact(t.taskId(), ready.pgmVersion()).orElseThrow());
             assertEquals(design == PromptDesign.DISCRETE ? PromptEncoding.F32 : config.prompts().encoding(), a.encoding(),
                     design.name());
         }

@@ -18,6 +18,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 import io.metalprompt.events.Example;
+import io.metalprompt.events.PromptDesign;
 import io.metalprompt.events.PromptEvent;
 import io.metalprompt.events.PromptFailed;
 import io.metalprompt.events.PromptReady;
@@ -25,9 +26,10 @@ import io.metalprompt.events.TaskDeleted;
 import io.metalprompt.events.TaskRegistered;
 import io.metalprompt.lm.LanguageModel;
 import io.metalprompt.lm.LmTokenizer;
-import io.metalprompt.prompt.PromptGenerator;
 import io.metalprompt.prompt.PromptArtifact;
-import io.metalprompt.events.PromptDesign;
+import io.metalprompt.prompt.PromptGenerator;
+import io.metalprompt.store.ExampleStore;
+import io.metalprompt.store.TaskPrompts;
 import io.metalprompt.store.TaskRecord;
 import io.metalprompt.store.TaskStore;
 import io.metalprompt.store.UsageStore;
@@ -58,6 +60,12 @@ class PromptTaskHandlerTest {
 
     @Inject
     TaskStore store;
+
+    @Inject
+    TaskPrompts prompts;
+
+    @Inject
+    ExampleStore examples;
 
     @Inject
     LanguageModel base;
@@ -93,7 +101,7 @@ class PromptTaskHandlerTest {
             assertEquals(factory.pgmVersion(design), ready.pgmVersion());
             TaskRecord record = store.find(t.taskId()).orElseThrow();
             assertTrue(record.ready());
-            PromptArtifact artifact = PromptArtifact.fromBytes(store.artifact(t.taskId(), ready.pgmVersion()).orElseThrow());
+            PromptArtifact artifact = PromptArtifact.fromBytes(prompts.artifact(t.taskId(), ready.pgmVersion()).orElseThrow());
             assertEquals(design, artifact.design());
             assertEquals(base.fingerprint(), artifact.baseFingerprint());
             assertEquals(design == PromptDesign.DISCRETE, ready.promptText() != null, "readable text only for DISCRETE");
@@ -157,17 +165,17 @@ class PromptTaskHandlerTest {
                 return factory.generateFrom(task, previous, examples);
             }
         };
-        PromptTaskHandler h = new PromptTaskHandler(store, deleting, () -> { }, CLOCK,
+        PromptTaskHandler h = new PromptTaskHandler(store, prompts, examples, deleting, () -> { }, CLOCK,
                 new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), usage());
         List<java.util.Optional<PromptEvent>> out = h.handleAll(List.of(a, b, c));
         assertEquals(a.taskId(), assertInstanceOf(PromptReady.class, out.get(0).orElseThrow()).taskId());
         assertTrue(out.get(1).isEmpty(), "nothing published for the deleted task");
         assertEquals(c.taskId(), assertInstanceOf(PromptReady.class, out.get(2).orElseThrow()).taskId());
-        assertTrue(store.find(b.taskId()).isEmpty() && store.versions(b.taskId()).isEmpty()
-                && store.artifact(b.taskId(), factory.pgmVersion(PromptDesign.PREFIX)).isEmpty(), "nothing of b comes back");
+        assertTrue(store.find(b.taskId()).isEmpty() && prompts.versions(b.taskId()).isEmpty()
+                && prompts.artifact(b.taskId(), factory.pgmVersion(PromptDesign.PREFIX)).isEmpty(), "nothing of b comes back");
         for (TaskRegistered t : List.of(a, c)) {
             assertTrue(store.find(t.taskId()).orElseThrow().ready());
-            io.metalprompt.store.PromptVersion first = store.version(t.taskId(), 1).orElseThrow();
+            io.metalprompt.store.PromptVersion first = prompts.version(t.taskId(), 1).orElseThrow();
             assertEquals(t.examples().size(), first.examplesSeen());
             assertEquals(factory.pgmVersion(PromptDesign.PREFIX), first.pgmVersion());
             assertEquals(t, store.registration(t.taskId()).orElseThrow());
@@ -178,11 +186,11 @@ class PromptTaskHandlerTest {
     void redeliveredRegistrationIsAnsweredWithoutGeneratingAgain() throws InterruptedException {
         TaskRegistered t = task(PromptDesign.PREFIX, 4, 0);
         handler.handle(t);
-        byte[] first = store.artifact(t.taskId(), factory.pgmVersion(PromptDesign.PREFIX)).orElseThrow();
+        byte[] first = prompts.artifact(t.taskId(), factory.pgmVersion(PromptDesign.PREFIX)).orElseThrow();
         Thread.sleep(5);   // a second generation would carry a later createdAt, so different bytes
         PromptEvent again = handler.handle(t).orElseThrow();
         assertInstanceOf(PromptReady.class, again);
-        assertArrayEquals(first, store.artifact(t.taskId(), factory.pgmVersion(PromptDesign.PREFIX)).orElseThrow(),
+        assertArrayEquals(first, prompts.artifact(t.taskId(), factory.pgmVersion(PromptDesign.PREFIX)).orElseThrow(),
                 "the stored prompt is reused, not generated again");
         java.time.LocalDate today = java.time.LocalDate.now(ZoneOffset.UTC);
         assertEquals(Map.of(UsageStore.PROMPT_GENERATIONS, 1L), usage().read("acme", today, today).get(t.taskId()),
@@ -253,7 +261,7 @@ class PromptTaskHandlerTest {
         store.delete(t.taskId());  // ...and deletes it before the prompt-generator reads the registration
         assertTrue(handler.handle(t).isEmpty(), "nothing is published for a deleted task");
         assertTrue(store.find(t.taskId()).isEmpty());
-        assertTrue(store.artifact(t.taskId(), factory.pgmVersion(PromptDesign.PREFIX)).isEmpty());
+        assertTrue(prompts.artifact(t.taskId(), factory.pgmVersion(PromptDesign.PREFIX)).isEmpty());
     }
 
     private static io.metalprompt.events.TaskExamplesAdded more(TaskRegistered t, int version) {
@@ -267,14 +275,14 @@ class PromptTaskHandlerTest {
         for (PromptDesign design : PromptDesign.values()) {
             TaskRegistered t = task(design, 4, 0);
             handler.handle(t);
-            byte[] first = store.artifactFor(store.find(t.taskId()).orElseThrow()).orElseThrow();
+            byte[] first = prompts.artifactFor(store.find(t.taskId()).orElseThrow()).orElseThrow();
             assertInstanceOf(PromptReady.class, handler.handle(more(t, 2)).orElseThrow());
             TaskRecord served = store.find(t.taskId()).orElseThrow();
             assertEquals(2, served.servedVersion(), design.name());
-            byte[] second = store.artifactFor(served).orElseThrow();
+            byte[] second = prompts.artifactFor(served).orElseThrow();
             assertEquals(design, PromptArtifact.fromBytes(second).design());
             assertTrue(!java.util.Arrays.equals(first, second), design + ": a new prompt, from the new examples");
-            assertEquals(List.of(4, 6), store.versions(t.taskId()).stream().map(v -> v.examplesSeen()).toList());
+            assertEquals(List.of(4, 6), prompts.versions(t.taskId()).stream().map(v -> v.examplesSeen()).toList());
         }
     }
 
@@ -283,9 +291,9 @@ class PromptTaskHandlerTest {
         TaskRegistered t = task(PromptDesign.PREFIX, 4, 0);
         handler.handle(t);
         handler.handle(more(t, 2));
-        byte[] second = store.artifactFor(store.find(t.taskId()).orElseThrow()).orElseThrow();
+        byte[] second = prompts.artifactFor(store.find(t.taskId()).orElseThrow()).orElseThrow();
         handler.handle(more(t, 2));
-        assertArrayEquals(second, store.artifactFor(store.find(t.taskId()).orElseThrow()).orElseThrow());
+        assertArrayEquals(second, prompts.artifactFor(store.find(t.taskId()).orElseThrow()).orElseThrow());
         java.time.LocalDate today = java.time.LocalDate.now(ZoneOffset.UTC);
         assertEquals(Map.of(UsageStore.PROMPT_GENERATIONS, 2L), usage().read("acme", today, today).get(t.taskId()),
                 "the registration's prompt and version 2, each once");
@@ -306,12 +314,12 @@ class PromptTaskHandlerTest {
     @Test
     void aTaskWithValidationExamplesGetsAQualityReportBesideIclOnceItsPromptIsServed() {
         TaskRegistered t = task(PromptDesign.PREFIX, 6, 1);
-        store.saveValidation(t.taskId(), VALIDATION);
+        examples.saveValidation(t.taskId(), VALIDATION);
         handler.handle(t);
         assertTrue(store.find(t.taskId()).orElseThrow().ready());
-        assertEquals(null, store.versions(t.taskId()).get(0).quality(), "served before it is scored");
+        assertEquals(null, prompts.versions(t.taskId()).get(0).quality(), "served before it is scored");
         io.metalprompt.store.PromptVersion.Quality reported = reports.report(t).orElseThrow();
-        io.metalprompt.store.PromptVersion first = store.versions(t.taskId()).get(0);
+        io.metalprompt.store.PromptVersion first = prompts.versions(t.taskId()).get(0);
         io.metalprompt.store.PromptVersion.Quality q = first.quality();
         assertEquals(reported, q);
         assertTrue(reports.report(t).isEmpty(), "made once: a record read again leaves it");
@@ -334,13 +342,13 @@ class PromptTaskHandlerTest {
     }
 
     private PromptTaskHandler gated(double... macroF1) {
-        return new PromptTaskHandler(store, factory, () -> { }, Clock.systemUTC(),
+        return new PromptTaskHandler(store, prompts, examples, factory, () -> { }, Clock.systemUTC(),
                 new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), null, scripted(macroF1));
     }
 
     /** Version 1's reports with {@code handler}'s gate, as the background lane makes them (no waiting for a lull). */
     private FirstReports reportsOf(PromptTaskHandler handler) {
-        return new FirstReports(store, handler.gate(), new GenerationActivity(), java.time.Duration.ofSeconds(5),
+        return new FirstReports(store, prompts, examples, handler.gate(), new GenerationActivity(), java.time.Duration.ofSeconds(5),
                 java.time.Duration.ZERO, java.time.Duration.ZERO);
     }
 
@@ -349,25 +357,25 @@ class PromptTaskHandlerTest {
         TaskRegistered plain = task(PromptDesign.PREFIX, 4, 0);
         handler.handle(plain);
         assertTrue(reports.report(plain).isEmpty());
-        assertEquals(null, store.versions(plain.taskId()).get(0).quality());
+        assertEquals(null, prompts.versions(plain.taskId()).get(0).quality());
         TaskRegistered gone = task(PromptDesign.PREFIX, 4, 0);
-        store.saveValidation(gone.taskId(), VALIDATION);
+        examples.saveValidation(gone.taskId(), VALIDATION);
         handler.handle(gone);
         handler.handle(new TaskDeleted(1, gone.taskId(), "acme", CLOCK.instant()));
         assertTrue(reports.report(gone).isEmpty());
-        assertTrue(store.versions(gone.taskId()).isEmpty(), "nothing of the deleted task comes back");
+        assertTrue(prompts.versions(gone.taskId()).isEmpty(), "nothing of the deleted task comes back");
     }
 
     @Test
     void aVersionWorseOnTheValidationExamplesIsRecordedButNotServed() {
         PromptTaskHandler handler = gated(0.64, 0.5);
         TaskRegistered t = task(PromptDesign.PREFIX, 4, 0);
-        store.saveValidation(t.taskId(), VALIDATION);
+        examples.saveValidation(t.taskId(), VALIDATION);
         handler.handle(t);
         reportsOf(handler).report(t);   // version 1 scored first, as the background lane does
         assertTrue(handler.handle(more(t, 2)).isEmpty());
         assertEquals(1, store.find(t.taskId()).orElseThrow().servedVersion(), "the served version stays");
-        io.metalprompt.store.PromptVersion second = store.versions(t.taskId()).get(1);
+        io.metalprompt.store.PromptVersion second = prompts.versions(t.taskId()).get(1);
         assertEquals("macro-F1 0.500 below the served 0.640", second.rejected());
         assertEquals(0.5, second.quality().macroF1());
     }
@@ -376,7 +384,7 @@ class PromptTaskHandlerTest {
     void aVersionAsGoodAsTheServedOneReplacesIt() {
         PromptTaskHandler handler = gated(0.64, 0.64);
         TaskRegistered t = task(PromptDesign.PREFIX, 4, 0);
-        store.saveValidation(t.taskId(), VALIDATION);
+        examples.saveValidation(t.taskId(), VALIDATION);
         handler.handle(t);
         reportsOf(handler).report(t);   // version 1 scored first, as the background lane does
         handler.handle(more(t, 2));

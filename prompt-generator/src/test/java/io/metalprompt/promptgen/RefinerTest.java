@@ -23,6 +23,8 @@ import io.metalprompt.events.TaskRefineRequested;
 import io.metalprompt.events.TaskRegistered;
 import io.metalprompt.store.PromptVersion;
 import io.metalprompt.store.RedisConnector;
+import io.metalprompt.store.Refinements;
+import io.metalprompt.store.TaskPrompts;
 import io.metalprompt.store.TaskStore;
 import io.metalprompt.store.UsageStore;
 import io.metalprompt.testing.TinyModelsTestResource;
@@ -43,6 +45,12 @@ class RefinerTest {
 
     @Inject
     TaskStore store;
+
+    @Inject
+    TaskPrompts prompts;
+
+    @Inject
+    Refinements refinements;
 
     @Inject
     RedisConnector redis;
@@ -72,7 +80,7 @@ class RefinerTest {
     void aRefinedPromptBecomesTheServedVersionAndItsStepsAreCounted() throws InterruptedException {
         String tenant = "refine-" + UUID.randomUUID();
         TaskRegistered t = readyTask(tenant);
-        int version = store.queueRefinement(tenant, t.taskId(), 3, 2);
+        int version = refinements.queueRefinement(tenant, t.taskId(), 3, 2);
         // on a thread of its own, as the refiner's worker pool runs it (PyTorch's grad mode is per thread)
         Thread worker = new Thread(() -> refiner.refine(new TaskRefineRequested(1, t.taskId(), tenant, version, 3,
                 Instant.now())));
@@ -80,27 +88,27 @@ class RefinerTest {
         worker.join();
 
         assertEquals(2, store.find(t.taskId()).orElseThrow().servedVersion());
-        PromptVersion refined = store.versions(t.taskId()).get(1);
+        PromptVersion refined = prompts.versions(t.taskId()).get(1);
         assertEquals(PromptVersion.REFINED, refined.source());
         assertEquals(4, refined.examplesSeen());
-        assertEquals(TaskStore.Refinement.DONE, store.refinement(t.taskId()).orElseThrow().status());
-        assertNotNull(store.artifactFor(store.find(t.taskId()).orElseThrow()).orElseThrow());
+        assertEquals(Refinements.Refinement.DONE, refinements.refinement(t.taskId()).orElseThrow().status());
+        assertNotNull(prompts.artifactFor(store.find(t.taskId()).orElseThrow()).orElseThrow());
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
         assertEquals(3L, new UsageStore(redis).read(tenant, today, today).get(t.taskId()).get(UsageStore.REFINEMENT_STEPS));
         assertEquals(3.0, stepsCounted(tenant), "the Prometheus counter has the same steps");
-        assertEquals(3, store.queueRefinement(tenant, t.taskId(), 3, 1), "the tenant's slot is free again");
+        assertEquals(3, refinements.queueRefinement(tenant, t.taskId(), 3, 1), "the tenant's slot is free again");
     }
 
     @Test
     void aRefinementReadAgainAfterItWasDoneChangesNothing() {
         String tenant = "refine-" + UUID.randomUUID();
         TaskRegistered t = readyTask(tenant);
-        int version = store.queueRefinement(tenant, t.taskId(), 2, 2);
+        int version = refinements.queueRefinement(tenant, t.taskId(), 2, 2);
         TaskRefineRequested request = new TaskRefineRequested(1, t.taskId(), tenant, version, 2, Instant.now());
         refiner.refine(request);
-        byte[] served = store.artifactFor(store.find(t.taskId()).orElseThrow()).orElseThrow();
+        byte[] served = prompts.artifactFor(store.find(t.taskId()).orElseThrow()).orElseThrow();
         refiner.refine(request);   // a crash after the store, before the commit: the record is read again
-        assertArrayEquals(served, store.artifactFor(store.find(t.taskId()).orElseThrow()).orElseThrow());
+        assertArrayEquals(served, prompts.artifactFor(store.find(t.taskId()).orElseThrow()).orElseThrow());
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
         assertEquals(Map.of(UsageStore.PROMPT_GENERATIONS, 1L, UsageStore.REFINEMENT_STEPS, 2L),
                 new UsageStore(redis).read(tenant, today, today).get(t.taskId()));
@@ -114,7 +122,7 @@ class RefinerTest {
         TaskRegistered t = new TaskRegistered(1, UUID.randomUUID().toString(), tenant, list, List.of("alpha", "beta"),
                 PromptDesign.PREFIX, 0, Instant.now());
         store.register(t);   // pending, as the gateway leaves it
-        int version = store.queueRefinement(tenant, t.taskId(), 2, 2);
+        int version = refinements.queueRefinement(tenant, t.taskId(), 2, 2);
         Thread generation = new Thread(() -> {
             try {
                 Thread.sleep(500);

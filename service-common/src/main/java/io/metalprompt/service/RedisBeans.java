@@ -7,14 +7,19 @@ import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 
+import io.metalprompt.store.ExampleStore;
 import io.metalprompt.store.RedisConnector;
+import io.metalprompt.store.Refinements;
+import io.metalprompt.store.TaskIndex;
+import io.metalprompt.store.TaskPrompts;
 import io.metalprompt.store.TaskStore;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.runtime.configuration.ConfigurationException;
 
 /**
  * The service's one Redis connector (a CDI producer around the plain {@link RedisConnector}, configured by the
- * service's {@code metal.redis} settings: one server, a Sentinel set or a Redis Cluster) and the task store on it.
+ * service's {@code metal.redis} settings: one server, a Sentinel set or a Redis Cluster) and the task stores on it
+ * ({@link TaskStore}, {@link TaskIndex}, {@link TaskPrompts}, {@link ExampleStore}, {@link Refinements}).
  */
 @ApplicationScoped
 public class RedisBeans {
@@ -51,5 +56,29 @@ public class RedisBeans {
     @ApplicationScoped
     TaskStore taskStore(RedisConnector redis) {
         return new TaskStore(redis);
+    }
+
+    @Produces
+    @ApplicationScoped
+    TaskIndex taskIndex(RedisConnector redis) {
+        return new TaskIndex(redis);
+    }
+
+    @Produces
+    @ApplicationScoped
+    TaskPrompts taskPrompts(RedisConnector redis) {
+        return new TaskPrompts(redis);
+    }
+
+    @Produces
+    @ApplicationScoped
+    ExampleStore exampleStore(RedisConnector redis) {
+        return new ExampleStore(redis);
+    }
+
+    @Produces
+    @ApplicationScoped
+    Refinements refinements(RedisConnector redis) {
+        return new Refinements(redis);
     }
 }
