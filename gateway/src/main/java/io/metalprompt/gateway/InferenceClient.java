@@ -8,7 +8,7 @@ import io.metalprompt.events.InferenceResult;
 
 /**
  * Sends an inference request and waits for the worker's result carrying the same {@code requestId}. The caller
- * ({@link TaskService}) says how long to wait: the one place a prediction's timeout is decided.
+ * ({@link Predictions}) says how long to wait: the one place a prediction's timeout is decided.
  */
 @FunctionalInterface
 public interface InferenceClient {

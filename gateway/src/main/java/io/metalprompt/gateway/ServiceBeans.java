@@ -23,8 +23,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.Startup;
 
 /**
- * Wires the plain-Java {@link TaskService}, {@link Authenticator} and {@link TenantQuotas} to their adapters and
- * settings; Redis and the task store come from service-common ({@link io.metalprompt.service.RedisBeans}).
+ * Wires the plain-Java task use cases ({@link TaskService}, {@link TaskViews}, {@link VersionRequests},
+ * {@link Predictions}, {@link UsageReports}), {@link Authenticator} and {@link TenantQuotas} to their adapters and
+ * settings; Redis and the task stores come from service-common ({@link io.metalprompt.service.RedisBeans}).
  */
 @ApplicationScoped
 public class ServiceBeans {
@@ -72,17 +73,35 @@ public class ServiceBeans {
         return new Idempotency(new RedisIdempotencyStore(redis), Idempotency.LEASE, g.retryAfter());
     }
 
+    /** The gateway's view of the task stores, the served designs read through a cache. */
+    @Produces
+    @ApplicationScoped
+    Tasks tasks(GatewayConfig config, RedisConnector redis, TaskStore store, TaskIndex index, TaskPrompts prompts,
+                ExampleStore examples, Refinements refinements) {
+        CachedDesigns designs = new CachedDesigns(new ServedDesigns(redis)::read, config.gateway().servedDesignsRefresh(),
+                System::nanoTime);
+        return Tasks.in(store, index, prompts, examples, refinements, designs);
+    }
+
+    @Produces
+    @ApplicationScoped
+    Metering metering(RedisConnector redis, TaskStore store, MeterRegistry registry) {
+        return Metering.in(new UsageStore(redis), store, registry);
+    }
+
+    private static TaskSettings settings(GatewayConfig config) {
+        GatewayConfig.Gateway g = config.gateway();
+        return new TaskSettings(Limits.of(g), g.publishTimeout(), g.predictionTimeout(), g.retryAfter(),
+                g.quota().maxTasks(), g.quota().maxRefinements());
+    }
+
     @Produces
     @ApplicationScoped
     @Startup   // the record bounds of the limits are logged (and warned about) at start
-    TaskService taskService(GatewayConfig config, RedisConnector redis, TaskStore store, TaskIndex index,
-                            TaskPrompts prompts, ExampleStore examples, Refinements refinements,
-                            KafkaTaskEventPublisher publisher, KafkaInferenceClient inference, TenantQuotas quotas,
-                            MeterRegistry registry) {
-        GatewayConfig.Gateway g = config.gateway();
-        Limits limits = Limits.of(g);
-        long result = RecordSizes.worstResult(limits);
-        long request = RecordSizes.worstRequest(limits);
+    TaskService taskService(GatewayConfig config, Tasks tasks, KafkaTaskEventPublisher publisher, TenantQuotas quotas) {
+        TaskSettings settings = settings(config);
+        long result = RecordSizes.worstResult(settings.limits());
+        long request = RecordSizes.worstRequest(settings.limits());
         if (Math.max(result, request) > KAFKA_DEFAULT_MAX_MESSAGE_BYTES) {
             LOG.warnf("with these limits a prediction's Kafka records may take up to %d bytes (result) and %d bytes "
                     + "(request), more than Kafka's default max.message.bytes (%d): raise it on metal.inference-results "
@@ -91,10 +110,32 @@ public class ServiceBeans {
         } else {
             LOG.infof("a prediction's Kafka records take at most %d bytes (result) and %d bytes (request)", result, request);
         }
-        CachedDesigns designs = new CachedDesigns(new ServedDesigns(redis)::read, g.servedDesignsRefresh(), System::nanoTime);
-        return new TaskService(Tasks.in(store, index, prompts, examples, refinements, designs), publisher, inference, quotas,
-                new TaskService.Settings(limits, g.publishTimeout(), g.predictionTimeout(), g.retryAfter(),
-                        g.quota().maxTasks(), g.quota().maxRefinements()),
-                Clock.systemUTC(), TaskIds::next, Metering.in(new UsageStore(redis), store, registry));
+        return new TaskService(tasks, publisher, quotas, settings, Clock.systemUTC(), TaskIds::next);
+    }
+
+    @Produces
+    @ApplicationScoped
+    TaskViews taskViews(Tasks tasks, TenantQuotas quotas) {
+        return new TaskViews(tasks, quotas, Clock.systemUTC());
+    }
+
+    @Produces
+    @ApplicationScoped
+    VersionRequests versionRequests(GatewayConfig config, Tasks tasks, KafkaTaskEventPublisher publisher,
+                                    TenantQuotas quotas) {
+        return new VersionRequests(tasks, publisher, quotas, settings(config), Clock.systemUTC());
+    }
+
+    @Produces
+    @ApplicationScoped
+    Predictions predictions(GatewayConfig config, Tasks tasks, KafkaInferenceClient inference, TenantQuotas quotas,
+                            Metering metering) {
+        return new Predictions(tasks, inference, quotas, settings(config), Clock.systemUTC(), TaskIds::next, metering);
+    }
+
+    @Produces
+    @ApplicationScoped
+    UsageReports usageReports(Tasks tasks, Metering metering, TenantQuotas quotas) {
+        return new UsageReports(tasks, metering, quotas, Clock.systemUTC());
     }
 }

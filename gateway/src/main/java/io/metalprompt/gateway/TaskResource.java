@@ -40,7 +40,10 @@ import io.micrometer.core.annotation.Timed;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.common.annotation.Blocking;
 
-/** The public HTTP API: a thin JAX-RS adapter over {@link TaskService}. */
+/**
+ * The public HTTP API: a thin JAX-RS adapter over the task use cases ({@link TaskService}, {@link TaskViews},
+ * {@link VersionRequests}, {@link Predictions}).
+ */
 @Path("/v1/tasks")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "tasks", description = "Register few-shot tasks and get predictions from their generated prompts")
@@ -61,6 +64,15 @@ public class TaskResource {
 
     @Inject
     TaskService service;
+
+    @Inject
+    TaskViews views;
+
+    @Inject
+    VersionRequests versions;
+
+    @Inject
+    Predictions predictions;
 
     @Inject
     Caller caller;
@@ -155,7 +167,7 @@ public class TaskResource {
             @QueryParam("limit") String limit,
             @Parameter(description = "The nextCursor of the page before; leave out for the first page")
             @QueryParam("cursor") String cursor) {
-        return service.list(caller.tenant(), limit, cursor);
+        return views.list(caller.tenant(), limit, cursor);
     }
 
     @GET
@@ -166,7 +178,7 @@ public class TaskResource {
     @APIResponse(responseCode = "200", description = "The task", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Api.TaskView.class)))
     @APIResponse(responseCode = "404", description = "No such task for this tenant (the same answer whether or not another tenant has it)", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
     public Api.TaskView get(@PathParam("id") String id) {
-        return service.get(caller.tenant(), id);
+        return views.get(caller.tenant(), id);
     }
 
     @DELETE
@@ -205,7 +217,7 @@ public class TaskResource {
                                 @Parameter(description = IDEMPOTENCY_KEY) @HeaderParam(Idempotency.HEADER) String key,
                                 @Context UriInfo uri, Api.ExamplesRequest request) {
         return idempotent(key, "POST", uri, request, () -> {
-            Api.VersionAccepted accepted = service.addExamples(caller.tenant(), id, request);
+            Api.VersionAccepted accepted = versions.addExamples(caller.tenant(), id, request);
             return Response.accepted(accepted).location(URI.create(accepted.statusUrl())).build();
         });
     }
@@ -226,7 +238,7 @@ public class TaskResource {
     @APIResponse(responseCode = "422", description = "A DISCRETE task (its prompt is tokens)", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
     @APIResponse(responseCode = "429", description = "The tenant has metal.gateway.quota.max-refinements queued or running", content = @Content(mediaType = Problems.MEDIA_TYPE, schema = @Schema(implementation = Api.Problem.class)))
     public Response refine(@PathParam("id") String id, Api.RefineBody request) {
-        Api.VersionAccepted accepted = service.refine(caller.tenant(), id, request);
+        Api.VersionAccepted accepted = versions.refine(caller.tenant(), id, request);
         return Response.accepted(accepted).location(URI.create(accepted.statusUrl())).build();
     }
 
@@ -256,11 +268,11 @@ public class TaskResource {
     private Response predictOnce(String id, Api.PredictionRequest request) {
         // Synchronous on this worker thread (@Blocking): a blocking resource method that returned a CompletionStage
         // completed elsewhere was resumed once in a few thousand calls without its request context (a 500). The wait
-        // is bounded by metal.gateway.prediction-timeout inside TaskService; a call in flight holds one worker thread
+        // is bounded by metal.gateway.prediction-timeout inside Predictions; a call in flight holds one worker thread
         // (quarkus.thread-pool.max-threads), and the tenant's concurrency quota bounds them.
         Api.PredictionResponse response;
         try {
-            response = service.predict(caller.tenant(), id, request);
+            response = predictions.predict(caller.tenant(), id, request);
         } catch (ApiException e) {
             registry.counter("metal.gateway.predictions", "outcome", Integer.toString(e.status())).increment();
             throw e;

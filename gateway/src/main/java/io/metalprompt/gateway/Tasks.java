@@ -7,6 +7,7 @@ import java.util.function.Supplier;
 
 import io.metalprompt.events.Example;
 import io.metalprompt.events.PromptDesign;
+import io.metalprompt.events.TaskIds;
 import io.metalprompt.events.TaskRegistered;
 import io.metalprompt.store.ExampleStore;
 import io.metalprompt.store.PromptVersion;
@@ -18,9 +19,10 @@ import io.metalprompt.store.TaskRecord;
 import io.metalprompt.store.TaskStore;
 
 /**
- * What the gateway does with tasks: the narrow view of the shared {@link TaskStore}, which owns the Redis keys
- * (docs/architecture.md, "Redis keys") including each tenant's set of tasks that the task quota counts; a map in
- * unit tests.
+ * What the gateway does with tasks: the narrow view of the shared task stores ({@link TaskStore}, which owns the task
+ * and each tenant's set of tasks that the task quota counts, {@link TaskIndex}, {@link TaskPrompts},
+ * {@link ExampleStore}, {@link Refinements}; the Redis keys are in docs/architecture.md, "Redis keys"); a map in unit
+ * tests. One port for every task use case: each uses the part it needs.
  */
 public interface Tasks {
 
@@ -32,6 +34,17 @@ public interface Tasks {
 
     /** The task as stored; fields the prompt-generator has not written yet are null. */
     Optional<TaskRecord> find(String taskId);
+
+    /**
+     * The caller's task; 404 for an id of another tenant, an unknown id and an id not of the form the gateway issues
+     * (that one never reaches the store), all with the same answer.
+     */
+    default TaskRecord owned(String tenant, String taskId) {
+        return (TaskIds.isValid(taskId) ? find(taskId) : Optional.<TaskRecord>empty())
+                .filter(t -> tenant.equals(t.tenant()))
+                .orElseThrow(() -> ApiException.notFound("no task " + taskId + " for tenant '" + tenant
+                        + "'; register one with POST /v1/tasks"));
+    }
 
     /** Removes the task's keys (a task that does not exist is no error). */
     void delete(String taskId);

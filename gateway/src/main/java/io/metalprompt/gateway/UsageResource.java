@@ -17,7 +17,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.micrometer.core.annotation.Timed;
 
-/** {@code GET /v1/usage}: a thin JAX-RS adapter over {@link TaskService#usage}. */
+/** {@code GET /v1/usage}: a thin JAX-RS adapter over {@link UsageReports#usage}. */
 @Path("/v1/usage")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "usage", description = "What the tenant used")
@@ -27,7 +27,7 @@ import io.micrometer.core.annotation.Timed;
 public class UsageResource {
 
     @Inject
-    TaskService service;
+    UsageReports reports;
 
     @Inject
     Caller caller;
@@ -45,6 +45,6 @@ public class UsageResource {
     public Api.Usage usage(
             @Parameter(description = "First UTC day (yyyy-mm-dd); default: the day of to") @QueryParam("from") String from,
             @Parameter(description = "Last UTC day (yyyy-mm-dd), inclusive; default: today") @QueryParam("to") String to) {
-        return service.usage(caller.tenant(), from, to);
+        return reports.usage(caller.tenant(), from, to);
     }
 }
