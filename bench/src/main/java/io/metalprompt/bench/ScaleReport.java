@@ -72,7 +72,7 @@ final class ScaleReport {
                 ScaleBench.GRID_EXAMPLES, o.seed, s.sets(), s.viaGateway(), s.gatewaySeconds()));
         if (s.viaStore() > 0) {
             b.append(String.format(Locale.ROOT, "; the other %,d **seeded through the store** (%.0f s): written with "
-                            + "`TaskStore.register`, `storeReady` and `saveVersion`, the calls the gateway and the "
+                            + "`TaskStore.register`, `TaskPrompts.storeReady` and `saveVersion`, the calls the gateway and the "
                             + "prompt-generator make, each with the registration and the prompt artifact the "
                             + "prompt-generator made for the first gateway task of the same examples (the PGM is "
                             + "deterministic), no Kafka record. Before timing, one seeded task per example set was "
