@@ -51,6 +51,8 @@ class ServingLoopTest {
     private final List<Throwable> failures = new ArrayList<>();
     private final AtomicLong clock = new AtomicLong();
     private RuntimeException serveFailure;
+    /** Runs inside each batch's serving, before its answers are made. */
+    private Runnable whileServing = () -> { };
     private volatile CountDownLatch commitGate;
     private final CountDownLatch commitStarted = new CountDownLatch(1);
     private ServingLoop loop;
@@ -97,6 +99,7 @@ class ServingLoopTest {
 
     private List<BatchHandler.Outgoing> serve(List<BatchHandler.Incoming> batch) {
         batches.add(batch.stream().map(in -> new String(in.value(), StandardCharsets.UTF_8)).toList());
+        whileServing.run();
         if (serveFailure != null) {
             throw serveFailure;
         }
@@ -257,13 +260,64 @@ class ServingLoopTest {
     }
 
     @Test
-    void aBatchThatCannotBeServedIsReadAgainWithoutATransaction() throws InterruptedException {
+    void aBatchThatCannotBeServedIsReadAgainAndTheTransactionBegunForItAborted() throws InterruptedException {
         add(P0, 3, "a");
         serveFailure = new ReplyTopics.Unavailable("the broker does not answer", null);
         step();
         assertFalse(producer().transactionInFlight());
+        assertTrue(producer().transactionAborted(), "its offsets were sent while it was served: not committed");
         assertEquals(List.of(), replies());
+        assertEquals(List.of(), committedOffsets());
         assertEquals(3, consumer.position(P0));
+    }
+
+    @Test
+    void anIdleWorkerSendsABatchsOffsetsToItsTransactionWhileServingIt() throws InterruptedException {
+        List<Boolean> sentWhileServing = new ArrayList<>();
+        whileServing = () -> sentWhileServing.add(within(Duration.ofSeconds(5), () -> producer().sentOffsets()));
+        add(P0, 0, "a");
+        add(P1, 0, "b");
+        step();
+        assertEquals(List.of(true), sentWhileServing, "the transaction was begun and the offsets sent before the "
+                + "answers were made");
+        assertTrue(producer().transactionCommitted());
+        assertEquals(List.of("re:a", "re:b"), replies().stream().sorted().toList());
+        assertEquals(List.of(Map.of(P0, new OffsetAndMetadata(1), P1, new OffsetAndMetadata(1))), committedOffsets(),
+                "one transaction with the batch's offsets");
+    }
+
+    @Test
+    void offsetsThatCannotBeSentAbortTheTransactionAndTheBatchIsReadAgain() throws InterruptedException {
+        add(P0, 4, "a");
+        producer().sendOffsetsToTransactionException = new KafkaException("the group coordinator is loading");
+        step();
+        assertTrue(producer().transactionAborted());
+        assertEquals(List.of(), replies(), "the answers are never sent into a transaction that cannot commit");
+        assertEquals(4, consumer.position(P0));
+        assertEquals(1, failures.size());
+
+        producer().sendOffsetsToTransactionException = null;
+        add(P0, 4, "a");
+        step();
+        assertEquals(List.of("re:a"), replies());
+        assertEquals(List.of(Map.of(P0, new OffsetAndMetadata(5))), committedOffsets());
+    }
+
+    /** Whether {@code condition} holds within {@code limit} (polled every millisecond). */
+    private static boolean within(Duration limit, java.util.function.BooleanSupplier condition) {
+        long end = System.nanoTime() + limit.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                return false;
+            }
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
     }
 
     @Test
