@@ -94,9 +94,9 @@ public final class RegistrationBurstBench {
             if (generators == 2) {
                 second = system.startPromptGenerator();
             }
-            GatewayClient gateway = new GatewayClient(system.gateway(),
+            try (GatewayClient gateway = new GatewayClient(system.gateway(),
                     Map.of("Authorization", "Bearer " + system.createApiKey("burst")));
-            try (PromptEventClock events = PromptEventClock.start(system.kafka())) {
+                 PromptEventClock events = PromptEventClock.start(system.kafka())) {
                 ServingBench.log("max-batch " + maxBatch + ", " + generators + " prompt-generator(s): warm-up");
                 burst(gateway, events, WARM_UP, clients, sets, Duration.ofMinutes(5), null);
                 double[] batchBefore = batchSums(system, second);

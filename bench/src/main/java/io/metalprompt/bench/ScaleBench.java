@@ -61,9 +61,9 @@ public final class ScaleBench {
                 "METAL_SERVING_CACHE_BYTES", Long.toString(o.cacheBytes),
                 "METAL_GATEWAY_QUOTA_MAX_TASKS", "1000000"));
         try {
-            GatewayClient gateway = new GatewayClient(system.gateway(),
+            try (GatewayClient gateway = new GatewayClient(system.gateway(),
                     Map.of("Authorization", "Bearer " + system.createApiKey("scale")));
-            try (PromptEventClock events = PromptEventClock.start(system.kafka())) {
+                 PromptEventClock events = PromptEventClock.start(system.kafka())) {
                 tasks = new ScaleTasks(gateway, events, system.redis(), gridSets, o.gatewayTasks);
                 try {
                     grid.addAll(grid(o, system, gateway, tasks, inputs));

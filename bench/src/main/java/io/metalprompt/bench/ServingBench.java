@@ -33,14 +33,15 @@ public final class ServingBench {
                 // the gateway wants a tenant's API key: the harness makes one in the system it started
                 o.headers.put("Authorization", "Bearer " + system.createApiKey("bench"));
             }
-            GatewayClient gateway = new GatewayClient(system == null ? o.gateway : system.gateway(), o.headers);
-            String description = system != null
-                    ? "System started by the harness (`deploy/local/start.sh`: single-node Kafka, Redis, the three packaged services, each JVM on the same machine)"
-                    : "Running system at " + o.gateway;
-            new ServingRun(o, gateway, system == null ? o.redis : system.redis(),
-                    system == null ? o.gatewayManagement : system.gatewayManagement(),
-                    system == null ? o.workerManagement : system.workerManagement(),
-                    system == null ? null : system.pids(), description).run();
+            try (GatewayClient gateway = new GatewayClient(system == null ? o.gateway : system.gateway(), o.headers)) {
+                String description = system != null
+                        ? "System started by the harness (`deploy/local/start.sh`: single-node Kafka, Redis, the three packaged services, each JVM on the same machine)"
+                        : "Running system at " + o.gateway;
+                new ServingRun(o, gateway, system == null ? o.redis : system.redis(),
+                        system == null ? o.gatewayManagement : system.gatewayManagement(),
+                        system == null ? o.workerManagement : system.workerManagement(),
+                        system == null ? null : system.pids(), description).run();
+            }
         } finally {
             if (system != null) {
                 system.stop();
