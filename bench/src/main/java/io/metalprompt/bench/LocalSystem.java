@@ -42,7 +42,10 @@ final class LocalSystem {
         env.put("METAL_GATEWAY_QUOTA_REQUESTS_PER_SECOND", "0");
         env.put("METAL_GATEWAY_QUOTA_MAX_CONCURRENT_REQUESTS", "0");
         // the same PyTorch threads in the services as in this JVM
-        env.put("METAL_JAVA_OPTS", "-Dai.djl.pytorch.num_threads=" + threads + " -Dai.djl.pytorch.num_interop_threads=1");
+        // METAL_BENCH_JAVA_OPTS: more flags for every service JVM (a profiler, -XX:+PrintCompilation, a Kafka setting)
+        String extra = System.getenv().getOrDefault("METAL_BENCH_JAVA_OPTS", "");
+        env.put("METAL_JAVA_OPTS", ("-Dai.djl.pytorch.num_threads=" + threads + " -Dai.djl.pytorch.num_interop_threads=1 "
+                + extra).strip());
         env.putAll(settings);
         LocalSystem system = new LocalSystem(root, env);
         ServingBench.log("starting the local system (deploy/local/start.sh, run folder " + env.get("METAL_RUN_DIR") + ")");

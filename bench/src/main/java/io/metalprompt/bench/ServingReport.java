@@ -14,7 +14,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 final class ServingReport {
 
     /** What was measured and how: the task, the loads, the machine before and after. */
-    record Setup(String pgmVersion, int examples, int demoTokens, String loadBefore, String loadAfter) {
+    /** {@code settleRounds}: rounds of the JIT-settling warm-up that ran (0: none). */
+    record Setup(String pgmVersion, int examples, int demoTokens, int settleRounds, String loadBefore, String loadAfter) {
     }
 
     private final ServingOptions o;
@@ -105,9 +106,13 @@ final class ServingReport {
                 .append(" ICL inputs carry the ").append(setup.examples()).append(" examples as demonstrations (")
                 .append(setup.demoTokens()).append(" tokens) in front of the input.\n");
         s.append("- Before the first cell: ").append(o.systemWarmup).append(" prompt requests and ")
-                .append(o.systemWarmupIcl()).append(" ICL requests per path at 8 clients (JIT warm-up of every JVM).\n");
+                .append(o.systemWarmupIcl()).append(" ICL requests per path at 8 clients (JIT warm-up of every JVM)")
+                .append(setup.settleRounds() == 0 ? "" : ", then " + setup.settleRounds() + " round(s) of "
+                        + ServingRun.SETTLE_ROUND + " prompt requests per path until the JIT compiler threads of every JVM"
+                        + " took less than " + Math.round(100 * o.settle) + " % of a round's CPU")
+                .append(".\n");
         s.append("- Each cell: ").append(o.warmup).append(" warm-up requests, then ").append(o.requests)
-                .append(" timed requests from N closed-loop clients; throughput = timed requests / wall time."
+                .append(" timed requests (").append(o.iclRequests()).append(" with the demonstrations) from N closed-loop clients; throughput = timed requests / wall time."
                         + " In-process engine: the worker's `InferenceEngine` in the harness JVM, batching what"
                         + " waits (up to ").append(worker.maxBatch()).append(", the worker's `max.poll.records`), same Redis.\n\n");
         return s.toString();

@@ -43,6 +43,10 @@ final class ServingRun {
     private final Path pids;
     private final WorkerSettings settings = WorkerSettings.ofWorker();
     private final ServingReport report;
+    /** Prompt requests per path in one round of {@link #settleCompilers}. */
+    static final int SETTLE_ROUND = 2000;
+    /** Rounds {@link #settleCompilers} ran (0: it did not run). */
+    private int settleRounds;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -90,7 +94,7 @@ final class ServingRun {
                 List<Cell> cells = measureCells(viaGateway, worker, inputs, iclInputs);
                 Batch32 batch = Batch32.measure(worker, viaGateway, tokenizer, task, train, inputs.subList(0, 32),
                         iclInputs.subList(0, 32), o.batchRuns);
-                String text = report.render(new ServingReport.Setup(task.pgmVersion(), train.size(), demoTokens, before,
+                String text = report.render(new ServingReport.Setup(task.pgmVersion(), train.size(), demoTokens, settleRounds, before,
                         Machine.loadAverage()), cells, batch);
                 System.out.println(text);
                 if (o.out != null) {
@@ -127,10 +131,44 @@ final class ServingRun {
         long t0 = System.nanoTime();
         for (ServingPath path : List.of(viaGateway, engine)) {
             ClosedLoop.drive(path, inputs, 8, o.systemWarmup, new double[o.systemWarmup]);
-            ClosedLoop.drive(path, iclInputs, 8, o.systemWarmupIcl(), new double[o.systemWarmupIcl()]);
+            if (o.icl) {
+                ClosedLoop.drive(path, iclInputs, 8, o.systemWarmupIcl(), new double[o.systemWarmupIcl()]);
+            }
         }
         ServingBench.log(String.format("system warm-up: %d + %d requests per path in %.0f s", o.systemWarmup,
                 o.systemWarmupIcl(), (System.nanoTime() - t0) / 1e9));
+        settleCompilers(viaGateway, engine, inputs);
+    }
+
+    /**
+     * Then, when the harness started the system (its pid files are known), rounds of {@link #SETTLE_ROUND} more prompt
+     * requests per path at 8 clients until the JIT compiler threads of every JVM (the services', the broker's and
+     * this one) took less than {@code o.settle} of the round's CPU, at most {@code o.settleRounds} rounds. A fixed
+     * count is either too short (the gateway compiles for about two minutes under load) or wasted time.
+     */
+    private void settleCompilers(ServingPath viaGateway, ServingPath engine, List<String> inputs)
+            throws InterruptedException {
+        if (pids == null || o.settle <= 0) {
+            return;
+        }
+        Map<String, Long> processes = ProcessCpu.pidFiles(pids);
+        for (int round = 1; round <= o.settleRounds; round++) {
+            double compilerBefore = CompilerCpu.millis(processes);
+            ProcessCpu cpuBefore = ProcessCpu.sample(pids);
+            for (ServingPath path : List.of(viaGateway, engine)) {
+                ClosedLoop.drive(path, inputs, 8, SETTLE_ROUND, new double[SETTLE_ROUND]);
+            }
+            double compiler = CompilerCpu.millis(processes) - compilerBefore;
+            double total = ProcessCpu.sample(pids).perRequest(cpuBefore, 1).get(ProcessCpu.TOTAL);
+            double share = total > 0 ? compiler / total : 0;
+            ServingBench.log(String.format(Locale.ROOT, "settling round %d: JIT compilers %.0f ms of %.0f ms CPU (%.1f %%)",
+                    round, compiler, total, 100 * share));
+            settleRounds = round;
+            if (share < o.settle) {
+                return;
+            }
+        }
+        ServingBench.log("the JIT compilers were still busy after " + o.settleRounds + " rounds; measuring anyway");
     }
 
     private List<Cell> measureCells(ServingPath viaGateway, InProcessWorker worker, List<String> inputs,
@@ -139,35 +177,39 @@ final class ServingRun {
         for (int c : o.concurrency) {
             cells.add(measure(GATEWAY, PROMPT, viaGateway, null, inputs, c));
             cells.add(measure(IN_PROCESS, PROMPT, worker, worker, inputs, c));
-            cells.add(measure(GATEWAY, ICL, viaGateway, null, iclInputs, c));
-            cells.add(measure(IN_PROCESS, ICL, worker, worker, iclInputs, c));
+            if (o.icl) {
+                cells.add(measure(GATEWAY, ICL, viaGateway, null, iclInputs, c));
+                cells.add(measure(IN_PROCESS, ICL, worker, worker, iclInputs, c));
+            }
         }
         return cells;
     }
 
     /**
-     * Closed loop: {@code concurrency} clients send single-input requests until {@code o.requests} are done, after
+     * Closed loop: {@code concurrency} clients send single-input requests until {@code o.requests} are done (a tenth
+     * of that with the demonstrations in front: each is 20-40 times the work), after
      * {@code o.warmup}; the batch means from the served worker's and gateway's metrics, or from {@code inProcess}'s.
      */
     private Cell measure(String path, String variant, ServingPath target, InProcessWorker inProcess, List<String> inputs,
                          int concurrency) throws Exception {
         ClosedLoop.drive(target, inputs, concurrency, o.warmup, new double[o.warmup]);
-        double[] latencies = new double[o.requests];
+        int requests = variant.equals(ICL) ? o.iclRequests() : o.requests;
+        double[] latencies = new double[requests];
         MetricSums before = sums(inProcess);
         ProcessCpu cpuBefore = pids == null ? null : ProcessCpu.sample(pids);
         long t0 = System.nanoTime();
-        ClosedLoop.drive(target, inputs, concurrency, o.requests, latencies);
+        ClosedLoop.drive(target, inputs, concurrency, requests, latencies);
         double seconds = (System.nanoTime() - t0) / 1e9;
         Map<String, Double> cpu = cpuBefore == null ? Map.of()
-                : ProcessCpu.sample(pids).perRequest(cpuBefore, o.requests);
+                : ProcessCpu.sample(pids).perRequest(cpuBefore, requests);
         MetricSums after = sums(inProcess);
         Arrays.sort(latencies);
         double batchRequests = after.mean(before, MetricSums.Series.BATCH_REQUESTS, 1);
         double batchMs = after.mean(before, MetricSums.Series.BATCH_SECONDS, 1000);
         double roundTripMs = inProcess != null ? Double.NaN : after.mean(before, MetricSums.Series.ROUND_TRIP, 1000);
         double waitMs = inProcess != null ? Double.NaN : after.mean(before, MetricSums.Series.WAIT, 1000);
-        Cell cell = new Cell(path, variant, concurrency, o.requests, Timing.percentile(latencies, 0.50),
-                Timing.percentile(latencies, 0.99), o.requests / seconds, batchRequests, batchMs, roundTripMs, waitMs,
+        Cell cell = new Cell(path, variant, concurrency, requests, Timing.percentile(latencies, 0.50),
+                Timing.percentile(latencies, 0.99), requests / seconds, batchRequests, batchMs, roundTripMs, waitMs,
                 inProcess != null ? null : Cell.Stages.between(before, after), cpu);
         ServingBench.log(String.format(Locale.ROOT, "%s, %s, concurrency %d: p50 %.1f ms, p99 %.1f ms, %.1f req/s; mean batch %.1f"
                         + " requests in %.1f ms, round trip %.1f ms, wait %.1f ms", path, variant, concurrency, cell.p50(),
