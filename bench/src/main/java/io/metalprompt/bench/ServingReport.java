@@ -14,8 +14,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 final class ServingReport {
 
     /** What was measured and how: the task, the loads, the machine before and after. */
-    /** {@code settleRounds}: rounds of the JIT-settling warm-up that ran (0: none). */
-    record Setup(String pgmVersion, int examples, int demoTokens, int settleRounds, String loadBefore, String loadAfter) {
+    /**
+     * {@code settleRounds}: rounds of the JIT-settling warm-up that ran (0: none); {@code settled}: whether the
+     * compilers fell below the bound within them.
+     */
+    record Setup(String pgmVersion, int examples, int demoTokens, int settleRounds, boolean settled, String loadBefore,
+                 String loadAfter) {
     }
 
     private final ServingOptions o;
@@ -106,10 +110,11 @@ final class ServingReport {
                 .append(" ICL inputs carry the ").append(setup.examples()).append(" examples as demonstrations (")
                 .append(setup.demoTokens()).append(" tokens) in front of the input.\n");
         s.append("- Before the first cell: ").append(o.systemWarmup).append(" prompt requests and ")
-                .append(o.systemWarmupIcl()).append(" ICL requests per path at 8 clients (JIT warm-up of every JVM)")
+                .append(o.icl ? o.systemWarmupIcl() : 0).append(" ICL requests per path at 8 clients (JIT warm-up of every JVM)")
                 .append(setup.settleRounds() == 0 ? "" : ", then " + setup.settleRounds() + " round(s) of "
                         + ServingRun.SETTLE_ROUND + " prompt requests per path until the JIT compiler threads of every JVM"
-                        + " took less than " + Math.round(100 * o.settle) + " % of a round's CPU")
+                        + " took less than " + Math.round(100 * o.settle) + " % of a round's CPU"
+                        + (setup.settled() ? "" : " (not reached: the compilers were still busy after the last round)"))
                 .append(".\n");
         s.append("- Each cell: ").append(o.warmup).append(" warm-up requests, then ").append(o.requests)
                 .append(" timed requests (").append(o.iclRequests()).append(" with the demonstrations) from N closed-loop clients; throughput = timed requests / wall time."

@@ -45,8 +45,9 @@ final class ServingRun {
     private final ServingReport report;
     /** Prompt requests per path in one round of {@link #settleCompilers}. */
     static final int SETTLE_ROUND = 2000;
-    /** Rounds {@link #settleCompilers} ran (0: it did not run). */
+    /** Rounds {@link #settleCompilers} ran (0: it did not run), and whether the compilers fell below the bound. */
     private int settleRounds;
+    private boolean settled;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -94,7 +95,7 @@ final class ServingRun {
                 List<Cell> cells = measureCells(viaGateway, worker, inputs, iclInputs);
                 Batch32 batch = Batch32.measure(worker, viaGateway, tokenizer, task, train, inputs.subList(0, 32),
                         iclInputs.subList(0, 32), o.batchRuns);
-                String text = report.render(new ServingReport.Setup(task.pgmVersion(), train.size(), demoTokens, settleRounds, before,
+                String text = report.render(new ServingReport.Setup(task.pgmVersion(), train.size(), demoTokens, settleRounds, settled, before,
                         Machine.loadAverage()), cells, batch);
                 System.out.println(text);
                 if (o.out != null) {
@@ -136,7 +137,7 @@ final class ServingRun {
             }
         }
         ServingBench.log(String.format("system warm-up: %d + %d requests per path in %.0f s", o.systemWarmup,
-                o.systemWarmupIcl(), (System.nanoTime() - t0) / 1e9));
+                o.icl ? o.systemWarmupIcl() : 0, (System.nanoTime() - t0) / 1e9));
         settleCompilers(viaGateway, engine, inputs);
     }
 
@@ -165,6 +166,7 @@ final class ServingRun {
                     round, compiler, total, 100 * share));
             settleRounds = round;
             if (share < o.settle) {
+                settled = true;
                 return;
             }
         }
