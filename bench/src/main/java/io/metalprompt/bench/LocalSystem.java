@@ -42,7 +42,8 @@ final class LocalSystem {
         env.put("METAL_GATEWAY_QUOTA_REQUESTS_PER_SECOND", "0");
         env.put("METAL_GATEWAY_QUOTA_MAX_CONCURRENT_REQUESTS", "0");
         // the same PyTorch threads in the services as in this JVM
-        // METAL_BENCH_JAVA_OPTS: more flags for every service JVM (a profiler, -XX:+PrintCompilation, a Kafka setting)
+        // METAL_BENCH_JAVA_OPTS: more flags for every service JVM, the broker's included (a profiler agent); a -D setting
+        // that only one service knows stops the others (their configuration is strict): set those in the environment
         String extra = System.getenv().getOrDefault("METAL_BENCH_JAVA_OPTS", "");
         env.put("METAL_JAVA_OPTS", ("-Dai.djl.pytorch.num_threads=" + threads + " -Dai.djl.pytorch.num_interop_threads=1 "
                 + extra).strip());
