@@ -36,6 +36,8 @@ final class GatewayClient implements AutoCloseable {
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(60);
 
     private final String gateway;
+    /** The gateway URL's own path (empty, or e.g. {@code /metal} behind an ingress), in front of every call's. */
+    private final String basePath;
     private final Map<String, String> headers;
     private final Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1)
             .setInternalBlockingPoolSize(1));
@@ -46,9 +48,11 @@ final class GatewayClient implements AutoCloseable {
         this.gateway = gateway;
         this.headers = headers;
         URI uri = URI.create(gateway);
+        boolean https = "https".equals(uri.getScheme());
+        this.basePath = uri.getRawPath() == null ? "" : uri.getRawPath().replaceAll("/+$", "");
         HttpClientOptions options = new HttpClientOptions().setDefaultHost(uri.getHost())
-                .setDefaultPort(uri.getPort() > 0 ? uri.getPort() : 80).setKeepAlive(true)
-                .setConnectTimeout(5_000).setSsl("https".equals(uri.getScheme()));
+                .setDefaultPort(uri.getPort() > 0 ? uri.getPort() : https ? 443 : 80).setKeepAlive(true)
+                .setConnectTimeout(5_000).setSsl(https);
         // more connections than the largest client count any harness runs, so no caller waits for one
         this.http = vertx.createHttpClient(options, new PoolOptions().setHttp1MaxSize(256).setMaxWaitQueueSize(-1));
     }
@@ -119,7 +123,7 @@ final class GatewayClient implements AutoCloseable {
 
     /** Sends one call and waits for its whole answer (at most {@link #CALL_TIMEOUT}). */
     private Response call(HttpMethod method, String path, String json) throws Exception {
-        RequestOptions options = new RequestOptions().setMethod(method).setURI(path)
+        RequestOptions options = new RequestOptions().setMethod(method).setURI(basePath + path)
                 .setTimeout(CALL_TIMEOUT.toMillis());
         headers.forEach(options::addHeader);
         if (json != null) {
