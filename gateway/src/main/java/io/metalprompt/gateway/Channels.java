@@ -7,8 +7,6 @@ package io.metalprompt.gateway;
 public final class Channels {
     /** Outgoing: {@code TaskRegistered} / {@code TaskDeleted} to {@code metal.task-registrations}, key = task id. */
     public static final String TASK_REGISTRATIONS = "task-registrations";
-    /** Outgoing: {@code InferenceRequest} to {@code metal.inference-requests}, key = task id, with the reply headers. */
-    public static final String INFERENCE_REQUESTS = "inference-requests";
     /** Outgoing: replies this instance waited for that are not valid results, to {@code metal.inference-results.dlq}. */
     public static final String INFERENCE_RESULTS_DLQ = "inference-results-dlq";
 

@@ -25,6 +25,9 @@ public interface GatewayConfig extends ServiceConfig {
     interface Kafka {
         /** The reply consumer's ({@link ReplyConsumer}), e.g. {@code metal.kafka.replies.group.id}. */
         Map<String, String> replies();
+
+        /** The inference-request producer's ({@link RequestProducer}), e.g. {@code metal.kafka.requests.linger.ms}. */
+        Map<String, String> requests();
     }
 
     interface Gateway {
@@ -79,6 +82,18 @@ public interface GatewayConfig extends ServiceConfig {
          */
         @WithDefault("30s")
         Duration predictionTimeout();
+
+        /**
+         * How long a prediction may use a ready task as read before (no Redis read on its request thread); the worker
+         * still reads the task for every batch, so a task deleted or failed meanwhile gets the worker's 404 or 409
+         * ({@link ReadyTasks}). Zero reads it for every prediction. Env: {@code METAL_GATEWAY_READY_TASKS_TTL}.
+         */
+        @WithDefault("5s")
+        Duration readyTasksTtl();
+
+        /** At most this many ready tasks are remembered ({@link #readyTasksTtl}). Env: {@code METAL_GATEWAY_READY_TASKS_MAX}. */
+        @WithDefault("10000")
+        int readyTasksMax();
 
         /** How long a registration or deletion waits for Kafka to acknowledge its event before answering 503. Env: {@code METAL_GATEWAY_PUBLISH_TIMEOUT}. */
         @WithDefault("10s")

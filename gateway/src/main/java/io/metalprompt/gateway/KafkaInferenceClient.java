@@ -4,7 +4,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -14,7 +16,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.eclipse.microprofile.reactive.messaging.Message;
@@ -24,11 +28,13 @@ import io.metalprompt.events.EventCodec;
 import io.metalprompt.events.InferenceRequest;
 import io.metalprompt.events.InferenceResult;
 import io.metalprompt.events.Topics;
+import io.metalprompt.service.kafka.KafkaSpans;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.quarkus.runtime.ShutdownEvent;
-import io.smallrye.reactive.messaging.TracingMetadata;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.smallrye.reactive.messaging.kafka.reply.KafkaRequestReply;
 
@@ -48,8 +54,16 @@ public class KafkaInferenceClient implements InferenceClient {
     static final String DLQ_REASON_HEADER = "dead-letter-reason";
 
     @Inject
-    @Channel(Channels.INFERENCE_REQUESTS)
-    Emitter<InferenceRequest> requests;
+    RequestProducer producer;
+
+    /** The round-trip timer per outcome, looked up once (a registry lookup per request is measurable here). */
+    private final Map<String, Timer> roundTrips = new ConcurrentHashMap<>();
+
+    @Inject
+    Tracer tracer;
+
+    @Inject
+    OpenTelemetry openTelemetry;
 
     @Inject
     PendingReplies pending;
@@ -101,28 +115,26 @@ public class KafkaInferenceClient implements InferenceClient {
         }
     }
 
-    /** Writes the request with the reply headers; a send the producer gives up on fails {@code reply}. */
+    /**
+     * Writes the request with the reply headers, its producer span continuing the caller's (HTTP request's) trace; a
+     * send the producer refuses or gives up on fails {@code reply}.
+     */
     private void send(InferenceRequest request, CompletableFuture<PendingReplies.Reply> reply, AtomicLong ackedMillis) {
-        Message<InferenceRequest> message = Message.of(request)
-                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(request.taskId())
-                        .withHeaders(List.of(
-                                new RecordHeader(KafkaRequestReply.DEFAULT_REPLY_CORRELATION_ID_HEADER,
-                                        bytes(request.requestId())),
-                                new RecordHeader(KafkaRequestReply.DEFAULT_REPLY_TOPIC_HEADER, bytes(Topics.INFERENCE_RESULTS))))
-                        .build())
-                // the producer span, and so the record's traceparent, continue the caller's (HTTP request's) trace
-                .addMetadata(TracingMetadata.withCurrent(Context.current()))
-                .withAck(() -> {
-                    ackedMillis.set(System.currentTimeMillis());
-                    return CompletableFuture.completedFuture(null);
-                })
-                .withNack(failure -> {
-                    reply.completeExceptionally(failure);
-                    return CompletableFuture.completedFuture(null);
-                });
+        RecordHeaders headers = new RecordHeaders(List.of(
+                new RecordHeader(KafkaRequestReply.DEFAULT_REPLY_CORRELATION_ID_HEADER, bytes(request.requestId())),
+                new RecordHeader(KafkaRequestReply.DEFAULT_REPLY_TOPIC_HEADER, bytes(Topics.INFERENCE_RESULTS))));
+        KafkaSpans.published(tracer, openTelemetry.getPropagators().getTextMapPropagator(), Topics.INFERENCE_REQUESTS,
+                Context.current(), headers);
         try {
-            requests.send(message);
-        } catch (RuntimeException e) {   // e.g. the emitter's buffer is full or the channel is down
+            producer.send(new ProducerRecord<>(Topics.INFERENCE_REQUESTS, null, request.taskId(),
+                    EventCodec.encode(request), headers), (metadata, failure) -> {
+                        if (failure != null) {
+                            reply.completeExceptionally(failure);
+                        } else {
+                            ackedMillis.set(System.currentTimeMillis());
+                        }
+                    });
+        } catch (RuntimeException e) {   // e.g. no metadata within max.block.ms, or the producer is closed
             reply.completeExceptionally(e);
         }
     }
@@ -132,11 +144,11 @@ public class KafkaInferenceClient implements InferenceClient {
      * or {@code timeout}, {@code error}.
      */
     private Timer roundTrip(String outcome) {
-        return Timer.builder(ROUND_TRIP)
+        return roundTrips.computeIfAbsent(outcome, o -> Timer.builder(ROUND_TRIP)
                 .description("From sending an inference request to Kafka to receiving its result (or giving up)")
-                .tag("outcome", outcome)
+                .tag("outcome", o)
                 .publishPercentileHistogram()
-                .register(registry);
+                .register(registry));
     }
 
     /**

@@ -20,6 +20,7 @@ import io.metalprompt.store.TaskRecord;
 public class Predictions {
 
     private final Tasks store;
+    private final ReadyTasks ready;
     private final InferenceClient inference;
     private final TenantQuotas quotas;
     private final TaskSettings settings;
@@ -30,12 +31,14 @@ public class Predictions {
     private final Metering metering;
 
     /**
-     * {@code ids} gives each request its id; {@code metering} counts answered predictions (null: nothing is
+     * {@code ready}: the ready tasks remembered between predictions (shared with {@link TaskService}, which forgets a
+     * deleted one); {@code ids} gives each request its id; {@code metering} counts answered predictions (null: nothing is
      * counted).
      */
-    public Predictions(Tasks store, InferenceClient inference, TenantQuotas quotas, TaskSettings settings, Clock clock,
-                       Supplier<String> ids, Metering metering) {
+    public Predictions(Tasks store, ReadyTasks ready, InferenceClient inference, TenantQuotas quotas,
+                       TaskSettings settings, Clock clock, Supplier<String> ids, Metering metering) {
         this.store = store;
+        this.ready = ready;
         this.inference = inference;
         this.quotas = quotas;
         this.settings = settings;
@@ -53,7 +56,7 @@ public class Predictions {
      */
     public Api.PredictionResponse predict(String tenant, String taskId, Api.PredictionRequest request) {
         try (TenantQuotas.Permit permit = quotas.enter(tenant)) {
-            TaskRecord task = store.owned(tenant, taskId);
+            TaskRecord task = ready.owned(store, tenant, taskId);
             if (!TaskRecord.READY.equals(task.status())) {
                 if (TaskRecord.FAILED.equals(task.status())) {
                     throw ApiException.conflict("task " + taskId + " is failed" + (task.reason() == null ? "" : " (" + task.reason() + ")")

@@ -98,7 +98,8 @@ public class ServiceBeans {
     @Produces
     @ApplicationScoped
     @Startup   // the record bounds of the limits are logged (and warned about) at start
-    TaskService taskService(GatewayConfig config, Tasks tasks, KafkaTaskEventPublisher publisher, TenantQuotas quotas) {
+    TaskService taskService(GatewayConfig config, Tasks tasks, KafkaTaskEventPublisher publisher, TenantQuotas quotas,
+                            ReadyTasks ready) {
         TaskSettings settings = settings(config);
         long result = RecordSizes.worstResult(settings.limits());
         long request = RecordSizes.worstRequest(settings.limits());
@@ -110,7 +111,13 @@ public class ServiceBeans {
         } else {
             LOG.infof("a prediction's Kafka records take at most %d bytes (result) and %d bytes (request)", result, request);
         }
-        return new TaskService(tasks, publisher, quotas, settings, Clock.systemUTC(), TaskIds::next);
+        return new TaskService(tasks, ready, publisher, quotas, settings, Clock.systemUTC(), TaskIds::next);
+    }
+
+    @Produces
+    @ApplicationScoped
+    ReadyTasks readyTasks(GatewayConfig config) {
+        return new ReadyTasks(config.gateway().readyTasksTtl(), config.gateway().readyTasksMax());
     }
 
     @Produces
@@ -128,9 +135,10 @@ public class ServiceBeans {
 
     @Produces
     @ApplicationScoped
-    Predictions predictions(GatewayConfig config, Tasks tasks, KafkaInferenceClient inference, TenantQuotas quotas,
-                            Metering metering) {
-        return new Predictions(tasks, inference, quotas, settings(config), Clock.systemUTC(), TaskIds::next, metering);
+    Predictions predictions(GatewayConfig config, Tasks tasks, ReadyTasks ready, KafkaInferenceClient inference,
+                            TenantQuotas quotas, Metering metering) {
+        return new Predictions(tasks, ready, inference, quotas, settings(config), Clock.systemUTC(), TaskIds::next,
+                metering);
     }
 
     @Produces

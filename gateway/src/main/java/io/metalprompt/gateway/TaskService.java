@@ -20,6 +20,7 @@ import io.metalprompt.store.TaskRecord;
 public class TaskService {
 
     private final Tasks store;
+    private final ReadyTasks ready;
     private final TaskEventPublisher publisher;
     private final TenantQuotas quotas;
     private final TaskSettings settings;
@@ -27,9 +28,11 @@ public class TaskService {
     private final Clock clock;
     private final Supplier<String> ids;
 
-    public TaskService(Tasks store, TaskEventPublisher publisher, TenantQuotas quotas, TaskSettings settings,
-                       Clock clock, Supplier<String> ids) {
+    /** {@code ready}: the ready tasks {@link Predictions} remembers; a deleted task is forgotten there. */
+    public TaskService(Tasks store, ReadyTasks ready, TaskEventPublisher publisher, TenantQuotas quotas,
+                       TaskSettings settings, Clock clock, Supplier<String> ids) {
         this.store = store;
+        this.ready = ready;
         this.publisher = publisher;
         this.quotas = quotas;
         this.settings = settings;
@@ -105,6 +108,7 @@ public class TaskService {
             store.owned(tenant, taskId);
             publish(new TaskDeleted(Events.SCHEMA_VERSION, taskId, tenant, clock.instant()));
             store.delete(taskId);
+            ready.forget(taskId);
         }
     }
 

@@ -116,4 +116,17 @@ class PredictionsTest extends TaskUseCaseTest {
                 () -> predictions.predict("acme", ID_1, new Api.PredictionRequest(List.of("fine")))).status());
         assertTrue(metering.byTenant.isEmpty());
     }
+
+    @Test
+    void aTaskDeletedThroughThisGatewayIsNotServedFromTheReadyTasksItRemembers() {
+        service.register("acme", REQUEST);
+        store.ready(ID_1);
+        workerAnswers.complete(null);
+        predictions.predict("acme", ID_1, new Api.PredictionRequest(List.of("fine")));   // remembered as ready
+        service.delete("acme", ID_1);
+        ApiException e = assertThrows(ApiException.class,
+                () -> predictions.predict("acme", ID_1, new Api.PredictionRequest(List.of("fine"))));
+        assertEquals(404, e.status());
+        assertEquals(1, sent.size(), "the second prediction never reached the worker");
+    }
 }

@@ -109,7 +109,7 @@ class TaskServiceTest extends TaskUseCaseTest {
 
     @Test
     void aTaskOfTwelveExamplesWithoutValidationHoldsOutEveryFourth() {
-        TaskService roomy = new TaskService(store, event -> {
+        TaskService roomy = new TaskService(store, ready, event -> {
             published.add(event);
             return publishOutcome;
         }, quotas, new TaskSettings(new Limits(64, 100, 5, 8, 50, 40, 1_000_000), Duration.ofMillis(200),

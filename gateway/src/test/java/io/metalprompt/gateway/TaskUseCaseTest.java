@@ -205,10 +205,13 @@ abstract class TaskUseCaseTest {
     /** One supplier of ids for tasks and requests alike, as the gateway's {@code TaskIds::next}. */
     final java.util.function.Supplier<String> nextId = () -> id(ids.incrementAndGet());
 
-    final TaskService service = new TaskService(store, publisher, quotas, settings, clock, nextId);
+    /** Ready tasks remembered by predictions, forgotten by deletions: shared, as in the service. */
+    final ReadyTasks ready = new ReadyTasks(java.time.Duration.ofSeconds(5), 100);
+    final TaskService service = new TaskService(store, ready, publisher, quotas, settings, clock, nextId);
     final TaskViews views = new TaskViews(store, quotas, clock);
     final VersionRequests versions = new VersionRequests(store, publisher, quotas, settings, clock);
-    final Predictions predictions = new Predictions(store, worker, quotas, settings, clock, nextId, metering);
+    final Predictions predictions = new Predictions(store, ready, worker, quotas, settings, clock, nextId,
+            metering);
     final UsageReports reports = new UsageReports(store, metering, quotas, clock);
 
     /** The n-th id the service is given, in the form the gateway issues. */

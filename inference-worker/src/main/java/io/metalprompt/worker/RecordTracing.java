@@ -6,11 +6,7 @@ import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
 import io.metalprompt.service.kafka.KafkaSpans;
-import io.metalprompt.service.kafka.TraceHeaders;
-import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.Tracer;
-import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 
 /**
@@ -38,14 +34,8 @@ public final class RecordTracing {
 
     /** The producer record of {@code out}, its {@code traceparent} naming the producer span made for it. */
     ProducerRecord<byte[], byte[]> toRecord(BatchHandler.Outgoing out) {
-        Span span = tracer.spanBuilder(out.topic() + " publish").setSpanKind(SpanKind.PRODUCER).setParent(out.trace())
-                .setAttribute("messaging.system", "kafka")
-                .setAttribute("messaging.operation", "publish")
-                .setAttribute("messaging.destination.name", out.topic())
-                .startSpan();
         Headers headers = new RecordHeaders(out.headers());
-        propagator.inject(out.trace().with(span), headers, TraceHeaders.SETTER);
-        span.end();
+        KafkaSpans.published(tracer, propagator, out.topic(), out.trace(), headers);
         return new ProducerRecord<>(out.topic(), out.partition(), null, out.key(), out.value(), headers);
     }
 }

@@ -1,6 +1,7 @@
 package io.metalprompt.service.kafka;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Headers;
 
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
@@ -9,8 +10,9 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 
 /**
- * The consumer span of a record read by a plain Kafka consumer: {@code <topic> receive}, a child of the record's
- * {@code traceparent} (OpenTelemetry's messaging conventions, as the SmallRye connector names its own).
+ * The spans of records read and written by plain Kafka clients, as the SmallRye connector names its own
+ * (OpenTelemetry's messaging conventions): {@code <topic> receive}, a child of the record's {@code traceparent}, and
+ * {@code <topic> publish}, whose context goes into the written record's {@code traceparent}.
  */
 public final class KafkaSpans {
 
@@ -29,5 +31,20 @@ public final class KafkaSpans {
                 .startSpan();
         span.end();
         return parent.with(span);
+    }
+
+    /**
+     * Starts and ends the producer span of a record to {@code topic} under {@code parent}, and puts its context into
+     * {@code headers} (replacing a {@code traceparent} they carry).
+     */
+    public static void published(Tracer tracer, TextMapPropagator propagator, String topic, Context parent,
+                                 Headers headers) {
+        Span span = tracer.spanBuilder(topic + " publish").setSpanKind(SpanKind.PRODUCER).setParent(parent)
+                .setAttribute("messaging.system", "kafka")
+                .setAttribute("messaging.operation", "publish")
+                .setAttribute("messaging.destination.name", topic)
+                .startSpan();
+        propagator.inject(parent.with(span), headers, TraceHeaders.SETTER);
+        span.end();
     }
 }
