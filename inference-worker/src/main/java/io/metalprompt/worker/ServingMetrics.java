@@ -3,6 +3,8 @@ package io.metalprompt.worker;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import io.metalprompt.events.InferenceRequest;
 import io.metalprompt.events.InferenceResult;
@@ -23,6 +25,8 @@ public final class ServingMetrics {
     private final Timer wait;
     private final Counter deadLetters;
     private final Timer commit;
+    /** The answered counter per status, looked up once (not per request on the serving thread). */
+    private final Map<InferenceResult.Status, Counter> answered = new ConcurrentHashMap<>();
 
     public ServingMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -74,7 +78,8 @@ public final class ServingMetrics {
     }
 
     private void answered(InferenceResult r) {
-        Counter.builder("metal.worker.requests").description("Requests answered, by result status")
-                .tag("status", r.status().name().toLowerCase(Locale.ROOT)).register(registry).increment();
+        answered.computeIfAbsent(r.status(), status -> Counter.builder("metal.worker.requests")
+                .description("Requests answered, by result status")
+                .tag("status", status.name().toLowerCase(Locale.ROOT)).register(registry)).increment();
     }
 }
