@@ -19,6 +19,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import io.metalprompt.service.kafka.KafkaClientSettings;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import io.quarkus.runtime.Startup;
 import io.smallrye.common.annotation.Identifier;
 
 /**
@@ -29,6 +30,7 @@ import io.smallrye.common.annotation.Identifier;
  * for missing topic metadata at most {@code max.block.ms}, by default the prediction timeout.
  */
 @ApplicationScoped
+@Startup   // made at start: a bad setting fails the start, and the first prediction does not wait for the client
 public class RequestProducer {
 
     @Inject
