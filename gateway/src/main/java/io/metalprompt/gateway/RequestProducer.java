@@ -24,8 +24,9 @@ import io.smallrye.common.annotation.Identifier;
 
 /**
  * The plain Kafka producer that writes inference requests, called on the request's own thread. Not a channel: an
- * emitter hands every record through Mutiny and context propagation to a sending thread of its own, which took about a
- * sixth of the gateway's request-thread CPU and one more thread hand-off per request (ServingBench, issue 18). Its
+ * emitter hands every record through Mutiny and context propagation to a sending thread of its own: 17 % of the
+ * gateway's request-thread Java samples in a JFR profile at 32 clients, and one more thread hand-off per request
+ * (ServingBench, issue 18; docs/benchmarks.md). Its
  * settings: {@code kafka.*} for the connection, {@code metal.kafka.requests.*} its own (Kafka's names); a send waits
  * for missing topic metadata at most {@code max.block.ms}, by default the prediction timeout.
  */
