@@ -20,12 +20,14 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.jboss.logging.Logger;
 
 /**
- * The serving loop's transactional results producer: one transaction per served batch (its replies and dead letters,
- * then its next offsets), run on a committer thread of its own so that the loop serves the next batch meanwhile; an
- * idle worker's transaction is begun with the batch's offsets while the batch is served ({@link #open});
- * after a failure, an abort, or, when the producer cannot abort (fenced, in an error state, a commit that timed out),
- * a new producer from the same settings: the same {@code transactional.id}, so its start fences the old one and aborts
- * what it left open. Starting a producer is tried again after a pause until the broker answers.
+ * The serving loop's transactional results producer, run on a committer thread of its own so that the loop serves
+ * while the broker answers. A transaction stays open across batches: each served batch's records are {@link #send sent}
+ * into it at once (a reader of uncommitted replies, like the gateway, has its answer without waiting for any commit),
+ * and {@link #commit} later writes the next offsets of every batch in it and commits. An idle worker's transaction is
+ * begun with its batch's offsets while the batch is served ({@link #open}). After a failure: an abort, or, when the
+ * producer cannot abort (fenced, in an error state, a commit that timed out), a new producer from the same settings:
+ * the same {@code transactional.id}, so its start fences the old one and aborts what it left open. Starting a producer
+ * is tried again after a pause until the broker answers.
  */
 final class ResultsTransactions {
 
@@ -43,9 +45,13 @@ final class ResultsTransactions {
         return t;
     });
     private volatile Producer<byte[], byte[]> producer;
-    /** A transaction {@link #open} began for the batch being served (its outcome: the failure, or null), or null. */
-    private Future<KafkaException> opened;
-    private Map<TopicPartition, OffsetAndMetadata> openedOffsets;
+    // The open transaction, as the committer thread writes it (touched on that thread only):
+    /** Whether it was begun. */
+    private boolean begun;
+    /** Its first failure: nothing more is written into it, and its commit reports this. */
+    private KafkaException broken;
+    /** The offsets sent to it, if any. */
+    private Map<TopicPartition, OffsetAndMetadata> offsetsSent;
 
     ResultsTransactions(Supplier<Producer<byte[], byte[]>> producers, RecordTracing tracing, ServingLoop.Listener listener,
                         Duration retryBackoff, LongSupplier nanoTime, BooleanSupplier closing) {
@@ -68,80 +74,100 @@ final class ResultsTransactions {
     }
 
     /**
-     * Begins a transaction and sends {@code offsets} (the batch about to be served) to it on the committer thread, so
-     * that the coordinator round trips of {@code sendOffsetsToTransaction} overlap the serving instead of following
-     * it: with one request at a time they were a third of a batch's commit. Only when no transaction is in flight; the
-     * next {@link #commit} writes the batch's answers into this transaction and commits it, {@link #abandon} aborts it.
+     * Begins a transaction and sends {@code offsets} (the batch about to be served) to it, so that the coordinator
+     * round trips of {@code sendOffsetsToTransaction} overlap the serving instead of following it: with one request at
+     * a time they were a third of a batch's commit. Only when no transaction is open or committing.
      */
     void open(Map<TopicPartition, OffsetAndMetadata> offsets, ConsumerGroupMetadata group) {
         Producer<byte[], byte[]> p = producer;
-        openedOffsets = offsets;
-        opened = committer.submit(() -> {
-            try {
-                p.beginTransaction();
-                p.sendOffsetsToTransaction(offsets, group);
-                return null;
-            } catch (KafkaException e) {
-                return e;
+        committer.execute(() -> write(() -> {
+            begin(p);
+            p.sendOffsetsToTransaction(offsets, group);
+            offsetsSent = offsets;
+        }));
+    }
+
+    /** Writes {@code out} (a served batch's replies and dead letters) into the open transaction, begun if need be. */
+    void send(List<BatchHandler.Outgoing> out) {
+        Producer<byte[], byte[]> p = producer;
+        committer.execute(() -> write(() -> {
+            begin(p);
+            for (BatchHandler.Outgoing o : out) {
+                p.send(tracing.toRecord(o));
             }
-        });
+        }));
     }
 
     /**
-     * Writes {@code out} and commits {@code offsets} for {@code group} in one transaction, on the committer thread
-     * (the one {@link #open} began, if it did). Call it again only after the previous outcome is known. The outcome:
-     * the failure (the open's, if that failed), or null once committed.
+     * Commits the open transaction with {@code offsets} for {@code group} (the next offsets of every batch sent into
+     * it). Call it again only after the outcome is known. The outcome: its first failure, or null once committed.
      */
-    Future<KafkaException> commit(List<BatchHandler.Outgoing> out, Map<TopicPartition, OffsetAndMetadata> offsets,
-                                  ConsumerGroupMetadata group) {
+    Future<KafkaException> commit(Map<TopicPartition, OffsetAndMetadata> offsets, ConsumerGroupMetadata group) {
         Producer<byte[], byte[]> p = producer;
-        Future<KafkaException> begun = opened;
-        boolean offsetsSent = begun != null && offsets.equals(openedOffsets);
-        opened = null;
-        openedOffsets = null;
         return committer.submit(() -> {
             long handed = nanoTime.getAsLong();
             try {
-                if (begun == null) {
-                    p.beginTransaction();
-                } else {
-                    KafkaException failed = begun.get();   // done: the committer runs its tasks in order
-                    if (failed != null) {
-                        return failed;
+                write(() -> {
+                    begin(p);
+                    if (!offsets.equals(offsetsSent)) {
+                        p.sendOffsetsToTransaction(offsets, group);
                     }
+                    p.commitTransaction();
+                });
+                if (broken == null) {
+                    listener.committed(nanoTime.getAsLong() - handed);
                 }
-                for (BatchHandler.Outgoing o : out) {
-                    p.send(tracing.toRecord(o));
-                }
-                if (!offsetsSent) {
-                    p.sendOffsetsToTransaction(offsets, group);
-                }
-                p.commitTransaction();
-                listener.committed(nanoTime.getAsLong() - handed);
-                return null;
-            } catch (KafkaException e) {
-                return e;
+                return broken;
+            } finally {
+                ended();
             }
         });
     }
 
     /**
-     * Ends the transaction {@link #open} began when its batch could not be served: aborted, or the producer replaced
-     * if it cannot abort. Nothing to do when none was begun.
+     * Ends a transaction that holds nothing to keep (its only batch could not be served): aborted, or the producer
+     * replaced if it cannot abort. Nothing to do when none was begun.
      */
     void abandon() throws InterruptedException {
-        Future<KafkaException> begun = opened;
-        opened = null;
-        openedOffsets = null;
-        if (begun == null) {
+        boolean wasBegun;
+        try {
+            wasBegun = committer.submit(() -> {
+                boolean b = begun;
+                ended();
+                return b;
+            }).get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+        if (wasBegun) {
+            recover();
+        }
+    }
+
+    /** Runs one write into the open transaction unless it already failed; a failure is kept as its outcome. */
+    private void write(Runnable step) {
+        if (broken != null) {
             return;
         }
         try {
-            begun.get();
-        } catch (ExecutionException e) {
-            LOG.debugf("beginning a transaction: %s", e.getCause());
+            step.run();
+        } catch (KafkaException e) {
+            broken = e;
         }
-        recover();
+    }
+
+    private void begin(Producer<byte[], byte[]> p) {
+        if (!begun) {
+            p.beginTransaction();
+            begun = true;
+        }
+    }
+
+    /** The transaction is over (committed, failed or abandoned): the next write begins another. */
+    private void ended() {
+        begun = false;
+        broken = null;
+        offsetsSent = null;
     }
 
     /** After a failed transaction (no other in flight): aborts it, or replaces the producer if it cannot. */

@@ -35,22 +35,25 @@ import io.metalprompt.service.kafka.PollLoop;
  * {@code batchWindow} collects what the consumer's in-flight fetch brings; an idle worker (the poll had to wait)
  * serves at once.
  *
- * <p><b>Exactly once:</b> each batch's replies, dead letters and the batch's next offsets are written in one
- * transaction ({@code sendOffsetsToTransaction} with the consumer's group metadata, so a worker that lost its
- * partitions in a rebalance is fenced). If the transaction fails, it is aborted (or, when the producer cannot abort,
- * the producer is replaced by one with the same {@code transactional.id}, which fences the old one and aborts its open
- * transaction) and the consumer is put back to the batch's first offsets: the batch is read and answered again. A
+ * <p><b>Exactly once:</b> each transaction holds the replies and dead letters of the batches sent into it and, at its
+ * commit, their next offsets ({@code sendOffsetsToTransaction} with the consumer's group metadata, so a worker that
+ * lost its partitions in a rebalance is fenced). If it fails, it is aborted (or, when the producer cannot abort, the
+ * producer is replaced by one with the same {@code transactional.id}, which fences the old one and aborts its open
+ * transaction) and the consumer is put back to the first offsets of its batches: they are read and answered again. A
  * batch that cannot be served (the broker does not answer about a reply topic) is read again after a pause.
  *
- * <p><b>Pipelined:</b> an idle worker begins a batch's transaction and sends its offsets to it while it serves the
- * batch (the coordinator round trips overlap the model's work), then writes the answers and commits. A transaction
- * commits on a thread of its own while the loop goes on polling and serving (a
- * commit is mostly waiting for the broker: 6-21 ms in ServingBench, longer than serving a batch at 8 clients); the
- * answers served meanwhile are held, up to {@value #HELD_BATCHES} polls' worth, and written together in the next
- * transaction once the one in flight has committed. If it failed, its batches and the held ones are read again and
- * the held answers are dropped unsent. Before partitions are revoked the transaction in flight is waited for, so their next owner
- * starts from committed offsets. Readers of replies see each transaction whole ({@code read_committed}) or, like the
- * gateway, take the first reply per correlation id.
+ * <p><b>One transaction for many batches:</b> a served batch's records are sent at once into the open transaction
+ * (readers of uncommitted replies, like the gateway, have their answers without waiting for a commit), and the
+ * transaction commits when a poll finds nothing more waiting, or once it is {@code commitInterval} old. A commit costs
+ * the broker several requests and log writes whatever it holds (about 3 ms of its CPU per transaction on the 2-core
+ * bench machine, docs/benchmarks.md), so under load fewer, larger transactions leave that CPU to serving. An idle
+ * worker begins a batch's transaction and sends its offsets to it while it serves the batch (the coordinator round
+ * trips overlap the model's work), then commits at once. A commit runs on a thread of its own while the loop goes on
+ * polling and serving; the answers served meanwhile are held, up to {@value #HELD_BATCHES} polls' worth, and sent into
+ * the next transaction once the one in flight has committed. If it failed, its batches and the held ones are read
+ * again and the held answers are dropped unsent. Before partitions are revoked the open transaction is committed and
+ * the one in flight waited for, so their next owner starts from committed offsets. Readers of replies see each
+ * transaction whole ({@code read_committed}) or, like the gateway, take the first reply per correlation id.
  */
 public final class ServingLoop extends PollLoop<byte[], byte[]> {
 
@@ -87,6 +90,9 @@ public final class ServingLoop extends PollLoop<byte[], byte[]> {
     }
 
     private InFlight inFlight;
+    /** Records whose answers were sent into the open transaction (not yet committing), and when the first was. */
+    private final List<ConsumerRecord<byte[], byte[]>> written = new ArrayList<>();
+    private long writtenSince;
     /** Records served while a transaction was in flight, and their answers: the next transaction's. */
     private final List<ConsumerRecord<byte[], byte[]>> heldRecords = new ArrayList<>();
     private final List<BatchHandler.Outgoing> heldOut = new ArrayList<>();
@@ -96,8 +102,11 @@ public final class ServingLoop extends PollLoop<byte[], byte[]> {
      * @param batchWindow   longest extra poll when records were already waiting; zero turns it off
      * @param maxBatch      the consumer's {@code max.poll.records}: a full poll needs no extra poll
      * @param retryBackoff  pause before a batch that could not be served or committed is read again
+     * @param commitInterval how long a transaction takes more batches while requests keep arriving; zero commits
+     *                      every batch (and what was held meanwhile) at once
      */
-    public record Settings(Duration pollTimeout, Duration batchWindow, int maxBatch, Duration retryBackoff) {
+    public record Settings(Duration pollTimeout, Duration batchWindow, int maxBatch, Duration retryBackoff,
+                           Duration commitInterval) {
     }
 
     public ServingLoop(Consumer<byte[], byte[]> consumer, Supplier<Producer<byte[], byte[]>> producers, String topic,
@@ -142,20 +151,19 @@ public final class ServingLoop extends PollLoop<byte[], byte[]> {
     }
 
     /**
-     * One poll and, if it brought records, their batch served; its answers are held while a transaction is in flight,
-     * and everything held goes into the next transaction once that one has committed. So a commit (mostly waiting for
-     * the broker) never stops serving: the batches served while one commits are committed together next.
+     * One poll and, if it brought records, their batch served and sent into the open transaction, or held while a
+     * transaction commits; then, once no commit is in flight, what is held is sent, and the open transaction committed
+     * when the poll found nothing more waiting or it is {@code commitInterval} old. So a commit (mostly waiting for the
+     * broker) never stops serving, and under load one transaction holds several batches.
      */
     @Override
     protected void step() throws InterruptedException {
+        boolean drained = true;   // the poll found nothing more waiting
         if (heldRecords.size() < settings.maxBatch() * HELD_BATCHES) {
-            boolean busy = inFlight != null || !heldRecords.isEmpty();
+            boolean busy = inFlight != null || !heldRecords.isEmpty() || !written.isEmpty();
             List<ConsumerRecord<byte[], byte[]>> records = poll(busy ? HELD_POLL : settings.pollTimeout());
-            if (!busy && !records.isEmpty()) {
-                transactions.open(nextOffsets(records), consumer.groupMetadata());   // while the batch is served
-            }
-            if (!records.isEmpty() && !serve(records)) {
-                transactions.abandon();
+            drained = records.isEmpty();
+            if (!drained && !serve(records)) {
                 return;
             }
             if (inFlight != null && !inFlight.outcome().isDone()
@@ -169,43 +177,82 @@ public final class ServingLoop extends PollLoop<byte[], byte[]> {
             return;
         }
         if (!heldRecords.isEmpty()) {
-            inFlight = new InFlight(List.copyOf(heldRecords), transactions.commit(List.copyOf(heldOut),
-                    nextOffsets(heldRecords), consumer.groupMetadata()));
+            write(heldRecords, heldOut);
             heldRecords.clear();
             heldOut.clear();
+        }
+        if (!written.isEmpty() && (drained
+                || nanoTime.getAsLong() - writtenSince >= settings.commitInterval().toNanos()
+                || written.size() >= settings.maxBatch() * HELD_BATCHES)) {
+            commitWritten();
         }
     }
 
     /**
-     * Waits for the transaction in flight, then commits what is held and waits for that one too: what was served is
-     * answered before the loop leaves.
+     * Waits for the transaction in flight, then sends what is held, commits the open transaction and waits for it:
+     * what was served is answered before the loop leaves.
      */
     @Override
     protected void finish() throws InterruptedException {
-        if (settle(heldRecords) && !heldRecords.isEmpty()) {
-            inFlight = new InFlight(List.copyOf(heldRecords), transactions.commit(List.copyOf(heldOut),
-                    nextOffsets(heldRecords), consumer.groupMetadata()));
-            heldRecords.clear();
-            heldOut.clear();
-            settle(List.of());
+        if (settle(heldRecords)) {
+            write(heldRecords, heldOut);
+            if (!written.isEmpty()) {
+                commitWritten();
+                settle(List.of());
+            }
         }
         heldRecords.clear();
         heldOut.clear();
     }
 
-    /** Serves {@code records} and holds their answers; false (after a pause) when they must be read again. */
+    /**
+     * Serves {@code records}: their answers are sent into the open transaction (begun with their offsets while they
+     * are served, if none is open or committing), or held while one commits. False (after a pause) when they must be
+     * read again.
+     */
     private boolean serve(List<ConsumerRecord<byte[], byte[]>> records) throws InterruptedException {
+        boolean fresh = inFlight == null && heldRecords.isEmpty() && written.isEmpty();
+        if (fresh) {
+            transactions.open(nextOffsets(records), consumer.groupMetadata());   // while the batch is served
+        }
+        List<BatchHandler.Outgoing> out;
         try {
-            heldOut.addAll(handler.handle(records.stream().map(tracing::received).toList()));
-            heldRecords.addAll(records);
-            return true;
+            out = handler.handle(records.stream().map(tracing::received).toList());
         } catch (RuntimeException e) {
             LOG.warnf("a batch of %d request records could not be served (%s); reading it again in %s", records.size(),
                     e, settings.retryBackoff());
-            rewind(records);   // answers held from before stay held: they precede it on every partition
+            if (fresh) {
+                transactions.abandon();
+            }
+            rewind(records);   // answers sent or held from before stay: they precede it on every partition
             Thread.sleep(settings.retryBackoff().toMillis());
             return false;
         }
+        if (inFlight == null) {
+            write(records, out);
+        } else {
+            heldOut.addAll(out);
+            heldRecords.addAll(records);
+        }
+        return true;
+    }
+
+    /** Sends {@code out}, the answers of {@code records}, into the open transaction. */
+    private void write(List<ConsumerRecord<byte[], byte[]>> records, List<BatchHandler.Outgoing> out) {
+        if (records.isEmpty()) {
+            return;
+        }
+        if (written.isEmpty()) {
+            writtenSince = nanoTime.getAsLong();
+        }
+        transactions.send(List.copyOf(out));
+        written.addAll(records);
+    }
+
+    /** Commits the open transaction with the next offsets of everything written into it; it is then in flight. */
+    private void commitWritten() {
+        inFlight = new InFlight(List.copyOf(written), transactions.commit(nextOffsets(written), consumer.groupMetadata()));
+        written.clear();
     }
 
     private List<ConsumerRecord<byte[], byte[]>> poll(Duration timeout) {
@@ -249,13 +296,18 @@ public final class ServingLoop extends PollLoop<byte[], byte[]> {
     }
 
     /**
-     * Before partitions move: the transaction in flight ends, and answers held for a later transaction are dropped
-     * (their records are read again from the committed offsets, here or by the partition's next owner).
+     * Before partitions move: the open transaction is committed and the one in flight waited for; answers held for a
+     * later transaction are dropped (their records are read again from the committed offsets, here or by the
+     * partition's next owner). Lost partitions cannot be committed: that commit fails, and its batches are read again.
      */
     private void settleOnRebalance() {
         try {
             if (settle(heldRecords)) {
                 rewind(heldRecords);
+                if (!written.isEmpty()) {
+                    commitWritten();
+                    settle(List.of());
+                }
             }
             heldRecords.clear();
             heldOut.clear();

@@ -74,7 +74,7 @@ public class ServingLoopService implements HealthCheck {
         new KafkaClientMetrics(consumer).bindTo(registry);
         ServingLoop.Settings settings = new ServingLoop.Settings(Duration.ofSeconds(1), config.serving().batchWindow(),
                 KafkaClientSettings.intSetting(consumerSettings, ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500),
-                Duration.ofSeconds(1));
+                Duration.ofSeconds(1), config.serving().commitInterval());
         ServingLoop.Listener listener = new ServingLoop.Listener() {
             @Override
             public void committed(long nanos) {

@@ -39,6 +39,7 @@ class ServingLoopTest {
     private static final TopicPartition P0 = new TopicPartition(TOPIC, 0);
     private static final TopicPartition P1 = new TopicPartition(TOPIC, 1);
     private static final Duration WINDOW = Duration.ofMillis(2);
+    private static final Duration INTERVAL = Duration.ofMillis(50);
 
     private final MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest") {
         @Override
@@ -90,7 +91,7 @@ class ServingLoopTest {
             return p;
         }, TOPIC, this::serve, new RecordTracing(OpenTelemetry.noop().getTracer("test"),
                 W3CTraceContextPropagator.getInstance()), listener,
-                new ServingLoop.Settings(Duration.ofMillis(10), WINDOW, 64, Duration.ZERO), clock::get);
+                new ServingLoop.Settings(Duration.ofMillis(10), WINDOW, 64, Duration.ZERO, INTERVAL), clock::get);
         loop.open();
         consumer.rebalance(List.of(P0, P1));
         consumer.updateBeginningOffsets(Map.of(P0, 0L, P1, 0L));
@@ -208,7 +209,8 @@ class ServingLoopTest {
     void batchesServedWhileATransactionCommitsAreCommittedTogetherInTheNext() throws InterruptedException {
         commitGate = new CountDownLatch(1);
         add(P0, 0, "a");
-        loop.step();
+        loop.step();   // [a] served and sent into the open transaction
+        loop.step();   // nothing more waiting: it commits
         commitStarted.await();   // [a] is committing
         add(P0, 1, "b");
         loop.step();
@@ -227,10 +229,53 @@ class ServingLoopTest {
     }
 
     @Test
+    void batchesArrivingBackToBackAreSentAtOnceAndCommittedInOneTransaction() throws InterruptedException {
+        add(P0, 0, "a");
+        loop.step();
+        add(P0, 1, "b");
+        add(P1, 0, "c");
+        loop.step();
+        assertTrue(within(Duration.ofSeconds(5), () -> producer().uncommittedRecords().size() == 3),
+                "every answer is sent as soon as its batch is served");
+        assertFalse(producer().transactionCommitted(), "requests kept coming: the transaction stays open");
+        loop.step();   // nothing more waiting
+        loop.finish();
+        assertEquals(List.of(Map.of(P0, new OffsetAndMetadata(2), P1, new OffsetAndMetadata(1))), committedOffsets(),
+                "[a] and [b, c] in one transaction");
+        assertEquals(List.of("re:a", "re:b", "re:c"), replies().stream().sorted().toList());
+    }
+
+    @Test
+    void aTransactionCommitsOnceItIsTheIntervalOldWhileRequestsKeepComing() throws InterruptedException {
+        add(P0, 0, "a");
+        loop.step();
+        clock.addAndGet(INTERVAL.toNanos());
+        add(P0, 1, "b");
+        loop.step();
+        assertTrue(within(Duration.ofSeconds(5), () -> producer().transactionCommitted()),
+                "the open transaction is the interval old: it commits with [b] in it");
+        add(P0, 2, "c");
+        loop.step();
+        loop.finish();
+        assertEquals(List.of(Map.of(P0, new OffsetAndMetadata(2)), Map.of(P0, new OffsetAndMetadata(3))),
+                committedOffsets());
+    }
+
+    @Test
+    void anOpenTransactionIsCommittedBeforeItsPartitionsAreGivenUp() throws InterruptedException {
+        add(P0, 0, "a");
+        loop.step();   // [a] sent into the open transaction
+        consumer.rebalance(List.of(P1));   // P0 revoked
+        assertEquals(List.of(Map.of(P0, new OffsetAndMetadata(1))), committedOffsets());
+        assertEquals(List.of("re:a"), replies());
+    }
+
+    @Test
     void ifTheTransactionInFlightFailsTheBatchesServedMeanwhileAreReadAgainToo() throws InterruptedException {
         commitGate = new CountDownLatch(1);
         add(P0, 0, "a");
-        loop.step();
+        loop.step();   // [a] served and sent into the open transaction
+        loop.step();   // nothing more waiting: it commits
         commitStarted.await();
         add(P0, 1, "b");
         producer().commitTransactionException = new KafkaException("the broker restarted");
@@ -247,7 +292,8 @@ class ServingLoopTest {
     void partitionsAreGivenUpOnlyOnceTheTransactionInFlightHasCommitted() throws InterruptedException {
         commitGate = new CountDownLatch(1);
         add(P0, 0, "a");
-        loop.step();
+        loop.step();   // [a] served and sent into the open transaction
+        loop.step();   // nothing more waiting: it commits
         commitStarted.await();
         add(P0, 1, "b");
         loop.step();   // [b] served and held
