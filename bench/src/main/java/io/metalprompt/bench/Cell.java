@@ -21,10 +21,11 @@ record Cell(String path, String variant, int concurrency, int requests, double p
      * Where a gateway cell's requests spent their time, as means in ms from the services' own timers (NaN where not
      * known): the prediction endpoint whole; the round trip's stages as the gateway sees them (produce, then until the
      * worker wrote the result, then until this gateway's consumer had it, then until the request thread ran again);
-     * and in the worker the wait for a batch, the serving of a batch and its transaction's commit.
+     * and in the worker the wait for a batch, the serving of a batch, a transaction's commit and the batches one
+     * transaction held.
      */
     record Stages(double endpoint, double roundTrip, double produce, double worker, double delivery, double resume,
-                  double batchWait, double batch, double commit) {
+                  double batchWait, double batch, double commit, double batchesPerCommit) {
 
         static Stages between(MetricSums before, MetricSums after) {
             return new Stages(after.mean(before, MetricSums.Series.ENDPOINT, 1000),
@@ -35,7 +36,8 @@ record Cell(String path, String variant, int concurrency, int requests, double p
                     after.mean(before, MetricSums.Series.RESUME, 1000),
                     after.mean(before, MetricSums.Series.WAIT, 1000),
                     after.mean(before, MetricSums.Series.BATCH_SECONDS, 1000),
-                    after.mean(before, MetricSums.Series.COMMIT, 1000));
+                    after.mean(before, MetricSums.Series.COMMIT, 1000),
+                    after.count(before, MetricSums.Series.BATCH_SECONDS) / after.count(before, MetricSums.Series.COMMIT));
         }
 
         /** The gateway's own time: the endpoint less the Kafka round trip (HTTP, auth, quotas, Redis, JSON). */

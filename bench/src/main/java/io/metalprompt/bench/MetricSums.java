@@ -134,6 +134,12 @@ record MetricSums(Map<String, Double> samples) {
                 : (samples.get(series.sumKey()) - before.samples.getOrDefault(series.sumKey(), 0.0)) / n * scale;
     }
 
+    /** How many observations {@code series} gained between {@code before} and these samples; NaN if unknown. */
+    double count(MetricSums before, Series series) {
+        return samples.containsKey(series.countKey())
+                ? samples.get(series.countKey()) - before.samples.getOrDefault(series.countKey(), 0.0) : Double.NaN;
+    }
+
     /** The value of {@code sample}; NaN if unknown. */
     double value(Sample sample) {
         return samples.getOrDefault(sample.name(), Double.NaN);

@@ -75,17 +75,18 @@ final class ServingReport {
                 + "`metal_worker_batch_seconds`, `metal_worker_commit_seconds`; docs/observability.md)\n\n");
         s.append("| prompt | clients | endpoint | gateway own (endpoint - round trip) | round trip | produce (to broker ack) | "
                 + "ack to result written | result written to gateway consumer | consumer to request thread | "
-                + "worker: wait for a batch | worker: serve a batch | worker: commit a batch |\n");
-        s.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                + "worker: wait for a batch | worker: serve a batch | worker: commit a transaction | "
+                + "worker: batches per transaction |\n");
+        s.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Cell c : cells) {
             Cell.Stages t = c.stages();
             if (t == null) {
                 continue;
             }
-            s.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+            s.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
                     c.variant(), c.concurrency(), num(t.endpoint()), num(t.gatewayOwn()), num(t.roundTrip()),
                     num(t.produce()), num(t.worker()), num(t.delivery()), num(t.resume()), num(t.batchWait()),
-                    num(t.batch()), num(t.commit())));
+                    num(t.batch()), num(t.commit()), num(t.batchesPerCommit())));
         }
         return s.append('\n').toString();
     }
