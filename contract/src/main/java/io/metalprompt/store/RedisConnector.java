@@ -265,10 +265,11 @@ public final class RedisConnector implements AutoCloseable {
      * single server, Sentinel's master, or one node of a Cluster (a {@code PUBLISH} on any node of a Cluster reaches
      * the subscribers on every node). {@code messages} gets each message of the channel; {@code subscribed} runs each
      * time Redis confirms the subscription: first, and again whenever Lettuce has reconnected and subscribed again by
-     * itself (to the new master after a failover, or another node of a Cluster). Messages published while the
-     * connection was down are lost, and {@code subscribed} is how a listener learns that it may have missed some. Both
-     * run on Lettuce's I/O thread and must not block. Connects in the background: completes with the subscription to
-     * close, or fails (Redis unreachable, SUBSCRIBE refused) without trying again.
+     * itself (with Sentinel to the new master after a failover, as {@code RedisFailoverTest} shows; in a Cluster this
+     * is Lettuce's default pub/sub connection, whose moving off a failed node is not tested here). Messages published
+     * while the connection was down are lost, and {@code subscribed} is how a listener learns that it may have missed
+     * some. Both run on Lettuce's I/O thread and must not block. Connects in the background: completes with the
+     * subscription to close, or fails (Redis unreachable, SUBSCRIBE refused) without trying again.
      */
     public CompletionStage<AutoCloseable> subscribe(String channel, Consumer<String> messages, Runnable subscribed) {
         CompletionStage<? extends StatefulRedisPubSubConnection<String, String>> connecting = clusterClient != null

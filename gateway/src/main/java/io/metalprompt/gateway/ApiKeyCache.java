@@ -19,13 +19,14 @@ import io.metalprompt.store.ApiKeys;
  * created a moment ago works at once.
  *
  * <p>A revocation ({@link ApiKeys#revoke}) is published on Redis pub/sub and {@link KeyRevocations} hands it to
- * {@link #onRevocation}. The guarantee: <b>a revocation takes effect at once on every gateway subscribed (as soon as the
- * message arrives, normally well under a millisecond after {@code revoke} returns); within {@code ttl} on one that
- * was disconnected</b> from Redis when it was published (messages sent meanwhile are lost; a connection that broke
- * without the gateway noticing counts as disconnected until Lettuce notices). Nothing is kept before the subscription
- * is first confirmed, and everything kept is dropped each time it is confirmed again after a reconnect
- * ({@link #onSubscription}), so a gateway that lost messages does not keep what it read before the loss. A {@code ttl} of
- * zero keeps nothing.
+ * {@link #onRevocation}. The guarantee: <b>a revocation takes effect at once on every gateway subscribed; within
+ * {@code ttl} on one that was disconnected</b> from Redis when it was published. "At once" is as soon as the message
+ * arrives, which Redis sends while it answers the {@code PUBLISH}: a call that reaches the gateway after
+ * {@code revoke} returned normally finds the key dropped, but nothing waits for the gateways. Messages sent while a
+ * gateway is disconnected are lost (a connection that broke without the gateway noticing counts as disconnected until
+ * Lettuce notices). Nothing is kept before the subscription is first confirmed, and everything kept is dropped each
+ * time it is confirmed again after a reconnect ({@link #onSubscription}), so a gateway that lost messages does not
+ * keep what it read before the loss. A {@code ttl} of zero keeps nothing.
  */
 public final class ApiKeyCache {
 

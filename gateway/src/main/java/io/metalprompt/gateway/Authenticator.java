@@ -13,8 +13,9 @@ import io.metalprompt.store.ApiKeys;
 
 /**
  * Resolves the tenant of a call from its {@code Authorization: Bearer <key>} header (RFC 6750): the key is looked
- * up by its SHA-256 ({@link ApiKeys}, through the {@link ApiKeyCache}), or is the configured bootstrap key. Anything else is a 401 whose
- * {@code WWW-Authenticate} challenge and detail say what is wrong; the key itself is never logged nor echoed.
+ * up by its SHA-256 ({@link ApiKeys}, through the {@link ApiKeyCache}), or is the configured bootstrap key. Anything
+ * else is a 401 whose {@code WWW-Authenticate} challenge and detail say what is wrong; the key itself is never logged
+ * nor echoed.
  */
 public final class Authenticator {
 
