@@ -32,7 +32,9 @@ import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
  *       {@code revokedAt} (ISO-8601) — one read authenticates a call;</li>
  *   <li>{@code metal:apikeys}: hash key id → sha256 hex, to list keys and revoke one by id.</li>
  * </ul>
- * A revoked key stays listed (with its revocation time) and no longer authenticates.
+ * A revoked key stays listed (with its revocation time) and no longer authenticates. Gateways keep the records they
+ * read for a few seconds, so {@link #revoke} also publishes the key's hash on {@value #REVOKED_CHANNEL}, on which
+ * every gateway forgets it at once.
  */
 public final class ApiKeys {
 
@@ -40,6 +42,8 @@ public final class ApiKeys {
     public static final String PREFIX = "mpk_";
     /** The hash from key id to key hash. */
     public static final String INDEX_KEY = "metal:apikeys";
+    /** The pub/sub channel {@link #revoke} publishes a revoked key's hash (sha256 hex) on. */
+    public static final String REVOKED_CHANNEL = "metal:apikeys:revoked";
 
     /** Tenant names: they appear in Redis key names and logs, so no spaces, colons or control characters. */
     private static final Pattern TENANT = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
@@ -130,10 +134,11 @@ public final class ApiKeys {
         if (presentedKey == null || presentedKey.isEmpty()) {
             return Optional.empty();
         }
-        return byHash(hash(presentedKey));
+        return findByHash(hash(presentedKey));
     }
 
-    private Optional<ApiKey> byHash(String keyHash) {
+    /** The record of the key whose {@link #hash} this is (revoked or not), if it is a key this store created. */
+    public Optional<ApiKey> findByHash(String keyHash) {
         Map<byte[], byte[]> raw = sync().hgetall(b(recordKey(keyHash)));
         if (raw == null || raw.isEmpty()) {
             return Optional.empty();
@@ -148,28 +153,35 @@ public final class ApiKeys {
     public List<ApiKey> list(String tenant) {
         List<ApiKey> keys = new ArrayList<>();
         for (byte[] keyHash : sync().hgetall(b(INDEX_KEY)).values()) {
-            byHash(s(keyHash)).filter(k -> tenant == null || tenant.equals(k.tenant())).ifPresent(keys::add);
+            findByHash(s(keyHash)).filter(k -> tenant == null || tenant.equals(k.tenant())).ifPresent(keys::add);
         }
         keys.sort(Comparator.comparing(ApiKey::createdAt, Comparator.nullsFirst(Comparator.naturalOrder()))
                 .thenComparing(ApiKey::id));
         return keys;
     }
 
-    /** Revokes the key with this id: from now on it no longer authenticates. */
+    /**
+     * Revokes the key with this id: from now on it no longer authenticates. The record is written first, then its
+     * hash published on {@value #REVOKED_CHANNEL}, so a gateway that drops its copy on the message reads the revoked
+     * record. A key revoked before is published again: revoking it once more reaches a gateway that missed the first
+     * message (one that was disconnected from Redis).
+     */
     public Revocation revoke(String id) {
         byte[] keyHash = sync().hget(b(INDEX_KEY), b(id));
         if (keyHash == null) {
             return Revocation.UNKNOWN;
         }
-        Optional<ApiKey> key = byHash(s(keyHash));
+        Optional<ApiKey> key = findByHash(s(keyHash));
         if (key.isEmpty()) {
             return Revocation.UNKNOWN;
         }
-        if (key.get().revoked()) {
-            return Revocation.ALREADY_REVOKED;
+        Revocation done = Revocation.ALREADY_REVOKED;
+        if (!key.get().revoked()) {
+            sync().hset(b(recordKey(s(keyHash))), b("revokedAt"), b(clock.instant().toString()));
+            done = Revocation.REVOKED;
         }
-        sync().hset(b(recordKey(s(keyHash))), b("revokedAt"), b(clock.instant().toString()));
-        return Revocation.REVOKED;
+        sync().publish(b(REVOKED_CHANNEL), keyHash);
+        return done;
     }
 
     private static Instant instant(String value) {

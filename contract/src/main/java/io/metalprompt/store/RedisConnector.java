@@ -4,7 +4,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Consumer;
 
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
@@ -22,6 +25,9 @@ import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 
 /**
  * One Lettuce client and one shared, thread-safe connection per service (Lettuce multiplexes commands over it), to
@@ -38,7 +44,7 @@ import io.lettuce.core.codec.ByteArrayCodec;
  * provide. In a Cluster every command and script must touch keys of one slot only: the stores' keys of one task share
  * the hash tag {@code {task:<id>}}, those of one tenant {@code {tenant:<name>}} ({@code docs/architecture.md}).
  * Binary values (prompt artifacts) and string keys both travel as bytes. Lettuce reconnects by itself after a Redis
- * restart; commands time out instead of hanging.
+ * restart; commands time out instead of hanging. Pub/sub listeners get connections of their own ({@link #subscribe}).
  */
 public final class RedisConnector implements AutoCloseable {
 
@@ -252,6 +258,47 @@ public final class RedisConnector implements AutoCloseable {
             }
         }
         return nodes;
+    }
+
+    /**
+     * Listens to {@code channel} on a connection of its own (a subscribed connection takes no other command): to the
+     * single server, Sentinel's master, or one node of a Cluster (a {@code PUBLISH} on any node of a Cluster reaches
+     * the subscribers on every node). {@code messages} gets each message of the channel; {@code subscribed} runs each
+     * time Redis confirms the subscription: first, and again whenever Lettuce has reconnected and subscribed again by
+     * itself (with Sentinel to the new master after a failover, as {@code RedisFailoverTest} shows; in a Cluster this
+     * is Lettuce's default pub/sub connection, whose moving off a failed node is not tested here). Messages published
+     * while the connection was down are lost, and {@code subscribed} is how a listener learns that it may have missed
+     * some. Both run on Lettuce's I/O thread and must not block. Connects in the background: completes with the
+     * subscription to close, or fails (Redis unreachable, SUBSCRIBE refused) without trying again.
+     */
+    public CompletionStage<AutoCloseable> subscribe(String channel, Consumer<String> messages, Runnable subscribed) {
+        CompletionStage<? extends StatefulRedisPubSubConnection<String, String>> connecting = clusterClient != null
+                ? clusterClient.connectPubSubAsync(StringCodec.UTF8)
+                : client.connectPubSubAsync(StringCodec.UTF8, endpoint.uris().get(0));
+        return connecting.thenCompose(c -> {
+            c.addListener(new RedisPubSubAdapter<>() {
+                @Override
+                public void message(String from, String message) {
+                    if (channel.equals(from)) {
+                        messages.accept(message);
+                    }
+                }
+
+                @Override
+                public void subscribed(String to, long count) {
+                    if (channel.equals(to)) {
+                        subscribed.run();
+                    }
+                }
+            });
+            return c.async().subscribe(channel).handle((done, failed) -> {
+                if (failed != null) {
+                    c.closeAsync();
+                    throw failed instanceof CompletionException e ? e : new CompletionException(failed);
+                }
+                return (AutoCloseable) c::close;
+            });
+        });
     }
 
     /** True when Redis answers PING; never throws (used by readiness checks). */

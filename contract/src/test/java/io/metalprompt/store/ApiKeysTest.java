@@ -12,6 +12,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -24,7 +28,10 @@ import io.lettuce.core.ScanCursor;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.metalprompt.testing.TestInfrastructure;
 
-/** Against a real Redis: a key's life (created, authenticates, listed, revoked) and what Redis never holds. */
+/**
+ * Against a real Redis: a key's life (created, authenticates, listed, revoked, the revocation published) and what Redis
+ * never holds.
+ */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ApiKeysTest {
 
@@ -65,6 +72,36 @@ class ApiKeysTest {
         assertTrue(revoked.revoked());
         assertEquals(ApiKeys.Revocation.ALREADY_REVOKED, keys.revoke(created.record().id()));
         assertEquals(ApiKeys.Revocation.UNKNOWN, keys.revoke("key_nosuchkey"));
+    }
+
+    @Test
+    void aRevocationIsPublishedWithTheKeysHashEachTimeItIsAsked() throws Exception {
+        ApiKeys.Created created = keys.create(tenant());
+        BlockingQueue<String> heard = new LinkedBlockingQueue<>();
+        CountDownLatch subscribed = new CountDownLatch(1);
+        AutoCloseable subscription = redis.subscribe(ApiKeys.REVOKED_CHANNEL, heard::add, subscribed::countDown)
+                .toCompletableFuture().get(10, TimeUnit.SECONDS);
+        try {
+            assertTrue(subscribed.await(10, TimeUnit.SECONDS), "Redis confirmed the subscription");
+            String hash = ApiKeys.hash(created.key());
+            assertEquals(ApiKeys.Revocation.REVOKED, keys.revoke(created.record().id()));
+            assertEquals(hash, next(heard, hash));
+            assertEquals(ApiKeys.Revocation.ALREADY_REVOKED, keys.revoke(created.record().id()));
+            assertEquals(hash, next(heard, hash), "published again, for a gateway that missed the first");
+        } finally {
+            subscription.close();
+        }
+    }
+
+    /** The next message that is {@code hash} (other tests' revocations may come between), or null after 5 s. */
+    private static String next(BlockingQueue<String> heard, String hash) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        for (String m; (m = heard.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) != null; ) {
+            if (m.equals(hash)) {
+                return m;
+            }
+        }
+        return null;
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.metalprompt.store;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,6 +9,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
@@ -21,7 +26,8 @@ import io.metalprompt.testing.LocalRedisSentinel;
  * The stores through a failover, on topologies of their own (the shared Cluster stays whole for other tests): the
  * master of a Sentinel set killed with {@code kill -9}, and a master of a Redis Cluster killed; its replica takes
  * over, the connector follows (Sentinel asked again; the Cluster's slot map refreshed) and every task written (and
- * replicated) before the kill is still there, every write after it lands.
+ * replicated) before the kill is still there, every write after it lands; a pub/sub subscription follows the new
+ * master and its listener is told.
  */
 class RedisFailoverTest {
 
@@ -65,6 +71,44 @@ class RedisFailoverTest {
             }
             System.out.printf("[failover] Sentinel: master killed, %d writes failed meanwhile, %d tasks all there%n",
                     failures, ids.size());
+        }
+    }
+
+    @Test
+    void aSubscriptionThroughSentinelFollowsTheNewMasterAndSaysSo() throws Exception {
+        String channel = "metal:test:failover";
+        try (LocalRedisSentinel redis = LocalRedisSentinel.start();
+             RedisConnector connector = new RedisConnector(redis.url(), Duration.ofSeconds(1))) {
+            BlockingQueue<String> heard = new LinkedBlockingQueue<>();
+            Semaphore confirmed = new Semaphore(0);
+            AutoCloseable subscription = connector.subscribe(channel, heard::add, confirmed::release)
+                    .toCompletableFuture().get(10, TimeUnit.SECONDS);
+            try {
+                assertTrue(confirmed.tryAcquire(10, TimeUnit.SECONDS), "the subscription was confirmed");
+                connector.sync().publish(channel.getBytes(UTF_8), "before".getBytes(UTF_8));
+                assertEquals("before", heard.poll(5, TimeUnit.SECONDS));
+                LocalRedisSentinel.kill9(redis.dataPorts().get(0));
+                assertTrue(confirmed.tryAcquire(60, TimeUnit.SECONDS),
+                        "subscribed again on the new master, and told so (what a listener drops its copies on)");
+                publishThrough(connector, channel, "after", System.nanoTime() + Duration.ofSeconds(30).toNanos());
+                assertEquals("after", heard.poll(5, TimeUnit.SECONDS));
+            } finally {
+                subscription.close();
+            }
+        }
+    }
+
+    /** Publishes once the connector's own connection has found the new master too. */
+    private static void publishThrough(RedisConnector connector, String channel, String message, long deadlineNanos)
+            throws InterruptedException {
+        while (true) {
+            try {
+                connector.sync().publish(channel.getBytes(UTF_8), message.getBytes(UTF_8));
+                return;
+            } catch (RuntimeException e) {
+                assertTrue(System.nanoTime() < deadlineNanos, "no publish after the failover: " + e);
+                Thread.sleep(200);
+            }
         }
     }
 

@@ -13,8 +13,9 @@ import io.metalprompt.store.ApiKeys;
 
 /**
  * Resolves the tenant of a call from its {@code Authorization: Bearer <key>} header (RFC 6750): the key is looked
- * up by its SHA-256 ({@link ApiKeys}), or is the configured bootstrap key. Anything else is a 401 whose
- * {@code WWW-Authenticate} challenge and detail say what is wrong; the key itself is never logged nor echoed.
+ * up by its SHA-256 ({@link ApiKeys}, through the {@link ApiKeyCache}), or is the configured bootstrap key. Anything
+ * else is a 401 whose {@code WWW-Authenticate} challenge and detail say what is wrong; the key itself is never logged
+ * nor echoed.
  */
 public final class Authenticator {
 
@@ -32,7 +33,8 @@ public final class Authenticator {
     private final String bootstrapTenant;
 
     /**
-     * @param keys            finds a presented key's record ({@link ApiKeys#find})
+     * @param keys            finds a key's record by the key's SHA-256 hex ({@link ApiKeyCache#find}, which reads
+     *                        {@link ApiKeys#findByHash}): the hash is computed once, here
      * @param bootstrapKey    a key accepted besides the stored ones (development and tests), or empty
      * @param bootstrapTenant the tenant the bootstrap key acts for
      */
@@ -78,7 +80,7 @@ public final class Authenticator {
         if (bootstrapHash != null && MessageDigest.isEqual(bootstrapHash, hash.getBytes(UTF_8))) {
             return bootstrapTenant;
         }
-        ApiKeys.ApiKey key = keys.apply(token)
+        ApiKeys.ApiKey key = keys.apply(hash)
                 .orElseThrow(() -> invalidToken("the API key is not valid", "unknown key"));
         if (key.revoked()) {
             throw invalidToken("the API key " + key.id() + " was revoked on " + key.revokedAt()

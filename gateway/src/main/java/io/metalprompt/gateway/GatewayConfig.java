@@ -167,6 +167,18 @@ public interface GatewayConfig extends ServiceConfig {
          */
         @WithDefault("10")
         double failuresPerMinute();
+
+        /**
+         * How long a key's record read from Redis is used for later calls ({@link ApiKeyCache}); a revocation reaches
+         * every gateway at once through Redis pub/sub, and within this time one that was disconnected from Redis when
+         * it was sent. Zero reads the key for every call. Env: {@code METAL_GATEWAY_AUTH_KEY_CACHE_TTL}.
+         */
+        @WithDefault("5s")
+        Duration keyCacheTtl();
+
+        /** At most this many key records are remembered ({@link #keyCacheTtl}). Env: {@code METAL_GATEWAY_AUTH_KEY_CACHE_MAX}. */
+        @WithDefault("10000")
+        int keyCacheMax();
     }
 
     /**

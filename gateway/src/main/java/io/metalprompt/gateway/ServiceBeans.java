@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 
 import org.jboss.logging.Logger;
@@ -24,8 +25,9 @@ import io.quarkus.runtime.Startup;
 
 /**
  * Wires the plain-Java task use cases ({@link TaskService}, {@link TaskViews}, {@link VersionRequests},
- * {@link Predictions}, {@link UsageReports}), {@link Authenticator} and {@link TenantQuotas} to their adapters and
- * settings; Redis and the task stores come from service-common ({@link io.metalprompt.service.RedisBeans}).
+ * {@link Predictions}, {@link UsageReports}), {@link Authenticator} (with its {@link ApiKeyCache} and
+ * {@link KeyRevocations}) and {@link TenantQuotas} to their adapters and settings; Redis and the task stores come
+ * from service-common ({@link io.metalprompt.service.RedisBeans}).
  */
 @ApplicationScoped
 public class ServiceBeans {
@@ -33,6 +35,8 @@ public class ServiceBeans {
     private static final Logger LOG = Logger.getLogger(ServiceBeans.class);
     /** Kafka's default {@code message.max.bytes} of a broker (a topic's {@code max.message.bytes}). */
     static final long KAFKA_DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
+    /** How often a gateway that could not subscribe to key revocations (Redis down at start) tries again. */
+    static final Duration REVOCATIONS_RETRY = Duration.ofSeconds(5);
 
     @Produces
     @ApplicationScoped
@@ -55,14 +59,37 @@ public class ServiceBeans {
     @Produces
     @ApplicationScoped
     @Startup   // a bad bootstrap key fails the start, not the first call
-    Authenticator authenticator(GatewayConfig config, RedisConnector redis) {
+    Authenticator authenticator(GatewayConfig config, ApiKeyCache keys) {
         GatewayConfig.Auth auth = config.gateway().auth();
-        Authenticator authenticator = new Authenticator(new ApiKeys(redis)::find, auth.bootstrapKey(), auth.bootstrapTenant());
+        Authenticator authenticator = new Authenticator(keys::find, auth.bootstrapKey(), auth.bootstrapTenant());
         if (authenticator.bootstrapEnabled()) {
             LOG.warnf("the bootstrap API key (metal.gateway.auth.bootstrap-key) is accepted for tenant '%s': "
                     + "for development and tests only", auth.bootstrapTenant());
         }
         return authenticator;
+    }
+
+    @Produces
+    @ApplicationScoped
+    ApiKeyCache apiKeyCache(GatewayConfig config, RedisConnector redis) {
+        GatewayConfig.Auth auth = config.gateway().auth();
+        return new ApiKeyCache(new ApiKeys(redis)::findByHash, auth.keyCacheTtl(), auth.keyCacheMax());
+    }
+
+    /** Subscribed at start, so revocations are heard before the first call; not at all when the cache keeps nothing. */
+    @Produces
+    @ApplicationScoped
+    @Startup
+    KeyRevocations keyRevocations(RedisConnector redis, ApiKeyCache keys) {
+        KeyRevocations revocations = new KeyRevocations(redis, keys, REVOCATIONS_RETRY);
+        if (keys.enabled()) {
+            revocations.start();
+        }
+        return revocations;
+    }
+
+    void close(@Disposes KeyRevocations revocations) {
+        revocations.close();
     }
 
     @Produces

@@ -6,9 +6,13 @@ import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
@@ -66,8 +70,16 @@ class AuthApiTest {
                 .header("WWW-Authenticate", containsString("error=\"invalid_request\""));
     }
 
+    @Inject
+    ApiKeyCache keyCache;
+
     @Test
-    void aRevokedKeyIs401FromTheNextCallOn() {
+    void aRevokedKeyIs401FromTheNextCallOn() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!keyCache.subscribed()) {   // so the key is served from the cache until the revocation's message
+            assertTrue(System.nanoTime() < deadline, "the gateway did not subscribe to key revocations");
+            Thread.sleep(10);
+        }
         ApiKeys.Created created = TestRedis.apiKeys().create("revoking-" + UUID.randomUUID());
         String id = bearer(created.key()).contentType(ContentType.JSON).body(TaskApiTest.SENTIMENT)
                 .post("/v1/tasks").then().statusCode(202).extract().path("id");

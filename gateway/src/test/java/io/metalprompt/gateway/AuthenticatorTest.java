@@ -15,18 +15,19 @@ import org.junit.jupiter.api.Test;
 
 import io.metalprompt.store.ApiKeys;
 
-/** Header parsing and the answers for every kind of bad credential, over a map of keys. */
+/** Header parsing and the answers for every kind of bad credential, over a map of key records by hash. */
 class AuthenticatorTest {
 
     private static final String VALID = "mpk_" + "a".repeat(43);
     private static final String REVOKED = "mpk_" + "r".repeat(43);
     private static final String BOOTSTRAP = "dev-bootstrap-key-0123456789";
 
+    /** By the keys' hashes, as Redis holds them. */
     private final Map<String, ApiKeys.ApiKey> keys = Map.of(
-            VALID, new ApiKeys.ApiKey("key_1", "acme", Instant.EPOCH, null),
-            REVOKED, new ApiKeys.ApiKey("key_2", "acme", Instant.EPOCH, Instant.parse("2026-01-01T00:00:00Z")));
+            ApiKeys.hash(VALID), new ApiKeys.ApiKey("key_1", "acme", Instant.EPOCH, null),
+            ApiKeys.hash(REVOKED), new ApiKeys.ApiKey("key_2", "acme", Instant.EPOCH, Instant.parse("2026-01-01T00:00:00Z")));
 
-    private final Authenticator auth = new Authenticator(k -> Optional.ofNullable(keys.get(k)), Optional.of(BOOTSTRAP), "dev");
+    private final Authenticator auth = new Authenticator(hash -> Optional.ofNullable(keys.get(hash)), Optional.of(BOOTSTRAP), "dev");
 
     private ApiException refused(String... headers) {
         ApiException e = assertThrows(ApiException.class, () -> auth.tenantOf(headers == null ? null : Arrays.asList(headers)));

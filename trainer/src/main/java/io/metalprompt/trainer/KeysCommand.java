@@ -116,7 +116,8 @@ public class KeysCommand {
     }
 
     @Command(name = "revoke", mixinStandardHelpOptions = true,
-            description = "Revoke a key by its id (from 'metal keys list'): the gateway refuses it from the next call on.")
+            description = "Revoke a key by its id (from 'metal keys list'): every gateway refuses it from the next call on "
+                    + "(told at once through Redis; revoke again to tell them again).")
     public static class Revoke implements Callable<Integer> {
         @Parameters(paramLabel = "ID", description = "the key's id, e.g. key_3f9a0c1d2e4b5a69") String id;
         @Mixin RedisOption redis;
