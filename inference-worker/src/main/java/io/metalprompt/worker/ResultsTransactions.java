@@ -3,7 +3,6 @@ package io.metalprompt.worker;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -23,11 +22,10 @@ import org.jboss.logging.Logger;
  * The serving loop's transactional results producer, run on a committer thread of its own so that the loop serves
  * while the broker answers. A transaction stays open across batches: each served batch's records are {@link #send sent}
  * into it at once (a reader of uncommitted replies, like the gateway, has its answer without waiting for any commit),
- * and {@link #commit} later writes the next offsets of every batch in it and commits. An idle worker's transaction is
- * begun with its batch's offsets while the batch is served ({@link #open}). After a failure: an abort, or, when the
- * producer cannot abort (fenced, in an error state, a commit that timed out), a new producer from the same settings:
- * the same {@code transactional.id}, so its start fences the old one and aborts what it left open. Starting a producer
- * is tried again after a pause until the broker answers.
+ * and {@link #commit} later writes the next offsets of every batch in it and commits. After a failure: an abort, or,
+ * when the producer cannot abort (fenced, in an error state, a commit that timed out), a new producer from the same
+ * settings: the same {@code transactional.id}, so its start fences the old one and aborts what it left open. Starting
+ * a producer is tried again after a pause until the broker answers.
  */
 final class ResultsTransactions {
 
@@ -50,8 +48,6 @@ final class ResultsTransactions {
     private boolean begun;
     /** Its first failure: nothing more is written into it, and its commit reports this. */
     private KafkaException broken;
-    /** The offsets sent to it, if any. */
-    private Map<TopicPartition, OffsetAndMetadata> offsetsSent;
 
     ResultsTransactions(Supplier<Producer<byte[], byte[]>> producers, RecordTracing tracing, ServingLoop.Listener listener,
                         Duration retryBackoff, LongSupplier nanoTime, BooleanSupplier closing) {
@@ -71,20 +67,6 @@ final class ResultsTransactions {
     /** Whether a producer with started transactions is there. */
     boolean ready() {
         return producer != null;
-    }
-
-    /**
-     * Begins a transaction and sends {@code offsets} (the batch about to be served) to it, so that the coordinator
-     * round trips of {@code sendOffsetsToTransaction} overlap the serving instead of following it: with one request at
-     * a time they were a third of a batch's commit. Only when no transaction is open or committing.
-     */
-    void open(Map<TopicPartition, OffsetAndMetadata> offsets, ConsumerGroupMetadata group) {
-        Producer<byte[], byte[]> p = producer;
-        committer.execute(() -> write(() -> {
-            begin(p);
-            p.sendOffsetsToTransaction(offsets, group);
-            offsetsSent = offsets;
-        }));
     }
 
     /** Writes {@code out} (a served batch's replies and dead letters) into the open transaction, begun if need be. */
@@ -109,9 +91,7 @@ final class ResultsTransactions {
             try {
                 write(() -> {
                     begin(p);
-                    if (!offsets.equals(offsetsSent)) {
-                        p.sendOffsetsToTransaction(offsets, group);
-                    }
+                    p.sendOffsetsToTransaction(offsets, group);
                     p.commitTransaction();
                 });
                 if (broken == null) {
@@ -122,26 +102,6 @@ final class ResultsTransactions {
                 ended();
             }
         });
-    }
-
-    /**
-     * Ends a transaction that holds nothing to keep (its only batch could not be served): aborted, or the producer
-     * replaced if it cannot abort. Nothing to do when none was begun.
-     */
-    void abandon() throws InterruptedException {
-        boolean wasBegun;
-        try {
-            wasBegun = committer.submit(() -> {
-                boolean b = begun;
-                ended();
-                return b;
-            }).get();
-        } catch (ExecutionException e) {
-            throw new IllegalStateException(e.getCause());
-        }
-        if (wasBegun) {
-            recover();
-        }
     }
 
     /** Runs one write into the open transaction unless it already failed; a failure is kept as its outcome. */
@@ -167,7 +127,6 @@ final class ResultsTransactions {
     private void ended() {
         begun = false;
         broken = null;
-        offsetsSent = null;
     }
 
     /** After a failed transaction (no other in flight): aborts it, or replaces the producer if it cannot. */

@@ -44,16 +44,16 @@ import io.metalprompt.service.kafka.PollLoop;
  *
  * <p><b>One transaction for many batches:</b> a served batch's records are sent at once into the open transaction
  * (readers of uncommitted replies, like the gateway, have their answers without waiting for a commit), and the
- * transaction commits when a poll finds nothing more waiting, or once it is {@code commitInterval} old. A commit costs
- * the broker several requests and log writes whatever it holds (about 3 ms of its CPU per transaction on the 2-core
- * bench machine, docs/benchmarks.md), so under load fewer, larger transactions leave that CPU to serving. An idle
- * worker begins a batch's transaction and sends its offsets to it while it serves the batch (the coordinator round
- * trips overlap the model's work), then commits at once. A commit runs on a thread of its own while the loop goes on
- * polling and serving; the answers served meanwhile are held, up to {@value #HELD_BATCHES} polls' worth, and sent into
- * the next transaction once the one in flight has committed. If it failed, its batches and the held ones are read
- * again and the held answers are dropped unsent. Before partitions are revoked the open transaction is committed and
- * the one in flight waited for, so their next owner starts from committed offsets. Readers of replies see each
- * transaction whole ({@code read_committed}) or, like the gateway, take the first reply per correlation id.
+ * transaction commits once it is {@code commitInterval} old (or holds {@value #HELD_BATCHES} polls' worth), busy or
+ * idle: a commit costs the broker several requests and log writes whatever it holds, so fewer, larger transactions
+ * leave that CPU to serving (ServingBench, docs/benchmarks.md). An idle worker's poll waits no longer than the open
+ * transaction's commit is due. A commit runs on a thread of its own while the loop goes on polling and serving; the
+ * answers served meanwhile are held, up to {@value #HELD_BATCHES} polls' worth, and sent into the next transaction
+ * once the one in flight has committed. If it failed, its batches and the held ones are read again and the held
+ * answers are dropped unsent. Before partitions are revoked the open transaction is committed and the one in flight
+ * waited for, so their next owner starts from committed offsets. Readers of replies see each transaction whole
+ * ({@code read_committed}, up to {@code commitInterval} after the reply was sent) or, like the gateway, take the first
+ * reply per correlation id.
  */
 public final class ServingLoop extends PollLoop<byte[], byte[]> {
 
@@ -102,8 +102,8 @@ public final class ServingLoop extends PollLoop<byte[], byte[]> {
      * @param batchWindow   longest extra poll when records were already waiting; zero turns it off
      * @param maxBatch      the consumer's {@code max.poll.records}: a full poll needs no extra poll
      * @param retryBackoff  pause before a batch that could not be served or committed is read again
-     * @param commitInterval how long a transaction takes more batches while requests keep arriving; zero commits
-     *                      every batch (and what was held meanwhile) at once
+     * @param commitInterval how long a transaction takes more batches before it commits; zero commits every batch
+     *                      (and what was held meanwhile) at once
      */
     public record Settings(Duration pollTimeout, Duration batchWindow, int maxBatch, Duration retryBackoff,
                            Duration commitInterval) {
@@ -153,17 +153,14 @@ public final class ServingLoop extends PollLoop<byte[], byte[]> {
     /**
      * One poll and, if it brought records, their batch served and sent into the open transaction, or held while a
      * transaction commits; then, once no commit is in flight, what is held is sent, and the open transaction committed
-     * when the poll found nothing more waiting or it is {@code commitInterval} old. So a commit (mostly waiting for the
-     * broker) never stops serving, and under load one transaction holds several batches.
+     * once it is {@code commitInterval} old. So a commit (mostly waiting for the broker) never stops serving, and one
+     * transaction holds every batch of its interval.
      */
     @Override
     protected void step() throws InterruptedException {
-        boolean drained = true;   // the poll found nothing more waiting
         if (heldRecords.size() < settings.maxBatch() * HELD_BATCHES) {
-            boolean busy = inFlight != null || !heldRecords.isEmpty() || !written.isEmpty();
-            List<ConsumerRecord<byte[], byte[]>> records = poll(busy ? HELD_POLL : settings.pollTimeout());
-            drained = records.isEmpty();
-            if (!drained && !serve(records)) {
+            List<ConsumerRecord<byte[], byte[]>> records = poll(pollTimeout());
+            if (!records.isEmpty() && !serve(records)) {
                 return;
             }
             if (inFlight != null && !inFlight.outcome().isDone()
@@ -181,11 +178,26 @@ public final class ServingLoop extends PollLoop<byte[], byte[]> {
             heldRecords.clear();
             heldOut.clear();
         }
-        if (!written.isEmpty() && (drained
-                || nanoTime.getAsLong() - writtenSince >= settings.commitInterval().toNanos()
-                || written.size() >= settings.maxBatch() * HELD_BATCHES)) {
+        if (!written.isEmpty() && (commitDueInNanos() <= 0 || written.size() >= settings.maxBatch() * HELD_BATCHES)) {
             commitWritten();
         }
+    }
+
+    /** A short poll while a commit is in flight or answers are held; else no longer than the open commit is due. */
+    private Duration pollTimeout() {
+        if (inFlight != null || !heldRecords.isEmpty()) {
+            return HELD_POLL;
+        }
+        if (written.isEmpty()) {
+            return settings.pollTimeout();
+        }
+        long due = Math.max(0, commitDueInNanos());
+        return due < settings.pollTimeout().toNanos() ? Duration.ofNanos(due) : settings.pollTimeout();
+    }
+
+    /** How long until the open transaction is {@code commitInterval} old. */
+    private long commitDueInNanos() {
+        return writtenSince + settings.commitInterval().toNanos() - nanoTime.getAsLong();
     }
 
     /**
@@ -206,24 +218,16 @@ public final class ServingLoop extends PollLoop<byte[], byte[]> {
     }
 
     /**
-     * Serves {@code records}: their answers are sent into the open transaction (begun with their offsets while they
-     * are served, if none is open or committing), or held while one commits. False (after a pause) when they must be
-     * read again.
+     * Serves {@code records}: their answers are sent into the open transaction (begun if need be), or held while one
+     * commits. False (after a pause) when they must be read again.
      */
     private boolean serve(List<ConsumerRecord<byte[], byte[]>> records) throws InterruptedException {
-        boolean fresh = inFlight == null && heldRecords.isEmpty() && written.isEmpty();
-        if (fresh) {
-            transactions.open(nextOffsets(records), consumer.groupMetadata());   // while the batch is served
-        }
         List<BatchHandler.Outgoing> out;
         try {
             out = handler.handle(records.stream().map(tracing::received).toList());
         } catch (RuntimeException e) {
             LOG.warnf("a batch of %d request records could not be served (%s); reading it again in %s", records.size(),
                     e, settings.retryBackoff());
-            if (fresh) {
-                transactions.abandon();
-            }
             rewind(records);   // answers sent or held from before stay: they precede it on every partition
             Thread.sleep(settings.retryBackoff().toMillis());
             return false;

@@ -67,11 +67,10 @@ public interface WorkerConfig extends ServiceConfig, ModelServiceConfig {
         Duration batchWindow();
 
         /**
-         * How long one results transaction takes more served batches while requests keep arriving: each batch's
-         * replies are sent into it at once, and it commits when a poll finds nothing waiting or once this old. Longer
-         * means fewer commits (each costs the broker several requests, whatever it holds) but later visibility to
-         * {@code read_committed} readers and more answered again after a crash; zero commits every batch at once.
-         * Env: {@code METAL_SERVING_COMMIT_INTERVAL}.
+         * How long one results transaction takes more served batches: each batch's replies are sent into it at once,
+         * and it commits once this old. Longer means fewer commits (each costs the broker several requests, whatever
+         * it holds) but later visibility to {@code read_committed} readers and more answered again after a crash;
+         * zero commits every batch at once. Env: {@code METAL_SERVING_COMMIT_INTERVAL}.
          */
         @WithDefault("50ms")
         Duration commitInterval();

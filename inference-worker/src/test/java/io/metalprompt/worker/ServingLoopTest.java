@@ -52,8 +52,6 @@ class ServingLoopTest {
     private final List<Throwable> failures = new ArrayList<>();
     private final AtomicLong clock = new AtomicLong();
     private RuntimeException serveFailure;
-    /** Runs inside each batch's serving, before its answers are made. */
-    private Runnable whileServing = () -> { };
     private volatile CountDownLatch commitGate;
     private final CountDownLatch commitStarted = new CountDownLatch(1);
     private ServingLoop loop;
@@ -100,7 +98,6 @@ class ServingLoopTest {
 
     private List<BatchHandler.Outgoing> serve(List<BatchHandler.Incoming> batch) {
         batches.add(batch.stream().map(in -> new String(in.value(), StandardCharsets.UTF_8)).toList());
-        whileServing.run();
         if (serveFailure != null) {
             throw serveFailure;
         }
@@ -210,7 +207,8 @@ class ServingLoopTest {
         commitGate = new CountDownLatch(1);
         add(P0, 0, "a");
         loop.step();   // [a] served and sent into the open transaction
-        loop.step();   // nothing more waiting: it commits
+        clock.addAndGet(INTERVAL.toNanos());
+        loop.step();   // the transaction is due: it commits
         commitStarted.await();   // [a] is committing
         add(P0, 1, "b");
         loop.step();
@@ -229,7 +227,7 @@ class ServingLoopTest {
     }
 
     @Test
-    void batchesArrivingBackToBackAreSentAtOnceAndCommittedInOneTransaction() throws InterruptedException {
+    void theBatchesOfOneIntervalAreSentAtOnceAndCommittedInOneTransaction() throws InterruptedException {
         add(P0, 0, "a");
         loop.step();
         add(P0, 1, "b");
@@ -237,8 +235,10 @@ class ServingLoopTest {
         loop.step();
         assertTrue(within(Duration.ofSeconds(5), () -> producer().uncommittedRecords().size() == 3),
                 "every answer is sent as soon as its batch is served");
-        assertFalse(producer().transactionCommitted(), "requests kept coming: the transaction stays open");
-        loop.step();   // nothing more waiting
+        assertFalse(producer().transactionCommitted(), "not the interval old: the transaction stays open");
+        clock.addAndGet(INTERVAL.toNanos());
+        loop.step();
+        assertTrue(within(Duration.ofSeconds(5), () -> producer().transactionCommitted()));
         loop.finish();
         assertEquals(List.of(Map.of(P0, new OffsetAndMetadata(2), P1, new OffsetAndMetadata(1))), committedOffsets(),
                 "[a] and [b, c] in one transaction");
@@ -275,7 +275,8 @@ class ServingLoopTest {
         commitGate = new CountDownLatch(1);
         add(P0, 0, "a");
         loop.step();   // [a] served and sent into the open transaction
-        loop.step();   // nothing more waiting: it commits
+        clock.addAndGet(INTERVAL.toNanos());
+        loop.step();   // the transaction is due: it commits
         commitStarted.await();
         add(P0, 1, "b");
         producer().commitTransactionException = new KafkaException("the broker restarted");
@@ -293,7 +294,8 @@ class ServingLoopTest {
         commitGate = new CountDownLatch(1);
         add(P0, 0, "a");
         loop.step();   // [a] served and sent into the open transaction
-        loop.step();   // nothing more waiting: it commits
+        clock.addAndGet(INTERVAL.toNanos());
+        loop.step();   // the transaction is due: it commits
         commitStarted.await();
         add(P0, 1, "b");
         loop.step();   // [b] served and held
@@ -306,30 +308,28 @@ class ServingLoopTest {
     }
 
     @Test
-    void aBatchThatCannotBeServedIsReadAgainAndTheTransactionBegunForItAborted() throws InterruptedException {
+    void aBatchThatCannotBeServedIsReadAgainAndNothingOfItIsWritten() throws InterruptedException {
         add(P0, 3, "a");
         serveFailure = new ReplyTopics.Unavailable("the broker does not answer", null);
         step();
-        assertFalse(producer().transactionInFlight());
-        assertTrue(producer().transactionAborted(), "its offsets were sent while it was served: not committed");
+        assertFalse(producer().transactionInFlight(), "no transaction was begun for it");
         assertEquals(List.of(), replies());
         assertEquals(List.of(), committedOffsets());
         assertEquals(3, consumer.position(P0));
     }
 
     @Test
-    void anIdleWorkerSendsABatchsOffsetsToItsTransactionWhileServingIt() throws InterruptedException {
-        List<Boolean> sentWhileServing = new ArrayList<>();
-        whileServing = () -> sentWhileServing.add(within(Duration.ofSeconds(5), () -> producer().sentOffsets()));
+    void anIdleWorkersTransactionStaysOpenUntilItIsTheIntervalOld() throws InterruptedException {
         add(P0, 0, "a");
-        add(P1, 0, "b");
-        step();
-        assertEquals(List.of(true), sentWhileServing, "the transaction was begun and the offsets sent before the "
-                + "answers were made");
-        assertTrue(producer().transactionCommitted());
-        assertEquals(List.of("re:a", "re:b"), replies().stream().sorted().toList());
-        assertEquals(List.of(Map.of(P0, new OffsetAndMetadata(1), P1, new OffsetAndMetadata(1))), committedOffsets(),
-                "one transaction with the batch's offsets");
+        loop.step();
+        loop.step();   // nothing more arrives
+        assertTrue(within(Duration.ofSeconds(5), () -> producer().uncommittedRecords().size() == 1),
+                "the answer is sent at once");
+        assertFalse(producer().transactionCommitted());
+        clock.addAndGet(INTERVAL.toNanos());
+        loop.step();
+        assertTrue(within(Duration.ofSeconds(5), () -> producer().transactionCommitted()));
+        assertEquals(List.of(Map.of(P0, new OffsetAndMetadata(1))), committedOffsets());
     }
 
     @Test
@@ -338,7 +338,7 @@ class ServingLoopTest {
         producer().sendOffsetsToTransactionException = new KafkaException("the group coordinator is loading");
         step();
         assertTrue(producer().transactionAborted());
-        assertEquals(List.of(), replies(), "the answers are never sent into a transaction that cannot commit");
+        assertEquals(List.of(), replies(), "the answers sent into it are aborted with it");
         assertEquals(4, consumer.position(P0));
         assertEquals(1, failures.size());
 
