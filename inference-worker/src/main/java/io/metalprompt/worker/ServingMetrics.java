@@ -42,8 +42,8 @@ public final class ServingMetrics {
                 .description("From a request record's timestamp (its producer's clock) to the start of the batch serving it")
                 .publishPercentileHistogram().register(registry);
         this.commit = Timer.builder("metal.worker.commit")
-                .description("From a batch's records handed to its Kafka transaction to the transaction committed "
-                        + "(results sent, offsets added, commit acknowledged)")
+                .description("One results transaction's commit, from its offsets handed to the producer to the "
+                        + "commit acknowledged (its batches' replies were sent as each was served)")
                 .register(registry);
         this.deadLetters = Counter.builder("metal.worker.dead.letters")
                 .description("Request records written to metal.inference-requests.dlq").register(registry);
