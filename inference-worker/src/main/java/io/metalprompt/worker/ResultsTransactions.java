@@ -104,15 +104,18 @@ final class ResultsTransactions {
         });
     }
 
-    /** Runs one write into the open transaction unless it already failed; a failure is kept as its outcome. */
+    /**
+     * Runs one write into the open transaction unless it already failed; a failure is kept as its outcome. Any
+     * failure: a send runs without a caller to hear it, and a send lost while its transaction commits is a lost reply.
+     */
     private void write(Runnable step) {
         if (broken != null) {
             return;
         }
         try {
             step.run();
-        } catch (KafkaException e) {
-            broken = e;
+        } catch (RuntimeException e) {
+            broken = e instanceof KafkaException k ? k : new KafkaException(e);
         }
     }
 

@@ -349,6 +349,17 @@ class ServingLoopTest {
         assertEquals(List.of(Map.of(P0, new OffsetAndMetadata(5))), committedOffsets());
     }
 
+    @Test
+    void aSendThatFailsFailsItsTransactionAndTheBatchIsReadAgain() throws InterruptedException {
+        add(P0, 2, "a");
+        producer().sendException = new IllegalStateException("Cannot call send in state ABORTABLE_ERROR");
+        step();
+        assertTrue(producer().transactionAborted(), "not committed without its reply");
+        assertEquals(List.of(), committedOffsets());
+        assertEquals(2, consumer.position(P0), "the batch is read again");
+        assertEquals(1, failures.size());
+    }
+
     /** Whether {@code condition} holds within {@code limit} (polled every millisecond). */
     private static boolean within(Duration limit, java.util.function.BooleanSupplier condition) {
         long end = System.nanoTime() + limit.toNanos();
