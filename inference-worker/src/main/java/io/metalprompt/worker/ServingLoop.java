@@ -70,10 +70,10 @@ public final class ServingLoop extends PollLoop<byte[], byte[]> {
 
     /** What the loop reports to: metrics and health. */
     public interface Listener {
-        /** A batch's transaction committed {@code nanos} after its records were handed to the producer. */
+        /** A transaction committed {@code nanos} after its offsets were handed to the producer. */
         void committed(long nanos);
 
-        /** A batch's transaction (or a producer's start) failed with {@code failure}. */
+        /** A transaction (or a producer's start) failed with {@code failure}. */
         void failed(Throwable failure);
     }
 
@@ -85,7 +85,7 @@ public final class ServingLoop extends PollLoop<byte[], byte[]> {
     private final Settings settings;
     private final LongSupplier nanoTime;
 
-    /** A batch whose transaction the committer thread runs; {@code outcome}: its failure, or null. */
+    /** A transaction the committer thread commits, and its batches' records; {@code outcome}: its failure, or null. */
     private record InFlight(List<ConsumerRecord<byte[], byte[]>> records, Future<KafkaException> outcome) {
     }
 
