@@ -84,6 +84,8 @@ public final class ServingLoop extends PollLoop<byte[], byte[]> {
     private final Listener listener;
     private final Settings settings;
     private final LongSupplier nanoTime;
+    /** Most records held for, or written into, one transaction: {@value #HELD_BATCHES} polls' worth. */
+    private final int maxAhead;
 
     /** A transaction the committer thread commits, and its batches' records; {@code outcome}: its failure, or null. */
     private record InFlight(List<ConsumerRecord<byte[], byte[]>> records, Future<KafkaException> outcome) {
@@ -121,6 +123,7 @@ public final class ServingLoop extends PollLoop<byte[], byte[]> {
         this.listener = listener;
         this.settings = settings;
         this.nanoTime = nanoTime;
+        this.maxAhead = settings.maxBatch() * HELD_BATCHES;
     }
 
     /** Whether the loop runs with a producer that has started its transactions. */
@@ -158,13 +161,13 @@ public final class ServingLoop extends PollLoop<byte[], byte[]> {
      */
     @Override
     protected void step() throws InterruptedException {
-        if (heldRecords.size() < settings.maxBatch() * HELD_BATCHES) {
+        if (heldRecords.size() < maxAhead) {
             List<ConsumerRecord<byte[], byte[]>> records = poll(pollTimeout());
             if (!records.isEmpty() && !serve(records)) {
                 return;
             }
             if (inFlight != null && !inFlight.outcome().isDone()
-                    && heldRecords.size() < settings.maxBatch() * HELD_BATCHES) {
+                    && heldRecords.size() < maxAhead) {
                 return;   // keep serving while it commits
             }
         }   // else enough is held: wait for the commit before reading more
@@ -178,7 +181,7 @@ public final class ServingLoop extends PollLoop<byte[], byte[]> {
             heldRecords.clear();
             heldOut.clear();
         }
-        if (!written.isEmpty() && (commitDueInNanos() <= 0 || written.size() >= settings.maxBatch() * HELD_BATCHES)) {
+        if (!written.isEmpty() && (commitDueInNanos() <= 0 || written.size() >= maxAhead)) {
             commitWritten();
         }
     }
