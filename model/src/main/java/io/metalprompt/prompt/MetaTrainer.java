@@ -66,6 +66,9 @@ public final class MetaTrainer {
                     targets), TrainablePadding.defaultConfig(o.k(), base.config().dModel()), o.design(),
                     PaddingLayout.of(o.placement(), tokenizer).withExamplesPerPass(o.passes() > 1 ? o.mMax() : 0), o.seed());
                  AdamW optimizer = AdamW.builder().optWeightDecay(0).optClipNorm(o.clipNorm()).build(base.manager())) {
+                if (o.initFrom() != null) {
+                    warmStart(pgm, base);
+                }
                 pgm.setTrainable(true);
                 TrainingLoop.Result result = TrainingLoop.builder(o.out(), o.steps()).optLr(o.lr(), o.warmupSteps())
                         .optCheckpointEvery(o.checkpointEvery()).optStopAfter(o.stopAfter()).optProgressEvery(10)
@@ -82,6 +85,22 @@ public final class MetaTrainer {
                 return loss;
             }
         }
+    }
+
+    /**
+     * Copies a saved PGM's parameters into the fresh one (a warm start). The saved PGM must have been trained on this
+     * base (its fingerprint is checked) with the same design and k; LoRA and padding shapes must match. On a resume the
+     * checkpoint, restored afterwards, overwrites these values.
+     */
+    private void warmStart(PromptGenerator pgm, LanguageModel base) {
+        try (PromptGenerator from = PromptGenerator.load(base, o.initFrom())) {
+            if (from.design() != pgm.design() || from.k() != pgm.k()) {
+                throw new IllegalArgumentException("--init-from " + o.initFrom() + " is a " + from.design() + " PGM with k "
+                        + from.k() + "; this run trains " + pgm.design() + " with k " + pgm.k());
+            }
+            Params.copy(from.parameters(), pgm.parameters(), "--init-from " + o.initFrom());
+        }
+        log.printf(Locale.ROOT, "warm start from %s%n", o.initFrom());
     }
 
     /** One step: {@code episodes} episodes from a generator seeded by (seed, step), PGM forward, loss, backward. */
@@ -162,6 +181,7 @@ public final class MetaTrainer {
         options.put("base", o.base().toString());
         options.put("tasks", o.tasks().toString());
         options.put("lexicon", o.lexicon().toString());
+        options.put("initFrom", o.initFrom() == null ? null : o.initFrom().toString());
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("command", o.command() == null ? "" : o.command());
         extra.put("options", options);

@@ -16,13 +16,15 @@ import io.metalprompt.tasks.Family;
  * @param passes the most passes of an episode: each step's episodes are read in 1 to {@code passes} passes of m
  *               examples each, every pass reading the previous pass's prompt (the paper's iterative generation);
  *               1 = single passes
+ * @param initFrom a saved PGM folder whose parameters the run starts from (a warm start; same design, k and shapes),
+ *                 or null for a fresh PGM; a checkpoint in {@code out} wins over it (resume)
  */
 public record MetaTrainerOptions(Path out, Path base, Path tasks, Path lexicon, PromptDesign design, int k,
                                  PaddingPlacement placement, int loraRank, double loraAlpha, List<String> loraTargets,
                                  long seed, int steps, int episodes, int queries, int mMin, int mMax, int lMin, int lMax,
                                  double syntheticFraction, double remapFraction, List<Family> kinds, int passes, double lr,
                                  int warmupSteps, double temperature, double clipNorm, double distill,
-                                 int checkpointEvery, int stopAfter, String command) {
+                                 int checkpointEvery, int stopAfter, Path initFrom, String command) {
 
     public MetaTrainerOptions {
         if (mMin < 0 || mMax < mMin || lMin < 0 || lMax < lMin) {
@@ -86,6 +88,7 @@ public record MetaTrainerOptions(Path out, Path base, Path tasks, Path lexicon, 
         private double distill;
         private int checkpointEvery = 100;
         private int stopAfter;
+        private Path initFrom;
         private String command = "";
 
         private Builder(Path out, Path base) {
@@ -137,6 +140,8 @@ public record MetaTrainerOptions(Path out, Path base, Path tasks, Path lexicon, 
         public Builder optCheckpointEvery(int n) { checkpointEvery = n; return this; }
         /** Stop after this many steps of this run, leaving a checkpoint [0: run to the end]. */
         public Builder optStopAfter(int n) { stopAfter = n; return this; }
+        /** Start from this saved PGM's parameters instead of a fresh PGM [none]. */
+        public Builder optInitFrom(Path dir) { initFrom = dir; return this; }
         /** The command line, recorded in {@code pgm.json} [""]. */
         public Builder optCommand(String s) { command = s; return this; }
 
@@ -144,7 +149,7 @@ public record MetaTrainerOptions(Path out, Path base, Path tasks, Path lexicon, 
             return new MetaTrainerOptions(out, base, tasks, lexicon, design, k, placement, loraRank, loraAlpha,
                     loraTargets, seed, steps, episodes, queries, mMin, mMax, lMin, lMax, syntheticFraction,
                     remapFraction, kinds, passes, lr, warmupSteps, temperature, clipNorm, distill, checkpointEvery, stopAfter,
-                    command);
+                    initFrom, command);
         }
     }
 }

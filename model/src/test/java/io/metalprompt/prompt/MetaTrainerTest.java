@@ -105,6 +105,39 @@ class MetaTrainerTest {
                 .optPasses(2).optDistill(0.5).build(), "distillation reads one pass");
     }
 
+    @Test
+    void aWarmStartBeginsFromTheSavedPgmAndRefusesAnotherDesign(@TempDir Path tmp) {
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+        Path first = tmp.resolve("first");
+        new MetaTrainer(options(first, PromptDesign.DISCRETE, 0), quiet).run();
+        // a learning rate of 1e-9 moves an AdamW parameter by about 1e-9 a step: the values stay the saved PGM's
+        java.util.function.Function<Path, MetaTrainerOptions.Builder> tiny = out -> MetaTrainerOptions
+                .builder(out, LmFixtures.gpt2()).optTasks(TestData.tasksZip())
+                .optLexicon(TestData.dataDir().resolve("lexicon.json")).optDesign(PromptDesign.DISCRETE).optK(4)
+                .optLora(4, 8).optSeed(8).optSteps(2).optEpisodes(2, 2).optM(1, 3).optL(0, 1).optLr(1e-9, 1);
+        new MetaTrainer(tiny.apply(tmp.resolve("warm")).optInitFrom(first).build(), quiet).run();
+        new MetaTrainer(tiny.apply(tmp.resolve("fresh")).build(), quiet).run();
+        try (NDManager m = NDManager.newBaseManager()) {
+            Map<String, NDArray> a = Safetensors.read(first.resolve(PromptGenerator.ADAPTER_FILE), m);
+            Map<String, NDArray> warm = Safetensors.read(tmp.resolve("warm").resolve(PromptGenerator.ADAPTER_FILE), m);
+            Map<String, NDArray> fresh = Safetensors.read(tmp.resolve("fresh").resolve(PromptGenerator.ADAPTER_FILE), m);
+            assertEquals(a.keySet(), warm.keySet());
+            a.forEach((n, x) -> assertArrayEquals(x.toFloatArray(), warm.get(n).toFloatArray(), 1e-6f, n));
+            assertTrue(a.entrySet().stream().anyMatch(e -> e.getValue().sub(fresh.get(e.getKey())).abs().max()
+                    .getFloat() > 1e-3), "without the warm start the run keeps its own initialisation");
+        }
+        MetaTrainerOptions prefix = MetaTrainerOptions.builder(tmp.resolve("prefix"), LmFixtures.gpt2())
+                .optTasks(TestData.tasksZip()).optLexicon(TestData.dataDir().resolve("lexicon.json")).optK(4)
+                .optLora(4, 8).optSteps(2).optInitFrom(first).build();
+        String msg = assertThrows(IllegalArgumentException.class, () -> new MetaTrainer(prefix, quiet).run()).getMessage();
+        assertTrue(msg.contains("is a DISCRETE PGM"), msg);
+        MetaTrainerOptions rank8 = MetaTrainerOptions.builder(tmp.resolve("rank8"), LmFixtures.gpt2())
+                .optTasks(TestData.tasksZip()).optLexicon(TestData.dataDir().resolve("lexicon.json"))
+                .optDesign(PromptDesign.DISCRETE).optK(4).optLora(8, 16).optSteps(2).optInitFrom(first).build();
+        msg = assertThrows(ModelLoadException.class, () -> new MetaTrainer(rank8, quiet).run()).getMessage();
+        assertTrue(msg.contains("has shape"), msg);
+    }
+
     /** Mean of column 1 (loss) over data rows [from, to) of curve.csv. */
     private static double meanLoss(List<String> csv, int from, int to) {
         return csv.subList(1 + from, 1 + to).stream().mapToDouble(l -> Double.parseDouble(l.split(",")[1])).average()
