@@ -126,14 +126,11 @@ class MetaTrainerTest {
             assertTrue(a.entrySet().stream().anyMatch(e -> e.getValue().sub(fresh.get(e.getKey())).abs().max()
                     .getFloat() > 1e-3), "without the warm start the run keeps its own initialisation");
         }
-        MetaTrainerOptions prefix = MetaTrainerOptions.builder(tmp.resolve("prefix"), LmFixtures.gpt2())
-                .optTasks(TestData.tasksZip()).optLexicon(TestData.dataDir().resolve("lexicon.json")).optK(4)
-                .optLora(4, 8).optSteps(2).optInitFrom(first).build();
+        MetaTrainerOptions prefix = tiny.apply(tmp.resolve("prefix")).optDesign(PromptDesign.PREFIX).optInitFrom(first)
+                .build();
         String msg = assertThrows(IllegalArgumentException.class, () -> new MetaTrainer(prefix, quiet).run()).getMessage();
         assertTrue(msg.contains("is a DISCRETE PGM"), msg);
-        MetaTrainerOptions rank8 = MetaTrainerOptions.builder(tmp.resolve("rank8"), LmFixtures.gpt2())
-                .optTasks(TestData.tasksZip()).optLexicon(TestData.dataDir().resolve("lexicon.json"))
-                .optDesign(PromptDesign.DISCRETE).optK(4).optLora(8, 16).optSteps(2).optInitFrom(first).build();
+        MetaTrainerOptions rank8 = tiny.apply(tmp.resolve("rank8")).optLora(8, 16).optInitFrom(first).build();
         msg = assertThrows(ModelLoadException.class, () -> new MetaTrainer(rank8, quiet).run()).getMessage();
         assertTrue(msg.contains("has shape"), msg);
     }
