@@ -29,6 +29,7 @@ import io.metalprompt.tasks.TaskLoader;
 import io.metalprompt.tasks.TaskRoot;
 import io.metalprompt.tasks.TaskSpecs;
 import io.metalprompt.train.AdamW;
+import io.metalprompt.train.Params;
 import io.metalprompt.train.TrainingLoop;
 
 /**
@@ -72,6 +73,7 @@ public final class MetaTrainer {
                 pgm.setTrainable(true);
                 TrainingLoop.Result result = TrainingLoop.builder(o.out(), o.steps()).optLr(o.lr(), o.warmupSteps())
                         .optCheckpointEvery(o.checkpointEvery()).optStopAfter(o.stopAfter()).optProgressEvery(10)
+                        .optAverage(o.average())
                         .optCurve(List.of("loss", "first_token_acc"),
                                 "PGM meta-training (" + o.design() + "): loss, first-token accuracy")
                         .build(log)

@@ -18,13 +18,15 @@ import io.metalprompt.tasks.Family;
  *               1 = single passes
  * @param initFrom a saved PGM folder whose parameters the run starts from (a warm start; same design, k and shapes),
  *                 or null for a fresh PGM; a checkpoint in {@code out} wins over it (resume)
+ * @param average decay of the parameters' moving average that a finished run saves instead of its last values
+ *                ({@link io.metalprompt.train.ParameterAverage}); 0 = the last values
  */
 public record MetaTrainerOptions(Path out, Path base, Path tasks, Path lexicon, PromptDesign design, int k,
                                  PaddingPlacement placement, int loraRank, double loraAlpha, List<String> loraTargets,
                                  long seed, int steps, int episodes, int queries, int mMin, int mMax, int lMin, int lMax,
                                  double syntheticFraction, double remapFraction, List<Family> kinds, int passes, double lr,
                                  int warmupSteps, double temperature, double clipNorm, double distill,
-                                 int checkpointEvery, int stopAfter, Path initFrom, String command) {
+                                 double average, int checkpointEvery, int stopAfter, Path initFrom, String command) {
 
     public MetaTrainerOptions {
         if (mMin < 0 || mMax < mMin || lMin < 0 || lMax < lMin) {
@@ -36,6 +38,9 @@ public record MetaTrainerOptions(Path out, Path base, Path tasks, Path lexicon, 
         }
         if (syntheticFraction < 0 || syntheticFraction > 1 || remapFraction < 0 || remapFraction > 1) {
             throw new IllegalArgumentException("fractions must be in [0, 1]");
+        }
+        if (!(average >= 0 && average < 1)) {
+            throw new IllegalArgumentException("the average's decay must be 0 (off) or in (0, 1), got " + average);
         }
         if (!(distill >= 0)) {
             throw new IllegalArgumentException("distill must be >= 0, got " + distill);
@@ -86,6 +91,7 @@ public record MetaTrainerOptions(Path out, Path base, Path tasks, Path lexicon, 
         private double temperature = 1.0;
         private double clipNorm = 1.0;
         private double distill;
+        private double average;
         private int checkpointEvery = 100;
         private int stopAfter;
         private Path initFrom;
@@ -136,6 +142,8 @@ public record MetaTrainerOptions(Path out, Path base, Path tasks, Path lexicon, 
         public Builder optClipNorm(double v) { clipNorm = v; return this; }
         /** Weight of the distillation term, 0 = the paper's loss [0]. */
         public Builder optDistill(double v) { distill = v; return this; }
+        /** Decay of the saved moving average of the parameters, 0 = save the last values [0]. */
+        public Builder optAverage(double decay) { average = decay; return this; }
         /** [100] */
         public Builder optCheckpointEvery(int n) { checkpointEvery = n; return this; }
         /** Stop after this many steps of this run, leaving a checkpoint [0: run to the end]. */
@@ -148,7 +156,8 @@ public record MetaTrainerOptions(Path out, Path base, Path tasks, Path lexicon, 
         public MetaTrainerOptions build() {
             return new MetaTrainerOptions(out, base, tasks, lexicon, design, k, placement, loraRank, loraAlpha,
                     loraTargets, seed, steps, episodes, queries, mMin, mMax, lMin, lMax, syntheticFraction,
-                    remapFraction, kinds, passes, lr, warmupSteps, temperature, clipNorm, distill, checkpointEvery, stopAfter,
+                    remapFraction, kinds, passes, lr, warmupSteps, temperature, clipNorm, distill, average, checkpointEvery,
+                    stopAfter,
                     initFrom, command);
         }
     }

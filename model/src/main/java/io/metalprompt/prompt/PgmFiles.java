@@ -24,6 +24,7 @@ import ai.djl.ndarray.NDManager;
 import io.metalprompt.lm.LanguageModel;
 import io.metalprompt.lm.ModelLoadException;
 import io.metalprompt.lm.Safetensors;
+import io.metalprompt.train.Params;
 
 /**
  * A saved PGM folder: {@value PromptGenerator#ADAPTER_FILE} (LoRA and padding parameters, safetensors) and

@@ -16,6 +16,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import io.metalprompt.lm.Safetensors;
+import io.metalprompt.train.Params;
 
 /**
  * The PGM's k trainable padding rows, reparameterised P-tuning style: k free embeddings {@code [k,d]} run

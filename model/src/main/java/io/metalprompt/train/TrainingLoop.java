@@ -77,6 +77,7 @@ public final class TrainingLoop {
     private final int checkpointEvery;
     private final int stopAfter;
     private final int progressEvery;
+    private final double averageDecay;
     private final List<String> series;
     private final String title;
     private final PrintStream log;
@@ -89,6 +90,7 @@ public final class TrainingLoop {
         this.checkpointEvery = b.checkpointEvery;
         this.stopAfter = b.stopAfter;
         this.progressEvery = b.progressEvery;
+        this.averageDecay = b.averageDecay;
         this.series = b.series;
         this.title = b.title;
         this.log = log;
@@ -104,12 +106,16 @@ public final class TrainingLoop {
         return out.resolve("checkpoint");
     }
 
-    /** Runs (or resumes) the loop; the caller publishes the result when {@link Result#finished()}. */
+    /**
+     * Runs (or resumes) the loop; the caller publishes the result when {@link Result#finished()}. With a parameter
+     * average ({@link Builder#optAverage}), a finished run leaves the average in the trainee's parameters.
+     */
     public Result run(AdamW optimizer, Trainee trainee, Step step) {
         Path checkpoint = checkpoint(out);
         LossCurve curve = new LossCurve(out.resolve("curve.csv"), series);
         long start = 0;
-        if (Files.exists(checkpoint.resolve("state.json"))) {
+        boolean resume = Files.exists(checkpoint.resolve("state.json"));
+        if (resume) {
             trainee.restore(checkpoint);
             optimizer.load(checkpoint.resolve("optimizer.safetensors"));
             start = optimizer.steps();
@@ -117,6 +123,22 @@ public final class TrainingLoop {
             log.printf(Locale.ROOT, "resuming %s at step %d%n", out, start);
         }
         Map<String, NDArray> params = trainee.parameters();
+        try (ParameterAverage average = averageDecay > 0 ? new ParameterAverage(params, averageDecay) : null) {
+            if (average != null && resume) {
+                average.restore(checkpoint);
+            }
+            Result result = loop(optimizer, trainee, step, params, average, start, curve);
+            if (average != null && result.finished()) {
+                average.copyInto(params);
+                log.printf(Locale.ROOT, "parameters replaced by their moving average (decay %s)%n", averageDecay);
+            }
+            return result;
+        }
+    }
+
+    private Result loop(AdamW optimizer, Trainee trainee, Step step, Map<String, NDArray> params,
+                        ParameterAverage average, long start, LossCurve curve) {
+        Path checkpoint = checkpoint(out);
         LrSchedule schedule = new LrSchedule(lr, lr / 10, warmupSteps, steps);
         Progress progress = new Progress(log, start, steps, progressEvery);
         long end = stopAfter > 0 ? Math.min(steps, start + stopAfter) : steps;
@@ -126,13 +148,18 @@ public final class TrainingLoop {
             StepResult r = step.run(s);
             double rate = schedule.at(s);
             long done = s + 1;
-            if (update(optimizer, params, r, rate, done, curve, progress)) {
+            if (update(optimizer, params, r, rate, done, curve, progress, average)) {
                 updated.add(done);
                 losses.add(r.loss());
             }
             if (done % checkpointEvery == 0 || done == end) {
                 try {
-                    Checkpoint.write(checkpoint, trainee::writeTo, optimizer);
+                    Checkpoint.write(checkpoint, dir -> {
+                        trainee.writeTo(dir);
+                        if (average != null) {
+                            average.writeTo(dir);
+                        }
+                    }, optimizer);
                 } catch (IOException e) {
                     throw new UncheckedIOException("cannot write the checkpoint " + checkpoint, e);
                 }
@@ -148,7 +175,7 @@ public final class TrainingLoop {
 
     /** Applies step {@code done}'s update, or skips it; records it. Returns whether the loss counts (finite). */
     private boolean update(AdamW optimizer, Map<String, NDArray> params, StepResult r, double rate, long done,
-                           LossCurve curve, Progress progress) {
+                           LossCurve curve, Progress progress, ParameterAverage average) {
         double[] row = new double[r.metrics().length + 1];
         System.arraycopy(r.metrics(), 0, row, 1, r.metrics().length);
         if (!Double.isFinite(r.loss())) {
@@ -162,6 +189,8 @@ public final class TrainingLoop {
         double gradNorm = optimizer.step(params, rate);
         if (AdamW.isSkipped(gradNorm)) {
             log.printf(Locale.ROOT, "%nstep %d: non-finite gradient (loss %.4f), update skipped%n", done, r.loss());
+        } else if (average != null) {
+            average.update(params);
         }
         row[0] = r.loss();
         curve.append(done, row);
@@ -179,6 +208,7 @@ public final class TrainingLoop {
         private int checkpointEvery = 100;
         private int stopAfter;
         private int progressEvery = 10;
+        private double averageDecay;
         private List<String> series = List.of("loss");
         private String title = "training loss";
 
@@ -195,6 +225,11 @@ public final class TrainingLoop {
         public Builder optStopAfter(int n) { stopAfter = n; return this; }
         /** Without a terminal, a progress line every this many steps [10]. */
         public Builder optProgressEvery(int n) { progressEvery = n; return this; }
+        /**
+         * Keep an exponential moving average of the parameters with this decay ({@link ParameterAverage}), written
+         * into every checkpoint; a finished run's parameters are replaced by it [0: none].
+         */
+        public Builder optAverage(double decay) { averageDecay = decay; return this; }
         /** The curve's columns after {@code step}: the loss, then each step's metrics; and the plot's title. */
         public Builder optCurve(List<String> columns, String plotTitle) { series = List.copyOf(columns); title = plotTitle; return this; }
 

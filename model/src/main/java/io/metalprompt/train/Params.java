@@ -1,4 +1,4 @@
-package io.metalprompt.prompt;
+package io.metalprompt.train;
 
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
@@ -10,13 +10,13 @@ import io.metalprompt.lm.ModelLoadException;
 import io.metalprompt.lm.Safetensors;
 
 /** Loading saved values into live parameter arrays (in place, so optimizers and blocks keep their references). */
-final class Params {
+public final class Params {
 
     private Params() {
     }
 
     /** Reads {@code file} and copies every tensor of {@code into} from it; names and shapes must match exactly. */
-    static void load(Path file, Map<String, NDArray> into, String what) {
+    public static void load(Path file, Map<String, NDArray> into, String what) {
         try (NDManager m = NDManager.newBaseManager()) {
             Map<String, NDArray> saved = Safetensors.read(file, m, into::containsKey);
             copy(saved, into, what + " from " + file);
@@ -24,7 +24,7 @@ final class Params {
     }
 
     /** Copies {@code from} into {@code into} by name; fails on a missing name or a shape mismatch. */
-    static void copy(Map<String, NDArray> from, Map<String, NDArray> into, String what) {
+    public static void copy(Map<String, NDArray> from, Map<String, NDArray> into, String what) {
         for (Map.Entry<String, NDArray> e : into.entrySet()) {
             NDArray src = from.get(e.getKey());
             if (src == null) {
@@ -45,7 +45,7 @@ final class Params {
     }
 
     /** Turns gradient recording on or off for every array. */
-    static void setTrainable(Map<String, NDArray> params, boolean trainable) {
+    public static void setTrainable(Map<String, NDArray> params, boolean trainable) {
         params.values().forEach(p -> p.setRequiresGradient(trainable));
     }
 }
