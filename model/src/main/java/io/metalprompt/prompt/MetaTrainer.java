@@ -116,14 +116,7 @@ public final class MetaTrainer {
         try (NDManager m = pgm.base().manager().newSubManager(); NDScope scope = new NDScope();
              GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             PromptGenerator.Gumbel gumbel = new PromptGenerator.Gumbel(o.temperature(), rnd);
-            // iterative episodes: each earlier pass's prompt is read by the next pass; gradients flow through all
-            PromptBatch prompts = null;
-            for (int p = 0; p < passes - 1; p++) {
-                int pass = p;
-                prompts = pgm.forward(m, episodes.stream().map(e -> e.earlier().get(pass)).toList(), gumbel, prompts);
-            }
-            prompts = pgm.forward(m, episodes.stream().map(Episode::xp).toList(), gumbel, prompts);
-            PromptLoss.Result r = PromptLoss.compute(pgm.base(), m, prompts, episodes, o.distill());
+            PromptLoss.Result r = ChainLoss.compute(pgm, m, episodes, gumbel, o.lossEveryPass(), o.distill());
             gc.backward(r.loss());
             double acc = r.firstTokenAccuracy();
             return new TrainingLoop.StepResult(r.loss().getFloat(), new double[] {acc},

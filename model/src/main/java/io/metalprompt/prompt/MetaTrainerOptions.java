@@ -18,13 +18,16 @@ import io.metalprompt.tasks.Family;
  *               1 = single passes
  * @param initFrom a saved PGM folder whose parameters the run starts from (a warm start; same design, k and shapes),
  *                 or null for a fresh PGM; a checkpoint in {@code out} wins over it (resume)
+ * @param lossEveryPass with passes > 1, score every pass's prompt and train on the mean ({@link ChainLoss}), not the
+ *                      last pass's alone
  * @param average decay of the parameters' moving average that a finished run saves instead of its last values
  *                ({@link io.metalprompt.train.ParameterAverage}); 0 = the last values
  */
 public record MetaTrainerOptions(Path out, Path base, Path tasks, Path lexicon, PromptDesign design, int k,
                                  PaddingPlacement placement, int loraRank, double loraAlpha, List<String> loraTargets,
                                  long seed, int steps, int episodes, int queries, int mMin, int mMax, int lMin, int lMax,
-                                 double syntheticFraction, double remapFraction, List<Family> kinds, int passes, double lr,
+                                 double syntheticFraction, double remapFraction, List<Family> kinds, int passes,
+                                 boolean lossEveryPass, double lr,
                                  int warmupSteps, double temperature, double clipNorm, double distill,
                                  double average, int checkpointEvery, int stopAfter, Path initFrom, String command) {
 
@@ -92,6 +95,7 @@ public record MetaTrainerOptions(Path out, Path base, Path tasks, Path lexicon, 
         private double clipNorm = 1.0;
         private double distill;
         private double average;
+        private boolean lossEveryPass;
         private int checkpointEvery = 100;
         private int stopAfter;
         private Path initFrom;
@@ -134,6 +138,8 @@ public record MetaTrainerOptions(Path out, Path base, Path tasks, Path lexicon, 
         public Builder optKinds(List<Family> v) { kinds = v; return this; }
         /** Most passes per episode (iterative episodes); 1 = single passes [1]. */
         public Builder optPasses(int n) { passes = n; return this; }
+        /** Score every pass's prompt, not only the last [false]. */
+        public Builder optLossEveryPass(boolean v) { lossEveryPass = v; return this; }
         /** Peak learning rate (cosine to a tenth) and warm-up steps [1e-3, 100]. */
         public Builder optLr(double peak, int warmup) { lr = peak; warmupSteps = warmup; return this; }
         /** Gumbel-softmax temperature of DISCRETE prompts [1]. */
@@ -156,7 +162,7 @@ public record MetaTrainerOptions(Path out, Path base, Path tasks, Path lexicon, 
         public MetaTrainerOptions build() {
             return new MetaTrainerOptions(out, base, tasks, lexicon, design, k, placement, loraRank, loraAlpha,
                     loraTargets, seed, steps, episodes, queries, mMin, mMax, lMin, lMax, syntheticFraction,
-                    remapFraction, kinds, passes, lr, warmupSteps, temperature, clipNorm, distill, average, checkpointEvery,
+                    remapFraction, kinds, passes, lossEveryPass, lr, warmupSteps, temperature, clipNorm, distill, average, checkpointEvery,
                     stopAfter,
                     initFrom, command);
         }

@@ -121,6 +121,27 @@ class IterativeEpisodesTest {
     }
 
     @Test
+    void theLossOfEveryPassIsTheMeanOfEachPassesOwnPromptLoss() {
+        List<Episode> eps = episodes();
+        try (PromptGenerator g = pgm(PromptDesign.PREFIX);
+             NDScope scope = new NDScope(); NDManager m = model.manager().newSubManager()) {
+            // the reference: each pass's prompt scored on its own, passes chained by hand
+            List<Double> each = new ArrayList<>();
+            PromptBatch prompt = null;
+            for (int p = 0; p < 3; p++) {
+                int pass = p;
+                prompt = g.forward(m, eps.stream().map(e -> pass < 2 ? e.earlier().get(pass) : e.xp()).toList(), null,
+                        prompt);
+                each.add((double) PromptLoss.compute(model, m, prompt, eps).loss().getFloat());
+            }
+            double mean = each.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+            assertEquals(mean, ChainLoss.compute(g, m, eps, null, true, 0).loss().getFloat(), 1e-5);
+            assertEquals(each.get(2), ChainLoss.compute(g, m, eps, null, false, 0).loss().getFloat(), 1e-5);
+            assertTrue(Math.abs(each.get(0) - each.get(2)) > 1e-4, "the passes' prompts differ: " + each);
+        }
+    }
+
+    @Test
     void examplesPerPassTravelInPgmJsonAndCutIterativeGeneration(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
         try (PromptGenerator g = PromptGenerator.create(model, new LoraAdapter.Config(4, 8,
                 LoraAdapter.defaultTargets(model.config())), TrainablePadding.defaultConfig(K, model.config().dModel()),
