@@ -55,11 +55,11 @@ final class Attention {
         double scale = 1.0 / Math.sqrt(qs.get(3));
         long g = qs.get(1) / kvHeads;
         if (g == 1) {
-            NDArray att = q.mul(scale).matMul(k.transpose(0, 1, 3, 2)).add(bias).softmax(-1);  // [B,H,T,S]
+            NDArray att = Scalars.mul(q, scale).matMul(k.transpose(0, 1, 3, 2)).add(bias).softmax(-1);  // [B,H,T,S]
             return att.matMul(v);                                                                // [B,H,T,hd]
         }
         NDArray q5 = q.reshape(qs.get(0), kvHeads, g, qs.get(2), qs.get(3));                      // [B,K,g,T,hd]
-        NDArray att = q5.mul(scale).matMul(k.expandDims(2).transpose(0, 1, 2, 4, 3))              // [B,K,g,T,S]
+        NDArray att = Scalars.mul(q5, scale).matMul(k.expandDims(2).transpose(0, 1, 2, 4, 3))              // [B,K,g,T,S]
                 .add(bias).softmax(-1);
         return att.matMul(v.expandDims(2)).reshape(qs);                                          // [B,H,T,hd]
     }

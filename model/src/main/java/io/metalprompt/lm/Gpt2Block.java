@@ -37,7 +37,7 @@ record Gpt2Block(int layer, int nHead, Norm.Layer ln1, NDArray attnW, NDArray at
 
     /** GPT-2's gelu_new: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
     static NDArray geluNew(NDArray x) {
-        NDArray inner = x.mul(x).mul(x).mul(0.044715).add(x).mul(Math.sqrt(2.0 / Math.PI));
-        return inner.tanh().add(1.0).mul(x).mul(0.5);
+        NDArray inner = Scalars.mul(Scalars.mul(x.mul(x).mul(x), 0.044715).add(x), Math.sqrt(2.0 / Math.PI));
+        return Scalars.mul(inner.tanh().add(1.0).mul(x), 0.5);
     }
 }

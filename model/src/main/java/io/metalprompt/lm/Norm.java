@@ -22,7 +22,7 @@ interface Norm {
     record Rms(NDArray weight, double eps) implements Norm {
         @Override
         public NDArray apply(NDArray x) {
-            NDArray rms = x.square().mean(new int[] {-1}, true).add(eps).pow(-0.5);
+            NDArray rms = Scalars.pow(x.square().mean(new int[] {-1}, true).add(eps), -0.5);
             return x.mul(rms).mul(weight);
         }
     }

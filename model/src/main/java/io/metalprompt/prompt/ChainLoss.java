@@ -4,6 +4,7 @@ import java.util.List;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import io.metalprompt.lm.Scalars;
 
 /**
  * The meta-training loss of one step's episodes, each read in the same number of passes (the paper's iterative
@@ -40,6 +41,6 @@ final class ChainLoss {
         if (sum == null) {
             return last;
         }
-        return new PromptLoss.Result(sum.add(last.loss()).div(passes), last.firstTokenAccuracy());
+        return new PromptLoss.Result(Scalars.div(sum.add(last.loss()), passes), last.firstTokenAccuracy());
     }
 }

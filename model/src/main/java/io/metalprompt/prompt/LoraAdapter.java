@@ -18,6 +18,7 @@ import io.metalprompt.lm.ModelConfig;
 import io.metalprompt.lm.ProjectionAdapter;
 import io.metalprompt.lm.Safetensors;
 import io.metalprompt.train.Params;
+import io.metalprompt.lm.Scalars;
 
 /**
  * LoRA (Hu et al. 2021) on chosen linear projections of a frozen LM: {@code out + (x A B) * alpha/r}, with
@@ -95,7 +96,7 @@ public final class LoraAdapter implements ProjectionAdapter, AutoCloseable {
         }
         applications.incrementAndGet();
         NDArray b = params.get("lora." + layer + "." + projection + ".B");
-        return baseOutput.add(input.matMul(a).matMul(b).mul((float) scale));  // [B,T,in][in,r][r,out] -> [B,T,out]
+        return baseOutput.add(Scalars.mul(input.matMul(a).matMul(b), scale));  // [B,T,in][in,r][r,out] -> [B,T,out]
     }
 
     public Config config() {

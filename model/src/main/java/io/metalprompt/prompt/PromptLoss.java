@@ -12,6 +12,7 @@ import ai.djl.ndarray.types.Shape;
 import io.metalprompt.events.PromptDesign;
 import io.metalprompt.lm.ForwardInput;
 import io.metalprompt.lm.LanguageModel;
+import io.metalprompt.lm.Scalars;
 
 /**
  * The meta-training objective: the frozen target LM reads {@code [prompt ; XL ; query]} and is scored by its
@@ -81,7 +82,7 @@ public final class PromptLoss {
             NDArray student = answerRows(m, logp, answerSpans);                                   // [N,V]
             NDArray teacher = IclTeacher.answerLogProbs(target, m, episodes);                        // [N,V]
             NDArray kl = teacher.exp().mul(teacher.sub(student)).sum(new int[] {1});                 // [N]
-            loss = loss.add(kl.mean().mul((float) distill));
+            loss = loss.add(Scalars.mul(kl.mean(), distill));
         }
         // first answer token predicted by argmax?
         float[] hit = logp.argMax(-1).eq(next).toType(DataType.FLOAT32, false).toFloatArray();

@@ -11,6 +11,7 @@ import ai.djl.ndarray.types.Shape;
 import io.metalprompt.lm.ForwardOutput;
 import io.metalprompt.lm.KvCache;
 import io.metalprompt.lm.LanguageModel;
+import io.metalprompt.lm.Scalars;
 
 /**
  * The PGM's read-out: the prompt at its k padding positions, per {@link PromptDesign}. DISCRETE = argmax tokens
@@ -76,7 +77,7 @@ final class ReadOut {
             double u = Math.max(gumbel.random().nextDouble(), 1e-12);
             g[i] = (float) -Math.log(-Math.log(u));
         }
-        NDArray soft = logits.add(m.create(g, s)).div((float) gumbel.temperature()).softmax(-1);  // [B,k,V]
+        NDArray soft = Scalars.div(logits.add(m.create(g, s)), gumbel.temperature()).softmax(-1);  // [B,k,V]
         NDArray ids = soft.argMax(-1);                                                        // [B,k]
         NDArray hard = ids.oneHot((int) s.get(2), DataType.FLOAT32);                          // [B,k,V]
         NDArray st = hard.sub(soft.stopGradient()).add(soft);                                 // forward hard, backward soft

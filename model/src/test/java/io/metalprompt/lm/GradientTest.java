@@ -22,7 +22,7 @@ class GradientTest {
     private static final long[] MASK = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0};
 
     /** Mean next-token cross-entropy over real positions of a [2,6] batch (second row right-padded). */
-    private static NDArray loss(LanguageModel model, NDManager m) {
+    static NDArray loss(LanguageModel model, NDManager m) {
         NDArray ids = m.create(IDS, new Shape(2, 6));
         NDArray mask = m.create(MASK, new Shape(2, 6));
         NDArray logp = model.forward(ForwardInput.builder().setTokens(ids, mask).build()).logits()

@@ -142,6 +142,46 @@ class IterativeEpisodesTest {
     }
 
     @Test
+    void aCollectionBeforeTheBackwardPassLeavesThePgmGradientUnchanged() {
+        List<Episode> eps = episodes();
+        try (PromptGenerator g = pgm(PromptDesign.PREFIX)) {
+            g.setTrainable(true);
+            float[] quiet = chainGradient(g, eps, false);
+            for (int run = 0; run < 3; run++) {
+                float[] churned = chainGradient(g, eps, true);
+                assertTrue(PgmTesting.maxAbsDiff(quiet, churned) < 1e-6, "run " + run + ": the LoRA gradient changed by "
+                        + PgmTesting.maxAbsDiff(quiet, churned) + " after a collection");
+            }
+            g.setTrainable(false);
+        }
+    }
+
+    /** Every LoRA B gradient of one step of 3-pass episodes, every pass scored ({@link ChainLoss}); then zeroed. */
+    private static float[] chainGradient(PromptGenerator g, List<Episode> eps, boolean churn) {
+        List<Float> out = new ArrayList<>();
+        try (NDScope scope = new NDScope(); NDManager m = model.manager().newSubManager();
+             GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            NDArray loss = ChainLoss.compute(g, m, eps, null, true, 0).loss();
+            if (churn) {
+                io.metalprompt.lm.GcChurn.run();
+            }
+            gc.backward(loss);
+            g.lora().parameters().forEach((name, p) -> {
+                NDArray grad = p.getGradient();
+                for (float v : grad.toFloatArray()) {
+                    out.add(v);
+                }
+                grad.subi(grad);
+            });
+        }
+        float[] a = new float[out.size()];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = out.get(i);
+        }
+        return a;
+    }
+
+    @Test
     void examplesPerPassTravelInPgmJsonAndCutIterativeGeneration(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
         try (PromptGenerator g = PromptGenerator.create(model, new LoraAdapter.Config(4, 8,
                 LoraAdapter.defaultTargets(model.config())), TrainablePadding.defaultConfig(K, model.config().dModel()),
