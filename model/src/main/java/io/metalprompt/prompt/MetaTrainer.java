@@ -13,7 +13,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.training.GradientCollector;
@@ -21,7 +20,6 @@ import io.metalprompt.events.PromptDesign;
 import io.metalprompt.lm.LanguageModel;
 import io.metalprompt.lm.LmSettings;
 import io.metalprompt.lm.LmTokenizer;
-import io.metalprompt.lm.Safetensors;
 import io.metalprompt.tasks.Family;
 import io.metalprompt.tasks.Lexicon;
 import io.metalprompt.tasks.TaskExample;
@@ -126,26 +124,7 @@ public final class MetaTrainer {
 
     /** The PGM's parameters, kept in the checkpoint as {@value #CHECKPOINT_PARAMS}. */
     private static TrainingLoop.Trainee trainee(PromptGenerator pgm) {
-        Map<String, NDArray> params = pgm.parameters();
-        return new TrainingLoop.Trainee() {
-            @Override
-            public Map<String, NDArray> parameters() {
-                return params;
-            }
-
-            @Override
-            public void writeTo(Path checkpoint) {
-                Safetensors.write(checkpoint.resolve(CHECKPOINT_PARAMS), params);
-            }
-
-            @Override
-            public void restore(Path checkpoint) {
-                try (NDManager m = NDManager.newBaseManager()) {
-                    Params.copy(Safetensors.read(checkpoint.resolve(CHECKPOINT_PARAMS), m), params,
-                            "checkpoint " + checkpoint);
-                }
-            }
-        };
+        return TrainingLoop.Trainee.ofParameters(pgm.parameters(), CHECKPOINT_PARAMS);
     }
 
     /** Real training tasks (none when every episode is synthetic) and, with kinds, the kind of each. */

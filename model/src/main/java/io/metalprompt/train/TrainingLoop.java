@@ -11,6 +11,8 @@ import java.util.Locale;
 import java.util.Map;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.metalprompt.lm.Safetensors;
 
 /**
  * The loop both trainers share: resume from {@code OUT/checkpoint}, then per step the trainer's forward and backward
@@ -44,6 +46,28 @@ public final class TrainingLoop {
 
         /** Loads the parameters from {@code checkpoint} (nothing to do when the model was loaded from it). */
         void restore(Path checkpoint);
+
+        /** Live parameters kept in the checkpoint as one safetensors file, {@code file}, and restored in place. */
+        static Trainee ofParameters(Map<String, NDArray> params, String file) {
+            return new Trainee() {
+                @Override
+                public Map<String, NDArray> parameters() {
+                    return params;
+                }
+
+                @Override
+                public void writeTo(Path checkpoint) {
+                    Safetensors.write(checkpoint.resolve(file), params);
+                }
+
+                @Override
+                public void restore(Path checkpoint) {
+                    try (NDManager m = NDManager.newBaseManager()) {
+                        Params.copy(Safetensors.read(checkpoint.resolve(file), m), params, "checkpoint " + checkpoint);
+                    }
+                }
+            };
+        }
     }
 
     /**

@@ -77,7 +77,7 @@ class ParameterAverageTest {
             Map<String, NDArray> params = Map.of("p", p);
             TrainingLoop.builder(out, STEPS).optLr(0.1, 0).optCheckpointEvery(4).optStopAfter(stopAfter)
                     .optAverage(DECAY).build(QUIET)
-                    .run(optimizer, trainee(params), step -> {
+                    .run(optimizer, TrainingLoop.Trainee.ofParameters(params, "p.safetensors"), step -> {
                         seen.add(p.toFloatArray());
                         try (NDScope scope = new NDScope();
                              GradientCollector gc = Engine.getInstance().newGradientCollector()) {
@@ -89,27 +89,6 @@ class ParameterAverageTest {
                     });
             return p.toFloatArray();
         }
-    }
-
-    private static TrainingLoop.Trainee trainee(Map<String, NDArray> params) {
-        return new TrainingLoop.Trainee() {
-            @Override
-            public Map<String, NDArray> parameters() {
-                return params;
-            }
-
-            @Override
-            public void writeTo(Path checkpoint) {
-                Safetensors.write(checkpoint.resolve("p.safetensors"), params);
-            }
-
-            @Override
-            public void restore(Path checkpoint) {
-                try (NDManager m = NDManager.newBaseManager()) {
-                    Params.copy(Safetensors.read(checkpoint.resolve("p.safetensors"), m), params, "test");
-                }
-            }
-        };
     }
 
     private static float[] lastValues(Path out) {
