@@ -17,8 +17,8 @@ import ai.djl.ndarray.types.Shape;
 import io.metalprompt.lm.ModelConfig;
 import io.metalprompt.lm.ProjectionAdapter;
 import io.metalprompt.lm.Safetensors;
-import io.metalprompt.train.Params;
 import io.metalprompt.lm.Scalars;
+import io.metalprompt.train.Params;
 
 /**
  * LoRA (Hu et al. 2021) on chosen linear projections of a frozen LM: {@code out + (x A B) * alpha/r}, with

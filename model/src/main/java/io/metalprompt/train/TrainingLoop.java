@@ -11,7 +11,6 @@ import java.util.Locale;
 import java.util.Map;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import io.metalprompt.lm.Safetensors;
 
 /**
@@ -62,9 +61,7 @@ public final class TrainingLoop {
 
                 @Override
                 public void restore(Path checkpoint) {
-                    try (NDManager m = NDManager.newBaseManager()) {
-                        Params.copy(Safetensors.read(checkpoint.resolve(file), m), params, "checkpoint " + checkpoint);
-                    }
+                    Params.load(checkpoint.resolve(file), params, "checkpoint " + checkpoint);
                 }
             };
         }
