@@ -15,6 +15,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.jboss.logging.Logger;
 
@@ -24,8 +25,9 @@ import org.jboss.logging.Logger;
  * into it at once (a reader of uncommitted replies, like the gateway, has its answer without waiting for any commit),
  * and {@link #commit} later writes the next offsets of every batch in it and commits. After a failure: an abort, or,
  * when the producer cannot abort (fenced, in an error state, a commit that timed out), a new producer from the same
- * settings: the same {@code transactional.id}, so its start fences the old one and aborts what it left open. Starting
- * a producer is tried again after a pause until the broker answers.
+ * settings: the same {@code transactional.id}, so its start fences the old one and aborts what it left open. A commit
+ * that timed out is not a failure but committed again (it may have completed at the broker). Starting a producer is
+ * tried again after a pause until the broker answers.
  */
 final class ResultsTransactions {
 
@@ -92,7 +94,7 @@ final class ResultsTransactions {
                 write(() -> {
                     begin(p);
                     p.sendOffsetsToTransaction(offsets, group);
-                    p.commitTransaction();
+                    commitRetryingTimeouts(p);
                 });
                 if (broken == null) {
                     listener.committed(nanoTime.getAsLong() - handed);
@@ -102,6 +104,27 @@ final class ResultsTransactions {
                 ended();
             }
         });
+    }
+
+    /**
+     * Commits, trying again while the commit times out. A commit that timed out may still complete at the broker, so
+     * only the same commit may follow (KafkaProducer#commitTransaction): an abort fails, and a replacement producer
+     * would find the transaction committed while the loop reads its batches again and answers them twice. A close
+     * stops the retries (nothing is read again then).
+     */
+    private void commitRetryingTimeouts(Producer<byte[], byte[]> p) {
+        while (true) {
+            try {
+                p.commitTransaction();
+                return;
+            } catch (TimeoutException e) {
+                if (closing.getAsBoolean()) {
+                    throw e;
+                }
+                LOG.warnf("committing the results transaction timed out (%s); committing it again", e.toString());
+                listener.failed(e);
+            }
+        }
     }
 
     /**

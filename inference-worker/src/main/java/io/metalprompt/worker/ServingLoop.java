@@ -4,8 +4,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.function.LongSupplier;
@@ -40,7 +42,10 @@ import io.metalprompt.service.kafka.PollLoop;
  * lost its partitions in a rebalance is fenced). If it fails, it is aborted (or, when the producer cannot abort, the
  * producer is replaced by one with the same {@code transactional.id}, which fences the old one and aborts its open
  * transaction) and the consumer is put back to the first offsets of its batches: they are read and answered again. A
- * batch that cannot be served (the broker does not answer about a reply topic) is read again after a pause.
+ * batch that cannot be served (the broker does not answer about a reply topic) is read again after a pause. Records
+ * whose partition a rebalance takes away between a batch's polls are left to the partition's next owner (see
+ * {@link #poll}), and a commit that timed out is committed again, never aborted ({@link ResultsTransactions}): either
+ * would otherwise answer a request twice.
  *
  * <p><b>One transaction for many batches:</b> a served batch's records are sent at once into the open transaction
  * (readers of uncommitted replies, like the gateway, have their answers without waiting for a commit), and the
@@ -98,6 +103,8 @@ public final class ServingLoop extends PollLoop<byte[], byte[]> {
     /** Records served while a transaction was in flight, and their answers: the next transaction's. */
     private final List<ConsumerRecord<byte[], byte[]>> heldRecords = new ArrayList<>();
     private final List<BatchHandler.Outgoing> heldOut = new ArrayList<>();
+    /** Partitions revoked or lost since the step's first poll returned (the rebalance listener adds them). */
+    private final Set<TopicPartition> revokedSincePoll = new HashSet<>();
 
     /**
      * @param pollTimeout   longest wait of an idle poll (a close is noticed at once anyway: {@code wakeup})
@@ -138,11 +145,13 @@ public final class ServingLoop extends PollLoop<byte[], byte[]> {
             // before partitions move, the transaction in flight ends: the next owner starts from committed offsets
             @Override
             public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                revokedSincePoll.addAll(partitions);
                 settleOnRebalance();
             }
 
             @Override
             public void onPartitionsLost(Collection<TopicPartition> partitions) {
+                revokedSincePoll.addAll(partitions);
                 settleOnRebalance();
             }
 
@@ -262,13 +271,29 @@ public final class ServingLoop extends PollLoop<byte[], byte[]> {
         written.clear();
     }
 
+    /**
+     * One poll and, when it found records already waiting, one more of at most {@code batchWindow}. A rebalance during
+     * that second poll may take the partitions of records the first one returned: those are dropped unserved. They
+     * were neither answered nor committed, so their partition's next owner reads them from the committed offset (or,
+     * given back in the same rebalance, this worker does); answering them here too would answer them twice (the group
+     * coordinator checks a transactional offset commit's member and generation, not which partitions it owns).
+     */
     private List<ConsumerRecord<byte[], byte[]>> poll(Duration timeout) {
         long start = nanoTime.getAsLong();
         List<ConsumerRecord<byte[], byte[]>> batch = new ArrayList<>();
         consumer.poll(timeout).forEach(batch::add);
         boolean waiting = nanoTime.getAsLong() - start < settings.batchWindow().toNanos();
         if (waiting && !batch.isEmpty() && batch.size() < settings.maxBatch()) {
-            consumer.poll(settings.batchWindow()).forEach(batch::add);
+            revokedSincePoll.clear();
+            List<ConsumerRecord<byte[], byte[]>> more = new ArrayList<>();
+            consumer.poll(settings.batchWindow()).forEach(more::add);
+            if (!revokedSincePoll.isEmpty()) {
+                int before = batch.size();
+                batch.removeIf(r -> revokedSincePoll.contains(new TopicPartition(r.topic(), r.partition())));
+                LOG.infof("partitions %s were revoked during a poll: %d of its records left to their next owner",
+                        revokedSincePoll, before - batch.size());
+            }
+            batch.addAll(more);
         }
         return batch;
     }

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -20,6 +21,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -54,6 +56,8 @@ class ServingLoopTest {
     private RuntimeException serveFailure;
     private volatile CountDownLatch commitGate;
     private final CountDownLatch commitStarted = new CountDownLatch(1);
+    /** How many commits still time out (before reaching the mock's commit). */
+    private final AtomicInteger commitTimeouts = new AtomicInteger();
     private ServingLoop loop;
 
     @BeforeEach
@@ -73,6 +77,9 @@ class ServingLoopTest {
                     new ByteArraySerializer()) {
                 @Override
                 public void commitTransaction() {
+                    if (commitTimeouts.getAndDecrement() > 0) {
+                        throw new TimeoutException("Timeout expired after 60000ms while awaiting EndTxn(COMMIT)");
+                    }
                     CountDownLatch gate = commitGate;
                     if (gate != null) {   // the test holds this commit until it opens the gate
                         commitStarted.countDown();
@@ -400,5 +407,52 @@ class ServingLoopTest {
         step();
         step();
         assertEquals(List.of(List.of("a"), List.of("b")), batches);
+    }
+
+    @Test
+    void recordsOfAPartitionRevokedDuringTheExtraPollAreLeftToItsNextOwner() throws InterruptedException {
+        add(P0, 0, "a");
+        add(P1, 0, "b");
+        consumer.schedulePollTask(() -> { });   // [a, b] at once: the worker is behind, one more short poll
+        consumer.schedulePollTask(() -> {
+            consumer.rebalance(List.of(P1));   // P0 moves to another worker during that poll
+            add(P1, 1, "c");
+        });
+        step();
+        assertEquals(List.of(List.of("b", "c")), batches, "[a] is not answered here: P0's next owner reads it");
+        assertEquals(List.of("re:b", "re:c"), replies());
+        assertEquals(List.of(Map.of(P1, new OffsetAndMetadata(2))), committedOffsets());
+    }
+
+    @Test
+    void recordsOfPartitionsGivenBackInTheSameRebalanceAreAnsweredOnce() throws InterruptedException {
+        add(P0, 0, "a");
+        add(P1, 0, "b");
+        consumer.schedulePollTask(() -> { });
+        consumer.schedulePollTask(() -> {
+            // an eager rebalance: everything revoked, then assigned again from the committed offsets (none: the start)
+            consumer.rebalance(List.of());
+            consumer.rebalance(List.of(P0, P1));
+            add(P0, 0, "a");
+            add(P1, 0, "b");
+        });
+        step();
+        assertEquals(1, batches.size());
+        assertEquals(List.of("a", "b"), batches.get(0).stream().sorted().toList(), "read twice, served once");
+        assertEquals(List.of("re:a", "re:b"), replies().stream().sorted().toList());
+        assertEquals(List.of(Map.of(P0, new OffsetAndMetadata(1), P1, new OffsetAndMetadata(1))), committedOffsets());
+    }
+
+    @Test
+    void aCommitThatTimedOutIsCommittedAgainAndItsBatchNotReadAgain() throws InterruptedException {
+        add(P0, 0, "a");
+        commitTimeouts.set(1);   // it may still complete at the broker: an abort, or a new producer, may find it done
+        step();
+        assertEquals(List.of(List.of("a")), batches);
+        assertEquals(List.of("re:a"), replies());
+        assertEquals(List.of(Map.of(P0, new OffsetAndMetadata(1))), committedOffsets());
+        assertEquals(1, consumer.position(P0), "not read again");
+        assertEquals(1, producers.size(), "the same producer");
+        assertEquals(1, failures.size(), "the timeout is reported");
     }
 }
