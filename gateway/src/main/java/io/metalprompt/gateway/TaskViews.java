@@ -26,9 +26,15 @@ public class TaskViews {
         this.clock = clock;
     }
 
-    /** The task with its prompt versions (a ready task registered before versions were recorded shows its first). */
+    /**
+     * The task with its prompt versions (a ready task registered before versions were recorded shows its first). The
+     * refinement is read before the task: a refinement serves its version, then records itself done, so a view that
+     * shows it done also shows the version it served (read the other way round, a refinement ending between the two
+     * reads showed "done" beside the version before it).
+     */
     public Api.TaskView get(String tenant, String taskId) {
         try (TenantQuotas.Permit permit = quotas.enter(tenant)) {
+            Optional<Api.RefineView> refine = store.refinement(taskId).map(r -> new Api.RefineView(r.steps(), r.status()));
             TaskRecord t = store.owned(tenant, taskId);
             Api.TaskView v = view(t);
             List<PromptVersion> recorded = store.versions(taskId);
@@ -48,10 +54,8 @@ public class TaskViews {
             if (recorded.isEmpty() && t.ready()) {
                 versions.add(new Api.VersionView(1, PromptVersion.GENERATED, null, t.pgmVersion(), null, true, null, null));
             }
-            Api.RefineView refine = store.refinement(taskId)
-                    .map(r -> new Api.RefineView(r.steps(), r.status())).orElse(null);
             return new Api.TaskView(v.id(), v.status(), v.design(), v.k(), v.pgmVersion(), v.promptText(), v.reason(),
-                    v.options(), v.createdAt(), seen, v.version(), versions, refine);
+                    v.options(), v.createdAt(), seen, v.version(), versions, refine.orElse(null));
         }
     }
 

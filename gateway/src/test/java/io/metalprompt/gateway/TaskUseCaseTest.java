@@ -52,10 +52,23 @@ abstract class TaskUseCaseTest {
             return true;
         }
 
+        /** Runs once, right after the next read of a task or of its refinement (what changes between two reads). */
+        Runnable afterNextRead;
+
+        private void afterRead() {
+            Runnable r = afterNextRead;
+            afterNextRead = null;
+            if (r != null) {
+                r.run();
+            }
+        }
+
         @Override
         public Optional<TaskRecord> find(String taskId) {
             lookups.add(taskId);
-            return Optional.ofNullable(tasks.get(taskId));
+            Optional<TaskRecord> found = Optional.ofNullable(tasks.get(taskId));
+            afterRead();
+            return found;
         }
 
         @Override
@@ -112,9 +125,13 @@ abstract class TaskUseCaseTest {
             return 2;
         }
 
+        final Map<String, Refinements.Refinement> refinements = new HashMap<>();
+
         @Override
         public Optional<Refinements.Refinement> refinement(String taskId) {
-            return Optional.empty();
+            Optional<Refinements.Refinement> found = Optional.ofNullable(refinements.get(taskId));
+            afterRead();
+            return found;
         }
 
         @Override

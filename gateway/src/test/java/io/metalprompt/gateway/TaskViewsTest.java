@@ -7,6 +7,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
+import io.metalprompt.store.Refinements;
 import io.metalprompt.store.TaskRecord;
 
 /** Reading tasks ({@link TaskViews}): one task, and the tenant's pages of tasks. */
@@ -53,5 +54,24 @@ class TaskViewsTest extends TaskUseCaseTest {
         assertEquals(400, assertThrows(ApiException.class, () -> views.list("acme", "101", null)).status());
         assertEquals(400, assertThrows(ApiException.class, () -> views.list("acme", "ten", null)).status());
         assertEquals(400, assertThrows(ApiException.class, () -> views.list("acme", null, "bm90IGEgY3Vyc29y")).status());
+    }
+
+    @Test
+    void aRefinementEndingWhileTheTaskIsReadIsNeverShownDoneBesideTheVersionBeforeIt() {
+        service.register("acme", REQUEST);
+        store.ready(ID_1);
+        store.refinements.put(ID_1, new Refinements.Refinement(5, Refinements.Refinement.RUNNING, 2));
+        store.afterNextRead = () -> {   // the refiner serves version 2, then records its refinement done
+            TaskRecord t = store.tasks.get(ID_1);
+            store.tasks.put(ID_1, new TaskRecord(ID_1, t.tenant(), t.status(), t.design(), t.options(), 0,
+                    t.createdAt(), t.pgmVersion(), t.k(), t.promptText(), null, 2));
+            store.refinements.put(ID_1, new Refinements.Refinement(5, Refinements.Refinement.DONE, 2));
+        };
+        Api.TaskView view = views.get("acme", ID_1);
+        assertEquals(Refinements.Refinement.RUNNING, view.refine().status(), "read before it ended");
+        assertEquals(2, view.version(), "read after it was served");
+        Api.TaskView next = views.get("acme", ID_1);
+        assertEquals(Refinements.Refinement.DONE, next.refine().status());
+        assertEquals(2, next.version());
     }
 }
