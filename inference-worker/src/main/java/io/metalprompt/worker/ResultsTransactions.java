@@ -24,7 +24,7 @@ import org.jboss.logging.Logger;
  * while the broker answers. A transaction stays open across batches: each served batch's records are {@link #send sent}
  * into it at once (a reader of uncommitted replies, like the gateway, has its answer without waiting for any commit),
  * and {@link #commit} later writes the next offsets of every batch in it and commits. After a failure: an abort, or,
- * when the producer cannot abort (fenced, in an error state, a commit that timed out), a new producer from the same
+ * when the producer cannot abort (fenced, in an error state), a new producer from the same
  * settings: the same {@code transactional.id}, so its start fences the old one and aborts what it left open. A commit
  * that timed out is not a failure but committed again (it may have completed at the broker). Starting a producer is
  * tried again after a pause until the broker answers.
