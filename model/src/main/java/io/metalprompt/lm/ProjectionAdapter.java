@@ -4,8 +4,8 @@ import ai.djl.ndarray.NDArray;
 
 /**
  * Hook applied after every linear projection of every layer, so an adapter (LoRA) can add its term
- * without the model knowing about it: {@code return baseOutput.add(input.matMul(A).matMul(B).mul(s))}.
- * Must return an array of the same shape as {@code baseOutput}; returning it unchanged is a no-op.
+ * without the model knowing about it: {@code return baseOutput.add(Scalars.mul(input.matMul(A).matMul(B), s))}
+ * (a constant through {@link Scalars}, not {@code mul(Number)}, whenever a gradient flows through it). Must return an array of the same shape as {@code baseOutput}; returning it unchanged is a no-op.
  */
 @FunctionalInterface
 public interface ProjectionAdapter {
