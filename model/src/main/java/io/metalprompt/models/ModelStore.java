@@ -252,13 +252,22 @@ public final class ModelStore {
         return all.stream().filter(v -> v.contentSha256().equals(contentSha256)).findFirst();
     }
 
-    /** The hash a PGM version of these folders records: over each design's name and adapter weights, by design. */
+    /**
+     * The hash a PGM version of these folders records: over each design's name and adapter weights, by design, and a
+     * design's {@code padding.passes_kept} when above 1 (the same weights assembling prompts another way are another
+     * version, not a copy of the stored one).
+     */
     public static String pgmContentSha256(List<Path> pgmFolders) {
         Map<String, Path> byDesign = new TreeMap<>();
+        Map<String, String> labels = new TreeMap<>();
         for (Path folder : pgmFolders) {
-            byDesign.put(readPgmConfig(folder).path("design").asText(""), folder.resolve(PGM_ADAPTER));
+            JsonNode config = readPgmConfig(folder);
+            String design = config.path("design").asText("");
+            int kept = config.path("padding").path("passes_kept").asInt(1);
+            byDesign.put(design, folder.resolve(PGM_ADAPTER));
+            labels.put(design, kept > 1 ? design + "+passes_kept=" + kept : design);
         }
-        return DurableFiles.sha256(List.copyOf(byDesign.values()), List.copyOf(byDesign.keySet()));
+        return DurableFiles.sha256(List.copyOf(byDesign.values()), List.copyOf(labels.values()));
     }
 
     // ---------------------------------------------------------------- files

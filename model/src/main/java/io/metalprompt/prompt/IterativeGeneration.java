@@ -33,19 +33,26 @@ final class IterativeGeneration {
 
     /**
      * The examples cut into consecutive chunks that fit the context next to the previous prompt and the padding, and
-     * hold at most the layout's examples per pass (when it sets one); each pass reads [previous prompt ; chunk and
-     * padding], and the last pass's prompt is the result. One pass when everything fits. A single example that does
-     * not fit even alone is an error.
+     * hold at most the layout's examples per pass (when it sets one); each pass reads [previous pass's prompt ; chunk
+     * and padding]. The result is the last pass's prompt, or with {@link PaddingLayout#passesKept} n > 1 the prompts of
+     * the last n passes side by side ({@link #kept}). One pass when everything fits. A single example that does not
+     * fit even alone is an error.
      */
     static GeneratedPrompt generateIterative(PromptGenerator pgm, List<TaskExample> examples, LmTokenizer tokenizer) {
-        List<long[]> chunks = firstChunks(pgm, examples, tokenizer);
-        try (NDScope scope = new NDScope(); NDManager m = pgm.base().manager().newSubManager()) {
-            PromptBatch previous = null;
-            for (long[] chunk : chunks) {
-                previous = pgm.forward(m, List.of(chunk), null, previous);
-            }
-            return toPrompts(pgm, previous, tokenizer).get(0);
+        return generateChunkedAll(pgm, List.of(firstChunks(pgm, examples, tokenizer)), tokenizer).get(0);
+    }
+
+    /**
+     * What a chain of passes leaves after {@code pass}: {@code kept} (the prompt so far, null before the first pass)
+     * then {@code pass}'s prompt, cut to the last {@code passesKept x k} positions; {@code pass} alone when the layout
+     * keeps one pass (the paper's iterative mode). The next pass reads {@code pass}, never the kept concatenation.
+     */
+    static PromptBatch kept(PromptGenerator pgm, PromptBatch kept, PromptBatch pass) {
+        int passesKept = pgm.layout().passesKept();
+        if (kept == null || passesKept == 1) {
+            return pass;
         }
+        return kept.then(pass).lastPositions(passesKept * pgm.k());
     }
 
     /**
@@ -74,11 +81,13 @@ final class IterativeGeneration {
                 List<Integer> rows = group.getValue();
                 try (NDScope scope = new NDScope(); NDManager m = pgm.base().manager().newSubManager()) {
                     PromptBatch previous = null;
+                    PromptBatch result = null;
                     for (int pass = 0; pass < group.getKey(); pass++) {
                         int at = pass;
                         previous = pgm.forward(m, rows.stream().map(r -> chunked.get(r).get(at)).toList(), null, previous);
+                        result = kept(pgm, result, previous);
                     }
-                    List<GeneratedPrompt> prompts = toPrompts(pgm, previous, tokenizer);
+                    List<GeneratedPrompt> prompts = toPrompts(pgm, result, tokenizer);
                     for (int j = 0; j < rows.size(); j++) {
                         out[rows.get(j)] = prompts.get(j);
                     }
@@ -109,23 +118,29 @@ final class IterativeGeneration {
     /**
      * The paper's iterative mode continued later: {@code previous} (a prompt this PGM's design made, e.g. a task's
      * served prompt) is read first, then {@code examples} in consecutive chunks as {@link #generateIterative} reads
-     * its later chunks; the last pass's prompt is the result. {@code previous} stays open (the caller's).
+     * its later chunks. The first new pass reads the previous prompt's last k positions (its last pass's prompt, when
+     * it keeps several); the result is what {@link #kept} leaves after {@code previous} and the new passes, so
+     * continuing a prompt equals generating it from all the examples when the chunks fall alike. {@code previous}
+     * stays open (the caller's).
      */
     static GeneratedPrompt generateFrom(PromptGenerator pgm, GeneratedPrompt previous, List<TaskExample> examples,
                                         LmTokenizer tokenizer) {
-        if (previous.design() != pgm.design() || previous.k() != pgm.k()) {
+        if (previous.design() != pgm.design() || previous.k() % pgm.k() != 0) {
             throw new IllegalArgumentException("the previous prompt is a " + previous.design() + " prompt of k="
-                    + previous.k() + "; this PGM makes " + pgm.design() + " prompts of k=" + pgm.k());
+                    + previous.k() + "; this PGM makes " + pgm.design() + " prompts of k=" + pgm.k()
+                    + " per pass");
         }
         int positions = pgm.base().config().maxPositions();
         List<long[]> chunks = chunks(examples, tokenizer, positions - 2 * pgm.k(), positions - 2 * pgm.k(),
                 pgm.layout().examplesPerPass());
         try (NDScope scope = new NDScope(); NDManager m = pgm.base().manager().newSubManager()) {
-            PromptBatch batch = asBatch(pgm, m, previous);
+            PromptBatch result = asBatch(pgm, m, previous).lastPositions(pgm.layout().passesKept() * pgm.k());
+            PromptBatch batch = result.lastPositions(pgm.k());
             for (long[] chunk : chunks) {
                 batch = pgm.forward(m, List.of(chunk), null, batch);
+                result = kept(pgm, result, batch);
             }
-            return toPrompts(pgm, batch, tokenizer).get(0);
+            return toPrompts(pgm, result, tokenizer).get(0);
         }
     }
 
@@ -137,7 +152,8 @@ final class IterativeGeneration {
                 NDArray ids = m.create(prompt.tokenIds(), new ai.djl.ndarray.types.Shape(1, prompt.k()));
                 yield new PromptBatch(prompt.design(), prompt.k(), ids, pgm.base().embed(ids), null);
             }
-            case WEIGHTED_SUM, HIDDEN_STATE -> new PromptBatch(prompt.design(), prompt.k(), null, prompt.embeddings(), null);
+            case WEIGHTED_SUM, HIDDEN_STATE -> new PromptBatch(prompt.design(), prompt.k(), prompt.tokenIds() == null ? null
+                    : m.create(prompt.tokenIds(), new ai.djl.ndarray.types.Shape(1, prompt.k())), prompt.embeddings(), null);
         };
     }
 
@@ -191,7 +207,7 @@ final class IterativeGeneration {
                         tensors.put("values." + l, batch.prefix().values().get(l).get(row));
                     }
                 }
-                prompts.add(GeneratedPrompt.of(pgm.base().manager(), design, pgm.k(), ids, text, tensors));
+                prompts.add(GeneratedPrompt.of(pgm.base().manager(), design, batch.k(), ids, text, tensors));
             }
         } catch (RuntimeException e) {
             prompts.forEach(GeneratedPrompt::close);

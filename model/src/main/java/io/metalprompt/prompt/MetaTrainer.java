@@ -63,7 +63,8 @@ public final class MetaTrainer {
             List<String> targets = o.loraTargets().isEmpty() ? LoraAdapter.defaultTargets(base.config()) : o.loraTargets();
             try (PromptGenerator pgm = PromptGenerator.create(base, new LoraAdapter.Config(o.loraRank(), o.loraAlpha(),
                     targets), TrainablePadding.defaultConfig(o.k(), base.config().dModel()), o.design(),
-                    PaddingLayout.of(o.placement(), tokenizer).withExamplesPerPass(o.passes() > 1 ? o.mMax() : 0), o.seed());
+                    PaddingLayout.of(o.placement(), tokenizer).withExamplesPerPass(o.passes() > 1 ? o.mMax() : 0)
+                            .withPassesKept(o.passesKept()), o.seed());
                  AdamW optimizer = AdamW.builder().optWeightDecay(0).optClipNorm(o.clipNorm()).build(base.manager())) {
                 if (o.initFrom() != null) {
                     warmStart(pgm, base);

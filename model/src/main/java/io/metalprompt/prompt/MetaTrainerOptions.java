@@ -20,6 +20,9 @@ import io.metalprompt.tasks.Family;
  *                 or null for a fresh PGM; a checkpoint in {@code out} wins over it (resume)
  * @param lossEveryPass with passes > 1, score every pass's prompt and train on the mean ({@link ChainLoss}), not the
  *                      last pass's alone
+ * @param passesKept how the saved PGM assembles a prompt from several passes ({@link PaddingLayout#passesKept}: the
+ *                   last pass's prompt, 1, or the last n passes' side by side); recorded in {@code pgm.json}, not
+ *                   used by training
  * @param average decay of the parameters' moving average that a finished run saves instead of its last values
  *                ({@link io.metalprompt.train.ParameterAverage}); 0 = the last values
  */
@@ -27,7 +30,7 @@ public record MetaTrainerOptions(Path out, Path base, Path tasks, Path lexicon, 
                                  PaddingPlacement placement, int loraRank, double loraAlpha, List<String> loraTargets,
                                  long seed, int steps, int episodes, int queries, int mMin, int mMax, int lMin, int lMax,
                                  double syntheticFraction, double remapFraction, List<Family> kinds, int passes,
-                                 boolean lossEveryPass, double lr,
+                                 boolean lossEveryPass, int passesKept, double lr,
                                  int warmupSteps, double temperature, double clipNorm, double distill,
                                  double average, int checkpointEvery, int stopAfter, Path initFrom, String command) {
 
@@ -55,6 +58,9 @@ public record MetaTrainerOptions(Path out, Path base, Path tasks, Path lexicon, 
             throw new IllegalArgumentException("passes must be >= 1; iterative episodes (passes > 1) need m-min >= 1 "
                     + "and no distillation (its teacher reads one pass), got passes " + passes + ", m-min " + mMin
                     + ", distill " + distill);
+        }
+        if (passesKept < 1) {
+            throw new IllegalArgumentException("passes kept must be >= 1 (1 = the last pass's prompt), got " + passesKept);
         }
         loraTargets = loraTargets == null ? List.of() : List.copyOf(loraTargets);
         kinds = kinds == null ? List.of() : List.copyOf(kinds);
@@ -96,6 +102,7 @@ public record MetaTrainerOptions(Path out, Path base, Path tasks, Path lexicon, 
         private double distill;
         private double average;
         private boolean lossEveryPass;
+        private int passesKept = 1;
         private int checkpointEvery = 100;
         private int stopAfter;
         private Path initFrom;
@@ -140,6 +147,7 @@ public record MetaTrainerOptions(Path out, Path base, Path tasks, Path lexicon, 
         public Builder optPasses(int n) { passes = n; return this; }
         /** Score every pass's prompt, not only the last [false]. */
         public Builder optLossEveryPass(boolean v) { lossEveryPass = v; return this; }
+        public Builder optPassesKept(int n) { passesKept = n; return this; }
         /** Peak learning rate (cosine to a tenth) and warm-up steps [1e-3, 100]. */
         public Builder optLr(double peak, int warmup) { lr = peak; warmupSteps = warmup; return this; }
         /** Gumbel-softmax temperature of DISCRETE prompts [1]. */
@@ -162,7 +170,7 @@ public record MetaTrainerOptions(Path out, Path base, Path tasks, Path lexicon, 
         public MetaTrainerOptions build() {
             return new MetaTrainerOptions(out, base, tasks, lexicon, design, k, placement, loraRank, loraAlpha,
                     loraTargets, seed, steps, episodes, queries, mMin, mMax, lMin, lMax, syntheticFraction,
-                    remapFraction, kinds, passes, lossEveryPass, lr, warmupSteps, temperature, clipNorm, distill, average, checkpointEvery,
+                    remapFraction, kinds, passes, lossEveryPass, passesKept, lr, warmupSteps, temperature, clipNorm, distill, average, checkpointEvery,
                     stopAfter,
                     initFrom, command);
         }

@@ -8,9 +8,12 @@ import io.metalprompt.text.IclFormat;
  * {@link PaddingPlacement#INTERLEAVED} the id of the token that ends an example ({@link IclFormat#TERMINATOR}),
  * after which each group of rows stands; and how many examples one pass of iterative generation reads at most
  * ({@code examplesPerPass}, 0 = as many as fit the context: a PGM meta-trained on iterative episodes of m examples
- * per pass reads its larger example sets in passes of that size). Recorded in {@code pgm.json}.
+ * per pass reads its larger example sets in passes of that size); and how many passes' prompts the result of
+ * iterative generation keeps side by side ({@code passesKept}: 1 = the last pass's prompt alone, the paper's mode; n =
+ * the prompts of the last n passes, k positions each, oldest first, so a prompt grows with the examples up to n x k
+ * positions). Recorded in {@code pgm.json}.
  */
-public record PaddingLayout(PaddingPlacement placement, long terminator, int examplesPerPass) {
+public record PaddingLayout(PaddingPlacement placement, long terminator, int examplesPerPass, int passesKept) {
 
     private static final long NONE = -1;
 
@@ -27,15 +30,23 @@ public record PaddingLayout(PaddingPlacement placement, long terminator, int exa
         if (examplesPerPass < 0) {
             throw new IllegalArgumentException("examples per pass must be >= 0 (0 = as many as fit), got " + examplesPerPass);
         }
+        if (passesKept < 1) {
+            throw new IllegalArgumentException("passes kept must be >= 1 (1 = the last pass's prompt), got " + passesKept);
+        }
     }
 
     public PaddingLayout(PaddingPlacement placement, long terminator) {
-        this(placement, terminator, 0);
+        this(placement, terminator, 0, 1);
     }
 
     /** This layout with passes of iterative generation reading at most {@code n} examples (0 = as many as fit). */
     public PaddingLayout withExamplesPerPass(int n) {
-        return new PaddingLayout(placement, terminator, n);
+        return new PaddingLayout(placement, terminator, n, passesKept);
+    }
+
+    /** This layout with iterative generation keeping the prompts of its last {@code n} passes side by side. */
+    public PaddingLayout withPassesKept(int n) {
+        return new PaddingLayout(placement, terminator, examplesPerPass, n);
     }
 
     /** The paper's layout: {@code [XP ; k rows]}. */

@@ -50,28 +50,34 @@ final class PgmFiles {
 
     /**
      * {@code terminator_id} only for INTERLEAVED; a file without {@code placement} is END (written before it existed);
-     * {@code examples_per_pass} only when set (a file without it reads as many examples per pass as fit).
+     * {@code examples_per_pass} only when set (a file without it reads as many examples per pass as fit);
+     * {@code passes_kept} only when above 1 (a file without it keeps the last pass's prompt).
      */
-    @JsonPropertyOrder({"hidden", "lstm_layers", "placement", "terminator_id", "examples_per_pass"})
+    @JsonPropertyOrder({"hidden", "lstm_layers", "placement", "terminator_id", "examples_per_pass", "passes_kept"})
     record Padding(int hidden, @JsonProperty("lstm_layers") int lstmLayers, String placement,
                    @JsonProperty("terminator_id") @JsonInclude(JsonInclude.Include.NON_NULL) Long terminatorId,
-                   @JsonProperty("examples_per_pass") @JsonInclude(JsonInclude.Include.NON_NULL) Integer examplesPerPass) {
+                   @JsonProperty("examples_per_pass") @JsonInclude(JsonInclude.Include.NON_NULL) Integer examplesPerPass,
+                   @JsonProperty("passes_kept") @JsonInclude(JsonInclude.Include.NON_NULL) Integer passesKept) {
     }
 
     private PgmFiles() {
     }
 
-    /** Writes both files; returns the version id (the first 16 hex digits of the adapter file's SHA-256). */
+    /**
+     * Writes both files; returns the version id: the first 16 hex digits of the adapter file's SHA-256 ({@link #version}),
+     * which also covers how the PGM's prompts are assembled when that differs from the paper's mode.
+     */
     static String save(PromptGenerator pgm, Path dir, String pgmId, Map<String, ?> extra) {
         try {
             Files.createDirectories(dir);
             Path adapter = dir.resolve(PromptGenerator.ADAPTER_FILE);
             Safetensors.write(adapter, pgm.parameters());
-            String version = sha256(Files.readAllBytes(adapter)).substring(0, 16);
             PaddingLayout layout = pgm.layout();
+            String version = version(Files.readAllBytes(adapter), layout.passesKept());
             Padding padding = new Padding(pgm.padding().config().hidden(), pgm.padding().config().lstmLayers(),
                     layout.placement().name(), layout.placement() == PaddingPlacement.INTERLEAVED ? layout.terminator()
-                    : null, layout.examplesPerPass() > 0 ? layout.examplesPerPass() : null);
+                    : null, layout.examplesPerPass() > 0 ? layout.examplesPerPass() : null,
+                    layout.passesKept() > 1 ? layout.passesKept() : null);
             LoraAdapter.Config lora = pgm.lora().config();
             Config c = new Config(PromptGenerator.FORMAT_VERSION, pgmId, version, pgm.design().name(), pgm.k(),
                     new Lora(lora.rank(), lora.alpha(), lora.targets()), padding,
@@ -88,6 +94,15 @@ final class PgmFiles {
      * recorded in {@value PromptGenerator#CONFIG_FILE} is compared with {@code base.fingerprint()}.
      */
     static PromptGenerator load(LanguageModel base, Path dir) {
+        return load(base, dir, 0);
+    }
+
+    /**
+     * {@link #load(LanguageModel, Path)} with its prompts keeping the last {@code passesKept} passes instead of what
+     * {@code pgm.json} says (0 = as it says), e.g. to measure both ways with one PGM; its version is then the one
+     * {@link #save} would write for that setting.
+     */
+    static PromptGenerator load(LanguageModel base, Path dir, int passesKept) {
         Path file = dir.resolve(PromptGenerator.CONFIG_FILE);
         Config c = read(file);
         String expected = c.baseFingerprint() == null ? "" : c.baseFingerprint();
@@ -98,19 +113,29 @@ final class PgmFiles {
                     + ": load the base model it was meta-trained with");
         }
         PromptDesign design = parse(PromptDesign.class, c.design(), "design", file);
-        Padding p = c.padding() == null ? new Padding(0, 0, null, null, null) : c.padding();
+        Padding p = c.padding() == null ? new Padding(0, 0, null, null, null, null) : c.padding();
         PaddingPlacement placement = parse(PaddingPlacement.class, p.placement() == null ? "END" : p.placement(),
                 "padding placement", file);
         if (placement == PaddingPlacement.INTERLEAVED && (p.terminatorId() == null || p.terminatorId() < 0)) {
             throw new ModelLoadException(file.toAbsolutePath() + " has INTERLEAVED padding but no terminator_id");
         }
         PaddingLayout layout = (placement == PaddingPlacement.INTERLEAVED ? PaddingLayout.interleaved(p.terminatorId())
-                : PaddingLayout.end()).withExamplesPerPass(p.examplesPerPass() == null ? 0 : p.examplesPerPass());
+                : PaddingLayout.end()).withExamplesPerPass(p.examplesPerPass() == null ? 0 : p.examplesPerPass())
+                .withPassesKept(p.passesKept() == null ? 1 : p.passesKept());
+        String version = text(c.version());
+        if (passesKept > 0 && passesKept != layout.passesKept()) {
+            layout = layout.withPassesKept(passesKept);
+            try {
+                version = version(Files.readAllBytes(dir.resolve(PromptGenerator.ADAPTER_FILE)), passesKept);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + dir.resolve(PromptGenerator.ADAPTER_FILE), e);
+            }
+        }
         Lora l = c.lora() == null ? new Lora(0, 0, List.of()) : c.lora();
         LoraAdapter.Config lc = new LoraAdapter.Config(l.rank(), l.alpha(), l.targets() == null ? List.of() : l.targets());
         TrainablePadding.Config pc = new TrainablePadding.Config(c.k(), base.config().dModel(), p.hidden(), p.lstmLayers());
         PromptGenerator g = PromptGenerator.create(base, lc, pc, design, layout, 0,
-                new PromptGenerator.Saved(text(c.id()), text(c.version()), actual));
+                new PromptGenerator.Saved(text(c.id()), version, actual));
         try (NDManager m = NDManager.newBaseManager()) {
             Params.copy(Safetensors.read(dir.resolve(PromptGenerator.ADAPTER_FILE), m), g.parameters(),
                     "PGM " + dir.toAbsolutePath());
@@ -175,6 +200,21 @@ final class PgmFiles {
 
     private static String abbreviate(String fingerprint) {
         return fingerprint.isEmpty() ? "(none recorded)" : fingerprint.substring(0, Math.min(16, fingerprint.length()));
+    }
+
+    /**
+     * A PGM's version: the first 16 hex digits of the SHA-256 of its adapter file, followed, when its prompts keep
+     * more than one pass ({@link PaddingLayout#passesKept}), by {@code "\npasses_kept=<n>"}: the same weights assembling
+     * prompts another way make other prompts, so they are another version (stored prompts are remade on rollout).
+     */
+    static String version(byte[] adapterFile, int passesKept) {
+        if (passesKept <= 1) {
+            return sha256(adapterFile).substring(0, 16);
+        }
+        byte[] suffix = ("\npasses_kept=" + passesKept).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] all = java.util.Arrays.copyOf(adapterFile, adapterFile.length + suffix.length);
+        System.arraycopy(suffix, 0, all, adapterFile.length, suffix.length);
+        return sha256(all).substring(0, 16);
     }
 
     static String sha256(byte[] bytes) {

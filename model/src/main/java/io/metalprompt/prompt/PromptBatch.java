@@ -21,6 +21,42 @@ public record PromptBatch(PromptDesign design, int k, NDArray tokenIds, NDArray 
         return prefix != null ? prefix.batchSize() : embeddings.getShape().get(0);
     }
 
+    /**
+     * Every row's prompt followed by {@code next}'s (the same design and rows): prompts side by side along the position
+     * axis, {@code k} the sum. How iterative generation keeps several passes' prompts ({@link PaddingLayout#passesKept}).
+     */
+    public PromptBatch then(PromptBatch next) {
+        if (next.design != design || next.batchSize() != batchSize()) {
+            throw new IllegalArgumentException("cannot put a " + next.design + " batch of " + next.batchSize()
+                    + " rows after a " + design + " batch of " + batchSize());
+        }
+        return new PromptBatch(design, k + next.k,
+                tokenIds == null || next.tokenIds == null ? null : tokenIds.concat(next.tokenIds, 1),
+                embeddings == null ? null : embeddings.concat(next.embeddings, 1),
+                prefix == null ? null : new KvCache(
+                        java.util.stream.IntStream.range(0, prefix.layers())
+                                .mapToObj(l -> prefix.keys().get(l).concat(next.prefix.keys().get(l), 2)).toList(),
+                        java.util.stream.IntStream.range(0, prefix.layers())
+                                .mapToObj(l -> prefix.values().get(l).concat(next.prefix.values().get(l), 2)).toList(),
+                        prefix.mask().concat(next.prefix.mask(), 1)));
+    }
+
+    /** The last {@code n} positions of every row's prompt (all of them when {@code n >= k}). */
+    public PromptBatch lastPositions(int n) {
+        if (n >= k) {
+            return this;
+        }
+        if (n < 1) {
+            throw new IllegalArgumentException("keep at least one position, got " + n);
+        }
+        String tail = ":, " + (k - n) + ":";                     // [B,k] and [B,k,d]: positions are axis 1
+        String kvTail = ":, :, " + (k - n) + ":";                // [B,K,k,hd]: axis 2
+        return new PromptBatch(design, n, tokenIds == null ? null : tokenIds.get(tail),
+                embeddings == null ? null : embeddings.get(tail),
+                prefix == null ? null : new KvCache(prefix.keys().stream().map(x -> x.get(kvTail)).toList(),
+                        prefix.values().stream().map(x -> x.get(kvTail)).toList(), prefix.mask().get(tail)));
+    }
+
     /** Every row repeated {@code n} times (row r becomes rows r*n .. r*n+n-1), e.g. once per query. */
     public PromptBatch repeatRows(long n) {
         return new PromptBatch(design, k, tokenIds == null ? null : tokenIds.repeat(0, n),

@@ -206,6 +206,19 @@ public final class PromptGenerator implements AutoCloseable {
         public int passes() {
             return chunks.size();
         }
+
+        /** The positions of the prompt the set gets ({@link #promptPositions}). */
+        public int promptPositions() {
+            return by.promptPositions(chunks.size());
+        }
+    }
+
+    /**
+     * The positions of a prompt made in {@code passes} passes: k, or with {@link PaddingLayout#passesKept} n > 1,
+     * k for each of the last n passes.
+     */
+    public int promptPositions(int passes) {
+        return Math.max(1, Math.min(passes, layout.passesKept())) * k;
     }
 
     /**
@@ -271,6 +284,14 @@ public final class PromptGenerator implements AutoCloseable {
      */
     public static PromptGenerator load(LanguageModel base, Path dir) {
         return PgmFiles.load(base, dir);
+    }
+
+    /**
+     * {@link #load(LanguageModel, Path)} keeping the prompts of the last {@code passesKept} passes of iterative
+     * generation instead of what {@code pgm.json} says (0 = as it says; {@link PaddingLayout#passesKept}).
+     */
+    public static PromptGenerator load(LanguageModel base, Path dir, int passesKept) {
+        return PgmFiles.load(base, dir, passesKept);
     }
 
     public LanguageModel base() {

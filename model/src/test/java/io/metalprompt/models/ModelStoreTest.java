@@ -86,6 +86,21 @@ class ModelStoreTest {
     }
 
     @Test
+    void theSameWeightsAssemblingPromptsAnotherWayAreNotTheSameContent(@TempDir Path tmp) throws IOException {
+        ModelStore store = new ModelStore(tmp.resolve("store"), CLOCK);
+        Path last = pgm(tmp.resolve("last"), "PREFIX", FP, new byte[] {7});
+        Path kept = pgm(tmp.resolve("kept"), "PREFIX", FP, new byte[] {7});
+        Files.writeString(kept.resolve("pgm.json"), Files.readString(kept.resolve("pgm.json"))
+                .replace("\"k\":4", "\"k\":4,\"padding\":{\"passes_kept\":8}"));
+        ModelVersion first = store.addPgm(List.of(last), HOW);
+        assertEquals(first.contentSha256(), ModelStore.pgmContentSha256(List.of(last)),
+                "a PGM without passes_kept hashes as before");
+        assertTrue(!first.contentSha256().equals(ModelStore.pgmContentSha256(List.of(kept))),
+                "passes_kept 8 is another PGM: a publish of it is not skipped as already stored");
+        assertTrue(store.findByContent(ModelKind.PGM, ModelStore.pgmContentSha256(List.of(kept))).isEmpty());
+    }
+
+    @Test
     void versionsBeingWrittenAreNeverListed(@TempDir Path tmp) throws IOException {
         ModelStore store = new ModelStore(tmp.resolve("store"), CLOCK);
         ModelVersion whole = store.addPgm(List.of(pgm(tmp.resolve("p"), "PREFIX", FP, new byte[] {1})), HOW);

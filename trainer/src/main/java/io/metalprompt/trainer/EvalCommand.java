@@ -46,6 +46,7 @@ public class EvalCommand implements Callable<Integer> {
     @Option(names = "--prompt-encoding", description = "metal-prompt: how the prompt artifact stores the prompt's "
             + "tensors, F32, F16 or INT8; each prompt is served as read back from those bytes, as a worker serves it "
             + "(default " + PromptEncoding.DEFAULT_NAME + ", the prompt-generator's; not with --refine)") PromptEncoding promptEncoding;
+    @Option(names = "--passes-kept", defaultValue = "0", description = "metal-prompt: assemble prompts from the last N passes of iterative generation instead of what the PGM's pgm.json says (1 = the last pass's prompt; default: as pgm.json says)") int passesKept;
     @Option(names = "--k", defaultValue = "16", description = "examples per task (the <task>_<k>_<seed>_train.jsonl files)") int k;
     @Option(names = "--seeds", defaultValue = "100,13,21,42,87", split = ",", description = "seeds of the k-shot files; scores are averaged over them (default ${DEFAULT-VALUE})") List<Integer> seeds;
     @Option(names = "--out", required = true, description = "JSON report; a markdown table is written beside it (.md)") Path out;
@@ -65,7 +66,7 @@ public class EvalCommand implements Callable<Integer> {
                 case ZERO_SHOT -> Conditioners.zeroShot();
                 case ICL -> Conditioners.icl(lm, tokenizer, Conditioners.QUERY_RESERVE);
                 case METAL_PROMPT -> PgmChoice.conditioner(lm, tokenizer, pgm, design, l, refine ? steps : 0,
-                        promptEncoding == null ? PromptEncoding.DEFAULT : promptEncoding);
+                        promptEncoding == null ? PromptEncoding.DEFAULT : promptEncoding, passesKept);
                 case PROMPT_TUNING -> PgmChoice.promptTuning(lm, tokenizer, design == null ? PromptDesign.PREFIX : design,
                         promptLength, steps);
             };

@@ -37,6 +37,7 @@ public class MetaTrainOptions {
     @Option(names = "--temperature", defaultValue = "1.0", description = "Gumbel-softmax temperature, DISCRETE only (default ${DEFAULT-VALUE})") double temperature;
     @Option(names = "--clip", defaultValue = "1.0", description = "global gradient-norm clip, 0 = off (default ${DEFAULT-VALUE})") double clip;
     @Option(names = "--passes", defaultValue = "1", description = "iterative episodes: each step's episodes are read in 1 to N passes of m examples, every pass reading the previous pass's prompt (the paper's iterative generation); the PGM then generates for larger example sets in passes of at most --m-max examples (default ${DEFAULT-VALUE}: single passes)") int passes;
+    @Option(names = "--passes-kept", defaultValue = "1", description = "how the saved PGM assembles a prompt for an example set read in several passes: the last pass's prompt (1, the paper's) or the prompts of the last N passes side by side, k positions each (recorded in pgm.json; training is unchanged; default ${DEFAULT-VALUE})") int passesKept;
     @Option(names = "--loss-every-pass", description = "with --passes > 1: score every pass's prompt on the episode's queries and train on the mean (each intermediate prompt is served too), not the last pass's alone") boolean lossEveryPass;
     @Option(names = "--distill", defaultValue = "0", description = "weight of the KL from the LM reading XP as demonstrations to the prompted LM, at the answer tokens (0 = off, the paper's loss)") double distill;
     @Option(names = "--average", defaultValue = "0", description = "save the parameters' exponential moving average with this decay (e.g. 0.99; kept in the checkpoint) instead of the last step's values; 0 = off (default ${DEFAULT-VALUE})") double average;
@@ -49,7 +50,7 @@ public class MetaTrainOptions {
                 .optPlacement(placement).optLora(loraRank, loraAlpha).optLoraTargets(loraTargets).optSeed(seed)
                 .optSteps(steps).optEpisodes(episodes, queries).optM(mMin, mMax).optL(lMin, lMax)
                 .optSyntheticFraction(syntheticFraction).optRemapFraction(remapFraction)
-                .optKinds(KindOptions.parse(kinds, excludeKinds)).optPasses(passes).optLossEveryPass(lossEveryPass).optLr(lr, warmup).optTemperature(temperature)
+                .optKinds(KindOptions.parse(kinds, excludeKinds)).optPasses(passes).optLossEveryPass(lossEveryPass).optPassesKept(passesKept).optLr(lr, warmup).optTemperature(temperature)
                 .optClipNorm(clip).optDistill(distill).optAverage(average).optCheckpointEvery(checkpointEvery).optStopAfter(stopAfter)
                 .optInitFrom(initFrom).optCommand(command).build();
     }

@@ -212,7 +212,7 @@ public class PeriodicCommand implements Callable<Integer> {
                                    String what) {
         System.out.println("evaluating " + what + " on " + held.test().size() + " held-out tasks");
         Evaluator.Report report = new Evaluator(lm, tokenizer).run(root.path(), held, evalK, evalSeeds,
-                PgmChoice.conditioner(lm, tokenizer, pgm, train.design, xl, 0, PromptEncoding.DEFAULT), System.out::println);
+                PgmChoice.conditioner(lm, tokenizer, pgm, train.design, xl, 0, PromptEncoding.DEFAULT, 0), System.out::println);
         System.out.printf(Locale.ROOT, "%s: macro-F1 %.4f accuracy %.4f%n", what, report.mean().macroF1(),
                 report.mean().accuracy());
         return report.mean();

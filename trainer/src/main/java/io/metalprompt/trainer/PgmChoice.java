@@ -25,11 +25,12 @@ final class PgmChoice {
 
     /**
      * MetaL-Prompt: one PGM pass per task over its XP examples, served as stored in {@code encoding} (the prompt read
-     * back from its artifact's bytes), or refined for {@code refineSteps} and served as refined (nothing stored).
+     * back from its artifact's bytes), or refined for {@code refineSteps} and served as refined (nothing stored);
+     * {@code passesKept} > 0 overrides how the PGM assembles a prompt from several passes.
      */
     static TaskConditioner conditioner(LanguageModel lm, LmTokenizer tokenizer, Path pgmPath, PromptDesign design,
-                                       int xl, int refineSteps, PromptEncoding encoding) {
-        PromptGenerator pgm = PromptGenerator.load(lm, folder(pgmPath, design));
+                                       int xl, int refineSteps, PromptEncoding encoding, int passesKept) {
+        PromptGenerator pgm = PromptGenerator.load(lm, folder(pgmPath, design), passesKept);
         if (design != null && pgm.design() != design) {
             throw new IllegalArgumentException("the PGM in " + pgmPath + " is a " + pgm.design() + " PGM, not " + design);
         }
