@@ -302,25 +302,42 @@ public final class TestInfrastructure {
      * (Kafka and Redis clients): between this call and the server's bind such a connection took the port (a service's
      * management interface failed to start with "Address already in use", twice in a row). Random ports from
      * 10000 up to the range's start are checked by binding them; elsewhere than Linux it falls back to {@code bind(0)}.
+     * A port is handed out once per JVM: a service takes seconds to bind the ports it was given, and a second call
+     * meanwhile found one of them still free and gave it to another service (a prompt-generator and a gateway got the
+     * same management port; the prompt-generator failed to start, and its readiness check, answered by the gateway on
+     * that port, passed).
      */
     public static int freePort() {
         int below = ephemeralStart();
         java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
         for (int attempt = 0; below > 11_000 && attempt < 100; attempt++) {
             int port = random.nextInt(10_000, below);
+            if (HANDED_OUT.contains(port)) {
+                continue;
+            }
             try (ServerSocket socket = new ServerSocket()) {
                 socket.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port));
-                return port;
+                if (HANDED_OUT.add(port)) {
+                    return port;
+                }
             } catch (IOException taken) {
                 // try another
             }
         }
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException("no free local port", e);
+        for (int attempt = 0; attempt < 100; attempt++) {
+            try (ServerSocket socket = new ServerSocket(0)) {
+                if (HANDED_OUT.add(socket.getLocalPort())) {
+                    return socket.getLocalPort();
+                }
+            } catch (IOException e) {
+                throw new IllegalStateException("no free local port", e);
+            }
         }
+        throw new IllegalStateException("no free local port that this JVM has not handed out already");
     }
+
+    /** Every port {@link #freePort} returned in this JVM. */
+    private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** The first port of the kernel's ephemeral range (Linux), or 0 when it cannot be read. */
     private static int ephemeralStart() {

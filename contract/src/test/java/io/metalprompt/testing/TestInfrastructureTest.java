@@ -89,4 +89,14 @@ class TestInfrastructureTest {
             client.shutdown();
         }
     }
+
+    @Test
+    void aPortIsHandedOutOncePerJvm() {
+        // 500 draws from the ~22,000 ports below the ephemeral range repeat one almost surely (birthday bound)
+        java.util.Set<Integer> seen = new java.util.HashSet<>();
+        for (int i = 0; i < 500; i++) {
+            int port = TestInfrastructure.freePort();
+            org.junit.jupiter.api.Assertions.assertTrue(seen.add(port), "port " + port + " handed out twice");
+        }
+    }
 }
