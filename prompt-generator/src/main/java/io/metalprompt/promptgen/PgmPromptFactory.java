@@ -164,25 +164,30 @@ public final class PgmPromptFactory implements PromptFactory {
         }
         vocabulary.check(task.examples().stream().map(Example::input).toList());
         List<TaskExample> xp = PromptConditioner.xp(TaskExamples.of(task), task.demonstrations());
-        checkRoom(pgm, task, pgm.k());
+        long xlTokens = xlTokens(task);
+        checkRoom(pgm, task, xlTokens, pgm.k());
         PromptGenerator.Chunked chunked = pgm.chunked(xp, tokenizer);
-        checkRoom(pgm, task, chunked.promptPositions());
+        checkRoom(pgm, task, xlTokens, chunked.promptPositions());
         return chunked;
     }
 
-    /**
-     * Room for a request behind a prompt of {@code promptPositions} and the task's XL demonstrations; else an
-     * {@link IllegalArgumentException} saying what to change.
-     */
-    private void checkRoom(PromptGenerator pgm, TaskRegistered task, int promptPositions) {
-        int maxPositions = pgm.base().config().maxPositions();
+    /** The tokens of the task's XL demonstrations, which stand between the prompt and every request. */
+    private long xlTokens(TaskRegistered task) {
         List<TaskExample> xl = PromptConditioner.xl(TaskExamples.of(task), task.demonstrations());
-        long xlTokens = xl.isEmpty() ? 0 : tokenizer.encode(IclFormat.renderDemonstrations(xl)).length;
+        return xl.isEmpty() ? 0 : tokenizer.encode(IclFormat.renderDemonstrations(xl)).length;
+    }
+
+    /**
+     * Room for a request behind a prompt of {@code promptPositions} and the task's XL demonstrations
+     * ({@code xlTokens}); else an {@link IllegalArgumentException} saying what to change.
+     */
+    private void checkRoom(PromptGenerator pgm, TaskRegistered task, long xlTokens, int promptPositions) {
+        int maxPositions = pgm.base().config().maxPositions();
         if (promptPositions + xlTokens + QUERY_ROOM > maxPositions) {
             String prompt = "the " + promptPositions + "-position prompt" + (promptPositions > pgm.k()
                     ? " its examples make (" + pgm.k() + " positions per pass of generation, the last "
                     + pgm.layout().passesKept() + " passes kept)" : "");
-            throw new IllegalArgumentException("the " + xl.size() + " demonstrations kept in front of every request take "
+            throw new IllegalArgumentException("the " + task.demonstrations() + " demonstrations kept in front of every request take "
                     + xlTokens + " tokens; with " + prompt + " that leaves less than " + QUERY_ROOM + " of the model's "
                     + maxPositions + " positions for a request: keep fewer demonstrations"
                     + (promptPositions > pgm.k() ? " or send fewer examples" : ""));
@@ -201,7 +206,7 @@ public final class PgmPromptFactory implements PromptFactory {
                 .map(e -> new TaskExample(task.taskId(), e.input(), e.output(), task.options())).toList();
         try (GeneratedPrompt served = PromptArtifact.fromBytes(previous).toPrompt(pgm.base().manager());
              GeneratedPrompt prompt = pgm.generateIterative(served, more, tokenizer)) {
-            checkRoom(pgm, task, prompt.k());
+            checkRoom(pgm, task, xlTokens(task), prompt.k());
             PromptArtifact artifact = PromptArtifact.of(prompt, pgm, clock.instant(), encoding);
             return new Result(prompt.k(), artifact.promptText(), artifact.toBytes(), pgm.version());
         }

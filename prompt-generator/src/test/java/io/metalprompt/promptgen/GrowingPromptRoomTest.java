@@ -85,6 +85,17 @@ class GrowingPromptRoomTest {
     }
 
     @Test
+    void demonstrationsThatLeaveNoRoomEvenBehindOnePassAreToldApart() {
+        try (PromptGenerator pgm = growing()) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> factory(pgm).generate(task(45, 40)));
+            assertTrue(e.getMessage().startsWith("the 40 demonstrations kept in front of every request take ")
+                    && e.getMessage().contains("with the 32-position prompt that leaves less than 32")
+                    && e.getMessage().endsWith("keep fewer demonstrations"), e.getMessage());
+        }
+    }
+
+    @Test
     void addedExamplesThatWouldGrowThePromptPastTheRoomAreRefusedWithTheReason() {
         try (PromptGenerator pgm = growing()) {
             PgmPromptFactory factory = factory(pgm);
