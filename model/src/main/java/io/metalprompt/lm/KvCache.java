@@ -45,6 +45,24 @@ public record KvCache(List<NDArray> keys, List<NDArray> values, NDArray mask) im
                 values.stream().map(v -> v.repeat(0, n)).toList(), mask.repeat(0, n));
     }
 
+    /** Every row's positions followed by {@code next}'s (the same layers and rows): {@code P} the sum. */
+    public KvCache then(KvCache next) {
+        List<NDArray> k = new java.util.ArrayList<>();
+        List<NDArray> v = new java.util.ArrayList<>();
+        for (int l = 0; l < layers(); l++) {
+            k.add(keys.get(l).concat(next.keys.get(l), 2));                     // [B,K,P+P',hd]
+            v.add(values.get(l).concat(next.values.get(l), 2));
+        }
+        return new KvCache(k, v, mask.concat(next.mask, 1));
+    }
+
+    /** The last {@code n} positions of every row ({@code 0 < n <= P}). */
+    public KvCache lastPositions(long n) {
+        String tail = ":, :, " + (length() - n) + ":";                           // positions are axis 2
+        return new KvCache(keys.stream().map(x -> x.get(tail)).toList(), values.stream().map(x -> x.get(tail)).toList(),
+                mask.get(":, " + (length() - n) + ":"));
+    }
+
     /** All arrays, e.g. for {@code NDScope.unregister}. */
     public NDList toNDList() {
         NDList all = new NDList();

@@ -33,12 +33,7 @@ public record PromptBatch(PromptDesign design, int k, NDArray tokenIds, NDArray 
         return new PromptBatch(design, k + next.k,
                 tokenIds == null || next.tokenIds == null ? null : tokenIds.concat(next.tokenIds, 1),
                 embeddings == null ? null : embeddings.concat(next.embeddings, 1),
-                prefix == null ? null : new KvCache(
-                        java.util.stream.IntStream.range(0, prefix.layers())
-                                .mapToObj(l -> prefix.keys().get(l).concat(next.prefix.keys().get(l), 2)).toList(),
-                        java.util.stream.IntStream.range(0, prefix.layers())
-                                .mapToObj(l -> prefix.values().get(l).concat(next.prefix.values().get(l), 2)).toList(),
-                        prefix.mask().concat(next.prefix.mask(), 1)));
+                prefix == null ? null : prefix.then(next.prefix));
     }
 
     /** The last {@code n} positions of every row's prompt (all of them when {@code n >= k}). */
@@ -50,11 +45,8 @@ public record PromptBatch(PromptDesign design, int k, NDArray tokenIds, NDArray 
             throw new IllegalArgumentException("keep at least one position, got " + n);
         }
         String tail = ":, " + (k - n) + ":";                     // [B,k] and [B,k,d]: positions are axis 1
-        String kvTail = ":, :, " + (k - n) + ":";                // [B,K,k,hd]: axis 2
         return new PromptBatch(design, n, tokenIds == null ? null : tokenIds.get(tail),
-                embeddings == null ? null : embeddings.get(tail),
-                prefix == null ? null : new KvCache(prefix.keys().stream().map(x -> x.get(kvTail)).toList(),
-                        prefix.values().stream().map(x -> x.get(kvTail)).toList(), prefix.mask().get(tail)));
+                embeddings == null ? null : embeddings.get(tail), prefix == null ? null : prefix.lastPositions(n));
     }
 
     /** Every row repeated {@code n} times (row r becomes rows r*n .. r*n+n-1), e.g. once per query. */
