@@ -221,23 +221,33 @@ public final class TaskPrompts {
     }
 
     // KEYS: the task hash. ARGV: version, PGM version, k, prompt text ('' = none). Moves forward only, ready tasks only.
+    // Returns -1 when moved, 0 when the task is not ready (or gone), else the version it serves (not moved).
     private static final String SERVE_VERSION = """
             if redis.call('HGET', KEYS[1], 'status') ~= 'ready' then return 0 end
-            if tonumber(ARGV[1]) <= tonumber(redis.call('HGET', KEYS[1], 'version') or '1') then return 0 end
+            local served = tonumber(redis.call('HGET', KEYS[1], 'version') or '1')
+            if tonumber(ARGV[1]) <= served then return served end
             redis.call('HSET', KEYS[1], 'version', ARGV[1], 'pgmVersion', ARGV[2], 'k', ARGV[3])
             if ARGV[4] == '' then redis.call('HDEL', KEYS[1], 'promptText') else redis.call('HSET', KEYS[1], 'promptText', ARGV[4]) end
-            return 1""";
+            return -1""";
+
+    /**
+     * What {@link #servePromptVersion} found: whether it moved the task's pointer, and the version the task serves
+     * afterwards (0 when the task is not ready, or gone).
+     */
+    public record Pointer(boolean moved, int served) {
+    }
 
     /**
      * Points the task at a stored prompt version in one atomic step on its hash (one key): only a ready task, and only
      * forward (a version finishing after a later one was served does not replace it). A worker reads the pointer and
-     * the artifact it names ({@link #artifactFor}); the artifact is stored before ({@link #saveVersion}). True when
-     * moved.
+     * the artifact it names ({@link #artifactFor}); the artifact is stored before ({@link #saveVersion}). When it does
+     * not move, the result says which version the task serves instead (the same one when this call is a replay).
      */
-    public boolean servePromptVersion(String taskId, int version, String pgmVersion, int k, String promptText) {
+    public Pointer servePromptVersion(String taskId, int version, String pgmVersion, int k, String promptText) {
         Long r = sync().eval(SERVE_VERSION, ScriptOutputType.INTEGER, new byte[][] {b(taskKey(taskId))},
                 b(Integer.toString(version)), b(pgmVersion), b(Integer.toString(k)), b(promptText == null ? "" : promptText));
-        return r != null && r == 1L;
+        long code = r == null ? 0 : r;
+        return code == -1 ? new Pointer(true, version) : new Pointer(false, (int) code);
     }
 
     /** The stored artifact of prompt version {@code number} (2 and later), if any. */

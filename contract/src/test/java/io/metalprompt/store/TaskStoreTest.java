@@ -389,8 +389,11 @@ class TaskStoreTest {
         prompts.storeReady(id, "pgm-1", 8, "first", new byte[] {1});
         prompts.saveVersion(id, new PromptVersion(3, PromptVersion.EXAMPLES, 6, "pgm-1", Instant.now(), null, null), new byte[] {3});
         prompts.saveVersion(id, new PromptVersion(2, PromptVersion.EXAMPLES, 4, "pgm-1", Instant.now(), null, null), new byte[] {2});
-        assertTrue(prompts.servePromptVersion(id, 3, "pgm-1", 8, "third"));
-        assertFalse(prompts.servePromptVersion(id, 2, "pgm-1", 8, "second"), "an older version finishing late");
+        assertEquals(new TaskPrompts.Pointer(true, 3), prompts.servePromptVersion(id, 3, "pgm-1", 8, "third"));
+        assertEquals(new TaskPrompts.Pointer(false, 3), prompts.servePromptVersion(id, 2, "pgm-1", 8, "second"),
+                "an older version finishing late names the one served");
+        assertEquals(new TaskPrompts.Pointer(false, 3), prompts.servePromptVersion(id, 3, "pgm-1", 8, "third"),
+                "serving it again (a replay) moves nothing");
         TaskRecord t = store.find(id).orElseThrow();
         assertEquals(3, t.servedVersion());
         assertEquals("third", t.promptText());
@@ -407,7 +410,7 @@ class TaskStoreTest {
         examples.addExamples(id, 2, List.of(new Example("a cow", "alpha")), List.of(new Example("a bus", "beta")), 10);
         prompts.saveVersion(id, new PromptVersion(2, PromptVersion.EXAMPLES, 3, "pgm-1", Instant.now(), null, null), new byte[] {2});
         store.delete(id);
-        assertFalse(prompts.servePromptVersion(id, 2, "pgm-1", 8, null));
+        assertEquals(new TaskPrompts.Pointer(false, 0), prompts.servePromptVersion(id, 2, "pgm-1", 8, null));
         assertTrue(store.find(id).isEmpty(), "no hash made again");
         assertTrue(prompts.versions(id).isEmpty());
         assertEquals(0, examples.addedExamples(id));

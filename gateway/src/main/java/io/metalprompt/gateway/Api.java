@@ -85,7 +85,7 @@ public final class Api {
                               @Schema(description = "True for the version requests are answered with") boolean served,
                               @Schema(description = "Scores on the validation examples; null until scored or without validation examples", nullable = true)
                               QualityView quality,
-                              @Schema(description = "Why the version was never served, when it scored worse than the served one") String rejected) {
+                              @Schema(description = "Why the version was never served: it scored worse than the served one, could not be made, or finished after a later version was served") String rejected) {
     }
 
     @Schema(description = "A version's scores on the task's validation examples, beside in-context learning with the same examples")

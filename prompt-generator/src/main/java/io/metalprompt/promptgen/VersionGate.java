@@ -32,7 +32,10 @@ public final class VersionGate {
 
     /**
      * Serves the stored {@code version} (moves the task's pointer in one step) unless it is worse than the served one
-     * on the validation examples: then it is recorded as rejected, and the reason returned.
+     * on the validation examples: then it is recorded as rejected, and the reason returned. A version that finished
+     * after a later one was served (a refinement and added examples racing) is recorded as rejected with that reason;
+     * one whose task is no longer ready is only reported (a deleted task gets nothing written back). Serving the
+     * version the task already serves (a record read again after a crash) counts as served.
      */
     public Optional<String> serveIfNotWorse(TaskRegistered registration, TaskRecord served, PromptVersion version, int k,
                                      String text) {
@@ -41,8 +44,17 @@ public final class VersionGate {
             prompts.saveVersion(served.taskId(), version.withRejected(worse.get()), null);
             return worse;
         }
-        prompts.servePromptVersion(served.taskId(), version.number(), version.pgmVersion(), k, text);
-        return Optional.empty();
+        TaskPrompts.Pointer pointer = prompts.servePromptVersion(served.taskId(), version.number(), version.pgmVersion(),
+                k, text);
+        if (pointer.moved() || pointer.served() == version.number()) {
+            return Optional.empty();
+        }
+        if (pointer.served() == 0) {
+            return Optional.of("the task was no longer ready when version " + version.number() + " finished");
+        }
+        String later = "version " + pointer.served() + " was served before this version finished, and stays served";
+        prompts.rewriteVersion(served.taskId(), version.withRejected(later));
+        return Optional.of(later);
     }
 
     /** The version's quality report, or null without validation examples (or a scorer). */

@@ -300,6 +300,28 @@ class PromptTaskHandlerTest {
     }
 
     @Test
+    void aVersionFinishingAfterALaterOneWasServedIsRecordedRejectedWithTheReason() {
+        TaskRegistered t = task(PromptDesign.PREFIX, 4, 0);
+        String pgm = factory.pgmVersion(PromptDesign.PREFIX);
+        java.util.concurrent.atomic.AtomicBoolean race = new java.util.concurrent.atomic.AtomicBoolean();
+        // version 3 (a refinement, say) is stored and served while version 2 is being made from its examples
+        PromptTaskHandler racing = new PromptTaskHandler(store, prompts, examples, factory, () -> {
+            if (race.getAndSet(false)) {
+                byte[] first = prompts.artifactFor(store.find(t.taskId()).orElseThrow()).orElseThrow();
+                prompts.saveVersion(t.taskId(), new io.metalprompt.store.PromptVersion(3,
+                        io.metalprompt.store.PromptVersion.REFINED, 4, pgm, CLOCK.instant(), null, null), first);
+                prompts.servePromptVersion(t.taskId(), 3, pgm, 16, null);
+            }
+        }, Clock.systemUTC(), new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), null, null);
+        racing.handle(t);
+        race.set(true);
+        assertTrue(racing.handle(more(t, 2)).isEmpty(), "no PromptReady for a version that is not served");
+        assertEquals(3, store.find(t.taskId()).orElseThrow().servedVersion(), "the later version stays served");
+        io.metalprompt.store.PromptVersion second = prompts.version(t.taskId(), 2).orElseThrow();
+        assertEquals("version 3 was served before this version finished, and stays served", second.rejected());
+    }
+
+    @Test
     void examplesForATaskThatIsGoneAreSkipped() {
         TaskRegistered t = task(PromptDesign.PREFIX, 4, 0);
         handler.handle(t);
