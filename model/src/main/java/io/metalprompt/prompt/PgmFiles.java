@@ -36,11 +36,18 @@ final class PgmFiles {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
-    /** {@value PromptGenerator#CONFIG_FILE}, field for field; the enums are written by name. */
-    @JsonPropertyOrder({"format", "id", "version", "design", "k", "lora", "padding", "base_model_type",
+    /** How a HIDDEN_STATE PGM's rows are read out: rescaled to the word-embedding norm ({@link ReadOut}). */
+    static final String HIDDEN_ROWS = "embedding_norm";
+
+    /**
+     * {@value PromptGenerator#CONFIG_FILE}, field for field; the enums are written by name. {@code hidden_rows} only for
+     * HIDDEN_STATE ({@value #HIDDEN_ROWS}): a HIDDEN_STATE file without it was meta-trained on unscaled rows.
+     */
+    @JsonPropertyOrder({"format", "id", "version", "design", "hidden_rows", "k", "lora", "padding", "base_model_type",
         "base_fingerprint", "extra"})
-    record Config(Integer format, String id, String version, String design, int k, Lora lora, Padding padding,
-                  @JsonProperty("base_model_type") String baseModelType,
+    record Config(Integer format, String id, String version, String design,
+                  @JsonProperty("hidden_rows") @JsonInclude(JsonInclude.Include.NON_NULL) String hiddenRows, int k,
+                  Lora lora, Padding padding, @JsonProperty("base_model_type") String baseModelType,
                   @JsonProperty("base_fingerprint") String baseFingerprint, Map<String, Object> extra) {
     }
 
@@ -79,7 +86,8 @@ final class PgmFiles {
                     : null, layout.examplesPerPass() > 0 ? layout.examplesPerPass() : null,
                     layout.passesKept() > 1 ? layout.passesKept() : null);
             LoraAdapter.Config lora = pgm.lora().config();
-            Config c = new Config(PromptGenerator.FORMAT_VERSION, pgmId, version, pgm.design().name(), pgm.k(),
+            Config c = new Config(PromptGenerator.FORMAT_VERSION, pgmId, version, pgm.design().name(),
+                    pgm.design() == PromptDesign.HIDDEN_STATE ? HIDDEN_ROWS : null, pgm.k(),
                     new Lora(lora.rank(), lora.alpha(), lora.targets()), padding,
                     pgm.base().config().family().modelType(), pgm.baseFingerprint(), new LinkedHashMap<>(extra));
             JSON.writeValue(dir.resolve(PromptGenerator.CONFIG_FILE).toFile(), c);
@@ -113,6 +121,11 @@ final class PgmFiles {
                     + ": load the base model it was meta-trained with");
         }
         PromptDesign design = parse(PromptDesign.class, c.design(), "design", file);
+        if (design == PromptDesign.HIDDEN_STATE && !HIDDEN_ROWS.equals(c.hiddenRows())) {
+            throw new ModelLoadException(file.toAbsolutePath() + " is a HIDDEN_STATE PGM meta-trained before its rows "
+                    + "were rescaled to the word-embedding norm (it has no \"hidden_rows\" : \"" + HIDDEN_ROWS
+                    + "\"): this build would make other prompts than it was trained for; meta-train it again");
+        }
         Padding p = c.padding() == null ? new Padding(0, 0, null, null, null, null) : c.padding();
         PaddingPlacement placement = parse(PaddingPlacement.class, p.placement() == null ? "END" : p.placement(),
                 "padding placement", file);

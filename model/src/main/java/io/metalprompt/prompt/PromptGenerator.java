@@ -59,6 +59,8 @@ public final class PromptGenerator implements AutoCloseable {
     private final Saved saved;
     /** {@link LanguageModel#fingerprint()} of the base, computed at most once (the base is frozen). */
     private String baseFingerprint;
+    /** The mean L2 norm of the base's word embeddings (HIDDEN_STATE rows are rescaled to it), computed at most once. */
+    private float embeddingNorm = -1f;
 
     private PromptGenerator(LanguageModel base, LoraAdapter lora, TrainablePadding padding, PromptDesign design,
                             PaddingLayout layout, Saved saved) {
@@ -146,7 +148,8 @@ public final class PromptGenerator implements AutoCloseable {
             input.optPast(previous.prefix());
         }
         ForwardOutput out = base.forward(input.build());
-        return ReadOut.at(design, base, m, out, m.create(in.slots(), new Shape(b, k, 1)), in.len(), gumbel);
+        return ReadOut.at(design, base, m, out, m.create(in.slots(), new Shape(b, k, 1)), in.len(), gumbel,
+                design == PromptDesign.HIDDEN_STATE ? embeddingNorm() : 0f);
     }
 
     // ---------------------------------------------------------------- from examples to prompts
@@ -302,6 +305,16 @@ public final class PromptGenerator implements AutoCloseable {
      * {@link LanguageModel#fingerprint()} of the base, computed once: it hashes every weight, and the base is
      * frozen while this PGM uses it, so artifacts can record it without re-hashing the model each time.
      */
+    /** The mean L2 norm of the base LM's word-embedding rows: the norm of every HIDDEN_STATE prompt row. */
+    synchronized float embeddingNorm() {
+        if (embeddingNorm < 0) {
+            try (NDArray norms = base.tokenEmbeddingMatrix().norm(new int[] {1}); NDArray mean = norms.mean()) {
+                embeddingNorm = mean.getFloat();
+            }
+        }
+        return embeddingNorm;
+    }
+
     public synchronized String baseFingerprint() {
         if (baseFingerprint == null) {
             baseFingerprint = base.fingerprint();

@@ -16,7 +16,13 @@ import io.metalprompt.lm.Scalars;
 /**
  * The PGM's read-out: the prompt at its k padding positions, per {@link PromptDesign}. DISCRETE = argmax tokens
  * (Gumbel-softmax straight-through while training); WEIGHTED_SUM = softmax x word embeddings; HIDDEN_STATE = final
- * hidden states; PREFIX = each layer's keys and values.
+ * hidden states, each rescaled to the norm of a word embedding; PREFIX = each layer's keys and values.
+ *
+ * <p>Why HIDDEN_STATE rows are rescaled: the final hidden state is the output of the last layer norm, whose norm is
+ * about {@code sqrt(d) x |gain|} (18 on the shipped base LM) against about 1.5 for a word embedding. Rows that large
+ * swamp the position embeddings and everything the frozen LM reads after them: with 4 demonstrations behind such a
+ * prompt the development tasks scored 0.300 macro-F1, below the 4 demonstrations alone (0.569); rescaled, 0.624
+ * (docs/results.md, "Input-embedding designs").
  */
 final class ReadOut {
 
@@ -25,12 +31,13 @@ final class ReadOut {
 
     /** The prompt at each row's padding slots {@code at [B,k,1]}, per design. */
     static PromptBatch at(PromptDesign design, LanguageModel base, NDManager m, ForwardOutput out, NDArray at, int len,
-            PromptGenerator.Gumbel gumbel) {
+            PromptGenerator.Gumbel gumbel, float embeddingNorm) {
         int k = (int) at.getShape().get(1);
         return switch (design) {
             case DISCRETE -> discrete(base, m, rowsAt(out.logits(), at), gumbel);
             case WEIGHTED_SUM -> weightedSum(base, rowsAt(out.logits(), at), k);
-            case HIDDEN_STATE -> new PromptBatch(design, k, null, rowsAt(out.finalHidden(), at), null);
+            case HIDDEN_STATE -> new PromptBatch(design, k, null,
+                    toNorm(rowsAt(out.finalHidden(), at), embeddingNorm), null);
             case PREFIX -> {
                 NDArray kvAt = at.add(out.cache().length() - len);                             // after any past
                 List<NDArray> keys = new ArrayList<>();
@@ -44,6 +51,11 @@ final class ReadOut {
                         new KvCache(keys, values, m.ones(new Shape(b, k), DataType.INT64)));
             }
         };
+    }
+
+    /** Each row of {@code rows [B,k,d]} rescaled to L2 norm {@code norm} (its direction kept). */
+    static NDArray toNorm(NDArray rows, float norm) {
+        return rows.div(rows.norm(new int[] {2}, true).add(1e-6f)).mul(norm);               // [B,k,d]
     }
 
     /** {@code a [B,L,X]} at each row's own slots {@code at [B,k,1]}: {@code [B,k,X]}. */

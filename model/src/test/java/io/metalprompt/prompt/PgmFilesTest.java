@@ -80,6 +80,23 @@ class PgmFilesTest {
     }
 
     @Test
+    void aHiddenStatePgmRecordsItsScaledRowsAndOneWithoutThemIsRefused(@TempDir Path tmp) throws Exception {
+        try (PromptGenerator g = PromptGenerator.create(model, new LoraAdapter.Config(4, 8, List.of("c_attn")),
+                TrainablePadding.defaultConfig(4, model.config().dModel()), PromptDesign.HIDDEN_STATE, 3)) {
+            g.save(tmp, "h", Map.of());
+        }
+        Path file = tmp.resolve(PromptGenerator.CONFIG_FILE);
+        String json = Files.readString(file);
+        assertTrue(json.contains("\"design\" : \"HIDDEN_STATE\",\n  \"hidden_rows\" : \"embedding_norm\",\n"), json);
+        try (PromptGenerator loaded = PromptGenerator.load(model, tmp)) {
+            assertEquals(PromptDesign.HIDDEN_STATE, loaded.design());
+        }
+        Files.writeString(file, json.replace("  \"hidden_rows\" : \"embedding_norm\",\n", ""));
+        String msg = assertThrows(ModelLoadException.class, () -> PromptGenerator.load(model, tmp)).getMessage();
+        assertTrue(msg.contains("meta-trained before its rows were rescaled to the word-embedding norm"), msg);
+    }
+
+    @Test
     void refusesOtherFormatsUnknownNamesAndAMissingTerminator(@TempDir Path tmp) throws Exception {
         try (PromptGenerator g = pgm(PaddingPlacement.INTERLEAVED)) {
             g.save(tmp, "p", Map.of());

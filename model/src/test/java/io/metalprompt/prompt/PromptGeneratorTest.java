@@ -177,6 +177,33 @@ class PromptGeneratorTest {
     }
 
     @Test
+    void hiddenStateRowsHaveTheMeanNormOfTheWordEmbeddings() {
+        float[] e = model.tokenEmbeddingMatrix().toFloatArray();
+        int d = (int) model.config().dModel();
+        double mean = 0;
+        for (int t = 0; t < e.length / d; t++) {
+            double sq = 0;
+            for (int j = 0; j < d; j++) {
+                sq += e[t * d + j] * e[t * d + j];
+            }
+            mean += Math.sqrt(sq) / (e.length / d);
+        }
+        for (PaddingPlacement placement : PaddingPlacement.values()) {
+            try (PromptGenerator g = pgm(PromptDesign.HIDDEN_STATE, placement, 5);
+                 GeneratedPrompt p = g.generate(PgmTesting.examples(3, 8), tokenizer)) {
+                float[] rows = p.embeddings().toFloatArray();                                 // [1,K,d]
+                for (int r = 0; r < K; r++) {
+                    double sq = 0;
+                    for (int j = 0; j < d; j++) {
+                        sq += rows[r * d + j] * rows[r * d + j];
+                    }
+                    assertEquals(mean, Math.sqrt(sq), 1e-3 * mean, placement + " row " + r);
+                }
+            }
+        }
+    }
+
+    @Test
     void generationIsOneForwardPassAndBatchingMatchesOneByOne() {
         List<List<TaskExample>> episodes = List.of(PgmTesting.examples(1, 11), PgmTesting.examples(4, 12),
                 PgmTesting.examples(2, 13), List.of());
