@@ -301,10 +301,6 @@ public final class PromptGenerator implements AutoCloseable {
         return base;
     }
 
-    /**
-     * {@link LanguageModel#fingerprint()} of the base, computed once: it hashes every weight, and the base is
-     * frozen while this PGM uses it, so artifacts can record it without re-hashing the model each time.
-     */
     /** The mean L2 norm of the base LM's word-embedding rows: the norm of every HIDDEN_STATE prompt row. */
     synchronized float embeddingNorm() {
         if (embeddingNorm < 0) {
@@ -315,6 +311,10 @@ public final class PromptGenerator implements AutoCloseable {
         return embeddingNorm;
     }
 
+    /**
+     * {@link LanguageModel#fingerprint()} of the base, computed once: it hashes every weight, and the base is
+     * frozen while this PGM uses it, so artifacts can record it without re-hashing the model each time.
+     */
     public synchronized String baseFingerprint() {
         if (baseFingerprint == null) {
             baseFingerprint = base.fingerprint();

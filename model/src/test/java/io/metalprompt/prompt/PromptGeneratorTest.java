@@ -176,28 +176,29 @@ class PromptGeneratorTest {
         }
     }
 
+    /** The L2 norm of row {@code r} of {@code a}, rows of {@code d}. */
+    private static double rowNorm(float[] a, int r, int d) {
+        double sq = 0;
+        for (int j = 0; j < d; j++) {
+            sq += a[r * d + j] * a[r * d + j];
+        }
+        return Math.sqrt(sq);
+    }
+
     @Test
     void hiddenStateRowsHaveTheMeanNormOfTheWordEmbeddings() {
         float[] e = model.tokenEmbeddingMatrix().toFloatArray();
         int d = (int) model.config().dModel();
         double mean = 0;
         for (int t = 0; t < e.length / d; t++) {
-            double sq = 0;
-            for (int j = 0; j < d; j++) {
-                sq += e[t * d + j] * e[t * d + j];
-            }
-            mean += Math.sqrt(sq) / (e.length / d);
+            mean += rowNorm(e, t, d) / (e.length / d);
         }
         for (PaddingPlacement placement : PaddingPlacement.values()) {
             try (PromptGenerator g = pgm(PromptDesign.HIDDEN_STATE, placement, 5);
                  GeneratedPrompt p = g.generate(PgmTesting.examples(3, 8), tokenizer)) {
                 float[] rows = p.embeddings().toFloatArray();                                 // [1,K,d]
                 for (int r = 0; r < K; r++) {
-                    double sq = 0;
-                    for (int j = 0; j < d; j++) {
-                        sq += rows[r * d + j] * rows[r * d + j];
-                    }
-                    assertEquals(mean, Math.sqrt(sq), 1e-3 * mean, placement + " row " + r);
+                    assertEquals(mean, rowNorm(rows, r, d), 1e-3 * mean, placement + " row " + r);
                 }
             }
         }
